@@ -1,0 +1,402 @@
+//! Diagnostics: source files, spans, the `Diagnostic` type, and its rendering
+//! (code frames via annotate-snippets, JSON and GitHub annotations for tools).
+
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Span {
+        Span {
+            file,
+            start: range.start as u32,
+            end: range.end as u32,
+        }
+    }
+    /// A span covering `self` through `other` (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+impl std::fmt::Debug for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "@{}:{}..{}", self.file.0, self.start, self.end)
+    }
+}
+
+/// One loaded source file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user gave it (or as resolved from an import), for display.
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> SourceFile {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+    /// 1-based line and column (column counted in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[start..end].chars().count() + 1;
+        (line + 1, col)
+    }
+    /// Byte offset of a 1-based line and column (column in characters).
+    pub fn offset_of(&self, line: usize, col: usize) -> usize {
+        if line == 0 || line > self.line_starts.len() {
+            return self.text.len();
+        }
+        let start = self.line_starts[line - 1];
+        let rest = &self.text[start..];
+        rest.char_indices()
+            .nth(col.saturating_sub(1))
+            .map(|(i, _)| start + i)
+            .unwrap_or(self.text.len())
+    }
+}
+
+/// All source files of a run; spans index into it.
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        self.files.push(SourceFile::new(path, text));
+        FileId(self.files.len() as u32 - 1)
+    }
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A secondary location shown in the code frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One problem found in a definition (or data file, or script).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// `E0201` and so on; see the table in README.md.
+    pub code: &'static str,
+    pub message: String,
+    /// Where the problem is; `None` for problems without a location (e.g. a missing file).
+    pub span: Option<Span>,
+    /// The text under the caret.
+    pub label: String,
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: None,
+            label: String::new(),
+            secondary: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+    pub fn at(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.span = Some(span);
+        self.label = label.into();
+        self
+    }
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Collects diagnostics during a pass.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.is_error())
+    }
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(other);
+    }
+}
+
+/// "did you mean" suggestion: the closest candidate by edit distance, if close enough.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(name, c);
+        if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// Where a diagnostic points: file path, and 1-based line:col of start and end.
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn locate(map: &SourceMap, span: Span) -> Location {
+    let f = map.get(span.file);
+    let (line, column) = f.line_col(span.start as usize);
+    let (end_line, end_column) = f.line_col(span.end as usize);
+    Location {
+        file: f.path.display().to_string(),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+/// Render for a terminal (or plain text when `color` is false), rustc style.
+pub fn render(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let title = level.primary_title(d.message.as_str()).id(d.code);
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group = match d.span {
+        Some(span) => {
+            let file = map.get(span.file);
+            let path = file.path.display().to_string();
+            let mut range = span.range();
+            if range.end > file.text.len() {
+                range.end = file.text.len();
+            }
+            if range.start > range.end {
+                range.start = range.end;
+            }
+            let mut snippet = Snippet::source(file.text.as_str())
+                .path(path)
+                .annotation(AnnotationKind::Primary.span(range).label(d.label.as_str()));
+            let mut others: Vec<Snippet<_>> = Vec::new();
+            for l in &d.secondary {
+                let r = l.span.range();
+                if l.span.file == span.file {
+                    snippet = snippet
+                        .annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
+                } else {
+                    let of = map.get(l.span.file);
+                    others.push(
+                        Snippet::source(of.text.as_str())
+                            .path(of.path.display().to_string())
+                            .annotation(AnnotationKind::Context.span(r).label(l.message.as_str())),
+                    );
+                }
+            }
+            let mut g = title.element(snippet);
+            for o in others {
+                g = g.element(o);
+            }
+            g
+        }
+        None => Group::with_title(title),
+    };
+    for n in &d.notes {
+        group = group.element(Level::NOTE.message(n.as_str()));
+    }
+    if let Some(h) = &d.help {
+        group = group.element(Level::HELP.message(h.as_str()));
+    }
+    groups.push(group);
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    renderer.render(&groups)
+}
+
+/// Render all diagnostics as human text, followed by a summary line.
+pub fn render_all(map: &SourceMap, diags: &[Diagnostic], color: bool) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&render(map, d, color));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// The stable JSON layout of DESIGN section 3 (`kpi check --format json`).
+pub fn to_json(map: &SourceMap, diags: &[Diagnostic]) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let mut obj = serde_json::Map::new();
+            obj.insert(
+                "severity".into(),
+                match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                }
+                .into(),
+            );
+            obj.insert("code".into(), d.code.into());
+            obj.insert("message".into(), d.message.clone().into());
+            match d.span {
+                Some(span) => {
+                    let l = locate(map, span);
+                    obj.insert("file".into(), l.file.into());
+                    obj.insert("line".into(), l.line.into());
+                    obj.insert("column".into(), l.column.into());
+                    obj.insert("end_line".into(), l.end_line.into());
+                    obj.insert("end_column".into(), l.end_column.into());
+                }
+                None => {
+                    for k in ["file", "line", "column", "end_line", "end_column"] {
+                        obj.insert(k.into(), serde_json::Value::Null);
+                    }
+                }
+            }
+            obj.insert(
+                "help".into(),
+                d.help
+                    .clone()
+                    .map(Into::into)
+                    .unwrap_or(serde_json::Value::Null),
+            );
+            serde_json::Value::Object(obj)
+        })
+        .collect();
+    serde_json::Value::Array(items)
+}
+
+/// GitHub Actions workflow commands (`::error file=..,line=..::msg`).
+pub fn to_github(map: &SourceMap, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut msg = format!("{} {}", d.code, d.message);
+        if let Some(h) = &d.help {
+            msg.push_str(" (");
+            msg.push_str(h);
+            msg.push(')');
+        }
+        let msg = msg
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
+        match d.span {
+            Some(span) => {
+                let l = locate(map, span);
+                let _ = writeln!(
+                    out,
+                    "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{msg}",
+                    l.file, l.line, l.column, l.end_line, l.end_column, d.code
+                );
+            }
+            None => {
+                let _ = writeln!(out, "::{kind} title={}::{msg}", d.code);
+            }
+        }
+    }
+    out
+}

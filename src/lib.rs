@@ -1,0 +1,6 @@
+//! `kpi`: a KPI rules engine. Definitions (`.kpi` or YAML) are parsed into one AST,
+//! compiled into a checked evaluation graph, and evaluated over activity datasets.
+#![forbid(unsafe_code)]
+
+pub mod diag;
+pub mod syntax;

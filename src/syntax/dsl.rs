@@ -1,0 +1,1028 @@
+//! The `.kpi` front-end: pest parser for `grammar/kpi.pest` -> AST.
+//!
+//! Parsing is item by item, so a syntax error in one item does not hide the errors
+//! of the items after it. Nesting depth and expression size are bounded before pest
+//! or the AST builder recurse (see [`MAX_NESTING`] and [`MAX_EXPR_TOKENS`]).
+
+use std::sync::LazyLock;
+
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser as _;
+
+use super::ast::*;
+use crate::diag::{Diagnostic, FileId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/kpi.pest"]
+struct KpiParser;
+
+/// Deepest allowed nesting of parentheses and brackets.
+pub const MAX_NESTING: usize = 64;
+/// Most tokens allowed in one expression.
+pub const MAX_EXPR_TOKENS: usize = 20_000;
+
+const ITEM_KEYWORDS: [&str; 11] = [
+    "import", "script", "settings", "calendar", "source", "param", "metric", "funnel", "check",
+    "profile", "override",
+];
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::or, Assoc::Left))
+        .op(Op::infix(Rule::and, Assoc::Left))
+        .op(Op::prefix(Rule::not))
+        .op(Op::infix(Rule::eq, Assoc::Left)
+            | Op::infix(Rule::ne, Assoc::Left)
+            | Op::infix(Rule::lt, Assoc::Left)
+            | Op::infix(Rule::le, Assoc::Left)
+            | Op::infix(Rule::gt, Assoc::Left)
+            | Op::infix(Rule::ge, Assoc::Left)
+            | Op::postfix(Rule::in_list))
+        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
+        .op(Op::prefix(Rule::neg))
+});
+
+/// Parse a whole `.kpi` file. Returns the items that parsed and every diagnostic.
+pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    let mut b = Builder {
+        file,
+        base: 0,
+        diags: Vec::new(),
+    };
+    let mut items = Vec::new();
+    if let Some(d) = check_nesting(text, file, 0) {
+        b.diags.push(d);
+        return (File { id: file, items }, b.diags);
+    }
+    let mut pos = skip_trivia(text, 0);
+    while pos < text.len() {
+        match KpiParser::parse(Rule::item, &text[pos..]) {
+            Ok(mut pairs) => {
+                let pair = pairs.next().expect("item rule yields one pair");
+                let end = pos + pair.as_span().end();
+                b.base = pos;
+                if let Some(item) = b.item(pair) {
+                    items.push(item);
+                }
+                pos = skip_trivia(text, end);
+            }
+            Err(e) => {
+                b.diags.push(syntax_error(e, &text[pos..], file, pos));
+                pos = next_item_start(text, pos);
+            }
+        }
+    }
+    (File { id: file, items }, b.diags)
+}
+
+/// Parse one expression from `text`, whose first byte is at `offset` in `file`.
+pub fn parse_expr_at(text: &str, file: FileId, offset: usize) -> Result<Expr, Diagnostic> {
+    if let Some(d) = check_nesting(text, file, offset) {
+        return Err(d);
+    }
+    let mut pairs =
+        KpiParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(e, text, file, offset))?;
+    let only = pairs.next().expect("expr_only yields one pair");
+    let expr = only.into_inner().next().expect("expr_only holds expr");
+    let mut b = Builder {
+        file,
+        base: offset,
+        diags: Vec::new(),
+    };
+    let e = b.expr(expr);
+    match b.diags.into_iter().next() {
+        Some(d) => Err(d),
+        None => Ok(e),
+    }
+}
+
+/// Parse a threshold condition such as `< 0.5 * target` (YAML `warn:`/`fail:`).
+pub fn parse_condition_at(
+    text: &str,
+    file: FileId,
+    offset: usize,
+) -> Result<Condition, Diagnostic> {
+    if let Some(d) = check_nesting(text, file, offset) {
+        return Err(d);
+    }
+    let mut pairs = KpiParser::parse(Rule::condition_only, text)
+        .map_err(|e| syntax_error(e, text, file, offset))?;
+    let only = pairs.next().expect("condition_only yields one pair");
+    let span = Span::new(file, offset..offset + text.trim_end().len());
+    let mut inner = only.into_inner();
+    let op = inner.next().expect("condition has an operator");
+    let mut b = Builder {
+        file,
+        base: offset,
+        diags: Vec::new(),
+    };
+    let op = binop(op.as_rule());
+    let rhs = b.expr(inner.next().expect("condition has an expression"));
+    match b.diags.into_iter().next() {
+        Some(d) => Err(d),
+        None => Ok(Condition { span, op, rhs }),
+    }
+}
+
+/// Skip whitespace, a byte-order mark and comments.
+fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\t' | b'\r' | b'\n') {
+            pos += 1;
+        }
+        if text[pos..].starts_with('\u{FEFF}') {
+            pos += 3;
+            continue;
+        }
+        if pos < bytes.len() && bytes[pos] == b'#' {
+            while pos < bytes.len() && bytes[pos] != b'\n' {
+                pos += 1;
+            }
+            continue;
+        }
+        return pos;
+    }
+}
+
+/// After a syntax error, resume at the next line that starts with an item keyword.
+fn next_item_start(text: &str, pos: usize) -> usize {
+    let mut line_start = match text[pos..].find('\n') {
+        Some(i) => pos + i + 1,
+        None => return text.len(),
+    };
+    while line_start < text.len() {
+        let line = &text[line_start..];
+        let word_end = line
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(line.len());
+        if ITEM_KEYWORDS.contains(&&line[..word_end]) {
+            return line_start;
+        }
+        line_start = match line.find('\n') {
+            Some(i) => line_start + i + 1,
+            None => text.len(),
+        };
+    }
+    text.len()
+}
+
+/// Refuse input nested deeper than [`MAX_NESTING`] before any recursive parser sees it.
+fn check_nesting(text: &str, file: FileId, offset: usize) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' || c == '\n' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            '"' => in_string = true,
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error("E0103", "expression nested too deeply")
+                            .at(
+                                Span::new(file, offset + i..offset + i + 1),
+                                format!("nesting depth {} starts here", MAX_NESTING + 1),
+                            )
+                            .with_help(format!(
+                                "at most {MAX_NESTING} levels of parentheses are allowed; split the formula into named metrics"
+                            )),
+                    );
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn rule_name(r: &Rule) -> String {
+    match r {
+        Rule::ident | Rule::setting_key => "a name".into(),
+        Rule::expr | Rule::filter => "an expression".into(),
+        Rule::string | Rule::str_inner => "a string".into(),
+        Rule::number => "a number".into(),
+        Rule::date => "a date (YYYY-MM-DD)".into(),
+        Rule::duration => "a duration (30d, 2w, 6h)".into(),
+        Rule::EOI => "end of input".into(),
+        Rule::item => "an item (metric, param, source, funnel, check, ..)".into(),
+        Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge => {
+            "a comparison (< <= > >= == !=)".into()
+        }
+        Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::or | Rule::and => {
+            "an operator".into()
+        }
+        Rule::in_list => "`in [..]`".into(),
+        Rule::attrs => "`{`".into(),
+        Rule::kw_required => "`required`".into(),
+        Rule::kw_override => "`override`".into(),
+        Rule::src_from => "`from`".into(),
+        Rule::src_time => "`time`".into(),
+        Rule::src_dimensions => "`dimensions`".into(),
+        Rule::src_entity => "`entity`".into(),
+        Rule::src_column => "`column`".into(),
+        Rule::attr_format => "`format`".into(),
+        Rule::attr_unit => "`unit`".into(),
+        Rule::attr_description => "`description`".into(),
+        Rule::attr_owner => "`owner`".into(),
+        Rule::funnel_value => "`value`".into(),
+        Rule::profile_set => "`PARAM = VALUE`".into(),
+        other => format!("`{}`", format!("{other:?}").trim_start_matches("kw_")),
+    }
+}
+
+/// The token at `pos`, for "found .." and for the span of the caret.
+fn token_at(text: &str, pos: usize) -> (usize, String) {
+    let rest = &text[pos.min(text.len())..];
+    let Some(first) = rest.chars().next() else {
+        return (0, "end of file".into());
+    };
+    let len = if first.is_ascii_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())
+    } else {
+        first.len_utf8()
+    };
+    let tok = &rest[..len];
+    let shown = if tok == "\n" || tok == "\r" {
+        "end of line".into()
+    } else {
+        format!("`{tok}`")
+    };
+    (len, shown)
+}
+
+fn syntax_error(
+    e: pest::error::Error<Rule>,
+    text: &str,
+    file: FileId,
+    offset: usize,
+) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let (len, found) = token_at(text, pos);
+    let expected = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<String> = positives.iter().map(rule_name).collect();
+            names.sort();
+            names.dedup();
+            names
+        }
+        ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    let message = if found == "end of file" {
+        "unexpected end of file".to_string()
+    } else {
+        format!("unexpected {found}")
+    };
+    let label = if expected.is_empty() {
+        "not expected here".to_string()
+    } else {
+        format!("expected {}", join_or(&expected))
+    };
+    let mut d = Diagnostic::error("E0101", message).at(
+        Span::new(
+            file,
+            offset + pos..offset + pos + len.max(if pos < text.len() { 1 } else { 0 }),
+        ),
+        label,
+    );
+    if text[pos.min(text.len())..].starts_with('"') || unterminated_string_before(text, pos) {
+        d = d.with_help("strings are one line, in double quotes; escape `\"` as `\\\"`");
+    }
+    d
+}
+
+fn unterminated_string_before(text: &str, pos: usize) -> bool {
+    let line_start = text[..pos.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..pos.min(text.len())].matches('"').count() % 2 == 1
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Keyword tokens carry no information once parsed; the builder skips them.
+fn is_keyword(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::kw_import
+            | Rule::kw_script
+            | Rule::kw_settings
+            | Rule::kw_calendar
+            | Rule::kw_source
+            | Rule::kw_param
+            | Rule::kw_metric
+            | Rule::kw_funnel
+            | Rule::kw_check
+            | Rule::kw_profile
+            | Rule::kw_where
+            | Rule::kw_in
+            | Rule::kw_every
+            | Rule::kw_last
+            | Rule::kw_owner
+            | Rule::kw_when
+            | Rule::kw_by
+            | Rule::kw_column
+            | Rule::kw_description
+            | Rule::kw_dimensions
+            | Rule::kw_entity
+            | Rule::kw_fail
+            | Rule::kw_format
+            | Rule::kw_from
+            | Rule::kw_holiday
+            | Rule::kw_over
+            | Rule::kw_per
+            | Rule::kw_review
+            | Rule::kw_stage
+            | Rule::kw_step
+            | Rule::kw_time
+            | Rule::kw_unit
+            | Rule::kw_value
+            | Rule::kw_warn
+            | Rule::kw_weekend
+            | Rule::kw_within
+    )
+}
+
+/// The children of a pair, without keyword tokens.
+fn inner(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    p.into_inner().filter(|c| !is_keyword(c.as_rule()))
+}
+
+fn binop(r: Rule) -> BinOp {
+    match r {
+        Rule::or => BinOp::Or,
+        Rule::and => BinOp::And,
+        Rule::eq => BinOp::Eq,
+        Rule::ne => BinOp::Ne,
+        Rule::lt => BinOp::Lt,
+        Rule::le => BinOp::Le,
+        Rule::gt => BinOp::Gt,
+        Rule::ge => BinOp::Ge,
+        Rule::add => BinOp::Add,
+        Rule::sub => BinOp::Sub,
+        Rule::mul => BinOp::Mul,
+        _ => BinOp::Div,
+    }
+}
+
+/// Turns pest pairs into AST nodes, collecting semantic diagnostics on literals.
+struct Builder {
+    file: FileId,
+    /// Offset of the parsed text in the file.
+    base: usize,
+    diags: Vec<Diagnostic>,
+}
+
+impl Builder {
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, self.base + s.start()..self.base + s.end())
+    }
+
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
+    }
+
+    /// A name that defines something: must be `[a-z_][a-z0-9_]*`.
+    fn def_name(&mut self, p: Pair<Rule>) -> Ident {
+        let id = self.ident(p);
+        if id.name.chars().any(|c| c.is_ascii_uppercase()) {
+            self.diags.push(
+                Diagnostic::error("E0107", format!("invalid name `{}`", id.name))
+                    .at(id.span, "names are lowercase")
+                    .with_help(format!("write `{}`", id.name.to_ascii_lowercase())),
+            );
+        }
+        id
+    }
+
+    fn string(&mut self, p: Pair<Rule>) -> StrLit {
+        let span = self.span(&p);
+        let raw = inner(p).next().map(|i| i.as_str()).unwrap_or("");
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                value.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"')) => value.push('"'),
+                Some((_, '\\')) => value.push('\\'),
+                Some((_, other)) => {
+                    let at = span.start as usize + 1 + i;
+                    self.diags.push(
+                        Diagnostic::error("E0108", format!("unknown escape `\\{other}` in string"))
+                            .at(
+                                Span::new(self.file, at..at + 1 + other.len_utf8()),
+                                "not a valid escape",
+                            )
+                            .with_help(
+                                "only `\\\"` and `\\\\` are escapes; write a backslash as `\\\\`",
+                            ),
+                    );
+                }
+                None => value.push('\\'),
+            }
+        }
+        StrLit { value, span }
+    }
+
+    fn date(&mut self, p: Pair<Rule>) -> DateLit {
+        let span = self.span(&p);
+        let value = match p.as_str().parse::<jiff::civil::Date>() {
+            Ok(d) => d,
+            Err(_) => {
+                self.diags.push(
+                    Diagnostic::error("E0105", format!("invalid date `{}`", p.as_str()))
+                        .at(span, "not a calendar date")
+                        .with_help("dates are YYYY-MM-DD with a real month and day"),
+                );
+                jiff::civil::date(1970, 1, 1)
+            }
+        };
+        DateLit { value, span }
+    }
+
+    fn duration(&mut self, p: Pair<Rule>) -> DurationLit {
+        let span = self.span(&p);
+        let s = p.as_str();
+        let (num, unit) = s.split_at(s.len() - 1);
+        let amount = match num.parse::<i64>() {
+            Ok(n) if n <= 1_000_000 => n,
+            _ => {
+                self.diags.push(
+                    Diagnostic::error("E0105", format!("duration `{s}` is too large"))
+                        .at(span, "out of range")
+                        .with_help("durations are at most 1000000 units"),
+                );
+                0
+            }
+        };
+        let unit = match unit {
+            "h" => DurationUnit::Hours,
+            "w" => DurationUnit::Weeks,
+            _ => DurationUnit::Days,
+        };
+        DurationLit { amount, unit, span }
+    }
+
+    fn number(&mut self, text: &str, span: Span) -> f64 {
+        let clean: String = text.chars().filter(|&c| c != '_').collect();
+        match clean.parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            _ => {
+                self.diags.push(
+                    Diagnostic::error("E0105", "number literal is too large")
+                        .at(span, "out of range")
+                        .with_help("numbers must fit a 64-bit float"),
+                );
+                0.0
+            }
+        }
+    }
+
+    fn item(&mut self, pair: Pair<Rule>) -> Option<Item> {
+        let it = inner(pair).next()?;
+        Some(match it.as_rule() {
+            Rule::import => Item::Import(self.string(inner(it).next()?)),
+            Rule::script => Item::Script(self.string(inner(it).next()?)),
+            Rule::settings => Item::Settings(self.settings(it)),
+            Rule::calendar => Item::Calendar(self.calendar(it)),
+            Rule::source => Item::Source(self.source(it)),
+            Rule::param => Item::Param(self.param(it)),
+            Rule::metric => Item::Metric(self.metric(it)),
+            Rule::funnel => Item::Funnel(self.funnel(it)),
+            Rule::journey => Item::Journey(self.journey(it)),
+            Rule::check => Item::Check(self.check(it)),
+            Rule::profile => Item::Profile(self.profile(it)),
+            _ => return None,
+        })
+    }
+
+    fn settings(&mut self, p: Pair<Rule>) -> Settings {
+        let mut s = Settings {
+            span: self.span(&p),
+            ..Settings::default()
+        };
+        for setting in inner(p) {
+            let mut it = inner(setting);
+            let (Some(key), Some(value)) = (it.next(), it.next()) else {
+                continue;
+            };
+            let key_span = self.span(&key);
+            let vspan = self.span(&value);
+            let want = |what: &str| {
+                Diagnostic::error("E0110", format!("setting `{}` takes {what}", key.as_str()))
+                    .at(vspan, format!("expected {what}"))
+            };
+            match (key.as_str(), value.as_rule()) {
+                ("timezone", Rule::string) => s.timezone = Some(self.string(value)),
+                ("currency", Rule::string) => s.currency = Some(self.string(value)),
+                ("currency", Rule::ident) => {
+                    s.currency = Some(StrLit {
+                        value: value.as_str().into(),
+                        span: vspan,
+                    })
+                }
+                ("week_start", Rule::ident) => s.week_start = Some(self.ident(value)),
+                ("calendar", Rule::ident) => s.calendar = Some(self.ident(value)),
+                ("review_required", Rule::boolean) => {
+                    s.review_required = Some((value.as_str() == "true", vspan))
+                }
+                ("timezone", _) => self
+                    .diags
+                    .push(want("a string such as \"Europe/Amsterdam\"")),
+                ("currency", _) => self.diags.push(want("a currency code such as \"EUR\"")),
+                ("week_start" | "calendar", _) => self.diags.push(want("a name")),
+                ("review_required", _) => self.diags.push(want("true or false")),
+                (other, _) => {
+                    let valid = [
+                        "timezone",
+                        "week_start",
+                        "currency",
+                        "calendar",
+                        "review_required",
+                    ];
+                    let mut d = Diagnostic::error("E0106", format!("unknown setting `{other}`"))
+                        .at(key_span, "not a setting");
+                    d = d.with_help(match crate::diag::did_you_mean(other, valid) {
+                        Some(h) => format!("{h} valid settings: {}", valid.join(", ")),
+                        None => format!("valid settings: {}", valid.join(", ")),
+                    });
+                    self.diags.push(d);
+                }
+            }
+        }
+        s
+    }
+
+    fn calendar(&mut self, p: Pair<Rule>) -> Calendar {
+        let span = self.span(&p);
+        let mut it = inner(p);
+        let name = self.def_name(it.next().expect("calendar name"));
+        let mut cal = Calendar {
+            name,
+            span,
+            weekend: None,
+            holidays: Vec::new(),
+        };
+        for entry in it {
+            match entry.as_rule() {
+                Rule::weekend => {
+                    let days: Vec<Ident> = inner(entry).map(|d| self.ident(d)).collect();
+                    cal.weekend.get_or_insert_with(Vec::new).extend(days);
+                }
+                Rule::holiday => {
+                    for d in inner(entry) {
+                        let d = self.date(d);
+                        cal.holidays.push(d);
+                    }
+                }
+                _ => {}
+            }
+        }
+        cal
+    }
+
+    fn source(&mut self, p: Pair<Rule>) -> Source {
+        let span = self.span(&p);
+        let mut it = inner(p);
+        let name = self.def_name(it.next().expect("source name"));
+        let mut src = Source {
+            name,
+            span,
+            from: None,
+            time: None,
+            dimensions: Vec::new(),
+            entity: None,
+            columns: Vec::new(),
+        };
+        for entry in it {
+            let rule = entry.as_rule();
+            let mut fields = inner(entry);
+            match rule {
+                Rule::src_from => src.from = fields.next().map(|s| self.string(s)),
+                Rule::src_time => src.time = fields.next().map(|s| self.ident(s)),
+                Rule::src_entity => src.entity = fields.next().map(|s| self.ident(s)),
+                Rule::src_dimensions => src.dimensions.extend(fields.map(|d| self.ident(d))),
+                Rule::src_column => {
+                    if let (Some(c), Some(t)) = (fields.next(), fields.next()) {
+                        src.columns.push((self.ident(c), self.ident(t)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        src
+    }
+
+    fn param(&mut self, p: Pair<Rule>) -> Param {
+        let span = self.span(&p);
+        let mut it = inner(p).peekable();
+        let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
+        if is_override {
+            it.next();
+        }
+        let name = self.def_name(it.next().expect("param name"));
+        let value = match it.next() {
+            Some(v) if v.as_rule() == Rule::expr => Some(self.expr(v)),
+            _ => None,
+        };
+        Param {
+            name,
+            span,
+            value,
+            is_override,
+        }
+    }
+
+    fn attr(&mut self, p: Pair<Rule>, attrs: &mut Attrs) -> bool {
+        let rule = p.as_rule();
+        let span = self.span(&p);
+        match rule {
+            Rule::attr_format => {
+                let v = inner(p).next().expect("format value");
+                match Format::parse(v.as_str()) {
+                    Some(f) => attrs.format = Some((f, span)),
+                    None => {
+                        let vs = self.span(&v);
+                        let mut d =
+                            Diagnostic::error("E0109", format!("unknown format `{}`", v.as_str()))
+                                .at(vs, "not a format");
+                        d = d.with_help(format!("formats: {}", Format::ALL.join(", ")));
+                        self.diags.push(d);
+                    }
+                }
+            }
+            Rule::attr_unit => attrs.unit = inner(p).next().map(|u| self.ident(u)),
+            Rule::attr_description => attrs.description = inner(p).next().map(|s| self.string(s)),
+            Rule::attr_owner => attrs.owner = inner(p).next().map(|s| self.string(s)),
+            Rule::review => attrs.review = Some(self.review(p)),
+            _ => return false,
+        }
+        true
+    }
+
+    fn review(&mut self, p: Pair<Rule>) -> Review {
+        let span = self.span(&p);
+        let mut it = inner(p);
+        let every = it.next().expect("review every");
+        let every = match every.as_rule() {
+            Rule::duration => ReviewEvery::Duration(self.duration(every)),
+            _ => ReviewEvery::Grain(self.ident(every)),
+        };
+        let last = self.date(it.next().expect("review last"));
+        let owner = it.next().map(|o| self.string(o));
+        Review {
+            span,
+            every,
+            last,
+            owner,
+        }
+    }
+
+    fn metric(&mut self, p: Pair<Rule>) -> Metric {
+        let span = self.span(&p);
+        let mut it = inner(p).peekable();
+        let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
+        if is_override {
+            it.next();
+        }
+        let name = self.def_name(it.next().expect("metric name"));
+        let expr = self.expr(it.next().expect("metric expr"));
+        let mut attrs = Attrs::default();
+        if let Some(block) = it.next() {
+            for a in inner(block) {
+                self.attr(a, &mut attrs);
+            }
+        }
+        Metric {
+            name,
+            span,
+            expr,
+            attrs,
+            is_override,
+        }
+    }
+
+    fn funnel(&mut self, p: Pair<Rule>) -> Funnel {
+        let span = self.span(&p);
+        let mut it = inner(p).peekable();
+        let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
+        if is_override {
+            it.next();
+        }
+        let name = self.def_name(it.next().expect("funnel name"));
+        let mut f = Funnel {
+            name,
+            span,
+            stages: Vec::new(),
+            value: None,
+            attrs: Attrs::default(),
+            is_override,
+        };
+        for entry in it {
+            match entry.as_rule() {
+                Rule::stage => {
+                    let mut s = inner(entry);
+                    let n = self.def_name(s.next().expect("stage name"));
+                    let e = self.expr(s.next().expect("stage expr"));
+                    f.stages.push((n, e));
+                }
+                Rule::funnel_value => {
+                    f.value = inner(entry).next().map(|e| self.expr(e));
+                }
+                _ => {
+                    self.attr(entry, &mut f.attrs);
+                }
+            }
+        }
+        f
+    }
+
+    fn journey(&mut self, p: Pair<Rule>) -> Journey {
+        let span = self.span(&p);
+        let mut it = inner(p).peekable();
+        let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
+        if is_override {
+            it.next();
+        }
+        let name = self.def_name(it.next().expect("funnel name"));
+        let over = self.ident(it.next().expect("over"));
+        let by = self.ident(it.next().expect("by"));
+        let within = self.duration(it.next().expect("within"));
+        let mut j = Journey {
+            name,
+            span,
+            over,
+            by,
+            within,
+            steps: Vec::new(),
+            attrs: Attrs::default(),
+            is_override,
+        };
+        for entry in it {
+            if entry.as_rule() == Rule::step {
+                let mut s = inner(entry);
+                let n = self.def_name(s.next().expect("step name"));
+                let e = self.expr(s.next().expect("step filter"));
+                j.steps.push((n, e));
+            } else {
+                self.attr(entry, &mut j.attrs);
+            }
+        }
+        j
+    }
+
+    fn condition(&mut self, p: Pair<Rule>) -> Condition {
+        let span = self.span(&p);
+        let mut it = inner(p);
+        let op = binop(it.next().expect("condition op").as_rule());
+        let rhs = self.expr(it.next().expect("condition rhs"));
+        Condition { span, op, rhs }
+    }
+
+    fn check(&mut self, p: Pair<Rule>) -> Check {
+        let span = self.span(&p);
+        let mut it = inner(p).peekable();
+        let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
+        if is_override {
+            it.next();
+        }
+        let name = self.def_name(it.next().expect("check name"));
+        let expr = self.expr(it.next().expect("check expr"));
+        let mut c = Check {
+            name,
+            span,
+            expr,
+            per: Vec::new(),
+            every: None,
+            warn: None,
+            fail: None,
+            attrs: Attrs::default(),
+            is_override,
+        };
+        for entry in it {
+            match entry.as_rule() {
+                Rule::per => c.per.extend(inner(entry).map(|d| self.ident(d))),
+                Rule::every => c.every = inner(entry).next().map(|g| self.ident(g)),
+                Rule::warn => c.warn = Some(self.condition(entry)),
+                Rule::fail => c.fail = Some(self.condition(entry)),
+                _ => {
+                    self.attr(entry, &mut c.attrs);
+                }
+            }
+        }
+        c
+    }
+
+    fn profile(&mut self, p: Pair<Rule>) -> Profile {
+        let span = self.span(&p);
+        let mut it = inner(p);
+        let name = self.def_name(it.next().expect("profile name"));
+        let mut sets = Vec::new();
+        for s in it {
+            let mut kv = inner(s);
+            let k = self.ident(kv.next().expect("param name"));
+            let v = self.expr(kv.next().expect("param value"));
+            sets.push((k, v));
+        }
+        Profile { name, span, sets }
+    }
+
+    /// Build an expression, refusing ones too large to handle without deep recursion.
+    fn expr(&mut self, p: Pair<Rule>) -> Expr {
+        let span = self.span(&p);
+        let tokens = p.clone().into_inner().flatten().count();
+        if tokens > MAX_EXPR_TOKENS {
+            self.diags.push(
+                Diagnostic::error("E0104", "expression is too long")
+                    .at(Span::new(self.file, span.start as usize..span.start as usize + 1), format!("{tokens} tokens"))
+                    .with_help(format!("at most {MAX_EXPR_TOKENS} tokens per expression; split it into named metrics")),
+            );
+            return Expr {
+                kind: ExprKind::Number {
+                    value: 0.0,
+                    text: "0".into(),
+                },
+                span,
+            };
+        }
+        self.pratt(p)
+    }
+
+    fn pratt(&mut self, p: Pair<Rule>) -> Expr {
+        // The closures of PrattParser cannot share `&mut self`; collect diagnostics in a cell.
+        let me = std::cell::RefCell::new(self);
+        let e = PRATT
+            .map_primary(|prim| me.borrow_mut().primary(prim))
+            .map_prefix(|op, rhs| {
+                let span = me.borrow().span(&op).to(rhs.span);
+                let op = if op.as_rule() == Rule::neg {
+                    UnOp::Neg
+                } else {
+                    UnOp::Not
+                };
+                Expr {
+                    kind: ExprKind::Unary(op, Box::new(rhs)),
+                    span,
+                }
+            })
+            .map_postfix(|lhs, op| {
+                let span = lhs.span.to(me.borrow().span(&op));
+                let items: Vec<Expr> = inner(op).map(|e| me.borrow_mut().pratt(e)).collect();
+                Expr {
+                    kind: ExprKind::In(Box::new(lhs), items),
+                    span,
+                }
+            })
+            .map_infix(|lhs, op, rhs| {
+                let span = lhs.span.to(rhs.span);
+                Expr {
+                    kind: ExprKind::Binary(binop(op.as_rule()), Box::new(lhs), Box::new(rhs)),
+                    span,
+                }
+            })
+            .parse(inner(p));
+        e
+    }
+
+    fn primary(&mut self, p: Pair<Rule>) -> Expr {
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::number => ExprKind::Number {
+                value: self.number(p.as_str(), span),
+                text: p.as_str().to_string(),
+            },
+            Rule::percent => {
+                let text = p.as_str().trim_end_matches('%').to_string();
+                ExprKind::Percent {
+                    value: self.number(&text, span),
+                    text,
+                }
+            }
+            Rule::string => ExprKind::Str(self.string(p).value),
+            Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
+            Rule::date => ExprKind::Date(self.date(p).value),
+            Rule::duration => ExprKind::Duration(self.duration(p)),
+            Rule::name => ExprKind::Name(inner(p).map(|i| self.ident(i)).collect()),
+            Rule::paren => return self.pratt(inner(p).next().expect("paren expr")),
+            Rule::call => return self.call(p),
+            _ => ExprKind::Bool(false),
+        };
+        Expr { kind, span }
+    }
+
+    /// A call: an aggregation (`count(src where p)`, `min(src.col)`) or a function call.
+    fn call(&mut self, p: Pair<Rule>) -> Expr {
+        let span = self.span(&p);
+        let mut it = inner(p);
+        let func = self.ident(it.next().expect("call name"));
+        let mut args = Vec::new();
+        let mut filter = None;
+        for a in it {
+            if a.as_rule() == Rule::filter {
+                filter = Some(self.pratt(inner(a).next().expect("filter expr")));
+            } else {
+                args.push(self.pratt(a));
+            }
+        }
+        let agg = AggFunc::parse(&func.name).filter(|f| {
+            !matches!(f, AggFunc::Min | AggFunc::Max) || args.len() == 1 || filter.is_some()
+        });
+        let Some(agg) = agg else {
+            if let Some(f) = &filter {
+                self.diags.push(
+                    Diagnostic::error("E0401", format!("`where` is only allowed in aggregations, not in `{}`", func.name))
+                        .at(f.span, "filter here")
+                        .with_help("filters belong inside count(..), sum(..), avg(..) and the other aggregations"),
+                );
+            }
+            return Expr {
+                kind: ExprKind::Call(func, args),
+                span,
+            };
+        };
+        let mut args = args.into_iter();
+        let target = args.next();
+        let (source, column) = match target.as_ref().map(|t| &t.kind) {
+            Some(ExprKind::Name(parts)) if parts.len() <= 2 => {
+                (parts[0].clone(), parts.get(1).cloned())
+            }
+            _ => {
+                let at = target.as_ref().map_or(func.span, |t| t.span);
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0405",
+                        format!(
+                            "`{}` needs a source or `source.column` as its first argument",
+                            func.name
+                        ),
+                    )
+                    .at(at, "expected `source` or `source.column`")
+                    .with_help(format!(
+                        "for example `{}(activities.amount where type == \"deal_won\")`",
+                        func.name
+                    )),
+                );
+                (
+                    Ident {
+                        name: String::new(),
+                        span: at,
+                    },
+                    None,
+                )
+            }
+        };
+        let arg = args.next();
+        if let Some(extra) = args.next() {
+            self.diags.push(
+                Diagnostic::error("E0405", format!("too many arguments to `{}`", func.name))
+                    .at(extra.span, "unexpected argument"),
+            );
+        }
+        Expr {
+            kind: ExprKind::Agg(Box::new(Aggregation {
+                func: agg,
+                func_span: func.span,
+                source,
+                column,
+                arg,
+                filter,
+            })),
+            span,
+        }
+    }
+}

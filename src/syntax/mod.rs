@@ -1,0 +1,4 @@
+//! Front-ends: `.kpi` (pest) and YAML (serde) both produce the AST of [`ast`].
+
+pub mod ast;
+pub mod dsl;
