@@ -2,5 +2,10 @@
 //! compiled into a checked evaluation graph, and evaluated over activity datasets.
 #![forbid(unsafe_code)]
 
+pub mod data;
 pub mod diag;
 pub mod syntax;
+pub mod compile;
+pub mod cli;
+pub mod eval;
+pub mod report;

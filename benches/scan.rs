@@ -1,0 +1,2 @@
+//! Benchmarks of the data layer (placeholder, filled in below).
+fn main() {}

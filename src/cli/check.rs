@@ -1,0 +1,122 @@
+//! `kpi check [PATH..]`: validate definitions; human, JSON or GitHub output.
+
+use std::path::PathBuf;
+
+use crate::compile::{self, Loader};
+use crate::data::period::civil_from_day;
+use crate::diag::{self, Diagnostic};
+
+use super::common;
+use super::{FAILED, OK, USAGE};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Definition files or folders (searched for .kpi, .yaml, .yml); default `metrics/`
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Exit 1 when there are warnings
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Treat overdue reviews as errors
+    #[arg(long)]
+    strict_reviews: bool,
+    /// The date reviews are judged against (default: today)
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+fn date_str(day: i32) -> String {
+    let (y, m, d) = civil_from_day(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+pub fn run(args: Args) -> u8 {
+    let today = match common::today(&args.today) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let files = match compile::load::collect_files(&common::default_paths(&args.paths)) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return USAGE;
+        }
+    };
+    let mut loader = Loader::new();
+    let ids: Vec<_> = files.iter().filter_map(|f| loader.load(f, None)).collect();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let options = compile::Options {
+        require_params: true,
+        ..Default::default()
+    };
+    for root in compile::roots(&loader, &ids) {
+        let (graph, more) = compile::compile_root(&mut loader, root, &options);
+        for d in more {
+            if !diags.contains(&d) {
+                diags.push(d);
+            }
+        }
+        for r in &graph.reviews {
+            if r.status(today) == "overdue" {
+                let mut d = Diagnostic::warning("W0501", format!("review of {} `{}` is overdue", r.kind, r.name))
+                    .at(r.span, format!("was due {}", date_str(r.due())))
+                    .with_help("review the definition, then update `last` to the review date");
+                if args.strict_reviews {
+                    d.severity = diag::Severity::Error;
+                }
+                if !diags.contains(&d) {
+                    diags.push(d);
+                }
+            }
+        }
+        if graph.settings.review_required {
+            for (name, kind, span) in &graph.unreviewed {
+                let d = Diagnostic::warning("W0502", format!("{kind} `{name}` has no review rule"))
+                    .at(*span, "unreviewed")
+                    .with_help("settings require reviews: add `review every quarter last YYYY-MM-DD`");
+                if !diags.contains(&d) {
+                    diags.push(d);
+                }
+            }
+        }
+    }
+    for d in std::mem::take(&mut loader.diags) {
+        if !diags.contains(&d) {
+            diags.push(d);
+        }
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    match args.format {
+        Format::Human => {
+            common::print_diags(&loader.map, &diags);
+            let verdict = if errors > 0 { "invalid" } else { "valid" };
+            eprintln!(
+                "checked {} file{}: {errors} error{}, {warnings} warning{} ({verdict})",
+                files.len(),
+                if files.len() == 1 { "" } else { "s" },
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+            );
+        }
+        Format::Json => {
+            let v = diag::to_json(&loader.map, &diags);
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Github => print!("{}", diag::to_github(&loader.map, &diags)),
+    }
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        FAILED
+    } else {
+        OK
+    }
+}

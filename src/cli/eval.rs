@@ -1,0 +1,215 @@
+//! `kpi eval DEFS`: evaluate metrics over CSV/NDJSON exports.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::compile::graph::Graph;
+use crate::compile::NodeId;
+use crate::data::period::Grain;
+use crate::diag::did_you_mean;
+use crate::eval::{self, EvalError, Request};
+use crate::report::{self, OutFormat};
+
+use super::common::{self, DefOpts};
+use super::{FAILED, OK, USAGE};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The definitions file (.kpi or .yaml)
+    defs: PathBuf,
+    /// Data file for a source: `SOURCE=PATH`, or a bare PATH when the definitions have one source (repeatable)
+    #[arg(long, value_name = "[SOURCE=]PATH")]
+    data: Vec<String>,
+    /// Group by these dimensions, e.g. `--by team,rep`
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// Period grain: day, week (ISO), month, quarter, year, all
+    #[arg(long, default_value = "all", value_parser = parse_grain)]
+    grain: Grain,
+    /// First day of the range (inclusive), YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Last day of the range (inclusive), YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Only these metrics (or funnels, listing all their members), in this order
+    #[arg(long, value_delimiter = ',')]
+    metrics: Vec<String>,
+    /// Emit every period of the range for each group (counts 0), not only periods with data
+    #[arg(long)]
+    fill: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutFormat,
+    /// Write the result to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// What to do with rows that cannot be read: `error` (default) or `skip` (and report)
+    #[arg(long, value_enum, default_value = "error")]
+    on_bad_rows: BadRows,
+    #[command(flatten)]
+    opts: DefOpts,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+enum BadRows {
+    Error,
+    Skip,
+}
+
+fn parse_grain(s: &str) -> Result<Grain, String> {
+    Grain::parse(s).ok_or_else(|| format!("unknown grain `{s}` (use day, week, month, quarter, year or all)"))
+}
+
+/// `--metrics` names to nodes (a funnel name lists its members).
+pub fn select_metrics(graph: &Graph, names: &[String]) -> Result<Vec<NodeId>, String> {
+    if names.is_empty() {
+        return Ok(graph.metric_order.clone());
+    }
+    let mut out = Vec::new();
+    for n in names {
+        if let Some(id) = graph.metric(n) {
+            out.push(id);
+        } else if let Some(f) = graph.funnels.iter().find(|f| &f.name == n) {
+            out.extend(f.members.iter().copied());
+        } else if let Some(j) = graph.journeys.iter().find(|j| &j.name == n) {
+            out.extend(j.members.iter().copied());
+        } else {
+            let mut names: Vec<&str> = graph.by_name.keys().map(|s| s.as_str()).collect();
+            names.extend(graph.funnels.iter().map(|f| f.name.as_str()));
+            let mut msg = format!("unknown metric `{n}` in --metrics");
+            if let Some(h) = did_you_mean(n, names) {
+                msg.push_str(&format!("\n  = help: {h}"));
+            }
+            return Err(msg);
+        }
+    }
+    Ok(out)
+}
+
+/// Bind `--data` arguments to sources.
+pub fn bind_data(graph: &Graph, data: &[String]) -> Result<HashMap<String, PathBuf>, String> {
+    let mut map = HashMap::new();
+    for d in data {
+        match d.split_once('=') {
+            Some((src, path)) if !src.contains(['/', '\\']) => {
+                if !graph.sources.iter().any(|s| s.name == src) {
+                    let names: Vec<&str> = graph.sources.iter().map(|s| s.name.as_str()).collect();
+                    let mut msg = format!("--data {d}: there is no source `{src}`");
+                    if let Some(h) = did_you_mean(src, names.iter().copied()) {
+                        msg.push_str(&format!("\n  = help: {h}"));
+                    } else {
+                        msg.push_str(&format!("\n  = help: sources: {}", names.join(", ")));
+                    }
+                    return Err(msg);
+                }
+                map.insert(src.to_string(), PathBuf::from(path));
+            }
+            _ => {
+                if graph.sources.len() != 1 {
+                    return Err(format!(
+                        "--data {d}: the definitions have {} sources; write `--data SOURCE={d}`",
+                        graph.sources.len()
+                    ));
+                }
+                map.insert(graph.sources[0].name.clone(), PathBuf::from(d));
+            }
+        }
+    }
+    Ok(map)
+}
+
+pub fn parse_date(flag: &str, s: &Option<String>) -> Result<Option<i32>, u8> {
+    match s {
+        None => Ok(None),
+        Some(s) => match crate::data::time::parse_date_arg(s) {
+            Some(d) => Ok(Some(d)),
+            None => {
+                eprintln!("error: invalid date `{s}` for {flag} (expected YYYY-MM-DD)");
+                Err(USAGE)
+            }
+        },
+    }
+}
+
+pub fn run(args: Args) -> u8 {
+    let (from, to) = match (parse_date("--from", &args.from), parse_date("--to", &args.to)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    if let (Some(a), Some(b)) = (from, to) {
+        if a > b {
+            eprintln!("error: --from {} is after --to {}", args.from.unwrap_or_default(), args.to.unwrap_or_default());
+            return USAGE;
+        }
+    }
+    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let metrics = match select_metrics(&graph, &args.metrics) {
+        Ok(m) => m,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return USAGE;
+        }
+    };
+    let data = match bind_data(&graph, &args.data) {
+        Ok(d) => d,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return USAGE;
+        }
+    };
+    let req = Request {
+        metrics,
+        by: args.by.clone(),
+        grain: args.grain,
+        from,
+        to,
+        fill: args.fill,
+        data,
+        skip_bad_rows: args.on_bad_rows == BadRows::Skip,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let out = match eval::evaluate(&graph, &req) {
+        Ok(o) => o,
+        Err(EvalError::Usage(m)) => {
+            eprintln!("error: {m}");
+            return USAGE;
+        }
+        Err(EvalError::Data(m)) => {
+            eprintln!("error: {m}");
+            return FAILED;
+        }
+    };
+    for (name, path, rep) in &out.scans {
+        if rep.skipped > 0 {
+            let lines: Vec<String> = rep.first_skipped.iter().map(|(l, why)| format!("line {l}: {why}")).collect();
+            eprintln!(
+                "warning: skipped {} bad row{} of source `{name}` ({}); first: {}",
+                rep.skipped,
+                if rep.skipped == 1 { "" } else { "s" },
+                path.display(),
+                lines.join("; ")
+            );
+        }
+    }
+    let text = report::render(&out, args.format);
+    match &args.output {
+        Some(p) => {
+            if let Err(e) = std::fs::write(p, text) {
+                eprintln!("error: cannot write `{}`: {e}", p.display());
+                return USAGE;
+            }
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(text.as_bytes()).is_err() {
+                return OK; // a closed pipe (e.g. `| head`) is not an error
+            }
+        }
+    }
+    OK
+}

@@ -1,0 +1,73 @@
+//! The command line: one file per subcommand; this module parses flags and dispatches.
+
+mod check;
+mod common;
+mod eval;
+mod explain;
+mod graph;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes (DESIGN section 3).
+pub const OK: u8 = 0;
+/// Definitions or data rejected, or what was checked failed.
+pub const FAILED: u8 = 1;
+/// Usage or I/O problem.
+pub const USAGE: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "kpi", version, about = "A KPI rules engine: metrics, funnels, checks and reviews as config, evaluated over CRM activity exports", max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate definitions (files or folders; default `metrics/`)
+    Check(check::Args),
+    /// Evaluate metrics over activity data
+    Eval(eval::Args),
+    /// Print the evaluation graph
+    Graph(graph::Args),
+    /// Show one metric's effective definition, origin, unit and lineage
+    Explain(explain::Args),
+}
+
+/// Entry point of the binary. Runs on a thread with a large stack, and turns any
+/// internal panic into a one-line error (exit 101) instead of a backtrace.
+pub fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("kpi: internal error: {msg}{at}\nThis is a bug in kpi; please report it with the input that caused it.");
+    }));
+    let worker = std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(run);
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => ExitCode::from(101),
+    }
+}
+
+fn run() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { USAGE } else { OK };
+        }
+    };
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Graph(a) => graph::run(a),
+        Command::Explain(a) => explain::run(a),
+    }
+}

@@ -1,0 +1,202 @@
+//! Kind and unit inference over a definition's expression, run in dependency order so
+//! every referenced metric's unit is known. Unlike units are refused (E03xx).
+
+use std::collections::HashMap;
+
+use crate::diag::Diagnostic;
+use crate::syntax::ast::{AggFunc, BinOp, Expr, ExprKind, UnOp};
+
+use super::graph::{ColumnType, Graph, NodeId};
+use super::types::{Kind, Unit};
+
+pub struct Infer<'g> {
+    pub graph: &'g Graph,
+    pub names: &'g HashMap<String, NodeId>,
+    /// Known (kind, unit) of nodes already inferred.
+    pub known: &'g [Option<(Kind, Unit)>],
+    pub currency: Option<&'g str>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'g> Infer<'g> {
+    fn node(&self, id: NodeId) -> (Kind, Unit) {
+        match &self.known[id.0 as usize] {
+            Some(ku) => ku.clone(),
+            None => (Kind::Any, Unit::none()),
+        }
+    }
+
+    pub fn expr(&mut self, e: &Expr) -> (Kind, Unit) {
+        match &e.kind {
+            ExprKind::Number { .. } | ExprKind::Percent { .. } => (Kind::Num, Unit::none()),
+            ExprKind::Str(_) => (Kind::Str, Unit::none()),
+            ExprKind::Bool(_) => (Kind::Bool, Unit::none()),
+            ExprKind::Date(_) => (Kind::Date, Unit::none()),
+            ExprKind::Duration(_) => (Kind::Duration, Unit::none()),
+            ExprKind::Name(parts) => {
+                let full: String = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+                match self.names.get(&full) {
+                    Some(&id) => self.node(id),
+                    None => (Kind::Num, Unit::none()), // workdays, days, or an error already reported
+                }
+            }
+            ExprKind::Agg(agg) => {
+                let unit = match (agg.func, &agg.column) {
+                    (AggFunc::Count | AggFunc::CountDistinct, _) => Unit::none(),
+                    (_, Some(col)) => {
+                        let decimal = self
+                            .graph
+                            .sources
+                            .iter()
+                            .find(|s| s.name == agg.source.name)
+                            .and_then(|s| s.column_type(&col.name))
+                            == Some(ColumnType::Decimal);
+                        match (decimal, self.currency) {
+                            (true, Some(c)) => Unit::named(c),
+                            _ => Unit::none(),
+                        }
+                    }
+                    _ => Unit::none(),
+                };
+                (Kind::Num, unit)
+            }
+            ExprKind::Unary(op, a) => {
+                let (k, u) = self.expr(a);
+                match op {
+                    UnOp::Neg => {
+                        self.want(a, k, Kind::Num, "`-`");
+                        (Kind::Num, u)
+                    }
+                    UnOp::Not => {
+                        self.want(a, k, Kind::Bool, "`not`");
+                        (Kind::Bool, Unit::none())
+                    }
+                }
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e),
+            ExprKind::In(a, items) => {
+                let (k, _) = self.expr(a);
+                for i in items {
+                    let (ik, _) = self.expr(i);
+                    if !ik.fits(k) {
+                        self.kind_error(i, ik, k, "`in [..]`");
+                    }
+                }
+                (Kind::Bool, Unit::none())
+            }
+            ExprKind::Call(f, args) => self.call(&f.name, args, e),
+        }
+    }
+
+    fn want(&mut self, e: &Expr, got: Kind, want: Kind, ctx: &str) {
+        if !got.fits(want) {
+            self.kind_error(e, got, want, ctx);
+        }
+    }
+
+    fn kind_error(&mut self, e: &Expr, got: Kind, want: Kind, ctx: &str) {
+        self.diags.push(
+            Diagnostic::error("E0404", format!("{ctx} expects a {}, found a {}", want.name(), got.name()))
+                .at(e.span, format!("this is a {}", got.name())),
+        );
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, whole: &Expr) -> (Kind, Unit) {
+        let (ka, ua) = self.expr(a);
+        let (kb, ub) = self.expr(b);
+        let ctx = format!("`{}`", op.symbol());
+        match op {
+            BinOp::And | BinOp::Or => {
+                self.want(a, ka, Kind::Bool, &ctx);
+                self.want(b, kb, Kind::Bool, &ctx);
+                (Kind::Bool, Unit::none())
+            }
+            BinOp::Mul | BinOp::Div => {
+                self.want(a, ka, Kind::Num, &ctx);
+                self.want(b, kb, Kind::Num, &ctx);
+                let u = if op == BinOp::Mul { ua.mul(&ub) } else { ua.div(&ub) };
+                (Kind::Num, u)
+            }
+            BinOp::Add | BinOp::Sub => {
+                self.want(a, ka, Kind::Num, &ctx);
+                self.want(b, kb, Kind::Num, &ctx);
+                match ua.unify(&ub) {
+                    Ok(u) => (Kind::Num, u),
+                    Err(()) => {
+                        let verb = if op == BinOp::Add { "add" } else { "subtract" };
+                        self.diags.push(
+                            Diagnostic::error("E0301", format!("cannot {verb} `{ub}` and `{ua}`"))
+                                .at(whole.span, format!("`{ua}` {} `{ub}`", op.symbol()))
+                                .with_secondary(a.span, format!("unit `{ua}`"))
+                                .with_secondary(b.span, format!("unit `{ub}`"))
+                                .with_help("only quantities of the same unit add up; check the `unit` of both metrics"),
+                        );
+                        (Kind::Num, ua)
+                    }
+                }
+            }
+            _ => {
+                if !(ka.fits(kb)) {
+                    self.kind_error(b, kb, ka, &ctx);
+                }
+                if ua.unify(&ub).is_err() {
+                    self.diags.push(
+                        Diagnostic::error("E0302", format!("cannot compare `{ua}` with `{ub}`"))
+                            .at(whole.span, "unlike units compared")
+                            .with_secondary(a.span, format!("unit `{ua}`"))
+                            .with_secondary(b.span, format!("unit `{ub}`"))
+                            .with_help("compare quantities of the same unit"),
+                    );
+                }
+                (Kind::Bool, Unit::none())
+            }
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Expr], whole: &Expr) -> (Kind, Unit) {
+        let typed: Vec<(Kind, Unit)> = args.iter().map(|a| self.expr(a)).collect();
+        match name {
+            "coalesce" | "min" | "max" => {
+                let mut unit = Unit::none();
+                let mut kind = Kind::Any;
+                for (i, (k, u)) in typed.iter().enumerate() {
+                    if kind == Kind::Any {
+                        kind = *k;
+                    } else if !k.fits(kind) {
+                        self.kind_error(&args[i], *k, kind, &format!("`{name}`"));
+                    }
+                    match unit.unify(u) {
+                        Ok(x) => unit = x,
+                        Err(()) => self.diags.push(
+                            Diagnostic::error("E0301", format!("`{name}` of unlike units `{unit}` and `{u}`"))
+                                .at(args[i].span, format!("unit `{u}`"))
+                                .with_help("all arguments must have the same unit"),
+                        ),
+                    }
+                }
+                (if kind == Kind::Any { Kind::Num } else { kind }, unit)
+            }
+            "if" if typed.len() == 3 => {
+                self.want(&args[0], typed[0].0, Kind::Bool, "`if` condition");
+                let unit = match typed[1].1.unify(&typed[2].1) {
+                    Ok(u) => u,
+                    Err(()) => {
+                        self.diags.push(
+                            Diagnostic::error("E0301", format!("`if` branches have unlike units `{}` and `{}`", typed[1].1, typed[2].1))
+                                .at(whole.span, "unlike branches"),
+                        );
+                        typed[1].1.clone()
+                    }
+                };
+                (typed[1].0, unit)
+            }
+            "abs" | "round" if !typed.is_empty() => {
+                self.want(&args[0], typed[0].0, Kind::Num, &format!("`{name}`"));
+                (Kind::Num, typed[0].1.clone())
+            }
+            "prev" | "rolling" | "to_date" if !typed.is_empty() => (Kind::Num, typed[0].1.clone()),
+            "change" => (Kind::Num, Unit::none()),
+            _ => (Kind::Num, Unit::none()),
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Canonical text of compiled formulas and filters (for `graph`, `explain`, `diff`).
+
+use crate::syntax::ast::{BinOp, UnOp};
+
+use super::graph::*;
+
+fn value(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Num(x) => format!("{x}"),
+        Value::Bool(b) => b.to_string(),
+        Value::Str(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+        Value::Date(d) => {
+            let (y, m, dd) = crate::data::period::civil_from_day(*d);
+            format!("{y:04}-{m:02}-{dd:02}")
+        }
+        Value::Duration(s) if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        Value::Duration(s) => format!("{}h", s / 3600),
+    }
+}
+
+fn prec(op: BinOp) -> u8 {
+    op.precedence()
+}
+
+fn wrap(s: String, inner: u8, outer: u8) -> String {
+    if inner < outer {
+        format!("({s})")
+    } else {
+        s
+    }
+}
+
+impl Graph {
+    /// The formula as text; node references print as names.
+    pub fn show(&self, f: &Formula) -> String {
+        self.show_p(f, 0)
+    }
+
+    fn show_p(&self, f: &Formula, outer: u8) -> String {
+        match f {
+            Formula::Const(v) => value(v),
+            Formula::Node(id) => match &self.node(*id).kind {
+                NodeKind::Aggregate(a) => self.show_agg(a),
+                _ => self.node(*id).name.clone(),
+            },
+            Formula::Workdays => "workdays".into(),
+            Formula::Days => "days".into(),
+            Formula::Unary(UnOp::Neg, a) => wrap(format!("-{}", self.show_p(a, 7)), 7, outer),
+            Formula::Unary(UnOp::Not, a) => wrap(format!("not {}", self.show_p(a, 3)), 3, outer),
+            Formula::Binary(op, a, b) => {
+                let p = prec(*op);
+                wrap(
+                    format!("{} {} {}", self.show_p(a, p), op.symbol(), self.show_p(b, p + 1)),
+                    p,
+                    outer,
+                )
+            }
+            Formula::In(a, items) => wrap(
+                format!(
+                    "{} in [{}]",
+                    self.show_p(a, 5),
+                    items.iter().map(|i| self.show_p(i, 0)).collect::<Vec<_>>().join(", ")
+                ),
+                4,
+                outer,
+            ),
+            Formula::Call(b, args) => format!(
+                "{}({})",
+                b.name(),
+                args.iter().map(|a| self.show_p(a, 0)).collect::<Vec<_>>().join(", ")
+            ),
+            Formula::Script(name, args) => format!(
+                "{name}({})",
+                args.iter().map(|a| self.show_p(a, 0)).collect::<Vec<_>>().join(", ")
+            ),
+            Formula::Window(w, id) => {
+                let m = &self.node(*id).name;
+                match w {
+                    Window::Prev => format!("prev({m})"),
+                    Window::Change => format!("change({m})"),
+                    Window::Rolling(n) => format!("rolling({m}, {n})"),
+                    Window::ToDate(g) => format!("to_date({m}, {})", g.as_str()),
+                }
+            }
+        }
+    }
+
+    /// An aggregate as it would be written: `sum(activities.amount where type == "deal_won")`.
+    pub fn show_agg(&self, spec: &AggSpec) -> String {
+        let src = &self.sources[spec.source].name;
+        let target = match &spec.column {
+            Some(c) => format!("{src}.{c}"),
+            None => src.clone(),
+        };
+        let frac = spec.fraction.map(|f| format!(", {f}")).unwrap_or_default();
+        let filter = spec
+            .filter
+            .as_ref()
+            .map(|f| format!(" where {}", show_row(f, 0)))
+            .unwrap_or_default();
+        format!("{}({target}{frac}{filter})", spec.func.name())
+    }
+
+    /// The definition of a node as text.
+    pub fn show_node(&self, id: NodeId) -> String {
+        match &self.node(id).kind {
+            NodeKind::Param { value: Some(v) } => self::value(v),
+            NodeKind::Param { value: None } => "required".into(),
+            NodeKind::Aggregate(a) => self.show_agg(a),
+            NodeKind::Formula(f) => self.show(f),
+            NodeKind::JourneyStep { journey, step } => {
+                let j = &self.journeys[*journey];
+                match j.steps.get(*step) {
+                    Some((name, filter)) => format!(
+                        "entities ({}) reaching step `{name}` where {} (within {}h of the previous step)",
+                        j.entity,
+                        show_row(filter, 0),
+                        j.within_seconds / 3600
+                    ),
+                    None => "journey step".into(),
+                }
+            }
+        }
+    }
+}
+
+/// A filter as text.
+pub fn show_row(f: &RowExpr, outer: u8) -> String {
+    match f {
+        RowExpr::Const(v) => value(v),
+        RowExpr::Column(c) => c.clone(),
+        RowExpr::Unary(UnOp::Neg, a) => wrap(format!("-{}", show_row(a, 7)), 7, outer),
+        RowExpr::Unary(UnOp::Not, a) => wrap(format!("not {}", show_row(a, 3)), 3, outer),
+        RowExpr::Binary(op, a, b) => {
+            let p = prec(*op);
+            wrap(format!("{} {} {}", show_row(a, p), op.symbol(), show_row(b, p + 1)), p, outer)
+        }
+        RowExpr::In(a, items) => wrap(
+            format!(
+                "{} in [{}]",
+                show_row(a, 5),
+                items.iter().map(|i| show_row(i, 0)).collect::<Vec<_>>().join(", ")
+            ),
+            4,
+            outer,
+        ),
+        RowExpr::Call(b, args) => format!(
+            "{}({})",
+            b.name(),
+            args.iter().map(|a| show_row(a, 0)).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}

@@ -1,0 +1,416 @@
+//! Block reading and parallel chunking shared by the CSV and NDJSON readers.
+//!
+//! A chunk is a byte range of the input that starts at a record start. [`drive`]
+//! reads it in large blocks into one reused buffer, hands complete records to a
+//! [`Parser`] and carries a partial record over to the next block.
+//!
+//! With several threads, [`run`] cuts the data at line starts. A CSV line start
+//! is a record start only if no quoted field spans it, so: thread `t >= 1` first
+//! counts the newlines of chunk `t - 1` (its line numbers need them) and looks for
+//! `"` in it; a chunk is parsed only if no earlier chunk holds a quote. The first
+//! chunk that holds a quote is parsed on past its end to the end of the file by
+//! its own thread, so quoted files end up read by one thread, correctly. NDJSON
+//! lines never contain raw newlines, so its chunks are always independent.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+
+use super::scan::{Format, Header, RowSink, ScanError, ScanReport, ScanSpec, MAX_REMEMBERED_SKIPS};
+use super::{csv, ndjson};
+
+/// Bytes read per block.
+pub(crate) const BLOCK: usize = 2 << 20;
+/// Below this much data a scan stays on one thread.
+pub(crate) const PARALLEL_MIN_BYTES: u64 = 32 << 20;
+
+/// Where the data comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Input<'a> {
+    Path(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+/// A sequential reader over an [`Input`] from some offset.
+pub(crate) enum Source<'a> {
+    File(File),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Source<'a> {
+    pub(crate) fn open(path: &Path, input: Input<'a>, at: u64) -> Result<Source<'a>, ScanError> {
+        match input {
+            Input::Path(p) => {
+                let mut f = File::open(p).map_err(|e| ScanError::io(path, &e))?;
+                if at > 0 {
+                    f.seek(SeekFrom::Start(at))
+                        .map_err(|e| ScanError::io(path, &e))?;
+                }
+                Ok(Source::File(f))
+            }
+            Input::Bytes(b) => {
+                let at = usize::try_from(at).unwrap_or(usize::MAX).min(b.len());
+                Ok(Source::Bytes(&b[at..]))
+            }
+        }
+    }
+
+    /// Reads up to `buf.len()` bytes; 0 at the end.
+    pub(crate) fn read(&mut self, path: &Path, buf: &mut [u8]) -> Result<usize, ScanError> {
+        match self {
+            Source::File(f) => loop {
+                match f.read(buf) {
+                    Ok(n) => return Ok(n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(ScanError::io(path, &e)),
+                }
+            },
+            Source::Bytes(b) => {
+                let n = buf.len().min(b.len());
+                buf[..n].copy_from_slice(&b[..n]);
+                *b = &b[n..];
+                Ok(n)
+            }
+        }
+    }
+
+    /// Total length of the input.
+    pub(crate) fn len(path: &Path, input: Input<'_>) -> Result<u64, ScanError> {
+        match input {
+            Input::Path(p) => std::fs::metadata(p)
+                .map(|m| m.len())
+                .map_err(|e| ScanError::io(path, &e)),
+            Input::Bytes(b) => Ok(b.len() as u64),
+        }
+    }
+}
+
+/// Up to `n` bytes from the start of the input.
+pub(crate) fn read_prefix(path: &Path, input: Input<'_>, n: usize) -> Result<Vec<u8>, ScanError> {
+    let mut src = Source::open(path, input, 0)?;
+    let mut buf = vec![0; n];
+    let mut filled = 0;
+    while filled < n {
+        let k = src.read(path, &mut buf[filled..])?;
+        if k == 0 {
+            break;
+        }
+        filled += k;
+    }
+    buf.truncate(filled);
+    Ok(buf)
+}
+
+/// What a parser needs to report rows: the spec's columns and how bad rows go.
+pub(crate) struct Ctx<'a> {
+    pub path: &'a Path,
+    pub columns: &'a [String],
+    /// Position in the file's header of each requested column.
+    pub positions: &'a [usize],
+    pub skip: bool,
+    pub report: ScanReport,
+}
+
+impl Ctx<'_> {
+    /// Records a bad row: an error, or in skip mode a count and a reason.
+    #[cold]
+    pub(crate) fn bad(&mut self, line: u64, field: Option<usize>, message: String) -> Result<(), ScanError> {
+        let field = field.filter(|&f| f < self.columns.len());
+        if self.skip {
+            self.report.skipped += 1;
+            if self.report.first_skipped.len() < MAX_REMEMBERED_SKIPS {
+                let why = match field {
+                    Some(f) => format!("column `{}`: {message}", self.columns[f]),
+                    None => message,
+                };
+                self.report.first_skipped.push((line, why));
+            }
+            return Ok(());
+        }
+        Err(ScanError::BadRow {
+            path: self.path.to_path_buf(),
+            line,
+            column: field.map(|f| self.columns[f].clone()),
+            field_index: field.map(|f| self.positions[f] + 1),
+            message,
+        })
+    }
+
+    /// Hands one row to the sink (checking UTF-8 first if asked to).
+    #[inline]
+    pub(crate) fn emit<S: RowSink>(
+        &mut self,
+        sink: &mut S,
+        line: u64,
+        fields: &[&[u8]],
+        check_utf8: bool,
+    ) -> Result<(), ScanError> {
+        if check_utf8 {
+            if let Some(j) = fields.iter().position(|f| std::str::from_utf8(f).is_err()) {
+                return self.bad(line, Some(j), "invalid UTF-8".to_string());
+            }
+        }
+        match sink.row(line, fields) {
+            Ok(()) => {
+                self.report.rows += 1;
+                Ok(())
+            }
+            Err(b) => self.bad(line, b.field, b.message),
+        }
+    }
+}
+
+/// A record parser over blocks of input.
+pub(crate) trait Parser {
+    /// Parses the complete records at the start of `data` (which starts at a
+    /// record start, on line `*line`), advancing `*line`; returns the bytes
+    /// consumed. With `eof`, `data` is the rest of the input and all of it is
+    /// consumed.
+    fn parse<S: RowSink>(
+        &mut self,
+        data: &[u8],
+        eof: bool,
+        line: &mut u64,
+        ctx: &mut Ctx<'_>,
+        sink: &mut S,
+    ) -> Result<usize, ScanError>;
+
+    /// Whether the chunk seen so far may hold a record that goes on past its end
+    /// (CSV: it contained a quote).
+    fn may_span(&self) -> bool;
+}
+
+/// An empty vector of slices that reuses `v`'s allocation for a new lifetime.
+pub(crate) fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
+    v.clear();
+    v.into_iter().map(|_| -> &'b [u8] { &[] }).collect()
+}
+
+/// Parses `[start, end)` of the input (continuing to `total` if the parser says a
+/// record may span the end); returns the line after the last one read.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn drive<P: Parser, S: RowSink>(
+    input: Input<'_>,
+    start: u64,
+    mut end: u64,
+    total: u64,
+    mut line: u64,
+    parser: &mut P,
+    ctx: &mut Ctx<'_>,
+    sink: &mut S,
+    stop: &dyn Fn() -> bool,
+) -> Result<u64, ScanError> {
+    let path = ctx.path;
+    let mut src = Source::open(path, input, start)?;
+    let mut pos = start;
+    let mut buf = vec![0u8; BLOCK];
+    let mut filled = 0;
+    loop {
+        while filled < buf.len() && pos < end {
+            let want = (buf.len() - filled).min(usize::try_from(end - pos).unwrap_or(usize::MAX));
+            let n = src.read(path, &mut buf[filled..filled + want])?;
+            if n == 0 {
+                end = pos; // the file shrank
+                break;
+            }
+            filled += n;
+            pos += n as u64;
+        }
+        let at_end = pos >= end;
+        let used = parser.parse(&buf[..filled], false, &mut line, ctx, sink)?;
+        buf.copy_within(used..filled, 0);
+        filled -= used;
+        if at_end {
+            if end < total && parser.may_span() {
+                end = total;
+                continue;
+            }
+            parser.parse(&buf[..filled], true, &mut line, ctx, sink)?;
+            return Ok(line);
+        }
+        if filled == buf.len() {
+            // One record larger than the buffer.
+            buf.resize(buf.len() * 2, 0);
+        }
+        if stop() {
+            return Ok(line);
+        }
+    }
+}
+
+/// Newlines in `[start, end)` and whether a `"` occurs there.
+fn count_range(path: &Path, input: Input<'_>, start: u64, end: u64, buf: &mut [u8]) -> Result<(u64, bool), ScanError> {
+    let mut src = Source::open(path, input, start)?;
+    let (mut pos, mut lines, mut quote) = (start, 0u64, false);
+    while pos < end {
+        let want = buf.len().min(usize::try_from(end - pos).unwrap_or(usize::MAX));
+        let n = src.read(path, &mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        let block = &buf[..n];
+        lines += memchr::memchr_iter(b'\n', block).count() as u64;
+        quote = quote || memchr::memchr(b'"', block).is_some();
+        pos += n as u64;
+    }
+    Ok((lines, quote))
+}
+
+/// The start of the first line that begins at or after `at`, or `total`.
+fn line_start_after(path: &Path, input: Input<'_>, at: u64, total: u64) -> Result<u64, ScanError> {
+    let mut src = Source::open(path, input, at.saturating_sub(1))?;
+    let mut pos = at.saturating_sub(1);
+    let mut buf = vec![0u8; 64 << 10];
+    while pos < total {
+        let n = src.read(path, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            return Ok(pos + i as u64 + 1);
+        }
+        pos += n as u64;
+    }
+    Ok(total)
+}
+
+/// What one chunk's thread produced.
+struct ChunkOut<S> {
+    sink: Option<S>,
+    report: ScanReport,
+    error: Option<ScanError>,
+}
+
+/// Counts of finished chunks: (newlines, holds a quote), or `None` = failed.
+type Counts = Mutex<Vec<Option<Option<(u64, bool)>>>>;
+
+/// Scans the data of `head` with as many threads as the spec allows and the size
+/// justifies; merges the reports in file order.
+pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
+    spec: &ScanSpec,
+    input: Input<'_>,
+    format: Format,
+    head: &Header,
+    positions: &[usize],
+    make_sink: F,
+) -> Result<(Vec<S>, ScanReport), ScanError> {
+    let path = spec.path.as_path();
+    let total = Source::len(path, input)?;
+    let start = head.data_start.min(total);
+    let mut bounds = vec![start];
+    if spec.threads >= 2 && total - start >= PARALLEL_MIN_BYTES {
+        let k = spec.threads.min(64) as u64;
+        for t in 1..k {
+            let at = start + (total - start) * t / k;
+            let b = line_start_after(path, input, at, total)?;
+            if b > *bounds.last().unwrap_or(&start) && b < total {
+                bounds.push(b);
+            }
+        }
+    }
+    bounds.push(total);
+    let n = bounds.len() - 1;
+    let counts: Counts = Mutex::new(vec![None; n]);
+    let cv = Condvar::new();
+    let first_error = AtomicUsize::new(usize::MAX);
+
+    let one = |t: usize| -> ChunkOut<S> {
+        let mut ctx = Ctx {
+            path,
+            columns: &spec.columns,
+            positions,
+            skip: spec.skip_bad_rows,
+            report: ScanReport::default(),
+        };
+        let fail = |error: ScanError, report: ScanReport| {
+            first_error.fetch_min(t, Ordering::SeqCst);
+            ChunkOut {
+                sink: None,
+                report,
+                error: Some(error),
+            }
+        };
+        let mut line = head.first_line;
+        if t > 0 {
+            let mut buf = vec![0u8; 1 << 20];
+            let counted = count_range(path, input, bounds[t - 1], bounds[t], &mut buf);
+            let mut guard = counts.lock().unwrap_or_else(|e| e.into_inner());
+            guard[t - 1] = Some(counted.as_ref().ok().copied());
+            cv.notify_all();
+            while guard[..t].iter().any(Option::is_none) {
+                guard = cv.wait(guard).unwrap_or_else(|e| e.into_inner());
+            }
+            let before: Vec<Option<(u64, bool)>> = guard[..t].iter().map(|c| c.flatten()).collect();
+            drop(guard);
+            if let Err(e) = counted {
+                return fail(e, ctx.report);
+            }
+            let mut sum = 0;
+            for c in before {
+                match c {
+                    // An earlier count failed: that chunk's thread reports it.
+                    None => return ChunkOut { sink: None, report: ctx.report, error: None },
+                    // A quote earlier: an earlier thread reads this chunk.
+                    Some((_, true)) if format == Format::Csv => {
+                        return ChunkOut { sink: None, report: ctx.report, error: None }
+                    }
+                    Some((lines, _)) => sum += lines,
+                }
+            }
+            line += sum;
+        }
+        let mut sink = make_sink();
+        let stop = || first_error.load(Ordering::Relaxed) < t;
+        let (a, b) = (bounds[t], bounds[t + 1]);
+        let res = match format {
+            Format::Csv => {
+                let mut p = csv::CsvParser::new(head.names.len(), positions);
+                drive(input, a, b, total, line, &mut p, &mut ctx, &mut sink, &stop)
+            }
+            Format::Ndjson => {
+                let mut p = ndjson::NdjsonParser::new(&spec.columns, &head.names, positions);
+                drive(input, a, b, total, line, &mut p, &mut ctx, &mut sink, &stop)
+            }
+        };
+        match res {
+            Ok(_) => ChunkOut {
+                sink: Some(sink),
+                report: ctx.report,
+                error: None,
+            },
+            Err(e) => fail(e, ctx.report),
+        }
+    };
+
+    let outs: Vec<ChunkOut<S>> = if n == 1 {
+        vec![one(0)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (1..n).map(|t| s.spawn(move || one(t))).collect();
+            let mut outs = vec![one(0)];
+            for h in handles {
+                match h.join() {
+                    Ok(o) => outs.push(o),
+                    Err(p) => std::panic::resume_unwind(p),
+                }
+            }
+            outs
+        })
+    };
+
+    let mut sinks = Vec::with_capacity(n);
+    let mut report = ScanReport {
+        bytes: total,
+        ..ScanReport::default()
+    };
+    for out in outs {
+        if let Some(e) = out.error {
+            return Err(e);
+        }
+        report.merge(out.report);
+        sinks.extend(out.sink);
+    }
+    Ok((sinks, report))
+}

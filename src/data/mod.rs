@@ -1,0 +1,22 @@
+//! Datasets: streaming CSV/NDJSON readers, timestamps, periods and calendars.
+//!
+//! - [`period`]: day numbers (days since 1970-01-01), period ordinals per
+//!   [`period::Grain`] and their labels (`2026-W02`, `2026-Q1`, ..).
+//! - [`time`]: [`time::TimeParser`], ISO-8601 dates and timestamps to local civil
+//!   seconds in the evaluation's time zone.
+//! - [`calendar`]: [`calendar::WorkCalendar`], working days for `workdays`.
+//! - [`scan`]: [`scan::scan`], the fast streaming (and parallel) reader that
+//!   feeds rows to the engine's sinks.
+
+pub mod calendar;
+mod chunk;
+mod csv;
+mod ndjson;
+pub mod period;
+pub mod scan;
+pub mod time;
+
+pub use calendar::WorkCalendar;
+pub use period::Grain;
+pub use scan::{BadRow, Format, RowSink, ScanError, ScanReport, ScanSpec};
+pub use time::TimeParser;

@@ -1,0 +1,329 @@
+//! Streaming scans of CSV and NDJSON files: the public entry points.
+//!
+//! [`scan`] resolves the requested columns against the file's header and calls a
+//! [`RowSink`] once per data row with the raw bytes of those columns, in the
+//! requested order. It reads the file in large blocks into reused buffers (no
+//! allocation per row, memory independent of the file size) and, for large files
+//! and `threads >= 2`, splits the file into byte ranges at line boundaries that are
+//! parsed in parallel, each with its own sink (see [`super::chunk`]). Bad rows
+//! either stop the scan with a [`ScanError::BadRow`] naming file, line and column,
+//! or are skipped and counted in the [`ScanReport`]; never dropped silently.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::chunk::{self, Input};
+use super::{csv, ndjson};
+
+/// The file formats a source can be read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Csv,
+    Ndjson,
+}
+
+impl Format {
+    /// The format an extension names: `.csv`, `.ndjson`/`.jsonl`/`.json`.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// Guesses the format from the first bytes: an object `{` means NDJSON.
+    pub fn sniff(head: &[u8]) -> Format {
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        match head.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Format::Ndjson,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// What to scan.
+#[derive(Clone, Debug)]
+pub struct ScanSpec {
+    pub path: PathBuf,
+    /// Columns handed to the sink, in this order.
+    pub columns: Vec<String>,
+    /// Threads to parse with (0 and 1 both mean one).
+    pub threads: usize,
+    /// Skip bad rows (and count them) instead of failing on the first.
+    pub skip_bad_rows: bool,
+}
+
+/// A row a sink (or the reader) rejects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadRow {
+    /// Index into `ScanSpec::columns` of the offending field, if one is to blame.
+    pub field: Option<usize>,
+    pub message: String,
+}
+
+impl BadRow {
+    /// A bad row blamed on field `field` (index into `ScanSpec::columns`).
+    pub fn field(field: usize, message: impl Into<String>) -> BadRow {
+        BadRow {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    /// A bad row not blamed on one field.
+    pub fn row(message: impl Into<String>) -> BadRow {
+        BadRow {
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Receives the rows of one chunk of the file.
+pub trait RowSink: Send {
+    /// One data row: `line` is the 1-based physical line the record starts on
+    /// (the header is line 1), `fields` the requested columns' raw bytes
+    /// (unquoted, unescaped; empty for an NDJSON missing key or null).
+    fn row(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), BadRow>;
+}
+
+/// How a scan went.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanReport {
+    /// Rows accepted by the sinks.
+    pub rows: u64,
+    /// Bad rows skipped (only with `skip_bad_rows`).
+    pub skipped: u64,
+    /// The first (at most 5) skipped rows: line and reason.
+    pub first_skipped: Vec<(u64, String)>,
+    /// Size of the input in bytes.
+    pub bytes: u64,
+}
+
+/// How many skipped rows a report remembers.
+pub const MAX_REMEMBERED_SKIPS: usize = 5;
+
+impl ScanReport {
+    /// Adds a later chunk's report to this one.
+    pub fn merge(&mut self, other: ScanReport) {
+        self.rows += other.rows;
+        self.skipped += other.skipped;
+        for s in other.first_skipped {
+            if self.first_skipped.len() < MAX_REMEMBERED_SKIPS {
+                self.first_skipped.push(s);
+            }
+        }
+    }
+}
+
+/// Why a scan failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScanError {
+    Io {
+        path: PathBuf,
+        message: String,
+    },
+    MissingColumns {
+        path: PathBuf,
+        missing: Vec<String>,
+        available: Vec<String>,
+    },
+    BadRow {
+        path: PathBuf,
+        line: u64,
+        /// The column's name, if one field is to blame.
+        column: Option<String>,
+        /// That column's 1-based position in the file's header.
+        field_index: Option<usize>,
+        message: String,
+    },
+    Encoding {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+impl ScanError {
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            ScanError::Io { path, .. }
+            | ScanError::MissingColumns { path, .. }
+            | ScanError::BadRow { path, .. }
+            | ScanError::Encoding { path, .. } => path,
+        }
+    }
+
+    pub(crate) fn io(path: &Path, err: &std::io::Error) -> ScanError {
+        ScanError::Io {
+            path: path.to_path_buf(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScanError::Io { path, message } => {
+                write!(f, "cannot read `{}`: {message}", path.display())
+            }
+            ScanError::MissingColumns {
+                path,
+                missing,
+                available,
+            } => {
+                let list = |v: &[String]| {
+                    v.iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let s = if missing.len() == 1 { "" } else { "s" };
+                write!(f, "`{}` has no column{s} {}", path.display(), list(missing))?;
+                if available.is_empty() {
+                    write!(f, "; it has no columns at all (is it empty?)")?;
+                } else {
+                    write!(f, "; its columns are {}", list(available))?;
+                }
+                for m in missing {
+                    let best = available
+                        .iter()
+                        .map(|a| (strsim::jaro_winkler(m, a), a))
+                        .filter(|(score, _)| *score > 0.8)
+                        .max_by(|a, b| a.0.total_cmp(&b.0));
+                    if let Some((_, a)) = best {
+                        write!(f, " (did you mean `{a}` for `{m}`?)")?;
+                    }
+                }
+                Ok(())
+            }
+            ScanError::BadRow {
+                path,
+                line,
+                column,
+                field_index,
+                message,
+            } => {
+                write!(f, "{}:{line}: ", path.display())?;
+                match (column, field_index) {
+                    (Some(c), Some(i)) => write!(f, "column `{c}` (field {i}): ")?,
+                    (Some(c), None) => write!(f, "column `{c}`: ")?,
+                    _ => {}
+                }
+                f.write_str(message)
+            }
+            ScanError::Encoding {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+/// The column names of a file: its CSV header, or for NDJSON the keys of the
+/// first object in order, followed by keys that first appear in later objects
+/// of the first MiB.
+pub fn header(path: &Path) -> Result<Vec<String>, ScanError> {
+    let input = Input::Path(path);
+    let format = detect(path, input)?;
+    Ok(read_header(path, input, format)?.names)
+}
+
+/// [`header`] of in-memory data; `name` is used for the format and in errors.
+pub fn header_bytes(name: &Path, data: &[u8]) -> Result<Vec<String>, ScanError> {
+    let input = Input::Bytes(data);
+    let format = detect(name, input)?;
+    Ok(read_header(name, input, format)?.names)
+}
+
+/// The parsed header: names, where the data starts, and the line it starts on.
+#[derive(Clone, Debug)]
+pub(crate) struct Header {
+    pub names: Vec<String>,
+    pub data_start: u64,
+    pub first_line: u64,
+}
+
+fn read_header(path: &Path, input: Input<'_>, format: Format) -> Result<Header, ScanError> {
+    match format {
+        Format::Csv => csv::read_header(path, input),
+        Format::Ndjson => ndjson::read_header(path, input),
+    }
+}
+
+/// The format of `path`: from its extension, else sniffed from its first bytes.
+pub fn detect_format(path: &Path) -> Result<Format, ScanError> {
+    detect(path, Input::Path(path))
+}
+
+fn detect(path: &Path, input: Input<'_>) -> Result<Format, ScanError> {
+    if let Some(f) = Format::from_extension(path) {
+        return Ok(f);
+    }
+    let head = chunk::read_prefix(path, input, 4096)?;
+    Ok(Format::sniff(&head))
+}
+
+/// Scans the file of `spec`: see the module docs. Returns one sink per chunk, in
+/// file order, and the report.
+pub fn scan<S: RowSink, F: Fn() -> S + Sync>(
+    spec: &ScanSpec,
+    make_sink: F,
+) -> Result<(Vec<S>, ScanReport), ScanError> {
+    scan_input(spec, Input::Path(&spec.path), make_sink)
+}
+
+/// [`scan`] over in-memory data (e.g. fixture rows); `spec.path` names the data
+/// in errors and picks the format by its extension.
+pub fn scan_bytes<S: RowSink, F: Fn() -> S + Sync>(
+    spec: &ScanSpec,
+    data: &[u8],
+    make_sink: F,
+) -> Result<(Vec<S>, ScanReport), ScanError> {
+    scan_input(spec, Input::Bytes(data), make_sink)
+}
+
+fn scan_input<S: RowSink, F: Fn() -> S + Sync>(
+    spec: &ScanSpec,
+    input: Input<'_>,
+    make_sink: F,
+) -> Result<(Vec<S>, ScanReport), ScanError> {
+    let path = spec.path.as_path();
+    let format = detect(path, input)?;
+    let head = read_header(path, input, format)?;
+    let positions = resolve(path, &head.names, &spec.columns)?;
+    chunk::run(spec, input, format, &head, &positions, make_sink)
+}
+
+/// The position in `names` of each of `columns` (exact match first, then a
+/// match ignoring surrounding whitespace), or the MissingColumns error.
+fn resolve(path: &Path, names: &[String], columns: &[String]) -> Result<Vec<usize>, ScanError> {
+    let mut positions = Vec::with_capacity(columns.len());
+    let mut missing = Vec::new();
+    for c in columns {
+        let pos = names
+            .iter()
+            .position(|n| n == c)
+            .or_else(|| names.iter().position(|n| n.trim() == c.trim()));
+        match pos {
+            Some(p) => positions.push(p),
+            None => missing.push(c.clone()),
+        }
+    }
+    if missing.is_empty() {
+        Ok(positions)
+    } else {
+        Err(ScanError::MissingColumns {
+            path: path.to_path_buf(),
+            missing,
+            available: names.to_vec(),
+        })
+    }
+}

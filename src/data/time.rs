@@ -1,0 +1,333 @@
+//! Timestamp parsing for the event-time column.
+//!
+//! [`TimeParser::parse`] turns an ISO-8601 date or timestamp into *local civil
+//! seconds*: seconds since 1970-01-01T00:00:00 on the wall clock of the
+//! evaluation's time zone, so `secs.div_euclid(86_400)` is the local day number
+//! (see [`super::period`]). Timestamps without an offset are already local and are
+//! taken as they are; timestamps with `Z` or an offset are converted into the zone
+//! with the real tz database, DST included.
+//!
+//! The fixed formats are parsed with hand-written byte arithmetic; conversion of
+//! offset timestamps asks jiff for the zone's offset only once per stretch of time
+//! between two transitions (a small cache of such stretches), so it stays cheap.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use super::period::{day_number, days_in_month};
+
+/// Seconds in a day.
+pub const SECS_PER_DAY: i64 = 86_400;
+
+/// A stretch of UTC time `[lo, hi)` over which the zone's offset is constant.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    lo: i64,
+    hi: i64,
+    offset: i64,
+}
+
+/// How many offset stretches [`TimeParser`] remembers.
+const CACHE: usize = 8;
+
+/// Parses timestamps into local civil seconds of one time zone. Keeps a small
+/// cache, hence `&mut self`; make one per thread.
+#[derive(Clone, Debug)]
+pub struct TimeParser {
+    tz: TimeZone,
+    spans: [Span; CACHE],
+    len: usize,
+    next: usize,
+    last: usize,
+}
+
+impl TimeParser {
+    /// A parser that converts offset timestamps into `tz`.
+    pub fn new(tz: TimeZone) -> TimeParser {
+        let empty = Span {
+            lo: 0,
+            hi: 0,
+            offset: 0,
+        };
+        TimeParser {
+            tz,
+            spans: [empty; CACHE],
+            len: 0,
+            next: 0,
+            last: 0,
+        }
+    }
+
+    /// The zone local times are expressed in.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    /// Parses `YYYY-MM-DD` (midnight), `YYYY-MM-DDTHH:MM[:SS[.fff]]` (or with a
+    /// space instead of `T`) as local time, and the same followed by `Z`,
+    /// `+HH:MM`, `-HH:MM`, `+HHMM` or `+HH` as an instant converted into the zone.
+    /// Returns local civil seconds since 1970-01-01T00:00:00, or `None` for
+    /// anything else (including impossible dates and times such as 2026-02-30 or
+    /// 25:00). Fractions of a second are truncated.
+    #[inline]
+    pub fn parse(&mut self, s: &[u8]) -> Option<i64> {
+        let (local, offset) = parse_fixed(s)?;
+        match offset {
+            None => Some(local),
+            Some(off) => self.to_local(local - off),
+        }
+    }
+
+    /// Like [`TimeParser::parse`], but returns the local day number.
+    #[inline]
+    pub fn parse_day(&mut self, s: &[u8]) -> Option<i32> {
+        self.parse(s).map(|secs| secs.div_euclid(SECS_PER_DAY) as i32)
+    }
+
+    /// Converts UTC seconds since the epoch into local civil seconds in the zone.
+    pub fn to_local(&mut self, utc: i64) -> Option<i64> {
+        let last = self.spans[self.last];
+        if self.len > 0 && last.lo <= utc && utc < last.hi {
+            return Some(utc + last.offset);
+        }
+        for i in 0..self.len {
+            let sp = self.spans[i];
+            if sp.lo <= utc && utc < sp.hi {
+                self.last = i;
+                return Some(utc + sp.offset);
+            }
+        }
+        let span = self.lookup(utc)?;
+        let slot = self.next;
+        self.spans[slot] = span;
+        self.next = (slot + 1) % CACHE;
+        self.len = (self.len + 1).min(CACHE);
+        self.last = slot;
+        Some(utc + span.offset)
+    }
+
+    /// Asks the tz database for the offset at `utc` and the stretch it holds for.
+    #[cold]
+    fn lookup(&self, utc: i64) -> Option<Span> {
+        let ts = Timestamp::from_second(utc).ok()?;
+        let offset = i64::from(self.tz.to_offset(ts).seconds());
+        // A transition at exactly `utc` already applies, so look before `utc + 1`.
+        let lo = Timestamp::from_second(utc + 1)
+            .ok()
+            .and_then(|after| self.tz.preceding(after).next())
+            .map_or(i64::MIN, |t| t.timestamp().as_second());
+        let hi = self
+            .tz
+            .following(ts)
+            .next()
+            .map_or(i64::MAX, |t| t.timestamp().as_second());
+        Some(Span {
+            lo: lo.min(utc),
+            hi: hi.max(utc + 1),
+            offset,
+        })
+    }
+}
+
+/// The value of ASCII digit `b`, or 10+ for anything else.
+#[inline(always)]
+fn dig(b: u8) -> u32 {
+    u32::from(b.wrapping_sub(b'0'))
+}
+
+/// Two digits at `s[i..i + 2]`, or `None`.
+#[inline(always)]
+fn two(s: &[u8], i: usize) -> Option<u32> {
+    let a = dig(*s.get(i)?);
+    let b = dig(*s.get(i + 1)?);
+    (a < 10 && b < 10).then_some(a * 10 + b)
+}
+
+/// Parses `YYYY-MM-DD` at the start of `s` into a day number.
+#[inline(always)]
+fn parse_date(s: &[u8]) -> Option<i32> {
+    if s.len() < 10 || s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let y = two(s, 0)? * 100 + two(s, 2)?;
+    let m = two(s, 5)?;
+    let d = two(s, 8)?;
+    let y = y as i32;
+    if d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(day_number(y, m, d))
+}
+
+/// Parses the fixed formats: local seconds as written, and the UTC offset in
+/// seconds if the timestamp carries one.
+#[inline]
+fn parse_fixed(s: &[u8]) -> Option<(i64, Option<i64>)> {
+    let day = i64::from(parse_date(s)?);
+    let mut secs = day * SECS_PER_DAY;
+    if s.len() == 10 {
+        return Some((secs, None));
+    }
+    if !matches!(s[10], b'T' | b't' | b' ') || s.get(13) != Some(&b':') {
+        return None;
+    }
+    let h = two(s, 11)?;
+    let mi = two(s, 14)?;
+    let mut i = 16;
+    let mut sec = 0;
+    if s.get(i) == Some(&b':') {
+        sec = two(s, i + 1)?;
+        i += 3;
+        if matches!(s.get(i), Some(b'.' | b',')) {
+            i += 1;
+            let start = i;
+            while s.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == start {
+                return None;
+            }
+        }
+    }
+    // 60 is a leap second: keep it inside its minute.
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    secs += i64::from(h * 3600 + mi * 60 + sec.min(59));
+    let offset = match s.get(i) {
+        None => return Some((secs, None)),
+        Some(b'Z' | b'z') => {
+            i += 1;
+            0
+        }
+        Some(&sign @ (b'+' | b'-')) => {
+            let oh = two(s, i + 1)?;
+            i += 3;
+            let mut om = 0;
+            if s.get(i) == Some(&b':') {
+                om = two(s, i + 1)?;
+                i += 3;
+            } else if i < s.len() {
+                om = two(s, i)?;
+                i += 2;
+            }
+            if oh > 25 || om > 59 {
+                return None;
+            }
+            let off = i64::from(oh * 3600 + om * 60);
+            if sign == b'-' {
+                -off
+            } else {
+                off
+            }
+        }
+        Some(_) => return None,
+    };
+    (i == s.len()).then_some((secs, Some(offset)))
+}
+
+/// Parses a date given on the command line (`YYYY-MM-DD`) into a day number.
+pub fn parse_date_arg(s: &str) -> Option<i32> {
+    let b = s.trim().as_bytes();
+    if b.len() != 10 {
+        return None;
+    }
+    parse_date(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ams() -> TimeParser {
+        TimeParser::new(TimeZone::get("Europe/Amsterdam").unwrap())
+    }
+
+    fn secs(y: i32, m: u32, d: u32, h: i64, mi: i64, s: i64) -> i64 {
+        i64::from(day_number(y, m, d)) * SECS_PER_DAY + h * 3600 + mi * 60 + s
+    }
+
+    #[test]
+    fn local_formats() {
+        let mut p = TimeParser::new(TimeZone::UTC);
+        let want = secs(2026, 1, 5, 9, 30, 15);
+        assert_eq!(p.parse(b"2026-01-05T09:30:15"), Some(want));
+        assert_eq!(p.parse(b"2026-01-05 09:30:15"), Some(want));
+        assert_eq!(p.parse(b"2026-01-05T09:30:15.999"), Some(want));
+        assert_eq!(p.parse(b"2026-01-05T09:30"), Some(want - 15));
+        assert_eq!(p.parse(b"2026-01-05"), Some(secs(2026, 1, 5, 0, 0, 0)));
+        assert_eq!(p.parse(b"1969-12-31T23:59:59"), Some(-1));
+        assert_eq!(p.parse(b"2024-02-29"), Some(secs(2024, 2, 29, 0, 0, 0)));
+    }
+
+    #[test]
+    fn invalid() {
+        let mut p = ams();
+        for s in [
+            "", "2026", "2026-02-30", "2025-02-29", "2026-13-01", "2026-00-10", "2026-01-00",
+            "2026-01-05T25:00:00", "2026-01-05T24:00:00", "2026-01-05T12:60:00",
+            "2026-01-05T12:00:61", "2026-01-05X12:00:00", "2026-01-05T12:00:00.",
+            "2026-01-05T12:00:00+", "2026-01-05T12:00:00+1", "2026-01-05T12:00:00+01:0",
+            "2026-01-05T12:00:00Zx", "2026-01-05T12", "2026-01-05T1:00:00", "garbage!!!!",
+            "2026-1-05", "+026-01-05", "2026-01-05 ", "２０２６-01-05",
+        ] {
+            assert_eq!(p.parse(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn offsets_and_dst() {
+        let mut p = ams();
+        // Winter: UTC+1.
+        assert_eq!(p.parse(b"2026-01-05T08:00:00Z"), Some(secs(2026, 1, 5, 9, 0, 0)));
+        assert_eq!(p.parse(b"2026-01-05T10:00:00+02:00"), Some(secs(2026, 1, 5, 9, 0, 0)));
+        assert_eq!(p.parse(b"2026-01-05T03:00:00-0500"), Some(secs(2026, 1, 5, 9, 0, 0)));
+        assert_eq!(p.parse(b"2026-01-05T03:00:00-05"), Some(secs(2026, 1, 5, 9, 0, 0)));
+        // Spring forward at 01:00 UTC on 2026-03-29.
+        assert_eq!(p.parse(b"2026-03-29T00:59:59Z"), Some(secs(2026, 3, 29, 1, 59, 59)));
+        assert_eq!(p.parse(b"2026-03-29T01:00:00Z"), Some(secs(2026, 3, 29, 3, 0, 0)));
+        assert_eq!(p.parse(b"2026-03-29T01:30:00Z"), Some(secs(2026, 3, 29, 3, 30, 0)));
+        // Fall back at 01:00 UTC on 2026-10-25.
+        assert_eq!(p.parse(b"2026-10-25T00:30:00Z"), Some(secs(2026, 10, 25, 2, 30, 0)));
+        assert_eq!(p.parse(b"2026-10-25T01:30:00Z"), Some(secs(2026, 10, 25, 2, 30, 0)));
+        // Crossing midnight into the next local day.
+        assert_eq!(p.parse_day(b"2026-07-01T22:30:00Z"), Some(day_number(2026, 7, 2)));
+        assert_eq!(p.parse_day(b"2026-12-31T23:30:00Z"), Some(day_number(2027, 1, 1)));
+        // Cached stretches stay right when going back and forth.
+        for _ in 0..3 {
+            assert_eq!(p.parse(b"2026-03-29T00:59:59Z"), Some(secs(2026, 3, 29, 1, 59, 59)));
+            assert_eq!(p.parse(b"2026-03-29T01:00:00Z"), Some(secs(2026, 3, 29, 3, 0, 0)));
+            assert_eq!(p.parse(b"2026-10-25T01:00:00Z"), Some(secs(2026, 10, 25, 2, 0, 0)));
+            assert_eq!(p.parse(b"2026-10-25T00:59:59Z"), Some(secs(2026, 10, 25, 2, 59, 59)));
+        }
+    }
+
+    #[test]
+    fn against_jiff() {
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let mut p = TimeParser::new(tz.clone());
+        let mut x: u64 = 12345;
+        for _ in 0..5000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let utc = (x >> 20) as i64 % (4_000_000_000) - 1_000_000_000;
+            let ts = Timestamp::from_second(utc).unwrap();
+            let dt = tz.to_datetime(ts);
+            let want = i64::from(day_number(
+                i32::from(dt.year()),
+                dt.month() as u32,
+                dt.day() as u32,
+            )) * SECS_PER_DAY
+                + i64::from(dt.hour()) * 3600
+                + i64::from(dt.minute()) * 60
+                + i64::from(dt.second());
+            assert_eq!(p.to_local(utc), Some(want), "{ts}");
+        }
+    }
+
+    #[test]
+    fn date_args() {
+        assert_eq!(parse_date_arg("2026-01-05"), Some(day_number(2026, 1, 5)));
+        assert_eq!(parse_date_arg("2026-02-29"), None);
+        assert_eq!(parse_date_arg("2026-01-05T00:00:00"), None);
+    }
+}

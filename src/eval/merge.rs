@@ -1,0 +1,70 @@
+//! Merging the per-chunk partial results of every source into one keyed table:
+//! (dimension values, period) -> aggregate states.
+
+use std::collections::HashMap;
+
+use super::accum::AccVec;
+use super::scan::{SourcePlan, SourceSink};
+
+/// A source's aggregates over all chunks, keyed by global group id and period.
+pub struct Merged {
+    pub slots: HashMap<(u32, i32), usize>,
+    pub rows: Vec<u64>,
+    pub accs: Vec<AccVec>,
+    pub min_day: i32,
+    pub max_day: i32,
+}
+
+/// Global dictionary of dimension-value tuples.
+#[derive(Default)]
+pub struct Groups {
+    pub ids: HashMap<Vec<String>, u32>,
+    pub values: Vec<Vec<String>>,
+}
+
+impl Groups {
+    pub fn id(&mut self, dims: Vec<String>) -> u32 {
+        if let Some(&id) = self.ids.get(&dims) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(dims.clone());
+        self.ids.insert(dims, id);
+        id
+    }
+}
+
+pub fn merge(plan: &SourcePlan, sinks: Vec<SourceSink>, groups: &mut Groups) -> Merged {
+    let mut m = Merged {
+        slots: HashMap::new(),
+        rows: Vec::new(),
+        accs: plan.aggs.iter().map(|a| AccVec::new(a.func)).collect(),
+        min_day: i32::MAX,
+        max_day: i32::MIN,
+    };
+    for mut sink in sinks {
+        m.min_day = m.min_day.min(sink.min_day);
+        m.max_day = m.max_day.max(sink.max_day);
+        for slot in 0..sink.keys.len() {
+            let g = groups.id(sink.dim_values(slot));
+            let key = (g, sink.period(slot));
+            let to = match m.slots.get(&key) {
+                Some(&t) => t,
+                None => {
+                    let t = m.rows.len();
+                    m.slots.insert(key, t);
+                    m.rows.push(0);
+                    for a in &mut m.accs {
+                        a.grow();
+                    }
+                    t
+                }
+            };
+            m.rows[to] += sink.rows[slot];
+            for (a, b) in m.accs.iter_mut().zip(sink.accs.iter_mut()) {
+                a.merge_slot(to, b, slot);
+            }
+        }
+    }
+    m
+}

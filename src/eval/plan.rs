@@ -1,0 +1,230 @@
+//! From a request (`--by`, `--grain`, `--metrics`, range, data files) to one scan plan
+//! per source: the columns to read, their kinds, and every aggregate of the source.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use crate::compile::graph::{ColumnType, Formula, Graph, NodeId, NodeKind, Window};
+use crate::data::period::Grain;
+use crate::syntax::ast::AggFunc;
+
+use super::row::Filter;
+use super::scan::{AggPlan, ColKind, SourcePlan, MAX_COLUMNS, MAX_DIMS};
+use super::EvalError;
+
+/// What to evaluate.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Output columns (metrics and funnel members), in order.
+    pub metrics: Vec<NodeId>,
+    pub by: Vec<String>,
+    pub grain: Grain,
+    /// Inclusive day numbers.
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    pub fill: bool,
+    /// Source name -> data file.
+    pub data: HashMap<String, PathBuf>,
+    pub skip_bad_rows: bool,
+    pub threads: usize,
+}
+
+/// Every node the requested metrics read, directly or not.
+pub fn closure(graph: &Graph, roots: &[NodeId]) -> Vec<NodeId> {
+    let mut seen = HashSet::new();
+    let mut stack: Vec<NodeId> = roots.to_vec();
+    let mut out = Vec::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        out.push(id);
+        if let NodeKind::Formula(f) = &graph.node(id).kind {
+            let mut deps = Vec::new();
+            f.deps(&mut deps);
+            stack.extend(deps);
+        }
+    }
+    out
+}
+
+/// Whether any needed formula uses a window function.
+pub fn uses_windows(graph: &Graph, nodes: &[NodeId]) -> bool {
+    fn has(f: &Formula) -> bool {
+        match f {
+            Formula::Window(..) => true,
+            Formula::Unary(_, a) => has(a),
+            Formula::Binary(_, a, b) => has(a) || has(b),
+            Formula::In(a, items) => has(a) || items.iter().any(has),
+            Formula::Call(_, args) | Formula::Script(_, args) => args.iter().any(has),
+            _ => false,
+        }
+    }
+    nodes.iter().any(|id| matches!(&graph.node(*id).kind, NodeKind::Formula(f) if has(f)))
+}
+
+/// Aggregates a window would have to roll up; distinct counts and quantiles cannot.
+pub fn check_rollable(graph: &Graph, nodes: &[NodeId]) -> Result<(), EvalError> {
+    fn targets(f: &Formula, out: &mut Vec<NodeId>) {
+        match f {
+            Formula::Window(Window::Rolling(_) | Window::ToDate(_), m) => out.push(*m),
+            Formula::Unary(_, a) => targets(a, out),
+            Formula::Binary(_, a, b) => {
+                targets(a, out);
+                targets(b, out)
+            }
+            Formula::In(a, items) => {
+                targets(a, out);
+                items.iter().for_each(|i| targets(i, out))
+            }
+            Formula::Call(_, args) | Formula::Script(_, args) => args.iter().for_each(|i| targets(i, out)),
+            _ => {}
+        }
+    }
+    for id in nodes {
+        if let NodeKind::Formula(f) = &graph.node(*id).kind {
+            let mut ts = Vec::new();
+            targets(f, &mut ts);
+            for t in ts {
+                for dep in closure(graph, &[t]) {
+                    if let NodeKind::Aggregate(a) = &graph.node(dep).kind {
+                        if matches!(a.func, AggFunc::CountDistinct | AggFunc::Median | AggFunc::Percentile) {
+                            return Err(EvalError::Data(format!(
+                                "`{}` rolls up `{}`, which uses {}; distinct counts and quantiles cannot be added across periods",
+                                graph.node(*id).name,
+                                graph.node(t).name,
+                                a.func.name()
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One scan plan per source behind the needed aggregates.
+pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before: bool) -> Result<Vec<SourcePlan>, EvalError> {
+    let tz = jiff::tz::TimeZone::get(&graph.settings.timezone)
+        .map_err(|e| EvalError::Usage(format!("time zone `{}`: {e}", graph.settings.timezone)))?;
+    if req.by.len() > MAX_DIMS {
+        return Err(EvalError::Usage(format!("at most {MAX_DIMS} --by dimensions are supported")));
+    }
+    let mut by_source: Vec<Vec<NodeId>> = vec![Vec::new(); graph.sources.len()];
+    let mut sorted = needed.to_vec();
+    sorted.sort();
+    for id in sorted {
+        match &graph.node(id).kind {
+            NodeKind::Aggregate(a) => by_source[a.source].push(id),
+            NodeKind::JourneyStep { journey, .. } => {
+                return Err(EvalError::Data(format!(
+                    "journey funnel `{}` cannot be evaluated yet: journey funnels are not implemented in this version (issue #4)",
+                    graph.journeys[*journey].name
+                )))
+            }
+            _ => {}
+        }
+    }
+    let mut plans = Vec::new();
+    for (s, aggs) in by_source.into_iter().enumerate() {
+        if aggs.is_empty() {
+            continue;
+        }
+        let src = &graph.sources[s];
+        for d in &req.by {
+            let known = src.dimensions.contains(d) || src.entity.as_ref() == Some(d) || src.column_type(d).is_some();
+            if !known {
+                return Err(EvalError::Data(format!(
+                    "source `{}` has no dimension `{d}` (its dimensions: {}); every source behind the requested metrics must have each --by dimension",
+                    src.name,
+                    if src.dimensions.is_empty() { "none".to_string() } else { src.dimensions.join(", ") }
+                )));
+            }
+        }
+        let path = match req.data.get(&src.name).cloned().or_else(|| src.from.clone()) {
+            Some(p) => p,
+            None => {
+                return Err(EvalError::Usage(format!(
+                    "no data for source `{}`: pass `--data {}=FILE.csv` (or give the source a `from` path)",
+                    src.name, src.name
+                )))
+            }
+        };
+        let mut columns: Vec<String> = Vec::new();
+        let mut kinds: Vec<ColKind> = Vec::new();
+        let mut col = |name: &str, kind: Option<ColKind>| -> usize {
+            if let Some(i) = columns.iter().position(|c| c == name) {
+                if let Some(k) = kind {
+                    if kinds[i] == ColKind::Str {
+                        kinds[i] = k;
+                    }
+                }
+                return i;
+            }
+            let hinted = match src.column_type(name) {
+                Some(ColumnType::Decimal | ColumnType::Int) => ColKind::Num,
+                Some(ColumnType::Bool) => ColKind::Bool,
+                Some(ColumnType::Date | ColumnType::Timestamp) => ColKind::Date,
+                _ => ColKind::Str,
+            };
+            columns.push(name.to_string());
+            kinds.push(kind.unwrap_or(hinted));
+            columns.len() - 1
+        };
+        let time = match (&src.time, req.grain) {
+            (Some(t), _) => Some(col(t, Some(ColKind::Str))),
+            (None, Grain::All) if req.from.is_none() && req.to.is_none() => None,
+            (None, _) => {
+                return Err(EvalError::Data(format!(
+                    "source `{}` has no `time` column, so it cannot be grouped by {} or limited by --from/--to; declare `time COLUMN` in the source",
+                    src.name,
+                    req.grain.as_str()
+                )))
+            }
+        };
+        let dims: Vec<usize> = req.by.iter().map(|d| col(d, Some(ColKind::Str))).collect();
+        let mut agg_plans = Vec::new();
+        for id in aggs {
+            let NodeKind::Aggregate(a) = &graph.node(id).kind else { continue };
+            let value_kind = match a.func {
+                AggFunc::Count | AggFunc::CountDistinct => None,
+                _ => Some(ColKind::Num),
+            };
+            let column = a.column.as_ref().map(|c| col(c, value_kind));
+            let filter = a.filter.as_ref().map(|f| Filter::compile(f, &mut |c| col(c, None)));
+            agg_plans.push(AggPlan {
+                node: id,
+                func: a.func,
+                column,
+                fraction: a.fraction,
+                filter,
+            });
+        }
+        if columns.len() > MAX_COLUMNS {
+            return Err(EvalError::Usage(format!("source `{}` needs more than {MAX_COLUMNS} columns", src.name)));
+        }
+        // The time column is parsed separately; as a plain field it is a string.
+        if let Some(t) = time {
+            if kinds[t] == ColKind::Date {
+                kinds[t] = ColKind::Str;
+            }
+        }
+        plans.push(SourcePlan {
+            source: s,
+            name: src.name.clone(),
+            path,
+            columns,
+            kinds,
+            time,
+            dims,
+            aggs: agg_plans,
+            grain: req.grain,
+            from: req.from,
+            to: req.to,
+            keep_before,
+            tz: tz.clone(),
+        });
+    }
+    Ok(plans)
+}

@@ -1,0 +1,308 @@
+//! Row-level evaluation: typed views of raw fields and `where` filters with SQL's
+//! three-valued logic (a comparison with null is unknown; only true rows are kept).
+
+use crate::compile::graph::{Builtin, RowExpr, Value};
+use crate::syntax::ast::{BinOp, UnOp};
+
+/// A value seen in a row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RowVal<'a> {
+    Null,
+    Num(f64),
+    Str(&'a [u8]),
+    Bool(bool),
+    /// Day number.
+    Date(i32),
+}
+
+/// A filter compiled against the scan's column order.
+#[derive(Clone, Debug)]
+pub enum Filter {
+    Const(RowConst),
+    Column(usize),
+    Unary(UnOp, Box<Filter>),
+    Binary(BinOp, Box<Filter>, Box<Filter>),
+    In(Box<Filter>, Vec<Filter>),
+    Call(Builtin, Vec<Filter>),
+}
+
+/// An owned constant (string bytes kept for byte comparison).
+#[derive(Clone, Debug)]
+pub enum RowConst {
+    Null,
+    Num(f64),
+    Str(Vec<u8>),
+    Bool(bool),
+    Date(i32),
+}
+
+impl Filter {
+    /// Compile `e`, mapping column names to indexes with `col`.
+    pub fn compile(e: &RowExpr, col: &mut dyn FnMut(&str) -> usize) -> Filter {
+        match e {
+            RowExpr::Const(v) => Filter::Const(match v {
+                Value::Null => RowConst::Null,
+                Value::Num(x) => RowConst::Num(*x),
+                Value::Str(s) => RowConst::Str(s.as_bytes().to_vec()),
+                Value::Bool(b) => RowConst::Bool(*b),
+                Value::Date(d) => RowConst::Date(*d),
+                Value::Duration(s) => RowConst::Num(*s as f64),
+            }),
+            RowExpr::Column(c) => Filter::Column(col(c)),
+            RowExpr::Unary(op, a) => Filter::Unary(*op, Box::new(Filter::compile(a, col))),
+            RowExpr::Binary(op, a, b) => Filter::Binary(*op, Box::new(Filter::compile(a, col)), Box::new(Filter::compile(b, col))),
+            RowExpr::In(a, items) => Filter::In(Box::new(Filter::compile(a, col)), items.iter().map(|i| Filter::compile(i, col)).collect()),
+            RowExpr::Call(b, args) => Filter::Call(*b, args.iter().map(|a| Filter::compile(a, col)).collect()),
+        }
+    }
+
+    /// Whether the row passes (unknown counts as no).
+    #[inline]
+    pub fn test(&self, row: &[RowVal]) -> bool {
+        matches!(self.eval(row), RowVal::Bool(true))
+    }
+
+    fn eval<'a>(&'a self, row: &[RowVal<'a>]) -> RowVal<'a> {
+        match self {
+            Filter::Const(c) => match c {
+                RowConst::Null => RowVal::Null,
+                RowConst::Num(x) => RowVal::Num(*x),
+                RowConst::Str(s) => RowVal::Str(s),
+                RowConst::Bool(b) => RowVal::Bool(*b),
+                RowConst::Date(d) => RowVal::Date(*d),
+            },
+            Filter::Column(i) => row[*i],
+            Filter::Unary(UnOp::Not, a) => match a.eval(row) {
+                RowVal::Bool(b) => RowVal::Bool(!b),
+                _ => RowVal::Null,
+            },
+            Filter::Unary(UnOp::Neg, a) => match num(a.eval(row)) {
+                Some(x) => RowVal::Num(-x),
+                None => RowVal::Null,
+            },
+            Filter::Binary(BinOp::And, a, b) => match (a.eval(row), b.eval(row)) {
+                (RowVal::Bool(false), _) | (_, RowVal::Bool(false)) => RowVal::Bool(false),
+                (RowVal::Bool(true), RowVal::Bool(true)) => RowVal::Bool(true),
+                _ => RowVal::Null,
+            },
+            Filter::Binary(BinOp::Or, a, b) => match (a.eval(row), b.eval(row)) {
+                (RowVal::Bool(true), _) | (_, RowVal::Bool(true)) => RowVal::Bool(true),
+                (RowVal::Bool(false), RowVal::Bool(false)) => RowVal::Bool(false),
+                _ => RowVal::Null,
+            },
+            Filter::Binary(op, a, b) if op.is_comparison() => match compare(a.eval(row), b.eval(row)) {
+                Some(ord) => RowVal::Bool(match op {
+                    BinOp::Eq => ord == std::cmp::Ordering::Equal,
+                    BinOp::Ne => ord != std::cmp::Ordering::Equal,
+                    BinOp::Lt => ord == std::cmp::Ordering::Less,
+                    BinOp::Le => ord != std::cmp::Ordering::Greater,
+                    BinOp::Gt => ord == std::cmp::Ordering::Greater,
+                    _ => ord != std::cmp::Ordering::Less,
+                }),
+                None => RowVal::Null,
+            },
+            Filter::Binary(op, a, b) => match (num(a.eval(row)), num(b.eval(row))) {
+                (Some(x), Some(y)) => {
+                    let r = match op {
+                        BinOp::Add => x + y,
+                        BinOp::Sub => x - y,
+                        BinOp::Mul => x * y,
+                        _ if y == 0.0 => return RowVal::Null,
+                        _ => x / y,
+                    };
+                    RowVal::Num(r)
+                }
+                _ => RowVal::Null,
+            },
+            Filter::In(a, items) => {
+                let v = a.eval(row);
+                if v == RowVal::Null {
+                    return RowVal::Null;
+                }
+                let hit = items.iter().any(|i| compare(v, i.eval(row)) == Some(std::cmp::Ordering::Equal));
+                RowVal::Bool(hit)
+            }
+            Filter::Call(b, args) => call(*b, args, row),
+        }
+    }
+}
+
+fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>]) -> RowVal<'a> {
+    match b {
+        Builtin::Coalesce => args.iter().map(|a| a.eval(row)).find(|v| *v != RowVal::Null).unwrap_or(RowVal::Null),
+        Builtin::If => match args.first().map(|c| c.eval(row)) {
+            Some(RowVal::Bool(true)) => args.get(1).map_or(RowVal::Null, |a| a.eval(row)),
+            _ => args.get(2).map_or(RowVal::Null, |a| a.eval(row)),
+        },
+        Builtin::Min | Builtin::Max => {
+            let xs: Option<Vec<f64>> = args.iter().map(|a| num(a.eval(row))).collect();
+            match xs {
+                Some(xs) if !xs.is_empty() => RowVal::Num(if b == Builtin::Min {
+                    xs.iter().copied().fold(f64::INFINITY, f64::min)
+                } else {
+                    xs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                }),
+                _ => RowVal::Null,
+            }
+        }
+        Builtin::Abs => args.first().and_then(|a| num(a.eval(row))).map_or(RowVal::Null, |x| RowVal::Num(x.abs())),
+        Builtin::Round => {
+            let x = args.first().and_then(|a| num(a.eval(row)));
+            let d = args.get(1).and_then(|a| num(a.eval(row))).unwrap_or(0.0);
+            x.map_or(RowVal::Null, |x| RowVal::Num(round(x, d)))
+        }
+    }
+}
+
+/// Round half away from zero to `digits` decimals.
+pub fn round(x: f64, digits: f64) -> f64 {
+    let p = 10f64.powi(digits.clamp(-15.0, 15.0) as i32);
+    (x * p).round() / p
+}
+
+/// A row value as a number (strings are parsed; booleans are 0/1).
+pub fn num(v: RowVal) -> Option<f64> {
+    match v {
+        RowVal::Num(x) => Some(x),
+        RowVal::Str(s) => std::str::from_utf8(s).ok()?.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+        RowVal::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
+        RowVal::Date(d) => Some(d as f64),
+        RowVal::Null => None,
+    }
+}
+
+fn as_date(s: &[u8]) -> Option<i32> {
+    if s.len() < 10 {
+        return None;
+    }
+    let d = |i: usize| -> Option<i32> { s.get(i).filter(|c| c.is_ascii_digit()).map(|c| (c - b'0') as i32) };
+    let y = d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?;
+    if s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let m = d(5)? * 10 + d(6)?;
+    let dd = d(8)? * 10 + d(9)?;
+    if !crate::data::period::is_valid_date(y, m as u32, dd as u32) {
+        return None;
+    }
+    Some(crate::data::period::day_number(y, m as u32, dd as u32))
+}
+
+/// Compare two row values; `None` when either is null or they cannot be compared.
+pub fn compare(a: RowVal, b: RowVal) -> Option<std::cmp::Ordering> {
+    use RowVal::*;
+    match (a, b) {
+        (Null, _) | (_, Null) => None,
+        (Str(x), Str(y)) => Some(x.cmp(y)),
+        (Num(x), Num(y)) => x.partial_cmp(&y),
+        (Bool(x), Bool(y)) => Some(x.cmp(&y)),
+        (Date(x), Date(y)) => Some(x.cmp(&y)),
+        (Str(s), Date(d)) => as_date(s).map(|x| x.cmp(&d)),
+        (Date(d), Str(s)) => as_date(s).map(|x| d.cmp(&x)),
+        (Str(s), Bool(b)) => parse_bool(s).map(|x| x.cmp(&b)),
+        (Bool(b), Str(s)) => parse_bool(s).map(|x| b.cmp(&x)),
+        (x, y) => num(x)?.partial_cmp(&num(y)?),
+    }
+}
+
+/// `true`/`false`/`1`/`0` (any case for the words).
+pub fn parse_bool(s: &[u8]) -> Option<bool> {
+    match s {
+        b"1" => Some(true),
+        b"0" => Some(false),
+        _ if s.eq_ignore_ascii_case(b"true") => Some(true),
+        _ if s.eq_ignore_ascii_case(b"false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Scale of exact decimal sums: values are kept as integers of 10^-6.
+pub const DEC_SCALE: i128 = 1_000_000;
+
+/// Parse a plain decimal (`-1234.56`) into an integer of 10^-6 without rounding;
+/// `None` for exponents, more than 6 decimals, or anything else.
+#[inline]
+pub fn parse_fixed(s: &[u8]) -> Option<i128> {
+    let (neg, digits) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 30 {
+        return None;
+    }
+    let mut int: i128 = 0;
+    let mut frac: i128 = 0;
+    let mut frac_digits = 0u32;
+    let mut seen_dot = false;
+    let mut any = false;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' if !seen_dot => {
+                int = int * 10 + (c - b'0') as i128;
+                any = true;
+            }
+            b'0'..=b'9' => {
+                if frac_digits == 6 {
+                    if c != b'0' {
+                        return None;
+                    }
+                    continue;
+                }
+                frac = frac * 10 + (c - b'0') as i128;
+                frac_digits += 1;
+                any = true;
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            _ => return None,
+        }
+    }
+    if !any {
+        return None;
+    }
+    let v = int * DEC_SCALE + frac * 10i128.pow(6 - frac_digits);
+    Some(if neg { -v } else { v })
+}
+
+/// Format an exact decimal of 10^-6 without trailing zeros.
+pub fn format_fixed(v: i128) -> String {
+    let neg = v < 0;
+    let a = v.unsigned_abs();
+    let int = a / DEC_SCALE as u128;
+    let frac = a % DEC_SCALE as u128;
+    let mut s = if neg { format!("-{int}") } else { int.to_string() };
+    if frac != 0 {
+        let f = format!("{frac:06}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_round_trip() {
+        assert_eq!(parse_fixed(b"0.10"), Some(100_000));
+        assert_eq!(parse_fixed(b"-12.5"), Some(-12_500_000));
+        assert_eq!(parse_fixed(b"1e3"), None);
+        assert_eq!(parse_fixed(b"."), None);
+        assert_eq!(format_fixed(300_000_000_000), "300000");
+        assert_eq!(format_fixed(-1_250_000), "-1.25");
+        assert_eq!(format_fixed(1), "0.000001");
+    }
+
+    #[test]
+    fn three_valued_logic() {
+        let f = Filter::Binary(
+            BinOp::Ne,
+            Box::new(Filter::Column(0)),
+            Box::new(Filter::Const(RowConst::Str(b"call".to_vec()))),
+        );
+        assert!(!f.test(&[RowVal::Null]));
+        assert!(f.test(&[RowVal::Str(b"email")]));
+        assert!(!f.test(&[RowVal::Str(b"call")]));
+    }
+}

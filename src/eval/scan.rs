@@ -1,0 +1,292 @@
+//! One fused pass over a source: every filter and aggregate of the source is updated
+//! from the same row. Each chunk of the file gets its own [`SourceSink`]; their
+//! partial results are merged afterwards.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::compile::graph::NodeId;
+use crate::data::period::{period_of_day, Grain};
+use crate::data::scan::{BadRow, RowSink};
+use crate::data::time::TimeParser;
+use crate::syntax::ast::AggFunc;
+
+use super::accum::{nan_max, nan_min, AccVec};
+use super::row::{parse_bool, parse_fixed, Filter, RowVal};
+
+/// Most columns one source scan may read.
+pub const MAX_COLUMNS: usize = 64;
+/// Most `--by` dimensions.
+pub const MAX_DIMS: usize = 7;
+
+/// How a column is viewed in filters and aggregations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ColKind {
+    Str,
+    Num,
+    Bool,
+    Date,
+}
+
+#[derive(Clone, Debug)]
+pub struct AggPlan {
+    pub node: NodeId,
+    pub func: AggFunc,
+    pub column: Option<usize>,
+    pub fraction: Option<f64>,
+    pub filter: Option<Filter>,
+}
+
+/// Everything needed to scan one source.
+#[derive(Clone, Debug)]
+pub struct SourcePlan {
+    pub source: usize,
+    pub name: String,
+    pub path: PathBuf,
+    pub columns: Vec<String>,
+    pub kinds: Vec<ColKind>,
+    pub time: Option<usize>,
+    pub dims: Vec<usize>,
+    pub aggs: Vec<AggPlan>,
+    pub grain: Grain,
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    /// Keep rows of whole periods before `from` (window functions read them).
+    pub keep_before: bool,
+    pub tz: jiff::tz::TimeZone,
+}
+
+type Key = [u32; MAX_DIMS + 1];
+
+/// Per-chunk state of a scan.
+pub struct SourceSink<'p> {
+    plan: &'p SourcePlan,
+    time: TimeParser,
+    dicts: Vec<HashMap<Vec<u8>, u32, foldhash::fast::RandomState>>,
+    names: Vec<Vec<Vec<u8>>>,
+    groups: HashMap<Key, u32, foldhash::fast::RandomState>,
+    pub keys: Vec<Key>,
+    /// Rows per group slot.
+    pub rows: Vec<u64>,
+    pub accs: Vec<AccVec>,
+    nums: Vec<f64>,
+    fixed: Vec<Option<i128>>,
+    pub min_day: i32,
+    pub max_day: i32,
+    from_period: i32,
+}
+
+impl<'p> SourceSink<'p> {
+    pub fn new(plan: &'p SourcePlan) -> SourceSink<'p> {
+        SourceSink {
+            plan,
+            time: TimeParser::new(plan.tz.clone()),
+            dicts: vec![HashMap::default(); plan.dims.len()],
+            names: vec![Vec::new(); plan.dims.len()],
+            groups: HashMap::default(),
+            keys: Vec::new(),
+            rows: Vec::new(),
+            accs: plan.aggs.iter().map(|a| AccVec::new(a.func)).collect(),
+            nums: vec![f64::NAN; plan.columns.len()],
+            fixed: vec![None; plan.columns.len()],
+            min_day: i32::MAX,
+            max_day: i32::MIN,
+            from_period: plan.from.map_or(i32::MIN, |f| period_of_day(plan.grain, f)),
+        }
+    }
+
+    /// The dimension values of a group slot.
+    pub fn dim_values(&self, slot: usize) -> Vec<String> {
+        let key = &self.keys[slot];
+        (0..self.plan.dims.len())
+            .map(|d| String::from_utf8_lossy(&self.names[d][key[d] as usize]).into_owned())
+            .collect()
+    }
+
+    pub fn period(&self, slot: usize) -> i32 {
+        self.keys[slot][MAX_DIMS] as i32
+    }
+
+    fn day_of(&mut self, field: &[u8], col: usize) -> Result<i32, BadRow> {
+        if field.is_empty() {
+            return Err(BadRow::field(col, "missing timestamp"));
+        }
+        if let Some(secs) = self.time.parse(field) {
+            return Ok(secs.div_euclid(86_400) as i32);
+        }
+        // A month (`2026-01`) as used by monthly sources such as quotas.
+        if field.len() == 7 && field[4] == b'-' {
+            if let Ok(s) = std::str::from_utf8(field) {
+                if let (Ok(y), Ok(m)) = (s[..4].parse::<i32>(), s[5..].parse::<u32>()) {
+                    if (1..=12).contains(&m) {
+                        return Ok(crate::data::period::day_number(y, m, 1));
+                    }
+                }
+            }
+        }
+        Err(BadRow::field(
+            col,
+            format!(
+                "expected an ISO-8601 date or timestamp (2026-01-05, 2026-01-05T09:00:00, ..Z or +01:00), found `{}`",
+                String::from_utf8_lossy(field)
+            ),
+        ))
+    }
+
+    fn slot(&mut self, fields: &[&[u8]], period: i32) -> u32 {
+        let mut key: Key = [0; MAX_DIMS + 1];
+        for (d, &c) in self.plan.dims.iter().enumerate() {
+            let v = fields[c];
+            let id = match self.dicts[d].get(v) {
+                Some(&id) => id,
+                None => {
+                    let id = self.names[d].len() as u32;
+                    self.names[d].push(v.to_vec());
+                    self.dicts[d].insert(v.to_vec(), id);
+                    id
+                }
+            };
+            key[d] = id;
+        }
+        key[MAX_DIMS] = period as u32;
+        if let Some(&s) = self.groups.get(&key) {
+            return s;
+        }
+        let s = self.keys.len() as u32;
+        self.groups.insert(key, s);
+        self.keys.push(key);
+        self.rows.push(0);
+        for a in &mut self.accs {
+            a.grow();
+        }
+        s
+    }
+}
+
+impl RowSink for SourceSink<'_> {
+    fn row(&mut self, _line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
+        let plan = self.plan;
+        // 1. Validate and convert every field before touching any state.
+        let period = match plan.time {
+            Some(t) => {
+                let day = self.day_of(fields[t], t)?;
+                if plan.to.is_some_and(|to| day > to) {
+                    return Ok(());
+                }
+                let p = period_of_day(plan.grain, day);
+                if let Some(from) = plan.from {
+                    if day < from && !(plan.keep_before && p < self.from_period) {
+                        return Ok(());
+                    }
+                }
+                self.min_day = self.min_day.min(day);
+                self.max_day = self.max_day.max(day);
+                p
+            }
+            None => 0,
+        };
+        let mut vals = [RowVal::Null; MAX_COLUMNS];
+        for (i, kind) in plan.kinds.iter().enumerate() {
+            let f = fields[i];
+            if f.is_empty() {
+                self.fixed[i] = None;
+                continue;
+            }
+            vals[i] = match kind {
+                ColKind::Str => RowVal::Str(f),
+                ColKind::Num => {
+                    let fixed = parse_fixed(f);
+                    self.fixed[i] = fixed;
+                    let x = match fixed {
+                        Some(v) => v as f64 / super::row::DEC_SCALE as f64,
+                        None => match std::str::from_utf8(f).ok().and_then(|s| s.trim().parse::<f64>().ok()) {
+                            Some(x) if x.is_finite() => x,
+                            _ => {
+                                return Err(BadRow::field(
+                                    i,
+                                    format!("expected a number, found `{}`", String::from_utf8_lossy(f)),
+                                ))
+                            }
+                        },
+                    };
+                    self.nums[i] = x;
+                    RowVal::Num(x)
+                }
+                ColKind::Bool => match parse_bool(f) {
+                    Some(b) => RowVal::Bool(b),
+                    None => {
+                        return Err(BadRow::field(
+                            i,
+                            format!("expected true or false, found `{}`", String::from_utf8_lossy(f)),
+                        ))
+                    }
+                },
+                ColKind::Date => match self.time.parse(f) {
+                    Some(s) => RowVal::Date(s.div_euclid(86_400) as i32),
+                    None => {
+                        return Err(BadRow::field(
+                            i,
+                            format!("expected a date, found `{}`", String::from_utf8_lossy(f)),
+                        ))
+                    }
+                },
+            };
+        }
+        let row = &vals[..plan.kinds.len()];
+        // 2. Update the group's accumulators.
+        let slot = self.slot(fields, period) as usize;
+        self.rows[slot] += 1;
+        for (a, acc) in plan.aggs.iter().zip(self.accs.iter_mut()) {
+            if let Some(f) = &a.filter {
+                if !f.test(row) {
+                    continue;
+                }
+            }
+            match acc {
+                AccVec::Count(v) => {
+                    if a.column.is_none_or(|c| row[c] != RowVal::Null) {
+                        v[slot] += 1;
+                    }
+                }
+                AccVec::Sum(v) => {
+                    let Some(c) = a.column else { continue };
+                    if row[c] == RowVal::Null {
+                        continue;
+                    }
+                    let s = &mut v[slot];
+                    s.n += 1;
+                    match self.fixed[c] {
+                        Some(x) => s.fixed += x,
+                        None => {
+                            s.float += self.nums[c];
+                            s.inexact = true;
+                        }
+                    }
+                }
+                AccVec::Min(v) | AccVec::Max(v) => {
+                    let Some(c) = a.column else { continue };
+                    let x = match row[c] {
+                        RowVal::Num(x) => x,
+                        RowVal::Date(d) => d as f64,
+                        _ => continue,
+                    };
+                    v[slot] = if a.func == AggFunc::Min { nan_min(v[slot], x) } else { nan_max(v[slot], x) };
+                }
+                AccVec::Distinct(v) => {
+                    let Some(c) = a.column else { continue };
+                    let f = fields[c];
+                    if !f.is_empty() && !v[slot].contains(f) {
+                        v[slot].insert(f.to_vec());
+                    }
+                }
+                AccVec::Values(v) => {
+                    let Some(c) = a.column else { continue };
+                    if let RowVal::Num(x) = row[c] {
+                        v[slot].push(x);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

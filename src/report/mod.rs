@@ -1,0 +1,165 @@
+//! Writers for evaluation results: table, csv, json, ndjson, md (DESIGN section 3).
+
+pub mod number;
+
+use crate::eval::{Cell, Output};
+use crate::syntax::ast::Format;
+
+/// Output formats of `eval`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutFormat {
+    Table,
+    Csv,
+    Json,
+    Ndjson,
+    Md,
+}
+
+fn header(out: &Output) -> Vec<String> {
+    let mut h: Vec<String> = out.by.clone();
+    if out.grain != crate::data::period::Grain::All {
+        h.push("period".into());
+    }
+    h.extend(out.columns.iter().map(|c| c.name.clone()));
+    h
+}
+
+/// Full-precision text of a cell (CSV); empty for null.
+pub fn cell_raw(c: &Cell) -> String {
+    match c {
+        Cell::Null => String::new(),
+        Cell::Int(i) => i.to_string(),
+        Cell::Num(x) => number::full(*x),
+        Cell::Dec(d) => crate::eval::row::format_fixed(*d),
+    }
+}
+
+fn cell_json(c: &Cell) -> serde_json::Value {
+    match c {
+        Cell::Null => serde_json::Value::Null,
+        Cell::Int(i) => (*i).into(),
+        Cell::Num(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Cell::Dec(d) => {
+            let text = crate::eval::row::format_fixed(*d);
+            match serde_json::from_str::<serde_json::Number>(&text) {
+                Ok(n) => serde_json::Value::Number(n),
+                Err(_) => serde_json::Value::Null,
+            }
+        }
+    }
+}
+
+/// Display text of a cell (table, md): 6 significant digits, formats applied.
+pub fn cell_display(c: &Cell, format: Option<Format>) -> String {
+    match (c, format) {
+        (Cell::Null, _) => String::new(),
+        (Cell::Int(i), _) => i.to_string(),
+        (_, Some(Format::Percent)) => format!("{}%", number::sig6(c.as_f64().unwrap_or(0.0) * 100.0)),
+        (_, Some(Format::Currency)) => number::money(c.as_f64().unwrap_or(0.0)),
+        (_, Some(Format::Count)) => number::sig6(c.as_f64().unwrap_or(0.0)),
+        (_, Some(Format::Duration)) => number::duration(c.as_f64().unwrap_or(0.0)),
+        _ => number::sig6(c.as_f64().unwrap_or(0.0)),
+    }
+}
+
+fn rows_text(out: &Output, f: impl Fn(&Cell, Option<Format>) -> String) -> Vec<Vec<String>> {
+    out.rows
+        .iter()
+        .map(|r| {
+            let mut v: Vec<String> = r.dims.clone();
+            if let Some(p) = &r.period {
+                v.push(p.clone());
+            }
+            v.extend(r.values.iter().zip(&out.columns).map(|(c, col)| f(c, col.format)));
+            v
+        })
+        .collect()
+}
+
+fn json_rows(out: &Output) -> Vec<serde_json::Value> {
+    out.rows
+        .iter()
+        .map(|r| {
+            let mut m = serde_json::Map::new();
+            for (k, v) in out.by.iter().zip(&r.dims) {
+                m.insert(k.clone(), v.clone().into());
+            }
+            if let Some(p) = &r.period {
+                m.insert("period".into(), p.clone().into());
+            }
+            for (c, col) in r.values.iter().zip(&out.columns) {
+                m.insert(col.name.clone(), cell_json(c));
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn md_field(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// Render `out` in `format`.
+pub fn render(out: &Output, format: OutFormat) -> String {
+    let head = header(out);
+    match format {
+        OutFormat::Csv => {
+            let mut s = head.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+            s.push('\n');
+            for r in rows_text(out, |c, _| cell_raw(c)) {
+                s.push_str(&r.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
+                s.push('\n');
+            }
+            s
+        }
+        OutFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::Value::Array(json_rows(out))).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        OutFormat::Ndjson => {
+            let mut s = String::new();
+            for v in json_rows(out) {
+                s.push_str(&v.to_string());
+                s.push('\n');
+            }
+            s
+        }
+        OutFormat::Md => {
+            let mut s = format!("| {} |\n", head.iter().map(|h| md_field(h)).collect::<Vec<_>>().join(" | "));
+            let nd = out.by.len() + usize::from(out.grain != crate::data::period::Grain::All);
+            let seps: Vec<&str> = (0..head.len()).map(|i| if i < nd { "---" } else { "---:" }).collect();
+            s.push_str(&format!("| {} |\n", seps.join(" | ")));
+            for r in rows_text(out, cell_display) {
+                s.push_str(&format!("| {} |\n", r.iter().map(|x| md_field(x)).collect::<Vec<_>>().join(" | ")));
+            }
+            s
+        }
+        OutFormat::Table => {
+            use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
+            let mut t = Table::new();
+            t.load_style(UTF8_FULL_CONDENSED);
+            t.set_header(head.clone());
+            let nd = out.by.len() + usize::from(out.grain != crate::data::period::Grain::All);
+            for r in rows_text(out, cell_display) {
+                t.add_row(r.into_iter().enumerate().map(|(i, x)| {
+                    let c = comfy_table::Cell::new(x);
+                    if i >= nd {
+                        c.set_alignment(CellAlignment::Right)
+                    } else {
+                        c
+                    }
+                }));
+            }
+            format!("{t}\n")
+        }
+    }
+}

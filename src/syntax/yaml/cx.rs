@@ -1,0 +1,592 @@
+//! The builder's context: spans of YAML nodes in the file, and the conversions of
+//! scalars into names, strings, dates, durations, expressions and conditions.
+//!
+//! An expression inside a YAML string is parsed by the DSL's own rules at the byte
+//! offset where the string's text starts in the YAML file, so its spans (and the spans
+//! of its errors) point at the exact token. When the file does not hold the value
+//! literally (escapes in a quoted scalar, a folded or multi-line scalar), the spans
+//! fall back to the whole scalar.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use super::node::{Node, SNode};
+use crate::diag::{did_you_mean, Diagnostic, FileId, SourceFile, Span};
+use crate::syntax::ast::*;
+use crate::syntax::dsl;
+
+/// Words the DSL reserves; they cannot be names.
+const RESERVED: [&str; 7] = ["and", "or", "not", "in", "where", "true", "false"];
+
+/// Converts YAML nodes into AST pieces, collecting diagnostics.
+pub struct Cx<'t> {
+    pub file: FileId,
+    text: &'t str,
+    src: SourceFile,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// The entries of a mapping with a fixed set of keys, validated.
+pub struct Fields<'n> {
+    /// (key name, key node, value node), in document order, without duplicates.
+    pub entries: Vec<(&'static str, &'n SNode, &'n SNode)>,
+}
+
+impl<'n> Fields<'n> {
+    pub fn get(&self, key: &str) -> Option<&'n SNode> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, v)| *v)
+    }
+    /// The span from the key through the end of its value (for attribute spans).
+    pub fn key_node(&self, key: &str) -> Option<&'n SNode> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, k, _)| *k)
+    }
+}
+
+impl<'t> Cx<'t> {
+    pub fn new(file: FileId, text: &'t str) -> Cx<'t> {
+        Cx {
+            file,
+            text,
+            src: SourceFile::new(PathBuf::new(), text.to_string()),
+            diags: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Byte offset of a 1-based line and column (in characters).
+    pub fn offset_of(&self, line: u64, column: u64) -> usize {
+        self.src.offset_of(line as usize, column as usize)
+    }
+
+    /// A span of `len` bytes at `offset`, clamped to the text.
+    pub fn span_at(&self, offset: usize, len: usize) -> Span {
+        let start = offset.min(self.text.len());
+        let mut end = start.saturating_add(len).min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
+        Span::new(self.file, start..end)
+    }
+
+    /// The byte range of a node's own text: a scalar without trailing blanks, or the
+    /// first token of a collection (`[`, `{`, or nothing for block collections).
+    pub fn range(&self, n: &SNode) -> Range<usize> {
+        let loc = n.defined;
+        let sp = loc.span();
+        let (start, len) = match (sp.byte_offset(), sp.byte_len()) {
+            (Some(o), Some(l)) => (o as usize, l as usize),
+            _ => (self.offset_of(loc.line(), loc.column()), 0),
+        };
+        let mut start = start.min(self.text.len());
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = start.saturating_add(len).min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let trimmed = self.text[start..end].trim_end().len();
+        start..start + trimmed
+    }
+
+    pub fn span(&self, n: &SNode) -> Span {
+        Span::new(self.file, self.range(n))
+    }
+
+    /// The span of a node and everything nested in it.
+    pub fn extent(&self, n: &SNode) -> Span {
+        let mut span = self.span(n);
+        match &n.value {
+            Node::Seq(items) => {
+                for i in items {
+                    span = span.to(self.extent(i));
+                }
+            }
+            Node::Map(entries) => {
+                for (k, v) in entries {
+                    span = span.to(self.span(k)).to(self.extent(v));
+                }
+            }
+            _ => {}
+        }
+        span
+    }
+
+    /// The raw text of a scalar as written in the file.
+    pub fn raw(&self, n: &SNode) -> &'t str {
+        &self.text[self.range(n)]
+    }
+
+    /// Where `value` starts in the file, if the file holds it literally at the node
+    /// (plain scalars, and quoted scalars without escapes).
+    fn content_at(&self, n: &SNode, value: &str) -> Option<usize> {
+        let start = self.range(n).start;
+        let rest = &self.text[start..];
+        if rest.starts_with(value) {
+            return Some(start);
+        }
+        let quoted = rest.starts_with('"') || rest.starts_with('\'');
+        (quoted && rest[1..].starts_with(value)).then_some(start + 1)
+    }
+
+    /// The text of a scalar used as a key or name (non-strings as written).
+    pub fn key_text(&self, n: &SNode) -> String {
+        match &n.value {
+            Node::Str(s) => s.clone(),
+            Node::Seq(_) | Node::Map(_) => String::new(),
+            _ => self.raw(n).to_string(),
+        }
+    }
+
+    /// "expected X, found Y" (E0152).
+    pub fn wrong_type(&mut self, n: &SNode, what: &str, expected: &str) {
+        let d = Diagnostic::error(
+            "E0152",
+            format!(
+                "{what} must be {expected}, not {}",
+                n.value.describe()
+            ),
+        )
+        .at(self.span(n), format!("expected {expected}"));
+        self.push(d);
+    }
+
+    /// A required key is missing (E0153).
+    pub fn missing(&mut self, at: Span, key: &str, what: &str, example: &str) {
+        let d = Diagnostic::error("E0153", format!("missing key `{key}` in {what}"))
+            .at(at, format!("`{key}` is required here"))
+            .with_help(format!("add `{key}: {example}`"));
+        self.push(d);
+    }
+
+    /// Validate a mapping's keys against `keys`: each unknown key (E0151) and each
+    /// duplicate key (E0154) is a diagnostic at its own line and column.
+    pub fn fields<'n>(
+        &mut self,
+        n: &'n SNode,
+        keys: &'static [&'static str],
+        what: &str,
+    ) -> Option<Fields<'n>> {
+        let entries: &'n [(SNode, SNode)] = match &n.value {
+            Node::Map(entries) => entries,
+            Node::Null => &[],
+            _ => {
+                self.wrong_type(n, what, "a mapping");
+                return None;
+            }
+        };
+        let mut fields = Fields {
+            entries: Vec::new(),
+        };
+        for (k, v) in entries {
+            let name = self.key_text(k);
+            match keys.iter().find(|key| **key == name) {
+                Some(key) => {
+                    if let Some(first) = fields.key_node(key) {
+                        let d = Diagnostic::error(
+                            "E0154",
+                            format!("duplicate key `{name}` in {what}"),
+                        )
+                        .at(self.span(k), "given again here")
+                        .with_secondary(self.span(first), "first given here")
+                        .with_help("remove one of them");
+                        self.push(d);
+                    } else {
+                        fields.entries.push((key, k, v));
+                    }
+                }
+                None => self.unknown_key(k, &name, keys, what),
+            }
+        }
+        Some(fields)
+    }
+
+    fn unknown_key(&mut self, k: &SNode, name: &str, keys: &[&str], what: &str) {
+        let valid = format!("valid keys: {}", keys.join(", "));
+        let help = match did_you_mean(name, keys.iter().copied()) {
+            Some(hint) => format!("{hint} {valid}"),
+            None => valid,
+        };
+        let d = Diagnostic::error("E0151", format!("unknown key `{name}` in {what}"))
+            .at(self.span(k), "unknown key")
+            .with_help(help);
+        self.push(d);
+    }
+
+    /// The entries of a mapping of named items (`metrics:`, `params:` ..); `None` and
+    /// an error if the node is not a mapping. An empty value is no entries.
+    pub fn named<'n>(&mut self, n: &'n SNode, what: &str) -> Vec<&'n (SNode, SNode)> {
+        match &n.value {
+            Node::Map(entries) => entries.iter().collect(),
+            Node::Null => Vec::new(),
+            _ => {
+                self.wrong_type(n, what, "a mapping of names");
+                Vec::new()
+            }
+        }
+    }
+
+    /// A list, or a single scalar standing for a list of one; nothing is empty.
+    pub fn list<'n>(&mut self, n: &'n SNode, what: &str) -> Vec<&'n SNode> {
+        match &n.value {
+            Node::Seq(items) => items.iter().collect(),
+            Node::Null => Vec::new(),
+            Node::Map(_) => {
+                self.wrong_type(n, what, "a list");
+                Vec::new()
+            }
+            _ => vec![n],
+        }
+    }
+
+    /// Ordered `name: value` pairs: a list of single-key mappings (`- touches: ..`),
+    /// or a mapping.
+    pub fn pairs<'n>(&mut self, n: &'n SNode, what: &str) -> Vec<(&'n SNode, &'n SNode)> {
+        match &n.value {
+            Node::Map(entries) => entries.iter().map(|(k, v)| (k, v)).collect(),
+            Node::Null => Vec::new(),
+            Node::Seq(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match &item.value {
+                        Node::Map(entries) if entries.len() == 1 => {
+                            out.push((&entries[0].0, &entries[0].1));
+                        }
+                        _ => {
+                            let d = Diagnostic::error(
+                                "E0152",
+                                format!("each entry of {what} must be one `name: value` pair"),
+                            )
+                            .at(self.extent(item), "expected `name: value`")
+                            .with_help(format!(
+                                "write {what} as a list of single-key mappings, e.g. `- touches: calls + emails`"
+                            ));
+                            self.push(d);
+                        }
+                    }
+                }
+                out
+            }
+            _ => {
+                self.wrong_type(n, what, "a list of `name: value` pairs");
+                Vec::new()
+            }
+        }
+    }
+
+    /// A name that is used (source, column, dimension, unit ..): `[A-Za-z_][A-Za-z0-9_]*`.
+    pub fn ident(&mut self, n: &SNode, what: &str) -> Option<Ident> {
+        let Node::Str(s) = &n.value else {
+            self.wrong_type(n, what, "a name");
+            return None;
+        };
+        if !is_ident(s) {
+            let d = Diagnostic::error("E0152", format!("{what} must be a name, not `{s}`"))
+                .at(self.span(n), "not a name")
+                .with_help("names are letters, digits and `_`, starting with a letter or `_`");
+            self.push(d);
+            return None;
+        }
+        Some(self.ident_unchecked(n, s))
+    }
+
+    fn ident_unchecked(&self, n: &SNode, s: &str) -> Ident {
+        let span = match self.content_at(n, s) {
+            Some(at) => Span::new(self.file, at..at + s.len()),
+            None => self.span(n),
+        };
+        Ident {
+            name: s.to_string(),
+            span,
+        }
+    }
+
+    /// A name that defines something (a key under `metrics:` ..): `[a-z_][a-z0-9_]*`.
+    pub fn def_name(&mut self, n: &SNode) -> Option<Ident> {
+        let s = self.key_text(n);
+        let valid = is_ident(&s) && !s.chars().any(|c| c.is_ascii_uppercase());
+        if !valid {
+            let mut d = Diagnostic::error("E0107", format!("invalid name `{s}`"))
+                .at(self.span(n), "not a valid name");
+            let lower = s.to_ascii_lowercase();
+            d = if is_ident(&lower) {
+                d.with_help(format!("names are lowercase; write `{lower}`"))
+            } else if RESERVED.contains(&s.as_str()) {
+                d.with_help(format!("`{s}` is a reserved word"))
+            } else {
+                d.with_help("names are lowercase letters, digits and `_`, starting with a letter or `_`")
+            };
+            self.push(d);
+            return None;
+        }
+        Some(self.ident_unchecked(n, &s))
+    }
+
+    /// A string (paths, descriptions, owners, zones); other scalars count as written.
+    pub fn str_lit(&mut self, n: &SNode, what: &str) -> Option<StrLit> {
+        let value = match &n.value {
+            Node::Str(s) => s.clone(),
+            Node::Bool(_) | Node::Int(_) | Node::UInt(_) | Node::Float(_) => {
+                self.raw(n).to_string()
+            }
+            _ => {
+                self.wrong_type(n, what, "a string");
+                return None;
+            }
+        };
+        Some(StrLit {
+            value,
+            span: self.span(n),
+        })
+    }
+
+    pub fn bool(&mut self, n: &SNode, what: &str) -> Option<bool> {
+        match n.value {
+            Node::Bool(b) => Some(b),
+            _ => {
+                self.wrong_type(n, what, "true or false");
+                None
+            }
+        }
+    }
+
+    /// A `YYYY-MM-DD` date (E0105 if it is not a calendar date).
+    pub fn date(&mut self, n: &SNode, what: &str) -> Option<DateLit> {
+        let Node::Str(s) = &n.value else {
+            self.wrong_type(n, what, "a date (YYYY-MM-DD)");
+            return None;
+        };
+        let span = self.span(n);
+        let shaped = s.len() == 10
+            && s.bytes()
+                .enumerate()
+                .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        match s.parse::<jiff::civil::Date>() {
+            Ok(value) if shaped => Some(DateLit { value, span }),
+            _ => {
+                let d = Diagnostic::error("E0105", format!("invalid date `{s}`"))
+                    .at(span, "not a calendar date")
+                    .with_help("dates are YYYY-MM-DD with a real month and day");
+                self.push(d);
+                None
+            }
+        }
+    }
+
+    /// A duration such as `30d`, `2w`, `6h`.
+    pub fn duration(&mut self, n: &SNode, what: &str) -> Option<DurationLit> {
+        let s = match &n.value {
+            Node::Str(s) if is_duration(s) => s,
+            _ => {
+                self.wrong_type(n, what, "a duration such as `30d`, `2w` or `6h`");
+                return None;
+            }
+        };
+        let span = self.span(n);
+        let (num, unit) = s.split_at(s.len() - 1);
+        let amount = match num.parse::<i64>() {
+            Ok(a) if a <= 1_000_000 => a,
+            _ => {
+                let d = Diagnostic::error("E0105", format!("duration `{s}` is too large"))
+                    .at(span, "out of range")
+                    .with_help("durations are at most 1000000 units");
+                self.push(d);
+                return None;
+            }
+        };
+        let unit = match unit {
+            "h" => DurationUnit::Hours,
+            "w" => DurationUnit::Weeks,
+            _ => DurationUnit::Days,
+        };
+        Some(DurationLit { amount, unit, span })
+    }
+
+    /// An expression: a string in the expression language, a number, or a boolean.
+    pub fn expr(&mut self, n: &SNode, what: &str) -> Option<Expr> {
+        match &n.value {
+            Node::Str(s) => {
+                let s = s.clone();
+                self.parse_at(n, &s, dsl::parse_expr_at, respan_expr)
+            }
+            Node::Int(v) => self.number(n, *v as f64),
+            Node::UInt(v) => self.number(n, *v as f64),
+            Node::Float(v) => self.number(n, *v),
+            Node::Bool(b) => Some(Expr {
+                kind: ExprKind::Bool(*b),
+                span: self.span(n),
+            }),
+            _ => {
+                self.wrong_type(n, what, "an expression");
+                None
+            }
+        }
+    }
+
+    /// A threshold condition such as `< 0.5 * target` (a leading `when` is allowed).
+    pub fn condition(&mut self, n: &SNode, what: &str) -> Option<Condition> {
+        let Node::Str(s) = &n.value else {
+            let d = Diagnostic::error(
+                "E0152",
+                format!("{what} must be a condition such as `< 80%`, not {}", n.value.describe()),
+            )
+            .at(self.span(n), "expected a comparison and a threshold");
+            self.push(d);
+            return None;
+        };
+        let trimmed = s.trim_start();
+        let rest = trimmed
+            .strip_prefix("when")
+            .filter(|r| r.starts_with(char::is_whitespace))
+            .unwrap_or(trimmed);
+        let skip = s.len() - rest.len();
+        let s = s.clone();
+        let mut cond = self.parse_at(
+            n,
+            &s,
+            |text, file, at| dsl::parse_condition_at(&text[skip..], file, at + skip),
+            respan_condition,
+        )?;
+        cond.span = cond.span.to(self.span(n));
+        Some(cond)
+    }
+
+    /// Run a DSL parser on the text of a string scalar at its offset in the file.
+    fn parse_at<T>(
+        &mut self,
+        n: &SNode,
+        value: &str,
+        parse: impl Fn(&str, FileId, usize) -> Result<T, Diagnostic>,
+        respan: fn(&mut T, Span),
+    ) -> Option<T> {
+        let whole = self.span(n);
+        let result = match self.content_at(n, value) {
+            Some(at) => parse(value, self.file, at),
+            None => parse(value, self.file, whole.start as usize).map(|mut t| {
+                respan(&mut t, whole);
+                t
+            }).map_err(|mut d| {
+                d.span = Some(whole);
+                d.secondary.clear();
+                d
+            }),
+        };
+        match result {
+            Ok(t) => Some(t),
+            Err(d) => {
+                self.push(d);
+                None
+            }
+        }
+    }
+
+    /// A YAML number as a number literal (a negative one as `-` applied to it).
+    fn number(&mut self, n: &SNode, value: f64) -> Option<Expr> {
+        let r = self.range(n);
+        if let Ok(e) = dsl::parse_expr_at(&self.text[r.clone()], self.file, r.start) {
+            let literal = match &e.kind {
+                ExprKind::Number { .. } => true,
+                ExprKind::Unary(UnOp::Neg, x) => matches!(x.kind, ExprKind::Number { .. }),
+                _ => false,
+            };
+            if literal {
+                return Some(e);
+            }
+        }
+        let span = self.span(n);
+        if !value.is_finite() {
+            let d = Diagnostic::error("E0105", "number literal is too large")
+                .at(span, "out of range")
+                .with_help("numbers must fit a 64-bit float");
+            self.push(d);
+            return None;
+        }
+        let abs = value.abs();
+        let lit = Expr {
+            kind: ExprKind::Number {
+                value: abs,
+                text: format!("{abs}"),
+            },
+            span,
+        };
+        Some(if value < 0.0 {
+            Expr {
+                kind: ExprKind::Unary(UnOp::Neg, Box::new(lit)),
+                span,
+            }
+        } else {
+            lit
+        })
+    }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`, not a reserved word.
+pub fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&s)
+}
+
+/// `[0-9]+[dwh]`
+pub fn is_duration(s: &str) -> bool {
+    s.len() >= 2
+        && s.ends_with(['d', 'w', 'h'])
+        && s[..s.len() - 1].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Point every span of an expression at `span` (iteratively: trees may be deep).
+pub fn respan_expr(e: &mut Expr, span: Span) {
+    let mut stack: Vec<&mut Expr> = vec![e];
+    while let Some(e) = stack.pop() {
+        e.span = span;
+        match &mut e.kind {
+            ExprKind::Duration(d) => d.span = span,
+            ExprKind::Name(parts) => parts.iter_mut().for_each(|p| p.span = span),
+            ExprKind::Unary(_, x) => stack.push(x),
+            ExprKind::Binary(_, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            ExprKind::In(x, items) => {
+                stack.push(x);
+                stack.extend(items.iter_mut());
+            }
+            ExprKind::Call(f, args) => {
+                f.span = span;
+                stack.extend(args.iter_mut());
+            }
+            ExprKind::Agg(a) => {
+                let a = &mut **a;
+                a.func_span = span;
+                a.source.span = span;
+                if let Some(c) = &mut a.column {
+                    c.span = span;
+                }
+                stack.extend(a.arg.iter_mut());
+                stack.extend(a.filter.iter_mut());
+            }
+            ExprKind::Number { .. }
+            | ExprKind::Percent { .. }
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_) => {}
+        }
+    }
+}
+
+fn respan_condition(c: &mut Condition, span: Span) {
+    c.span = span;
+    respan_expr(&mut c.rhs, span);
+}

@@ -1,0 +1,445 @@
+//! From the YAML tree to AST items, one function per section of DESIGN section 2.
+//!
+//! Items come out in document order: sections in the order they appear, and entries
+//! of a section in the order written. A problem in one entry is a diagnostic and the
+//! other entries are still built, so one run reports every error of the file.
+
+use super::cx::{Cx, Fields};
+use super::node::{Node, SNode};
+use super::keys;
+use crate::diag::Diagnostic;
+use crate::syntax::ast::*;
+
+impl Cx<'_> {
+    /// The whole document: a mapping of sections (or nothing, for an empty file).
+    pub fn document(&mut self, root: &SNode) -> Vec<Item> {
+        let mut items = Vec::new();
+        if matches!(root.value, Node::Null) {
+            return items;
+        }
+        if !matches!(root.value, Node::Map(_)) {
+            let d = Diagnostic::error(
+                "E0152",
+                format!(
+                    "a definitions file must be a mapping of sections, not {}",
+                    root.value.describe()
+                ),
+            )
+            .at(self.span(root), "expected `section: ..` entries")
+            .with_help(format!("sections: {}", keys::TOP.join(", ")));
+            self.push(d);
+            return items;
+        }
+        let Some(sections) = self.fields(root, keys::TOP, "the top level") else {
+            return items;
+        };
+        for (key, _, value) in &sections.entries {
+            match *key {
+                "imports" => self.paths(value, "imports", &mut items, Item::Import),
+                "scripts" => self.paths(value, "scripts", &mut items, Item::Script),
+                "settings" => {
+                    if let Some(s) = self.settings(value) {
+                        items.push(Item::Settings(s));
+                    }
+                }
+                _ => self.section(key, value, &mut items),
+            }
+        }
+        items
+    }
+
+    /// A section of named items: `calendars`, `sources`, `params`, ...
+    fn section(&mut self, key: &str, value: &SNode, items: &mut Vec<Item>) {
+        for (k, v) in self.named(value, &format!("`{key}`")) {
+            let Some(name) = self.def_name(k) else {
+                continue;
+            };
+            let span = self.span(k).to(self.extent(v));
+            let item = match key {
+                "calendars" => self.calendar(name, span, v).map(Item::Calendar),
+                "sources" => self.source(name, span, v).map(Item::Source),
+                "params" => self.param(name, span, v).map(Item::Param),
+                "metrics" => self.metric(name, span, v).map(Item::Metric),
+                "funnels" => self.funnel(name, span, v),
+                "checks" => self.check(name, span, v).map(Item::Check),
+                _ => self.profile(name, span, v).map(Item::Profile),
+            };
+            items.extend(item);
+        }
+    }
+
+    fn paths(
+        &mut self,
+        value: &SNode,
+        what: &str,
+        items: &mut Vec<Item>,
+        make: fn(StrLit) -> Item,
+    ) {
+        for p in self.list(value, &format!("`{what}`")) {
+            if let Some(s) = self.str_lit(p, &format!("an entry of `{what}`")) {
+                items.push(make(s));
+            }
+        }
+    }
+
+    fn settings(&mut self, value: &SNode) -> Option<Settings> {
+        let f = self.fields(value, keys::SETTINGS, "settings")?;
+        let mut s = Settings {
+            span: self.extent(value),
+            ..Settings::default()
+        };
+        for (key, _, v) in &f.entries {
+            let what = format!("setting `{key}`");
+            match *key {
+                "timezone" => s.timezone = self.str_lit(v, &what),
+                "week_start" => s.week_start = self.ident(v, &what),
+                "currency" => s.currency = self.str_lit(v, &what),
+                "calendar" => s.calendar = self.ident(v, &what),
+                _ => s.review_required = self.bool(v, &what).map(|b| (b, self.span(v))),
+            }
+        }
+        Some(s)
+    }
+
+    fn calendar(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Calendar> {
+        let what = format!("calendar `{}`", name.name);
+        let f = self.fields(v, keys::CALENDAR, &what)?;
+        let weekend = f.get("weekend").map(|w| {
+            self.list(w, "`weekend`")
+                .into_iter()
+                .filter_map(|d| self.ident(d, "a weekend day"))
+                .collect()
+        });
+        let holidays = match f.get("holidays") {
+            Some(h) => self
+                .list(h, "`holidays`")
+                .into_iter()
+                .filter_map(|d| self.date(d, "a holiday"))
+                .collect(),
+            None => Vec::new(),
+        };
+        Some(Calendar {
+            name,
+            span,
+            weekend,
+            holidays,
+        })
+    }
+
+    fn source(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Source> {
+        let what = format!("source `{}`", name.name);
+        let f = self.fields(v, keys::SOURCE, &what)?;
+        let mut src = Source {
+            name,
+            span,
+            from: None,
+            time: None,
+            dimensions: Vec::new(),
+            entity: None,
+            columns: Vec::new(),
+        };
+        for (key, _, v) in &f.entries {
+            match *key {
+                "from" => src.from = self.str_lit(v, "`from`"),
+                "time" => src.time = self.ident(v, "`time`"),
+                "entity" => src.entity = self.ident(v, "`entity`"),
+                "dimensions" => {
+                    for d in self.list(v, "`dimensions`") {
+                        src.dimensions.extend(self.ident(d, "a dimension"));
+                    }
+                }
+                _ => {
+                    for (c, t) in self.pairs(v, "`columns`") {
+                        if let (Some(c), Some(t)) =
+                            (self.ident(c, "a column name"), self.ident(t, "a column type"))
+                        {
+                            src.columns.push((c, t));
+                        }
+                    }
+                }
+            }
+        }
+        Some(src)
+    }
+
+    /// `name: 70`, `name: required`, or `name: {value: .., required: .., override: ..}`.
+    fn param(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Param> {
+        let what = format!("param `{}`", name.name);
+        let mut param = Param {
+            name,
+            span,
+            value: None,
+            is_override: false,
+        };
+        match &v.value {
+            Node::Str(s) if s == "required" => {}
+            Node::Map(_) => {
+                let f = self.fields(v, keys::PARAM, &what)?;
+                param.is_override = self.is_override(&f);
+                let required = match f.get("required") {
+                    Some(r) => self.bool(r, "`required`")?,
+                    None => false,
+                };
+                param.value = match f.get("value") {
+                    Some(x) => Some(self.expr(x, "`value`")?),
+                    None => None,
+                };
+                if required && param.value.is_some() {
+                    let d = Diagnostic::error(
+                        "E0152",
+                        format!("{what} has both `value` and `required: true`"),
+                    )
+                    .at(self.extent(v), "give one of them")
+                    .with_help("a required param has no value; drop `value` or `required`");
+                    self.push(d);
+                    return None;
+                }
+                if !required && param.value.is_none() {
+                    self.missing(param.name.span, "value", &what, "70` (or `required: true");
+                    return None;
+                }
+            }
+            Node::Null => {
+                self.missing(param.name.span, "value", &what, "70` (or `required: true");
+                return None;
+            }
+            _ => param.value = Some(self.expr(v, &what)?),
+        }
+        Some(param)
+    }
+
+    fn is_override(&mut self, f: &Fields) -> bool {
+        f.get("override")
+            .and_then(|o| self.bool(o, "`override`"))
+            .unwrap_or(false)
+    }
+
+    fn attrs(&mut self, f: &Fields) -> Attrs {
+        let mut a = Attrs::default();
+        for (key, k, v) in &f.entries {
+            match *key {
+                "format" => a.format = self.format(k, v),
+                "unit" => a.unit = self.ident(v, "`unit`"),
+                "description" => a.description = self.str_lit(v, "`description`"),
+                "owner" => a.owner = self.str_lit(v, "`owner`"),
+                "review" => a.review = self.review(v),
+                _ => {}
+            }
+        }
+        a
+    }
+
+    fn format(&mut self, k: &SNode, v: &SNode) -> Option<(Format, crate::diag::Span)> {
+        let text = match &v.value {
+            Node::Str(s) => s.clone(),
+            _ => {
+                self.wrong_type(v, "`format`", "a format name");
+                return None;
+            }
+        };
+        match Format::parse(&text) {
+            Some(f) => Some((f, self.span(k).to(self.span(v)))),
+            None => {
+                let mut help = format!("formats: {}", Format::ALL.join(", "));
+                if let Some(h) = crate::diag::did_you_mean(&text, Format::ALL) {
+                    help = format!("{h} {help}");
+                }
+                let d = Diagnostic::error("E0109", format!("unknown format `{text}`"))
+                    .at(self.span(v), "not a format")
+                    .with_help(help);
+                self.push(d);
+                None
+            }
+        }
+    }
+
+    /// `review: {every: quarter, last: 2026-09-30, owner: x}`
+    fn review(&mut self, v: &SNode) -> Option<Review> {
+        let f = self.fields(v, keys::REVIEW, "`review`")?;
+        let span = self.extent(v);
+        let every = match f.get("every") {
+            Some(e) => match &e.value {
+                Node::Str(s) if super::cx::is_duration(s) => {
+                    ReviewEvery::Duration(self.duration(e, "`every`")?)
+                }
+                _ => ReviewEvery::Grain(self.ident(e, "`every`")?),
+            },
+            None => {
+                self.missing(span, "every", "`review`", "quarter");
+                return None;
+            }
+        };
+        let last = match f.get("last") {
+            Some(l) => self.date(l, "`last`")?,
+            None => {
+                self.missing(span, "last", "`review`", "2026-09-30");
+                return None;
+            }
+        };
+        let owner = f.get("owner").and_then(|o| self.str_lit(o, "`owner`"));
+        Some(Review {
+            span,
+            every,
+            last,
+            owner,
+        })
+    }
+
+    /// `name: EXPR` or `name: {value: EXPR, format: .., ..}`
+    fn metric(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Metric> {
+        let what = format!("metric `{}`", name.name);
+        if !matches!(v.value, Node::Map(_)) {
+            if matches!(v.value, Node::Null) {
+                self.missing(name.span, "value", &what, "<expression>");
+                return None;
+            }
+            let expr = self.expr(v, &what)?;
+            return Some(Metric {
+                name,
+                span,
+                expr,
+                attrs: Attrs::default(),
+                is_override: false,
+            });
+        }
+        let f = self.fields(v, keys::METRIC, &what)?;
+        let is_override = self.is_override(&f);
+        let attrs = self.attrs(&f);
+        let Some(value) = f.get("value") else {
+            self.missing(name.span, "value", &what, "<expression>");
+            return None;
+        };
+        let expr = self.expr(value, "`value`")?;
+        Some(Metric {
+            name,
+            span,
+            expr,
+            attrs,
+            is_override,
+        })
+    }
+
+    /// An aggregate funnel (`stages`) or a journey funnel (`over`, `by`, `within`, `steps`).
+    fn funnel(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Item> {
+        let journey = match &v.value {
+            Node::Map(entries) => entries.iter().any(|(k, _)| {
+                matches!(&k.value, Node::Str(s) if ["over", "by", "within", "steps"].contains(&s.as_str()))
+            }),
+            _ => false,
+        };
+        if journey {
+            return self.journey(name, span, v).map(Item::Journey);
+        }
+        let what = format!("funnel `{}`", name.name);
+        let f = self.fields(v, keys::FUNNEL, &what)?;
+        let is_override = self.is_override(&f);
+        let attrs = self.attrs(&f);
+        let stages = match f.get("stages") {
+            Some(s) => self.named_exprs(s, "`stages`"),
+            None => {
+                self.missing(name.span, "stages", &what, "[touches: calls + emails, ..]");
+                Vec::new()
+            }
+        };
+        let value = f.get("value").and_then(|x| self.expr(x, "`value`"));
+        Some(Item::Funnel(Funnel {
+            name,
+            span,
+            stages,
+            value,
+            attrs,
+            is_override,
+        }))
+    }
+
+    fn journey(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Journey> {
+        let what = format!("funnel `{}`", name.name);
+        let f = self.fields(v, keys::JOURNEY, &what)?;
+        let is_override = self.is_override(&f);
+        let attrs = self.attrs(&f);
+        let need = |cx: &mut Self, key: &str, example: &str| {
+            let found = f.get(key);
+            if found.is_none() {
+                cx.missing(name.span, key, &what, example);
+            }
+            found
+        };
+        let over = need(self, "over", "activities");
+        let by = need(self, "by", "account");
+        let within = need(self, "within", "30d");
+        let steps = need(self, "steps", "[visit: type == \"visit\", ..]");
+        let over = self.ident(over?, "`over`");
+        let by = self.ident(by?, "`by`");
+        let within = self.duration(within?, "`within`");
+        let steps = steps.map_or_else(Vec::new, |s| self.named_exprs(s, "`steps`"));
+        Some(Journey {
+            name,
+            span,
+            over: over?,
+            by: by?,
+            within: within?,
+            steps,
+            attrs,
+            is_override,
+        })
+    }
+
+    /// `stages`/`steps`: ordered `name: expression` pairs.
+    fn named_exprs(&mut self, n: &SNode, what: &str) -> Vec<(Ident, Expr)> {
+        let mut out = Vec::new();
+        for (k, v) in self.pairs(n, what) {
+            let name = self.def_name(k);
+            let expr = self.expr(v, what);
+            if let (Some(name), Some(expr)) = (name, expr) {
+                out.push((name, expr));
+            }
+        }
+        out
+    }
+
+    fn check(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Check> {
+        let what = format!("check `{}`", name.name);
+        let f = self.fields(v, keys::CHECK, &what)?;
+        let is_override = self.is_override(&f);
+        let attrs = self.attrs(&f);
+        let mut per = Vec::new();
+        if let Some(p) = f.get("per") {
+            for d in self.list(p, "`per`") {
+                per.extend(self.ident(d, "a `per` dimension"));
+            }
+        }
+        let every = f.get("every").and_then(|e| self.ident(e, "`every`"));
+        let warn = f.get("warn").and_then(|c| self.condition(c, "`warn`"));
+        let fail = f.get("fail").and_then(|c| self.condition(c, "`fail`"));
+        let Some(value) = f.get("value") else {
+            self.missing(name.span, "value", &what, "<expression>");
+            return None;
+        };
+        let expr = self.expr(value, "`value`")?;
+        Some(Check {
+            name,
+            span,
+            expr,
+            per,
+            every,
+            warn,
+            fail,
+            attrs,
+            is_override,
+        })
+    }
+
+    /// `profile: {param: value, ..}`
+    fn profile(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Profile> {
+        let what = format!("profile `{}`", name.name);
+        let mut sets = Vec::new();
+        for (k, x) in self.named(v, &what) {
+            let key = self.ident(k, "a param name");
+            let expr = self.expr(x, &format!("the value of `{}`", self.key_text(k)));
+            if let (Some(key), Some(expr)) = (key, expr) {
+                sets.push((key, expr));
+            }
+        }
+        Some(Profile { name, span, sets })
+    }
+}
