@@ -169,6 +169,7 @@ pub fn run(args: Args) -> u8 {
         to,
         fill: args.fill,
         data,
+        inline: HashMap::new(),
         skip_bad_rows: args.on_bad_rows == BadRows::Skip,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };

@@ -88,10 +88,14 @@ fn duplicate(what: &str, name: &Ident, old: Span) -> Diagnostic {
     Diagnostic::error("E0202", format!("{what} `{}` is defined twice", name.name))
         .at(name.span, "defined again here")
         .with_secondary(old, "first defined here")
-        .with_help(format!(
-            "rename one of them, or write `override {what} {} = ..` to replace an imported definition on purpose",
-            name.name
-        ))
+        .with_help(if matches!(what, "metric" | "funnel" | "check" | "param") {
+            format!(
+                "rename one of them, or write `override {what} {} ..` to replace an imported definition on purpose",
+                name.name
+            )
+        } else {
+            format!("rename one of them; a {what} name must be unique")
+        })
 }
 
 /// Build the scope from files in dependency order (imports first, root last).
@@ -124,10 +128,16 @@ pub fn collect<'a>(
                     }
                 }
                 Item::Profile(p) => {
-                    if let Some(old) = s.profiles.get(&p.name.name) {
-                        diags.push(duplicate("profile", &p.name, old.name.span));
-                    } else {
-                        s.profiles.insert(p.name.name.clone(), p);
+                    // An importer's profile of the same name replaces the imported one.
+                    let replaces = s.profiles.get(&p.name.name).map(|old| {
+                        let imported = closures.get(&fid).is_some_and(|c| c.contains(&old.name.span.file));
+                        (imported, old.name.span)
+                    });
+                    match replaces {
+                        Some((false, old)) => diags.push(duplicate("profile", &p.name, old)),
+                        _ => {
+                            s.profiles.insert(p.name.name.clone(), p);
+                        }
                     }
                 }
                 Item::Param(p) => define(&mut s, Def::Param(p), p.is_override, fid, closures, diags),

@@ -329,7 +329,8 @@ mod tests {
         for grain in Grain::ALL {
             assert_eq!(Grain::parse(grain.as_str()), Some(grain));
             let start = period_of_day(grain, day_number(1999, 11, 3));
-            for ord in start..start + 400 {
+            let n = if grain == Grain::All { 1 } else { 400 };
+            for ord in start..start + n {
                 let label = period_label(grain, ord);
                 assert_eq!(parse_period(grain, &label), Some(ord), "{label}");
                 assert_eq!(grain_of_label(&label), Some((grain, ord)), "{label}");

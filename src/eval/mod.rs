@@ -134,7 +134,11 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             threads: req.threads.max(1),
             skip_bad_rows: req.skip_bad_rows,
         };
-        let (sinks, report) = crate::data::scan::scan(&spec, || scan::SourceSink::new(p)).map_err(|e| scan_error(&p.name, e))?;
+        let result = match req.inline.get(&p.name) {
+            Some(bytes) => crate::data::scan::scan_bytes(&spec, bytes, || scan::SourceSink::new(p)),
+            None => crate::data::scan::scan(&spec, || scan::SourceSink::new(p)),
+        };
+        let (sinks, report) = result.map_err(|e| scan_error(&p.name, e))?;
         scans.push((p.name.clone(), p.path.clone(), report));
         merged.push(merge::merge(p, sinks, &mut groups));
     }

@@ -25,6 +25,9 @@ pub struct Request {
     pub fill: bool,
     /// Source name -> data file.
     pub data: HashMap<String, PathBuf>,
+    /// Source name -> in-memory data (CSV or NDJSON bytes; fixtures, benches).
+    /// The path in `data` (or a made-up name ending in `.csv`) names it in errors.
+    pub inline: HashMap<String, std::sync::Arc<Vec<u8>>>,
     pub skip_bad_rows: bool,
     pub threads: usize,
 }
@@ -144,6 +147,7 @@ pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before
         }
         let path = match req.data.get(&src.name).cloned().or_else(|| src.from.clone()) {
             Some(p) => p,
+            None if req.inline.contains_key(&src.name) => PathBuf::from(format!("{}.csv", src.name)),
             None => {
                 return Err(EvalError::Usage(format!(
                     "no data for source `{}`: pass `--data {}=FILE.csv` (or give the source a `from` path)",
