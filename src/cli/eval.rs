@@ -52,7 +52,7 @@ pub struct Args {
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
-enum BadRows {
+pub enum BadRows {
     Error,
     Skip,
 }

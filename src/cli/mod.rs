@@ -1,10 +1,12 @@
 //! The command line: one file per subcommand; this module parses flags and dispatches.
 
 mod check;
+mod checks;
 mod common;
 mod eval;
 mod explain;
 mod graph;
+mod review;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,10 @@ enum Command {
     Check(check::Args),
     /// Evaluate metrics over activity data
     Eval(eval::Args),
+    /// Evaluate checks against targets at their review cadence
+    Checks(checks::Args),
+    /// List definitions due or overdue for review
+    Review(review::Args),
     /// Print the evaluation graph
     Graph(graph::Args),
     /// Show one metric's effective definition, origin, unit and lineage
@@ -67,6 +73,8 @@ fn run() -> u8 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Checks(a) => checks::run(a),
+        Command::Review(a) => review::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Explain(a) => explain::run(a),
     }

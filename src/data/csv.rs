@@ -90,8 +90,113 @@ impl<'a> CsvParser<'a> {
 }
 
 /// The bad-row message for a record with the wrong number of fields.
+#[cold]
 fn wrong_count(expected: usize, found: usize) -> String {
     format!("expected {expected} fields, found {found}")
+}
+
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
+const NEWLINES: u64 = 0x0A0A_0A0A_0A0A_0A0A;
+
+/// 0x80 in each byte of `x` that equals the byte repeated in `pat`, else 0.
+#[inline(always)]
+fn eq_mask(x: u64, pat: u64) -> u64 {
+    let v = x ^ pat;
+    !((v & LOW7).wrapping_add(LOW7) | v | LOW7)
+}
+
+/// The unquoted-line fast path over one block.
+struct Lines<'d, 'p> {
+    data: &'d [u8],
+    out: Vec<&'d [u8]>,
+    commas: Vec<usize>,
+    positions: &'p [usize],
+    nfields: usize,
+    /// Start of the current record.
+    rec: usize,
+}
+
+impl<'d> Lines<'d, '_> {
+    /// Ends the line whose content is `data[rec..end]` (a newline follows it).
+    #[inline(always)]
+    fn finish<S: RowSink>(
+        &mut self,
+        end: usize,
+        non_ascii: bool,
+        line: u64,
+        ctx: &mut Ctx<'_>,
+        sink: &mut S,
+    ) -> Result<(), ScanError> {
+        let (rec, data) = (self.rec, self.data);
+        let end = if end > rec && data[end - 1] == b'\r' { end - 1 } else { end };
+        if end == rec && self.commas.is_empty() {
+            return Ok(()); // a blank line
+        }
+        let found = self.commas.len() + 1;
+        if found != self.nfields {
+            self.commas.clear();
+            return ctx.bad(line, None, wrong_count(self.nfields, found));
+        }
+        let commas = &self.commas;
+        for (slot, &p) in self.out.iter_mut().zip(self.positions) {
+            let s = if p == 0 { rec } else { commas[p - 1] + 1 };
+            let e = if p < commas.len() { commas[p] } else { end };
+            *slot = &data[s..e];
+        }
+        self.commas.clear();
+        ctx.emit(sink, line, &self.out, non_ascii)
+    }
+
+    /// Splits every line that ends in `data[from..limit]` (which holds no quote)
+    /// and hands it to the sink; the commas of the unfinished line stay.
+    #[inline(always)]
+    fn region<S: RowSink>(
+        &mut self,
+        from: usize,
+        limit: usize,
+        line: &mut u64,
+        ctx: &mut Ctx<'_>,
+        sink: &mut S,
+    ) -> Result<(), ScanError> {
+        let data = self.data;
+        let mut i = from;
+        // OR of the bytes of the current line (and a few around it).
+        let mut seen = 0u64;
+        while i + 8 <= limit {
+            let x = u64::from_le_bytes(data[i..i + 8].try_into().unwrap_or([0; 8]));
+            seen |= x;
+            let nl = eq_mask(x, NEWLINES);
+            let mut m = eq_mask(x, COMMAS) | nl;
+            while m != 0 {
+                let bit = m.trailing_zeros();
+                let p = i + (bit >> 3) as usize;
+                if (nl >> bit) & 1 != 0 {
+                    self.finish(p, seen & HIGH != 0, *line, ctx, sink)?;
+                    *line += 1;
+                    self.rec = p + 1;
+                    seen = x;
+                } else {
+                    self.commas.push(p);
+                }
+                m &= m - 1;
+            }
+            i += 8;
+        }
+        for (p, &b) in data.iter().enumerate().take(limit).skip(i) {
+            seen |= u64::from(b);
+            if b == b',' {
+                self.commas.push(p);
+            } else if b == b'\n' {
+                self.finish(p, seen & HIGH != 0, *line, ctx, sink)?;
+                *line += 1;
+                self.rec = p + 1;
+                seen = 0;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Parser for CsvParser<'_> {
@@ -103,95 +208,80 @@ impl Parser for CsvParser<'_> {
         ctx: &mut Ctx<'_>,
         sink: &mut S,
     ) -> Result<usize, ScanError> {
-        let check_utf8 = !data.is_ascii();
         let mut out: Vec<&[u8]> = recycle(std::mem::take(&mut self.fields));
         out.resize(self.positions.len(), &[]);
-        let nfields = self.nfields;
-        let positions = self.positions;
-        let commas = &mut self.commas;
+        let mut commas = std::mem::take(&mut self.commas);
         commas.clear();
-        let mut rec = 0;
-        let mut base = 0;
-        let mut it = memchr::memchr3_iter(b',', b'\n', b'"', data);
-        let mut finished = false;
-        loop {
-            let Some(i) = it.next() else { break };
-            let i = i + base;
-            match data[i] {
-                b',' => commas.push(i),
-                b'\n' => {
-                    let end = if i > rec && data[i - 1] == b'\r' { i - 1 } else { i };
-                    if end > rec || !commas.is_empty() {
-                        let found = commas.len() + 1;
-                        if found != nfields {
-                            ctx.bad(*line, None, wrong_count(nfields, found))?;
-                        } else {
-                            for (slot, &p) in out.iter_mut().zip(positions) {
-                                let s = if p == 0 { rec } else { commas[p - 1] + 1 };
-                                let e = if p < commas.len() { commas[p] } else { end };
-                                *slot = &data[s..e];
-                            }
-                            ctx.emit(sink, *line, &out, check_utf8)?;
-                        }
-                        commas.clear();
-                    }
-                    *line += 1;
-                    rec = i + 1;
-                }
-                _ => {
-                    self.saw_quote = true;
-                    let Some((len, found)) = self.slow.record(&data[rec..], eof) else {
-                        finished = true;
-                        break;
-                    };
-                    let record_line = *line;
-                    *line += memchr::memchr_iter(b'\n', &data[rec..rec + len]).count() as u64;
-                    if found != nfields {
-                        ctx.bad(record_line, None, wrong_count(nfields, found))?;
-                    } else {
-                        let mut slow_out: Vec<&[u8]> = recycle(out);
-                        let (bytes, ends) = (&self.slow.out, &self.slow.ends);
-                        for &p in positions {
-                            let s = if p == 0 { 0 } else { ends[p - 1] };
-                            slow_out.push(&bytes[s..ends[p]]);
-                        }
-                        let res = ctx.emit(sink, record_line, &slow_out, check_utf8);
-                        out = recycle(slow_out);
-                        out.resize(positions.len(), &[]);
-                        res?;
-                    }
-                    commas.clear();
-                    rec += len;
-                    base = rec;
-                    it = memchr::memchr3_iter(b',', b'\n', b'"', &data[base..]);
-                }
-            }
-        }
-        if eof && !finished && rec < data.len() {
-            // A last line without a newline (it holds no quote, or the slow
-            // path would have taken it).
-            let end = if data[data.len() - 1] == b'\r' { data.len() - 1 } else { data.len() };
-            if end > rec || !commas.is_empty() {
-                let found = commas.len() + 1;
-                if found != nfields {
-                    ctx.bad(*line, None, wrong_count(nfields, found))?;
-                } else {
-                    for (slot, &p) in out.iter_mut().zip(positions) {
-                        let s = if p == 0 { rec } else { commas[p - 1] + 1 };
-                        let e = if p < commas.len() { commas[p] } else { end };
-                        *slot = &data[s..e];
-                    }
-                    ctx.emit(sink, *line, &out, check_utf8)?;
-                }
-            }
-            rec = data.len();
-        }
-        self.fields = recycle(out);
-        Ok(rec)
+        let mut lines = Lines {
+            data,
+            out,
+            commas,
+            positions: self.positions,
+            nfields: self.nfields,
+            rec: 0,
+        };
+        let res = self.parse_lines(&mut lines, eof, line, ctx, sink);
+        self.commas = std::mem::take(&mut lines.commas);
+        self.fields = recycle(lines.out);
+        res
     }
 
     fn may_span(&self) -> bool {
         self.saw_quote
+    }
+}
+
+impl CsvParser<'_> {
+    fn parse_lines<S: RowSink>(
+        &mut self,
+        lines: &mut Lines<'_, '_>,
+        eof: bool,
+        line: &mut u64,
+        ctx: &mut Ctx<'_>,
+        sink: &mut S,
+    ) -> Result<usize, ScanError> {
+        let data = lines.data;
+        loop {
+            let from = lines.rec;
+            let quote = memchr::memchr(b'"', &data[from..]).map_or(data.len(), |k| from + k);
+            lines.region(from, quote, line, ctx, sink)?;
+            if quote == data.len() {
+                break;
+            }
+            // The record from `rec` holds a quote: csv-core parses it.
+            self.saw_quote = true;
+            lines.commas.clear();
+            let rec = lines.rec;
+            let Some((len, found)) = self.slow.record(&data[rec..], eof) else {
+                return Ok(rec);
+            };
+            let len = len.max(1);
+            let raw = &data[rec..(rec + len).min(data.len())];
+            let record_line = *line;
+            *line += memchr::memchr_iter(b'\n', raw).count() as u64;
+            lines.rec = rec + raw.len();
+            if found != self.nfields {
+                ctx.bad(record_line, None, wrong_count(self.nfields, found))?;
+                continue;
+            }
+            let mut slow_out: Vec<&[u8]> = recycle(std::mem::take(&mut lines.out));
+            let (bytes, ends) = (&self.slow.out, &self.slow.ends);
+            for &p in self.positions {
+                let s = if p == 0 { 0 } else { ends[p - 1] };
+                slow_out.push(&bytes[s..ends[p]]);
+            }
+            let res = ctx.emit(sink, record_line, &slow_out, !raw.is_ascii());
+            lines.out = recycle(slow_out);
+            lines.out.resize(self.positions.len(), &[]);
+            res?;
+        }
+        if eof && lines.rec < data.len() {
+            // A last line without a newline.
+            let non_ascii = !data[lines.rec..].is_ascii();
+            lines.finish(data.len(), non_ascii, *line, ctx, sink)?;
+            lines.rec = data.len();
+        }
+        Ok(lines.rec)
     }
 }
 

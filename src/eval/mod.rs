@@ -2,6 +2,7 @@
 //! formulas over the (group, period) grid.
 
 pub mod accum;
+pub mod checks;
 pub mod grid;
 pub mod merge;
 pub mod plan;
@@ -79,6 +80,10 @@ pub struct Output {
     pub rows: Vec<Row>,
     /// Per source: name, file, and how the scan went.
     pub scans: Vec<(String, std::path::PathBuf, ScanReport)>,
+    /// The evaluated range (inclusive day numbers).
+    pub range: (i32, i32),
+    /// First and last day holding data in the range, over all sources.
+    pub data_days: Option<(i32, i32)>,
 }
 
 fn scan_error(source: &str, e: ScanError) -> EvalError {
@@ -264,5 +269,7 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         columns,
         rows: out_rows,
         scans,
+        range,
+        data_days: has_data.then_some((min_day.max(range.0), max_day.min(range.1))),
     })
 }

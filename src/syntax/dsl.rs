@@ -218,7 +218,20 @@ fn check_nesting(text: &str, file: FileId, offset: usize) -> Option<Diagnostic> 
 fn rule_name(r: &Rule) -> String {
     match r {
         Rule::ident | Rule::setting_key => "a name".into(),
-        Rule::expr | Rule::filter => "an expression".into(),
+        // Where any operand may stand, "an expression" says it all.
+        Rule::expr
+        | Rule::filter
+        | Rule::expr_only
+        | Rule::neg
+        | Rule::not
+        | Rule::paren
+        | Rule::call
+        | Rule::name
+        | Rule::percent
+        | Rule::boolean => "an expression".into(),
+        Rule::condition_only => "a comparison (< <= > >= == !=) and a threshold".into(),
+        Rule::assign => "`=`".into(),
+        Rule::colon => "`:`".into(),
         Rule::string | Rule::str_inner => "a string".into(),
         Rule::number => "a number".into(),
         Rule::date => "a date (YYYY-MM-DD)".into(),
@@ -368,6 +381,8 @@ fn is_keyword(r: Rule) -> bool {
             | Rule::kw_warn
             | Rule::kw_weekend
             | Rule::kw_within
+            | Rule::assign
+            | Rule::colon
     )
 }
 

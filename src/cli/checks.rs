@@ -1,0 +1,240 @@
+//! `kpi checks DEFS`: evaluate checks over the range; status per group and period.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::eval::checks::{evaluate_check, CheckRow, Status};
+use crate::eval::{EvalError, Request};
+
+use super::common::{self, DefOpts};
+use super::eval::{bind_data, parse_date};
+use super::{FAILED, OK, USAGE};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The definitions file
+    defs: PathBuf,
+    /// Data file for a source: `SOURCE=PATH`, or a bare PATH when there is one source (repeatable)
+    #[arg(long, value_name = "[SOURCE=]PATH")]
+    data: Vec<String>,
+    /// First day of the range (inclusive)
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Last day of the range (inclusive)
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Only these checks
+    #[arg(long, value_delimiter = ',')]
+    checks: Vec<String>,
+    /// Only list results with this status
+    #[arg(long, value_enum)]
+    only: Option<Only>,
+    /// Exit 1 on warnings too (default: only on failures)
+    #[arg(long, value_enum, default_value = "fail")]
+    fail_on: FailOn,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// What to do with rows that cannot be read
+    #[arg(long, value_enum, default_value = "error")]
+    on_bad_rows: super::eval::BadRows,
+    #[command(flatten)]
+    opts: DefOpts,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+enum Only {
+    Fail,
+    Warn,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+enum FailOn {
+    Fail,
+    Warn,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+    Md,
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map(crate::report::number::full).unwrap_or_default()
+}
+
+fn group_text(r: &CheckRow) -> String {
+    r.group.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+}
+
+fn json(rows: &[CheckRow]) -> String {
+    let items: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            let group: serde_json::Map<String, serde_json::Value> =
+                r.group.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+            let n = |x: Option<f64>| x.and_then(serde_json::Number::from_f64).map_or(serde_json::Value::Null, serde_json::Value::Number);
+            serde_json::json!({
+                "check": r.check,
+                "group": group,
+                "period": r.period,
+                "value": n(r.value),
+                "warn_threshold": n(r.warn),
+                "fail_threshold": n(r.fail),
+                "status": r.status.as_str(),
+                "streak": r.streak,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
+}
+
+fn table(rows: &[CheckRow], md: bool) -> String {
+    let head = ["check", "group", "period", "value", "warn", "fail", "status", "streak"];
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.check.clone(),
+                group_text(r),
+                r.period.clone(),
+                r.value.map(crate::report::number::sig6).unwrap_or_default(),
+                r.warn.map(crate::report::number::sig6).unwrap_or_default(),
+                r.fail.map(crate::report::number::sig6).unwrap_or_default(),
+                r.status.as_str().to_string(),
+                if r.streak > 1 { format!("{} in a row", r.streak) } else { String::new() },
+            ]
+        })
+        .collect();
+    if md {
+        let mut s = format!("| {} |\n|{}\n", head.join(" | "), " --- |".repeat(head.len()));
+        for b in body {
+            s.push_str(&format!("| {} |\n", b.join(" | ")));
+        }
+        return s;
+    }
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(head.to_vec());
+    for b in body {
+        t.add_row(b);
+    }
+    format!("{t}\n")
+}
+
+fn csv(rows: &[CheckRow]) -> String {
+    let mut s = String::from("check,group,period,value,warn_threshold,fail_threshold,status,streak\n");
+    for r in rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.check,
+            group_text(r),
+            r.period,
+            num(r.value),
+            num(r.warn),
+            num(r.fail),
+            r.status.as_str(),
+            r.streak
+        ));
+    }
+    s
+}
+
+pub fn run(args: Args) -> u8 {
+    let (from, to) = match (parse_date("--from", &args.from), parse_date("--to", &args.to)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    for name in &args.checks {
+        if !graph.checks.iter().any(|c| &c.name == name) {
+            let names: Vec<&str> = graph.checks.iter().map(|c| c.name.as_str()).collect();
+            eprintln!("error: unknown check `{name}` (checks: {})", names.join(", "));
+            return USAGE;
+        }
+    }
+    let data = match bind_data(&graph, &args.data) {
+        Ok(d) => d,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return USAGE;
+        }
+    };
+    let base = Request {
+        metrics: Vec::new(),
+        by: Vec::new(),
+        grain: crate::data::period::Grain::All,
+        from,
+        to,
+        fill: true,
+        data,
+        inline: HashMap::new(),
+        skip_bad_rows: args.on_bad_rows == super::eval::BadRows::Skip,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let mut all = Vec::new();
+    let mut summary = Vec::new();
+    for c in &graph.checks {
+        if !args.checks.is_empty() && !args.checks.contains(&c.name) {
+            continue;
+        }
+        let rows = match evaluate_check(&graph, c, &base) {
+            Ok(r) => r,
+            Err(EvalError::Usage(m)) => {
+                eprintln!("error: check `{}`: {m}", c.name);
+                return USAGE;
+            }
+            Err(EvalError::Data(m)) => {
+                eprintln!("error: check `{}`: {m}", c.name);
+                return FAILED;
+            }
+        };
+        let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
+        summary.push(format!(
+            "{}: {} pass, {} warn, {} fail, {} no_data, {} partial",
+            c.name,
+            count(Status::Pass),
+            count(Status::Warn),
+            count(Status::Fail),
+            count(Status::NoData),
+            count(Status::Partial)
+        ));
+        all.extend(rows);
+    }
+    let failed = all.iter().any(|r| r.status == Status::Fail || (args.fail_on == FailOn::Warn && r.status == Status::Warn));
+    let shown: Vec<CheckRow> = all
+        .into_iter()
+        .filter(|r| match args.only {
+            Some(Only::Fail) => r.status == Status::Fail,
+            Some(Only::Warn) => r.status == Status::Warn,
+            None => true,
+        })
+        .collect();
+    let text = match args.format {
+        Format::Json => json(&shown),
+        Format::Csv => csv(&shown),
+        Format::Table => table(&shown, false),
+        Format::Md => table(&shown, true),
+    };
+    print!("{text}");
+    if matches!(args.format, Format::Table | Format::Md) {
+        for s in &summary {
+            println!("{s}");
+        }
+    } else {
+        for s in &summary {
+            eprintln!("{s}");
+        }
+    }
+    if failed {
+        FAILED
+    } else {
+        OK
+    }
+}
