@@ -264,19 +264,13 @@ pub fn render(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
         Some(span) => {
             let file = map.get(span.file);
             let path = file.path.display().to_string();
-            let mut range = span.range();
-            if range.end > file.text.len() {
-                range.end = file.text.len();
-            }
-            if range.start > range.end {
-                range.start = range.end;
-            }
+            let range = clamp(&file.text, span);
             let mut snippet = Snippet::source(file.text.as_str())
                 .path(path)
                 .annotation(AnnotationKind::Primary.span(range).label(d.label.as_str()));
             let mut others: Vec<Snippet<_>> = Vec::new();
             for l in &d.secondary {
-                let r = l.span.range();
+                let r = clamp(&map.get(l.span.file).text, l.span);
                 if l.span.file == span.file {
                     snippet = snippet
                         .annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
@@ -310,6 +304,20 @@ pub fn render(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
         Renderer::plain()
     };
     renderer.render(&groups)
+}
+
+/// A span's byte range, inside `text` and on character boundaries (the renderer
+/// slices the text with it).
+fn clamp(text: &str, span: Span) -> Range<usize> {
+    let mut end = (span.end as usize).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let mut start = (span.start as usize).min(end);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    start..end
 }
 
 /// Render all diagnostics as human text, followed by a summary line.

@@ -66,18 +66,27 @@ fn assert_same_ast(yaml_path: &str, kpi_path: &str) {
     assert!(diags.is_empty(), "{kpi_path}: {diags:#?}");
     assert_eq!(from_yaml.items.len(), from_dsl.items.len());
     for (y, d) in from_yaml.items.iter().zip(&from_dsl.items) {
-        assert_eq!(strip_spans(&format!("{y:?}")), strip_spans(&format!("{d:?}")));
+        assert_eq!(
+            strip_spans(&format!("{y:?}")),
+            strip_spans(&format!("{d:?}"))
+        );
     }
 }
 
 #[test]
 fn strip_spans_removes_only_spans() {
-    assert_eq!(strip_spans("Ident { span: @0:12..20 } @x @1:2"), "Ident { span:  } @x @1:2");
+    assert_eq!(
+        strip_spans("Ident { span: @0:12..20 } @x @1:2"),
+        "Ident { span:  } @x @1:2"
+    );
 }
 
 #[test]
 fn design_example_matches_the_dsl() {
-    assert_same_ast("tests/fixtures/yaml/design.yaml", "tests/fixtures/yaml/design.kpi");
+    assert_same_ast(
+        "tests/fixtures/yaml/design.yaml",
+        "tests/fixtures/yaml/design.kpi",
+    );
 }
 
 #[test]
@@ -221,12 +230,20 @@ settings: { review_required: maybe }
 #[test]
 fn expression_errors_point_inside_the_string() {
     // plain scalar: `*` is the 14th character of line 2
-    assert_eq!(positions("metrics:\n  x: calls + * emails\n"), vec![("E0101", 2, 14)]);
+    assert_eq!(
+        positions("metrics:\n  x: calls + * emails\n"),
+        vec![("E0101", 2, 14)]
+    );
     // quoted scalar: one more for the quote
-    assert_eq!(positions("metrics:\n  x: \"calls + * emails\"\n"), vec![("E0101", 2, 15)]);
+    assert_eq!(
+        positions("metrics:\n  x: \"calls + * emails\"\n"),
+        vec![("E0101", 2, 15)]
+    );
     // map form, on its own line
     assert_eq!(
-        positions("metrics:\n  x:\n    format: count\n    value: count(activities wher type == 1)\n"),
+        positions(
+            "metrics:\n  x:\n    format: count\n    value: count(activities wher type == 1)\n"
+        ),
         vec![("E0101", 4, 29)]
     );
     // a condition
@@ -240,7 +257,10 @@ fn expression_errors_point_inside_the_string() {
         vec![("E0101", 7, 23)]
     );
     // escapes: the file does not hold the value literally, so the whole scalar is marked
-    assert_eq!(positions("metrics:\n  x: \"a \\u0041 + * b\"\n"), vec![("E0101", 2, 6)]);
+    assert_eq!(
+        positions("metrics:\n  x: \"a \\u0041 + * b\"\n"),
+        vec![("E0101", 2, 6)]
+    );
 }
 
 #[test]
@@ -256,14 +276,20 @@ fn all_errors_of_a_file_are_reported() {
 fn empty_and_comment_only_files_are_empty() {
     for text in ["", "\n\n", "# nothing here\n", "---\n", "\u{FEFF}"] {
         let (_, file, diags) = parse_yaml(text);
-        assert!(file.items.is_empty() && diags.is_empty(), "{text:?}: {diags:?}");
+        assert!(
+            file.items.is_empty() && diags.is_empty(),
+            "{text:?}: {diags:?}"
+        );
     }
 }
 
 #[test]
 fn yaml_syntax_errors_have_positions() {
     assert_eq!(positions("metrics:\n\tcalls: x\n"), vec![("E0150", 2, 2)]);
-    assert_eq!(positions("metrics:\n  calls: \"unterminated\n"), vec![("E0150", 2, 10)]);
+    assert_eq!(
+        positions("metrics:\n  calls: \"unterminated\n"),
+        vec![("E0150", 2, 10)]
+    );
     assert_eq!(positions("metrics: {a: 1}}\n"), vec![("E0150", 1, 16)]);
     assert_eq!(positions("a: 1\n---\nb: 2\n")[0].0, "E0150");
     assert_eq!(positions("- just\n- a list\n")[0].0, "E0152");
@@ -287,7 +313,9 @@ fn malformed_inputs_never_panic() {
         seed ^= seed << 17;
         seed
     };
-    let alphabet: Vec<char> = " \n\t:-[]{}#&*!|>'\"%@`,?<=+/()0123456789abcxyz_.\u{FEFF}é".chars().collect();
+    let alphabet: Vec<char> = " \n\t:-[]{}#&*!|>'\"%@`,?<=+/()0123456789abcxyz_.\u{FEFF}é"
+        .chars()
+        .collect();
     for _ in 0..2000 {
         let len = (next() % 200) as usize;
         let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
@@ -303,10 +331,18 @@ fn malformed_inputs_never_panic() {
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let deep_flow = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let deep_block: String = (0..10_000).map(|i| format!("{}- x\n", "  ".repeat(i))).collect();
+    let deep_block: String = (0..10_000)
+        .map(|i| format!("{}- x\n", "  ".repeat(i)))
+        .collect();
     let deep_dash = format!("{}x\n", "- ".repeat(10_000));
-    let deep_map: String = (0..10_000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
-    let deep_expr = format!("metrics:\n  m: {}1{}\n", "(".repeat(10_000), ")".repeat(10_000));
+    let deep_map: String = (0..10_000)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
+    let deep_expr = format!(
+        "metrics:\n  m: {}1{}\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
     for text in [deep_flow, deep_block, deep_dash, deep_map, deep_expr] {
         let (_, file, diags) = parse_yaml(&text);
         assert!(file.items.is_empty());
@@ -317,7 +353,10 @@ fn deep_nesting_is_an_error_not_a_crash() {
 #[test]
 fn alias_bombs_and_huge_documents_are_bounded() {
     let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
-    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"].windows(2).map(|w| (w[0], w[1])) {
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+    {
         let refs = vec![format!("*{prev}"); 10].join(", ");
         bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
     }
@@ -327,7 +366,9 @@ fn alias_bombs_and_huge_documents_are_bounded() {
     // a large but legitimate file: every metric is built
     let mut big = String::from("metrics:\n");
     for i in 0..20_000 {
-        big.push_str(&format!("  m{i}: count(activities where type == \"t{i}\")\n"));
+        big.push_str(&format!(
+            "  m{i}: count(activities where type == \"t{i}\")\n"
+        ));
     }
     let (_, file, diags) = parse_yaml(&big);
     assert!(diags.is_empty());

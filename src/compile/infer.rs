@@ -73,7 +73,7 @@ impl<'g> Infer<'g> {
                     }
                 }
             }
-            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e),
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b),
             ExprKind::In(a, items) => {
                 let (k, _) = self.expr(a);
                 for i in items {
@@ -101,7 +101,7 @@ impl<'g> Infer<'g> {
         );
     }
 
-    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, whole: &Expr) -> (Kind, Unit) {
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> (Kind, Unit) {
         let (ka, ua) = self.expr(a);
         let (kb, ub) = self.expr(b);
         let ctx = format!("`{}`", op.symbol());
@@ -123,12 +123,13 @@ impl<'g> Infer<'g> {
                 match ua.unify(&ub) {
                     Ok(u) => (Kind::Num, u),
                     Err(()) => {
-                        let verb = if op == BinOp::Add { "add" } else { "subtract" };
+                        let message = if op == BinOp::Add {
+                            format!("cannot add `{ua}` and `{ub}`")
+                        } else {
+                            format!("cannot subtract `{ub}` from `{ua}`")
+                        };
                         self.diags.push(
-                            Diagnostic::error("E0301", format!("cannot {verb} `{ub}` and `{ua}`"))
-                                .at(whole.span, format!("`{ua}` {} `{ub}`", op.symbol()))
-                                .with_secondary(a.span, format!("unit `{ua}`"))
-                                .with_secondary(b.span, format!("unit `{ub}`"))
+                            operands(Diagnostic::error("E0301", message), a, &ua, b, &ub)
                                 .with_help("only quantities of the same unit add up; check the `unit` of both metrics"),
                         );
                         (Kind::Num, ua)
@@ -141,10 +142,7 @@ impl<'g> Infer<'g> {
                 }
                 if ua.unify(&ub).is_err() {
                     self.diags.push(
-                        Diagnostic::error("E0302", format!("cannot compare `{ua}` with `{ub}`"))
-                            .at(whole.span, "unlike units compared")
-                            .with_secondary(a.span, format!("unit `{ua}`"))
-                            .with_secondary(b.span, format!("unit `{ub}`"))
+                        operands(Diagnostic::error("E0302", format!("cannot compare `{ua}` with `{ub}`")), a, &ua, b, &ub)
                             .with_help("compare quantities of the same unit"),
                     );
                 }
@@ -198,5 +196,16 @@ impl<'g> Infer<'g> {
             "change" => (Kind::Num, Unit::none()),
             _ => (Kind::Num, Unit::none()),
         }
+    }
+}
+
+/// Point a unit conflict at the right operand and label the left one, each with its
+/// unit (labels on the whole expression and both operands would overlap).
+fn operands(d: Diagnostic, a: &Expr, ua: &Unit, b: &Expr, ub: &Unit) -> Diagnostic {
+    let d = d.at(b.span, format!("unit `{ub}`"));
+    if a.span == b.span {
+        d
+    } else {
+        d.with_secondary(a.span, format!("unit `{ua}`"))
     }
 }

@@ -75,9 +75,11 @@ impl Loader {
         let id = self.map.add(path.to_path_buf(), text);
         self.by_path.insert(key, id);
         if let Some(at) = bad_utf8 {
+            // The invalid byte is shown as U+FFFD, three bytes in the text.
+            let len = self.map.get(id).text[at..].chars().next().map_or(0, char::len_utf8);
             self.diags.push(
                 Diagnostic::error("E0102", "file is not valid UTF-8")
-                    .at(Span::new(id, at..at + 1), "invalid byte here")
+                    .at(Span::new(id, at..at + len), "invalid byte here")
                     .with_help("save the file as UTF-8"),
             );
             self.asts.insert(id, File { id, items: Vec::new() });

@@ -57,9 +57,12 @@ impl<'s, 'a> Lowerer<'s, 'a> {
 
     /// Evaluate a constant expression (param values, `--set`, profiles).
     pub fn constant(&mut self, e: &Expr) -> Option<Value> {
+        let before = self.diags.len();
         let f = self.lower(e, Place::Constant);
         match const_eval(&f) {
             Some(v) => Some(v),
+            // Lowering already said what is wrong (a metric, an aggregation ..).
+            None if self.diags.len() > before => None,
             None => {
                 self.diags.push(
                     Diagnostic::error("E0410", "a param value must be a constant")

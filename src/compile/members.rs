@@ -128,6 +128,9 @@ pub(super) fn declare_journey<'a>(b: &mut Build<'a>, scope: &Scope<'a>, j: &'a a
     if !j.steps.is_empty() {
         members.push(b.add(&format!("{n}.conversion"), formula_placeholder(), j.name.span, true, None));
     }
+    for id in members.iter().skip(j.steps.len()) {
+        b.graph.nodes[id.0 as usize].meta.format = Some(ast::Format::Percent);
+    }
     b.graph.journeys.push(JourneyDef {
         name: n.clone(),
         span: j.name.span,
@@ -188,7 +191,7 @@ pub(super) fn lower_check(l: &mut Lowerer, c: &ast::Check, replaced: Option<Span
         None => {
             l.diags.push(
                 Diagnostic::error("E0221", format!("check `{}` has no `every`", c.name.name))
-                    .at(c.name.span, "no review cadence")
+                    .at(c.name.span, "no `every` period")
                     .with_help("add `every week` (or day, month, quarter, year)"),
             );
             crate::data::period::Grain::Week
@@ -222,21 +225,24 @@ pub(super) fn lower_check(l: &mut Lowerer, c: &ast::Check, replaced: Option<Span
 }
 
 /// Units and kinds of check values and thresholds (run after all metrics are inferred).
-pub(super) fn infer_checks(b: &mut Build, known: &[Option<(Kind, Unit)>]) {
-    // Re-walk the check ASTs is not possible here (no spans on formulas), so checks are
-    // compared at formula level: value vs each threshold.
+pub(super) fn infer_checks(b: &mut Build, scope: &Scope, known: &[Option<(Kind, Unit)>]) {
+    // Checks are compared at formula level (value vs each threshold); the check's AST
+    // (graph checks are in the order of `scope.checks`) gives the spans.
     let mut diags = Vec::new();
-    for c in &mut b.graph.checks {
+    for (c, (ast, _)) in b.graph.checks.iter_mut().zip(&scope.checks) {
         let vu = unit_of(&c.value, known);
-        for (label, cond) in [("warn", &c.warn), ("fail", &c.fail)] {
+        for (label, cond, ast_cond) in [("warn", &c.warn, &ast.warn), ("fail", &c.fail, &ast.fail)] {
             if let Some((_, rhs)) = cond {
                 let ru = unit_of(rhs, known);
                 if vu.unify(&ru).is_err() {
-                    diags.push(
-                        Diagnostic::error("E0302", format!("check `{}` compares `{vu}` with a `{label}` threshold in `{ru}`", c.name))
-                            .at(c.span, format!("value in `{vu}`"))
-                            .with_help("the threshold must have the unit of the checked value"),
-                    );
+                    let mut d = Diagnostic::error("E0302", format!("check `{}` compares `{vu}` with a `{label}` threshold in `{ru}`", c.name));
+                    d = match ast_cond {
+                        Some(cond) => d
+                            .at(cond.rhs.span, format!("threshold in `{ru}`"))
+                            .with_secondary(ast.expr.span, format!("value in `{vu}`")),
+                        None => d.at(c.span, format!("value in `{vu}`")),
+                    };
+                    diags.push(d.with_help("the threshold must have the unit of the checked value"));
                 }
             }
         }

@@ -153,9 +153,10 @@ impl<'a> Build<'a> {
             for entry in &scope.defs {
                 if let Def::Param(p) = entry.def {
                     if let Some(e) = &p.value {
-                        if let Some(v) = l.constant(e) {
-                            values.push((self.names[&p.name.name], v));
-                        }
+                        // A value that is not a constant was reported; it stands as null so
+                        // the param does not also count as `required` without a value.
+                        let v = l.constant(e).unwrap_or(Value::Null);
+                        values.push((self.names[&p.name.name], v));
                     }
                 }
             }
@@ -298,7 +299,7 @@ impl<'a> Build<'a> {
             }
             known[i] = Some((kind, unit));
         }
-        members::infer_checks(self, &known);
+        members::infer_checks(self, scope, &known);
     }
 
     /// Apply a metric's declared `unit`: adopted when the inferred one is dimensionless,

@@ -152,3 +152,83 @@ pub fn show_row(f: &RowExpr, outer: u8) -> String {
         ),
     }
 }
+
+impl Graph {
+    /// A canonical text of everything the definitions mean (no spans, no file names):
+    /// two definition sets that compile to the same graph give the same text.
+    pub fn canonical(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let s = &self.settings;
+        let _ = writeln!(out, "settings timezone={} currency={:?} review_required={}", s.timezone, s.currency, s.review_required);
+        if let Some(c) = &s.calendar {
+            let _ = writeln!(out, "calendar {} weekend={:?} holidays={:?}", c.name, c.weekend, c.holidays);
+        }
+        for src in &self.sources {
+            let from = src.from.as_ref().map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "source {} from={from:?} time={:?} dimensions={:?} entity={:?} columns={:?}",
+                src.name, src.time, src.dimensions, src.entity, src.columns
+            );
+        }
+        let mut params: Vec<(&String, &NodeId)> = self.params.iter().collect();
+        params.sort();
+        for (name, id) in params {
+            let _ = writeln!(out, "param {name} = {}", self.show_node(*id));
+        }
+        let mut profiles: Vec<(&String, &Vec<(String, Value)>)> = self.profiles.iter().collect();
+        profiles.sort_by_key(|(k, _)| k.as_str());
+        for (name, sets) in profiles {
+            let _ = writeln!(out, "profile {name} {sets:?}");
+        }
+        for id in &self.metric_order {
+            let n = self.node(*id);
+            let _ = writeln!(
+                out,
+                "metric {} = {} unit={} format={:?} description={:?} owner={:?}",
+                n.name,
+                self.show_node(*id),
+                n.unit,
+                n.meta.format,
+                n.meta.description,
+                n.meta.owner
+            );
+        }
+        for f in &self.funnels {
+            let _ = writeln!(out, "funnel {} stages={:?}", f.name, f.stages);
+            for m in &f.members {
+                let n = self.node(*m);
+                let _ = writeln!(out, "  {} = {} unit={}", n.name, self.show_node(*m), n.unit);
+            }
+        }
+        for j in &self.journeys {
+            let steps: Vec<String> = j.steps.iter().map(|(n, f)| format!("{n}: {}", show_row(f, 0))).collect();
+            let _ = writeln!(
+                out,
+                "journey {} over={} by={} within={}s steps={steps:?}",
+                j.name, self.sources[j.source].name, j.entity, j.within_seconds
+            );
+        }
+        for c in &self.checks {
+            let cond = |x: &Option<(crate::syntax::ast::BinOp, Formula)>| {
+                x.as_ref().map(|(op, f)| format!("{} {}", op.symbol(), self.show(f))).unwrap_or_default()
+            };
+            let _ = writeln!(
+                out,
+                "check {} = {} per={:?} every={} warn=[{}] fail=[{}] unit={}",
+                c.name,
+                self.show(&c.value),
+                c.per,
+                c.every.as_str(),
+                cond(&c.warn),
+                cond(&c.fail),
+                c.unit
+            );
+        }
+        for r in &self.reviews {
+            let _ = writeln!(out, "review {} {} every={:?} last={} owner={:?}", r.kind, r.name, r.every, r.last, r.owner);
+        }
+        out
+    }
+}

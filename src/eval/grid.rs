@@ -12,7 +12,7 @@ use crate::syntax::ast::{AggFunc, BinOp, UnOp};
 use super::accum::{quantile, AccVec};
 use super::merge::Merged;
 use super::row::round;
-use super::scan::SourcePlan;
+use super::scan::AggPlan;
 use super::EvalError;
 
 /// Rows and their calendar facts.
@@ -64,8 +64,8 @@ pub struct Cols {
 }
 
 /// Fill the aggregate columns of one source.
-pub fn fill_aggregates(grid: &Grid, plan: &SourcePlan, merged: &mut Merged, cols: &mut Cols) {
-    for (k, agg) in plan.aggs.iter().enumerate() {
+pub fn fill_aggregates(grid: &Grid, aggs: &[AggPlan], merged: &mut Merged, cols: &mut Cols) {
+    for (k, agg) in aggs.iter().enumerate() {
         let n = grid.rows.len();
         let mut vals = vec![f64::NAN; n];
         let acc = &mut merged.accs[k];

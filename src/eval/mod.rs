@@ -4,6 +4,7 @@
 pub mod accum;
 pub mod checks;
 pub mod grid;
+pub mod journey;
 pub mod merge;
 pub mod plan;
 pub mod row;
@@ -147,6 +148,13 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         scans.push((p.name.clone(), p.path.clone(), report));
         merged.push(merge::merge(p, sinks, &mut groups));
     }
+    let mut journey_aggs = Vec::new();
+    for j in plan::journeys(graph, &needed) {
+        let jp = journey::plan(graph, &graph.journeys[j], req)?;
+        let (m, aggs) = journey::run(&jp, req, &mut groups)?;
+        merged.push(m);
+        journey_aggs.push(aggs);
+    }
     let min_day = merged.iter().map(|m| m.min_day).min().unwrap_or(i32::MAX);
     let max_day = merged.iter().map(|m| m.max_day).max().unwrap_or(i32::MIN);
     let grain = req.grain;
@@ -210,8 +218,9 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     };
     let grid = grid::Grid::new(rows, grain, range, &cal);
     let mut cols = grid::Cols::default();
-    for (p, m) in plans.iter().zip(merged.iter_mut()) {
-        grid::fill_aggregates(&grid, p, m, &mut cols);
+    let agg_lists = plans.iter().map(|p| p.aggs.as_slice()).chain(journey_aggs.iter().map(|a| a.as_slice()));
+    for (aggs, m) in agg_lists.zip(merged.iter_mut()) {
+        grid::fill_aggregates(&grid, aggs, m, &mut cols);
     }
     let mut ev = grid::Evaluator::new(graph, &grid);
     ev.run(&needed, &mut cols)?;

@@ -107,6 +107,20 @@ pub fn check_rollable(graph: &Graph, nodes: &[NodeId]) -> Result<(), EvalError> 
     Ok(())
 }
 
+/// Journey funnels (indexes) whose steps are needed.
+pub fn journeys(graph: &Graph, needed: &[NodeId]) -> Vec<usize> {
+    let mut out: Vec<usize> = needed
+        .iter()
+        .filter_map(|id| match graph.node(*id).kind {
+            NodeKind::JourneyStep { journey, .. } => Some(journey),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// One scan plan per source behind the needed aggregates.
 pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before: bool) -> Result<Vec<SourcePlan>, EvalError> {
     let tz = jiff::tz::TimeZone::get(&graph.settings.timezone)
@@ -120,12 +134,6 @@ pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before
     for id in sorted {
         match &graph.node(id).kind {
             NodeKind::Aggregate(a) => by_source[a.source].push(id),
-            NodeKind::JourneyStep { journey, .. } => {
-                return Err(EvalError::Data(format!(
-                    "journey funnel `{}` cannot be evaluated yet: journey funnels are not implemented in this version (issue #4)",
-                    graph.journeys[*journey].name
-                )))
-            }
             _ => {}
         }
     }

@@ -163,6 +163,65 @@ impl<'p> SourceSink<'p> {
     }
 }
 
+/// Convert the raw fields of a row to typed values (`kinds[i]` says how), validating
+/// every field first. Plain decimals are also kept exactly in `fixed` (10^-6 units).
+pub fn typed_row<'a>(
+    kinds: &[ColKind],
+    fields: &[&'a [u8]],
+    time: &mut TimeParser,
+    fixed: &mut [Option<i128>],
+    nums: &mut [f64],
+) -> Result<[RowVal<'a>; MAX_COLUMNS], BadRow> {
+    let mut vals = [RowVal::Null; MAX_COLUMNS];
+    for (i, kind) in kinds.iter().enumerate() {
+        let f = fields[i];
+        if f.is_empty() {
+            fixed[i] = None;
+            continue;
+        }
+        vals[i] = match kind {
+            ColKind::Str => RowVal::Str(f),
+            ColKind::Num => {
+                let exact = parse_fixed(f);
+                fixed[i] = exact;
+                let x = match exact {
+                    Some(v) => v as f64 / super::row::DEC_SCALE as f64,
+                    None => match std::str::from_utf8(f).ok().and_then(|s| s.trim().parse::<f64>().ok()) {
+                        Some(x) if x.is_finite() => x,
+                        _ => {
+                            return Err(BadRow::field(
+                                i,
+                                format!("expected a number, found `{}`", String::from_utf8_lossy(f)),
+                            ))
+                        }
+                    },
+                };
+                nums[i] = x;
+                RowVal::Num(x)
+            }
+            ColKind::Bool => match parse_bool(f) {
+                Some(b) => RowVal::Bool(b),
+                None => {
+                    return Err(BadRow::field(
+                        i,
+                        format!("expected true or false, found `{}`", String::from_utf8_lossy(f)),
+                    ))
+                }
+            },
+            ColKind::Date => match time.parse(f) {
+                Some(s) => RowVal::Date(s.div_euclid(86_400) as i32),
+                None => {
+                    return Err(BadRow::field(
+                        i,
+                        format!("expected a date, found `{}`", String::from_utf8_lossy(f)),
+                    ))
+                }
+            },
+        };
+    }
+    Ok(vals)
+}
+
 impl RowSink for SourceSink<'_> {
     fn row(&mut self, _line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
         let plan = self.plan;
@@ -185,53 +244,7 @@ impl RowSink for SourceSink<'_> {
             }
             None => 0,
         };
-        let mut vals = [RowVal::Null; MAX_COLUMNS];
-        for (i, kind) in plan.kinds.iter().enumerate() {
-            let f = fields[i];
-            if f.is_empty() {
-                self.fixed[i] = None;
-                continue;
-            }
-            vals[i] = match kind {
-                ColKind::Str => RowVal::Str(f),
-                ColKind::Num => {
-                    let fixed = parse_fixed(f);
-                    self.fixed[i] = fixed;
-                    let x = match fixed {
-                        Some(v) => v as f64 / super::row::DEC_SCALE as f64,
-                        None => match std::str::from_utf8(f).ok().and_then(|s| s.trim().parse::<f64>().ok()) {
-                            Some(x) if x.is_finite() => x,
-                            _ => {
-                                return Err(BadRow::field(
-                                    i,
-                                    format!("expected a number, found `{}`", String::from_utf8_lossy(f)),
-                                ))
-                            }
-                        },
-                    };
-                    self.nums[i] = x;
-                    RowVal::Num(x)
-                }
-                ColKind::Bool => match parse_bool(f) {
-                    Some(b) => RowVal::Bool(b),
-                    None => {
-                        return Err(BadRow::field(
-                            i,
-                            format!("expected true or false, found `{}`", String::from_utf8_lossy(f)),
-                        ))
-                    }
-                },
-                ColKind::Date => match self.time.parse(f) {
-                    Some(s) => RowVal::Date(s.div_euclid(86_400) as i32),
-                    None => {
-                        return Err(BadRow::field(
-                            i,
-                            format!("expected a date, found `{}`", String::from_utf8_lossy(f)),
-                        ))
-                    }
-                },
-            };
-        }
+        let vals = typed_row(&plan.kinds, fields, &mut self.time, &mut self.fixed, &mut self.nums)?;
         let row = &vals[..plan.kinds.len()];
         // 2. Update the group's accumulators.
         let slot = self.slot(fields, period) as usize;

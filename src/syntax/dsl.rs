@@ -301,10 +301,31 @@ fn syntax_error(
             let mut names: Vec<String> = positives.iter().map(rule_name).collect();
             names.sort();
             names.dedup();
+            if names.iter().any(|n| n == "an expression") {
+                // Literals and names are kinds of expression; list only the whole.
+                const OPERANDS: [&str; 5] = [
+                    "a date (YYYY-MM-DD)",
+                    "a duration (30d, 2w, 6h)",
+                    "a name",
+                    "a number",
+                    "a string",
+                ];
+                names.retain(|n| !OPERANDS.contains(&n.as_str()));
+            }
             names
         }
         ErrorVariant::CustomError { message } => vec![message.clone()],
     };
+    if unterminated_string_at(text, pos) {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let end = pos + text[pos..line_end].trim_end().len();
+        return Diagnostic::error("E0101", "unterminated string")
+            .at(
+                Span::new(file, offset + pos..offset + end),
+                "this string is not closed on its line",
+            )
+            .with_help("strings are one line, in double quotes; escape `\"` as `\\\"`");
+    }
     let message = if found == "end of file" {
         "unexpected end of file".to_string()
     } else {
@@ -326,6 +347,75 @@ fn syntax_error(
         d = d.with_help("strings are one line, in double quotes; escape `\"` as `\\\"`");
     }
     d
+}
+
+/// `wonDeals` -> `won_deals`: the name a user most likely meant.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
+}
+
+/// Length of `text` without trailing blanks and comments (text starts at a token).
+fn content_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut comment = None;
+        for (i, c) in text[line_start..end].char_indices() {
+            if in_string {
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => in_string = false,
+                    _ => escaped = false,
+                }
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '#' => {
+                    comment = Some(line_start + i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match comment {
+            Some(at) => end = text[..at].trim_end().len(),
+            None => return end,
+        }
+    }
+}
+
+/// Whether a string opens at `pos` and its line ends before a closing quote.
+fn unterminated_string_at(text: &str, pos: usize) -> bool {
+    let Some(rest) = text.get(pos..).and_then(|r| r.strip_prefix('"')) else {
+        return false;
+    };
+    let mut escaped = false;
+    for c in rest.chars() {
+        match c {
+            '\n' => return true,
+            '"' if !escaped => return false,
+            '\\' => escaped = !escaped,
+            _ => escaped = false,
+        }
+    }
+    true
 }
 
 fn unterminated_string_before(text: &str, pos: usize) -> bool {
@@ -417,9 +507,16 @@ struct Builder {
 }
 
 impl Builder {
+    /// The span of a pair, without the blanks and comments pest consumes after it when
+    /// the rule ends in an optional or repeated part (`review .. last D [owner ".."]`).
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, self.base + s.start()..self.base + s.end())
+        let len = if p.as_rule() == Rule::str_inner {
+            s.as_str().len()
+        } else {
+            content_len(s.as_str())
+        };
+        Span::new(self.file, self.base + s.start()..self.base + s.start() + len)
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -436,7 +533,7 @@ impl Builder {
             self.diags.push(
                 Diagnostic::error("E0107", format!("invalid name `{}`", id.name))
                     .at(id.span, "names are lowercase")
-                    .with_help(format!("write `{}`", id.name.to_ascii_lowercase())),
+                    .with_help(format!("write `{}`", snake_case(&id.name))),
             );
         }
         id
@@ -696,7 +793,11 @@ impl Builder {
                         let mut d =
                             Diagnostic::error("E0109", format!("unknown format `{}`", v.as_str()))
                                 .at(vs, "not a format");
-                        d = d.with_help(format!("formats: {}", Format::ALL.join(", ")));
+                        let formats = format!("formats: {}", Format::ALL.join(", "));
+                        d = d.with_help(match crate::diag::did_you_mean(v.as_str(), Format::ALL) {
+                            Some(h) => format!("{h} {formats}"),
+                            None => formats,
+                        });
                         self.diags.push(d);
                     }
                 }
@@ -1007,10 +1108,14 @@ impl Builder {
                         ),
                     )
                     .at(at, "expected `source` or `source.column`")
-                    .with_help(format!(
-                        "for example `{}(activities.amount where type == \"deal_won\")`",
-                        func.name
-                    )),
+                    .with_help(if agg == AggFunc::Count {
+                        "for example `count(activities where type == \"call\")`".to_string()
+                    } else {
+                        format!(
+                            "for example `{}(activities.amount where type == \"deal_won\")`",
+                            func.name
+                        )
+                    }),
                 );
                 (
                     Ident {

@@ -31,8 +31,16 @@ use crate::syntax::ast::File;
 pub mod keys {
     /// Sections of a definitions file.
     pub const TOP: &[&str] = &[
-        "imports", "scripts", "settings", "calendars", "sources", "params", "metrics",
-        "funnels", "checks", "profiles",
+        "imports",
+        "scripts",
+        "settings",
+        "calendars",
+        "sources",
+        "params",
+        "metrics",
+        "funnels",
+        "checks",
+        "profiles",
     ];
     pub const SETTINGS: &[&str] = &[
         "timezone",
@@ -108,7 +116,10 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                         Some(o) => o as usize,
                         None => cx.offset_of(l.line(), l.column()),
                     };
-                    let len = text.get(at..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
+                    let len = text
+                        .get(at..)
+                        .and_then(|r| r.chars().next())
+                        .map_or(0, char::len_utf8);
                     cx.span_at(at, len)
                 }
                 None => cx.span_at(0, 0),

@@ -78,9 +78,13 @@ impl<'t> Cx<'t> {
     }
 
     /// The byte range of a node's own text: a scalar without trailing blanks, or the
-    /// first token of a collection (`[`, `{`, or nothing for block collections).
+    /// first token of a collection (`[`, `{`, or nothing for block collections). For
+    /// an alias this is the anchored node, where the text is.
     pub fn range(&self, n: &SNode) -> Range<usize> {
-        let loc = n.defined;
+        self.loc_range(n.defined)
+    }
+
+    fn loc_range(&self, loc: serde_saphyr::Location) -> Range<usize> {
         let sp = loc.span();
         let (start, len) = match (sp.byte_offset(), sp.byte_len()) {
             (Some(o), Some(l)) => (o as usize, l as usize),
@@ -102,21 +106,35 @@ impl<'t> Cx<'t> {
         Span::new(self.file, self.range(n))
     }
 
-    /// The span of a node and everything nested in it.
+    /// The span of a node and everything nested in it, where it is written: an alias
+    /// or a merged entry is only its reference (`*a`, `<<: *a`), and a flow
+    /// collection includes its closing bracket.
     pub fn extent(&self, n: &SNode) -> Span {
+        if n.referenced != n.defined {
+            return Span::new(self.file, self.loc_range(n.referenced));
+        }
         let mut span = self.span(n);
-        match &n.value {
+        let close = match &n.value {
             Node::Seq(items) => {
                 for i in items {
                     span = span.to(self.extent(i));
                 }
+                ']'
             }
             Node::Map(entries) => {
                 for (k, v) in entries {
-                    span = span.to(self.span(k)).to(self.extent(v));
+                    span = span.to(self.extent(k)).to(self.extent(v));
                 }
+                '}'
             }
-            _ => {}
+            _ => return span,
+        };
+        let flow = self.text[span.start as usize..].starts_with(['[', '{']);
+        let after = span.end as usize;
+        let rest = &self.text[after..];
+        let gap = rest.len() - rest.trim_start().len();
+        if flow && rest[gap..].starts_with(close) {
+            span.end = (after + gap + 1) as u32;
         }
         span
     }
@@ -151,12 +169,9 @@ impl<'t> Cx<'t> {
     pub fn wrong_type(&mut self, n: &SNode, what: &str, expected: &str) {
         let d = Diagnostic::error(
             "E0152",
-            format!(
-                "{what} must be {expected}, not {}",
-                n.value.describe()
-            ),
+            format!("{what} must be {expected}, not {}", n.value.describe()),
         )
-        .at(self.span(n), format!("expected {expected}"));
+        .at(self.extent(n), format!("expected {expected}"));
         self.push(d);
     }
 
@@ -192,13 +207,11 @@ impl<'t> Cx<'t> {
             match keys.iter().find(|key| **key == name) {
                 Some(key) => {
                     if let Some(first) = fields.key_node(key) {
-                        let d = Diagnostic::error(
-                            "E0154",
-                            format!("duplicate key `{name}` in {what}"),
-                        )
-                        .at(self.span(k), "given again here")
-                        .with_secondary(self.span(first), "first given here")
-                        .with_help("remove one of them");
+                        let d =
+                            Diagnostic::error("E0154", format!("duplicate key `{name}` in {what}"))
+                                .at(self.span(k), "given again here")
+                                .with_secondary(self.span(first), "first given here")
+                                .with_help("remove one of them");
                         self.push(d);
                     } else {
                         fields.entries.push((key, k, v));
@@ -268,7 +281,12 @@ impl<'t> Cx<'t> {
                             )
                             .at(self.extent(item), "expected `name: value`")
                             .with_help(format!(
-                                "write {what} as a list of single-key mappings, e.g. `- touches: calls + emails`"
+                                "write {what} as a list of single-key mappings, e.g. `{}`",
+                                match what {
+                                    "`steps`" => "- visit: type == \"visit\"",
+                                    "`columns`" => "- amount: decimal",
+                                    _ => "- touches: calls + emails",
+                                }
                             ));
                             self.push(d);
                         }
@@ -312,6 +330,10 @@ impl<'t> Cx<'t> {
 
     /// A name that defines something (a key under `metrics:` ..): `[a-z_][a-z0-9_]*`.
     pub fn def_name(&mut self, n: &SNode) -> Option<Ident> {
+        if matches!(n.value, Node::Seq(_) | Node::Map(_)) {
+            self.wrong_type(n, "a key", "a name");
+            return None;
+        }
         let s = self.key_text(n);
         let valid = is_ident(&s) && !s.chars().any(|c| c.is_ascii_uppercase());
         if !valid {
@@ -319,11 +341,16 @@ impl<'t> Cx<'t> {
                 .at(self.span(n), "not a valid name");
             let lower = s.to_ascii_lowercase();
             d = if is_ident(&lower) {
-                d.with_help(format!("names are lowercase; write `{lower}`"))
+                d.with_help(format!(
+                    "names are lowercase; write `{}`",
+                    dsl::snake_case(&s)
+                ))
             } else if RESERVED.contains(&s.as_str()) {
                 d.with_help(format!("`{s}` is a reserved word"))
             } else {
-                d.with_help("names are lowercase letters, digits and `_`, starting with a letter or `_`")
+                d.with_help(
+                    "names are lowercase letters, digits and `_`, starting with a letter or `_`",
+                )
             };
             self.push(d);
             return None;
@@ -367,9 +394,13 @@ impl<'t> Cx<'t> {
         };
         let span = self.span(n);
         let shaped = s.len() == 10
-            && s.bytes()
-                .enumerate()
-                .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
         match s.parse::<jiff::civil::Date>() {
             Ok(value) if shaped => Some(DateLit { value, span }),
             _ => {
@@ -437,7 +468,10 @@ impl<'t> Cx<'t> {
         let Node::Str(s) = &n.value else {
             let d = Diagnostic::error(
                 "E0152",
-                format!("{what} must be a condition such as `< 80%`, not {}", n.value.describe()),
+                format!(
+                    "{what} must be a condition such as `< 80%`, not {}",
+                    n.value.describe()
+                ),
             )
             .at(self.span(n), "expected a comparison and a threshold");
             self.push(d);
@@ -471,14 +505,18 @@ impl<'t> Cx<'t> {
         let whole = self.span(n);
         let result = match self.content_at(n, value) {
             Some(at) => parse(value, self.file, at),
-            None => parse(value, self.file, whole.start as usize).map(|mut t| {
-                respan(&mut t, whole);
-                t
-            }).map_err(|mut d| {
-                d.span = Some(whole);
-                d.secondary.clear();
-                d
-            }),
+            None => parse(value, self.file, whole.start as usize)
+                .map(|mut t| {
+                    respan(&mut t, whole);
+                    t
+                })
+                .map_err(|mut d| {
+                    d.span = Some(whole);
+                    d.secondary.clear();
+                    d.with_note(
+                        "the exact position inside this string is not shown: it has escapes or spans several lines",
+                    )
+                }),
         };
         match result {
             Ok(t) => Some(t),
@@ -504,7 +542,7 @@ impl<'t> Cx<'t> {
         }
         let span = self.span(n);
         if !value.is_finite() {
-            let d = Diagnostic::error("E0105", "number literal is too large")
+            let d = Diagnostic::error("E0105", format!("number `{}` is not finite", self.raw(n)))
                 .at(span, "out of range")
                 .with_help("numbers must fit a 64-bit float");
             self.push(d);

@@ -5,8 +5,8 @@
 //! other entries are still built, so one run reports every error of the file.
 
 use super::cx::{Cx, Fields};
-use super::node::{Node, SNode};
 use super::keys;
+use super::node::{Node, SNode};
 use crate::diag::Diagnostic;
 use crate::syntax::ast::*;
 
@@ -150,9 +150,10 @@ impl Cx<'_> {
                 }
                 _ => {
                     for (c, t) in self.pairs(v, "`columns`") {
-                        if let (Some(c), Some(t)) =
-                            (self.ident(c, "a column name"), self.ident(t, "a column type"))
-                        {
+                        if let (Some(c), Some(t)) = (
+                            self.ident(c, "a column name"),
+                            self.ident(t, "a column type"),
+                        ) {
                             src.columns.push((c, t));
                         }
                     }
@@ -195,17 +196,27 @@ impl Cx<'_> {
                     return None;
                 }
                 if !required && param.value.is_none() {
-                    self.missing(param.name.span, "value", &what, "70` (or `required: true");
+                    self.param_without_value(&param.name, &what);
                     return None;
                 }
             }
             Node::Null => {
-                self.missing(param.name.span, "value", &what, "70` (or `required: true");
+                self.param_without_value(&param.name, &what);
                 return None;
             }
             _ => param.value = Some(self.expr(v, &what)?),
         }
         Some(param)
+    }
+
+    fn param_without_value(&mut self, name: &Ident, what: &str) {
+        let d = Diagnostic::error("E0153", format!("missing value of {what}"))
+            .at(name.span, "no value given")
+            .with_help(format!(
+                "give a value (`{0}: 70`), or mark it `{0}: required`",
+                name.name
+            ));
+        self.push(d);
     }
 
     fn is_override(&mut self, f: &Fields) -> bool {
@@ -368,9 +379,9 @@ impl Cx<'_> {
         let by = need(self, "by", "account");
         let within = need(self, "within", "30d");
         let steps = need(self, "steps", "[visit: type == \"visit\", ..]");
-        let over = self.ident(over?, "`over`");
-        let by = self.ident(by?, "`by`");
-        let within = self.duration(within?, "`within`");
+        let over = over.and_then(|o| self.ident(o, "`over`"));
+        let by = by.and_then(|b| self.ident(b, "`by`"));
+        let within = within.and_then(|w| self.duration(w, "`within`"));
         let steps = steps.map_or_else(Vec::new, |s| self.named_exprs(s, "`steps`"));
         Some(Journey {
             name,
@@ -416,6 +427,15 @@ impl Cx<'_> {
             return None;
         };
         let expr = self.expr(value, "`value`")?;
+        // A given `every`/`warn`/`fail` that was invalid is reported; building the check
+        // without it would add a misleading "has no `every`" (E0221).
+        let invalid = |key: &str, built: bool| f.get(key).is_some() && !built;
+        if invalid("every", every.is_some())
+            || invalid("warn", warn.is_some())
+            || invalid("fail", fail.is_some())
+        {
+            return None;
+        }
         Some(Check {
             name,
             span,

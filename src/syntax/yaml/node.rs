@@ -9,7 +9,9 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::budget::BudgetBreach;
-use serde_saphyr::{Budget, DuplicateKeyPolicy, Error, MessageFormatter, Options, Spanned};
+use serde_saphyr::{
+    Budget, DuplicateKeyPolicy, Error, MessageFormatter, NonFiniteFloatPolicy, Options, Spanned,
+};
 
 /// Deepest nesting of YAML collections accepted; the definitions need about six.
 pub const MAX_DEPTH: usize = 32;
@@ -151,6 +153,8 @@ fn options() -> Options {
     o.strict_booleans = true;
     o.duplicate_keys = DuplicateKeyPolicy::PassThrough;
     o.with_snippet = false;
+    // `.inf`, `.nan`, `1e999` reach the builder, which reports them where they are.
+    o.non_finite_float_policy = NonFiniteFloatPolicy::PassThrough;
     o
 }
 
@@ -213,7 +217,10 @@ fn budget_message(breach: &BudgetBreach) -> (String, Option<String>) {
             format!("at most {MAX_SCALAR_BYTES} bytes of scalar text are allowed"),
         ),
         other => (
-            format!("the YAML exceeds a parser limit ({})", sanitize(&format!("{other:?}"))),
+            format!(
+                "the YAML exceeds a parser limit ({})",
+                sanitize(&format!("{other:?}"))
+            ),
             "simplify the document: fewer aliases, less nesting, fewer nodes".to_string(),
         ),
     };
