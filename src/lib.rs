@@ -1,6 +1,9 @@
 //! `kpi`: a KPI rules engine. Definitions (`.kpi` or YAML) are parsed into one AST,
 //! compiled into a checked evaluation graph, and evaluated over activity datasets.
 #![forbid(unsafe_code)]
+// A Diagnostic (message, spans, help) is the error type throughout; it is returned
+// rarely and never on a hot path, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
 pub mod data;
 pub mod diag;
@@ -9,3 +12,4 @@ pub mod compile;
 pub mod cli;
 pub mod eval;
 pub mod report;
+pub mod analyze;

@@ -1,28 +1,16 @@
 //! `kpi checks DEFS`: evaluate checks over the range; status per group and period.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::eval::checks::{evaluate_check, CheckRow, Status};
-use crate::eval::{EvalError, Request};
 
-use super::common::{self, DefOpts};
-use super::eval::{bind_data, parse_date};
+use super::common::{self, DataOpts, DefOpts};
 use super::{FAILED, OK, USAGE};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The definitions file
     defs: PathBuf,
-    /// Data file for a source: `SOURCE=PATH`, or a bare PATH when there is one source (repeatable)
-    #[arg(long, value_name = "[SOURCE=]PATH")]
-    data: Vec<String>,
-    /// First day of the range (inclusive)
-    #[arg(long, value_name = "DATE")]
-    from: Option<String>,
-    /// Last day of the range (inclusive)
-    #[arg(long, value_name = "DATE")]
-    to: Option<String>,
     /// Only these checks
     #[arg(long, value_delimiter = ',')]
     checks: Vec<String>,
@@ -35,9 +23,8 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// What to do with rows that cannot be read
-    #[arg(long, value_enum, default_value = "error")]
-    on_bad_rows: super::eval::BadRows,
+    #[command(flatten)]
+    data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
 }
@@ -144,10 +131,6 @@ fn csv(rows: &[CheckRow]) -> String {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (from, to) = match (parse_date("--from", &args.from), parse_date("--to", &args.to)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(c), _) | (_, Err(c)) => return c,
-    };
     let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
         Ok(x) => x,
         Err(code) => return code,
@@ -159,24 +142,9 @@ pub fn run(args: Args) -> u8 {
             return USAGE;
         }
     }
-    let data = match bind_data(&graph, &args.data) {
-        Ok(d) => d,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
-        }
-    };
-    let base = Request {
-        metrics: Vec::new(),
-        by: Vec::new(),
-        grain: crate::data::period::Grain::All,
-        from,
-        to,
-        fill: true,
-        data,
-        inline: HashMap::new(),
-        skip_bad_rows: args.on_bad_rows == super::eval::BadRows::Skip,
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let base = match common::base_request(&graph, &args.data, Vec::new(), crate::data::period::Grain::All) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let mut all = Vec::new();
     let mut summary = Vec::new();
@@ -186,13 +154,9 @@ pub fn run(args: Args) -> u8 {
         }
         let rows = match evaluate_check(&graph, c, &base) {
             Ok(r) => r,
-            Err(EvalError::Usage(m)) => {
-                eprintln!("error: check `{}`: {m}", c.name);
-                return USAGE;
-            }
-            Err(EvalError::Data(m)) => {
-                eprintln!("error: check `{}`: {m}", c.name);
-                return FAILED;
+            Err(e) => {
+                eprint!("check `{}`: ", c.name);
+                return common::eval_error(e);
             }
         };
         let count = |s: Status| rows.iter().filter(|r| r.status == s).count();

@@ -59,6 +59,9 @@ pub fn compile_defs(path: &Path, opts: &DefOpts) -> Result<(Loader, Graph), u8> 
     print_diags(&loader.map, &errors);
     match graph {
         Some(g) if errors.is_empty() => Ok((loader, g)),
+        // Errors only about command-line values (`--set` of an unknown param, an
+        // unknown `--profile`) carry no location: a usage problem, exit 2.
+        _ if !errors.is_empty() && errors.iter().all(|d| d.span.is_none() && matches!(d.code, "E0215" | "E0207")) => Err(USAGE),
         _ => Err(FAILED),
     }
 }
@@ -83,5 +86,87 @@ pub fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
         vec![PathBuf::from("metrics")]
     } else {
         paths.to_vec()
+    }
+}
+
+/// Data options shared by every evaluating command.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct DataOpts {
+    /// Data file for a source: `SOURCE=PATH`, or a bare PATH when the definitions have one source (repeatable; default: each source's `from`)
+    #[arg(long, value_name = "[SOURCE=]PATH")]
+    pub data: Vec<String>,
+    /// First day of the range (inclusive), YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last day of the range (inclusive), YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// What to do with rows that cannot be read: `error` (default) or `skip` (and report)
+    #[arg(long, value_enum, default_value = "error")]
+    pub on_bad_rows: BadRows,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq)]
+pub enum BadRows {
+    #[default]
+    Error,
+    Skip,
+}
+
+/// A request with the data bindings and range of `opts` (no metrics yet).
+pub fn base_request(graph: &Graph, opts: &DataOpts, by: Vec<String>, grain: crate::data::period::Grain) -> Result<crate::eval::Request, u8> {
+    let from = super::eval::parse_date("--from", &opts.from)?;
+    let to = super::eval::parse_date("--to", &opts.to)?;
+    if let (Some(a), Some(b)) = (from, to) {
+        if a > b {
+            eprintln!("error: --from {} is after --to {}", opts.from.clone().unwrap_or_default(), opts.to.clone().unwrap_or_default());
+            return Err(USAGE);
+        }
+    }
+    let data = super::eval::bind_data(graph, &opts.data).map_err(|msg| {
+        eprintln!("error: {msg}");
+        USAGE
+    })?;
+    Ok(crate::eval::Request {
+        metrics: Vec::new(),
+        by,
+        grain,
+        from,
+        to,
+        fill: false,
+        data,
+        inline: Default::default(),
+        skip_bad_rows: opts.on_bad_rows == BadRows::Skip,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    })
+}
+
+/// Report an evaluation error and give its exit code.
+pub fn eval_error(e: crate::eval::EvalError) -> u8 {
+    match e {
+        crate::eval::EvalError::Usage(m) => {
+            eprintln!("error: {m}");
+            USAGE
+        }
+        crate::eval::EvalError::Data(m) => {
+            eprintln!("error: {m}");
+            FAILED
+        }
+    }
+}
+
+/// Report skipped bad rows (never silently).
+pub fn report_skips(out: &crate::eval::Output) {
+    for (name, path, rep) in &out.scans {
+        if rep.skipped > 0 {
+            let lines: Vec<String> = rep.first_skipped.iter().map(|(l, why)| format!("line {l}: {why}")).collect();
+            eprintln!(
+                "warning: skipped {} bad row{} of source `{name}` ({}); first: {}",
+                rep.skipped,
+                if rep.skipped == 1 { "" } else { "s" },
+                path.display(),
+                lines.join("; ")
+            );
+        }
     }
 }

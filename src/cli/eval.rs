@@ -7,31 +7,22 @@ use crate::compile::graph::Graph;
 use crate::compile::NodeId;
 use crate::data::period::Grain;
 use crate::diag::did_you_mean;
-use crate::eval::{self, EvalError, Request};
+use crate::eval;
 use crate::report::{self, OutFormat};
 
-use super::common::{self, DefOpts};
-use super::{FAILED, OK, USAGE};
+use super::common::{self, DataOpts, DefOpts};
+use super::{OK, USAGE};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The definitions file (.kpi or .yaml)
     defs: PathBuf,
-    /// Data file for a source: `SOURCE=PATH`, or a bare PATH when the definitions have one source (repeatable)
-    #[arg(long, value_name = "[SOURCE=]PATH")]
-    data: Vec<String>,
     /// Group by these dimensions, e.g. `--by team,rep`
     #[arg(long, value_delimiter = ',')]
     by: Vec<String>,
     /// Period grain: day, week (ISO), month, quarter, year, all
     #[arg(long, default_value = "all", value_parser = parse_grain)]
     grain: Grain,
-    /// First day of the range (inclusive), YYYY-MM-DD
-    #[arg(long, value_name = "DATE")]
-    from: Option<String>,
-    /// Last day of the range (inclusive), YYYY-MM-DD
-    #[arg(long, value_name = "DATE")]
-    to: Option<String>,
     /// Only these metrics (or funnels, listing all their members), in this order
     #[arg(long, value_delimiter = ',')]
     metrics: Vec<String>,
@@ -44,20 +35,13 @@ pub struct Args {
     /// Write the result to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// What to do with rows that cannot be read: `error` (default) or `skip` (and report)
-    #[arg(long, value_enum, default_value = "error")]
-    on_bad_rows: BadRows,
+    #[command(flatten)]
+    data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
-pub enum BadRows {
-    Error,
-    Skip,
-}
-
-fn parse_grain(s: &str) -> Result<Grain, String> {
+pub fn parse_grain(s: &str) -> Result<Grain, String> {
     Grain::parse(s).ok_or_else(|| format!("unknown grain `{s}` (use day, week, month, quarter, year or all)"))
 }
 
@@ -133,16 +117,6 @@ pub fn parse_date(flag: &str, s: &Option<String>) -> Result<Option<i32>, u8> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (from, to) = match (parse_date("--from", &args.from), parse_date("--to", &args.to)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(c), _) | (_, Err(c)) => return c,
-    };
-    if let (Some(a), Some(b)) = (from, to) {
-        if a > b {
-            eprintln!("error: --from {} is after --to {}", args.from.unwrap_or_default(), args.to.unwrap_or_default());
-            return USAGE;
-        }
-    }
     let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
         Ok(x) => x,
         Err(code) => return code,
@@ -154,50 +128,24 @@ pub fn run(args: Args) -> u8 {
             return USAGE;
         }
     };
-    let data = match bind_data(&graph, &args.data) {
-        Ok(d) => d,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
-        }
+    let mut req = match common::base_request(&graph, &args.data, args.by.clone(), args.grain) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    let req = Request {
-        metrics,
-        by: args.by.clone(),
-        grain: args.grain,
-        from,
-        to,
-        fill: args.fill,
-        data,
-        inline: HashMap::new(),
-        skip_bad_rows: args.on_bad_rows == BadRows::Skip,
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    req.metrics = metrics;
+    req.fill = args.fill;
     let out = match eval::evaluate(&graph, &req) {
         Ok(o) => o,
-        Err(EvalError::Usage(m)) => {
-            eprintln!("error: {m}");
-            return USAGE;
-        }
-        Err(EvalError::Data(m)) => {
-            eprintln!("error: {m}");
-            return FAILED;
-        }
+        Err(e) => return common::eval_error(e),
     };
-    for (name, path, rep) in &out.scans {
-        if rep.skipped > 0 {
-            let lines: Vec<String> = rep.first_skipped.iter().map(|(l, why)| format!("line {l}: {why}")).collect();
-            eprintln!(
-                "warning: skipped {} bad row{} of source `{name}` ({}); first: {}",
-                rep.skipped,
-                if rep.skipped == 1 { "" } else { "s" },
-                path.display(),
-                lines.join("; ")
-            );
-        }
-    }
+    common::report_skips(&out);
     let text = report::render(&out, args.format);
-    match &args.output {
+    write_output(&args.output, &text)
+}
+
+/// Write to `-o FILE` or stdout (a closed pipe is not an error).
+pub fn write_output(path: &Option<PathBuf>, text: &str) -> u8 {
+    match path {
         Some(p) => {
             if let Err(e) = std::fs::write(p, text) {
                 eprintln!("error: cannot write `{}`: {e}", p.display());
@@ -206,10 +154,7 @@ pub fn run(args: Args) -> u8 {
         }
         None => {
             use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(text.as_bytes()).is_err() {
-                return OK; // a closed pipe (e.g. `| head`) is not an error
-            }
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
     }
     OK

@@ -5,8 +5,12 @@ mod checks;
 mod common;
 mod eval;
 mod explain;
+mod funnel;
 mod graph;
+mod insights;
+mod plan;
 mod review;
+mod whatif;
 
 use std::process::ExitCode;
 
@@ -32,6 +36,14 @@ enum Command {
     Check(check::Args),
     /// Evaluate metrics over activity data
     Eval(eval::Args),
+    /// A funnel per group: volumes, rates, conversion, total and the weakest step
+    Funnel(funnel::Args),
+    /// The reverse funnel: the volume each stage needs to reach a target
+    Plan(plan::Args),
+    /// A funnel's total before and after changing its factors, and its sensitivity
+    Whatif(whatif::Args),
+    /// What the top quartile of groups does differently from the rest
+    Insights(insights::Args),
     /// Evaluate checks against targets at their review cadence
     Checks(checks::Args),
     /// List definitions due or overdue for review
@@ -74,6 +86,10 @@ fn run() -> u8 {
         Command::Check(a) => check::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Checks(a) => checks::run(a),
+        Command::Funnel(a) => funnel::run(a),
+        Command::Plan(a) => plan::run(a),
+        Command::Whatif(a) => whatif::run(a),
+        Command::Insights(a) => insights::run(a),
         Command::Review(a) => review::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Explain(a) => explain::run(a),

@@ -121,8 +121,8 @@ impl<'g> Infer<'g> {
                 self.want(a, ka, Kind::Num, &ctx);
                 self.want(b, kb, Kind::Num, &ctx);
                 match ua.unify(&ub) {
-                    Ok(u) => (Kind::Num, u),
-                    Err(()) => {
+                    Some(u) => (Kind::Num, u),
+                    None => {
                         let message = if op == BinOp::Add {
                             format!("cannot add `{ua}` and `{ub}`")
                         } else {
@@ -140,7 +140,7 @@ impl<'g> Infer<'g> {
                 if !(ka.fits(kb)) {
                     self.kind_error(b, kb, ka, &ctx);
                 }
-                if ua.unify(&ub).is_err() {
+                if ua.unify(&ub).is_none() {
                     self.diags.push(
                         operands(Diagnostic::error("E0302", format!("cannot compare `{ua}` with `{ub}`")), a, &ua, b, &ub)
                             .with_help("compare quantities of the same unit"),
@@ -164,8 +164,8 @@ impl<'g> Infer<'g> {
                         self.kind_error(&args[i], *k, kind, &format!("`{name}`"));
                     }
                     match unit.unify(u) {
-                        Ok(x) => unit = x,
-                        Err(()) => self.diags.push(
+                        Some(x) => unit = x,
+                        None => self.diags.push(
                             Diagnostic::error("E0301", format!("`{name}` of unlike units `{unit}` and `{u}`"))
                                 .at(args[i].span, format!("unit `{u}`"))
                                 .with_help("all arguments must have the same unit"),
@@ -177,8 +177,8 @@ impl<'g> Infer<'g> {
             "if" if typed.len() == 3 => {
                 self.want(&args[0], typed[0].0, Kind::Bool, "`if` condition");
                 let unit = match typed[1].1.unify(&typed[2].1) {
-                    Ok(u) => u,
-                    Err(()) => {
+                    Some(u) => u,
+                    None => {
                         self.diags.push(
                             Diagnostic::error("E0301", format!("`if` branches have unlike units `{}` and `{}`", typed[1].1, typed[2].1))
                                 .at(whole.span, "unlike branches"),

@@ -128,7 +128,8 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             if place == Place::Constant && !is_param {
                 return self.err(
                     Diagnostic::error("E0410", "a param value must be a constant")
-                        .at(span, "a metric is not a constant"),
+                        .at(span, "a metric is not a constant")
+                        .with_help("params are fixed values such as `70` or `12%`; define a metric for a computed value"),
                 );
             }
             return Formula::Node(id);

@@ -234,7 +234,7 @@ pub(super) fn infer_checks(b: &mut Build, scope: &Scope, known: &[Option<(Kind, 
         for (label, cond, ast_cond) in [("warn", &c.warn, &ast.warn), ("fail", &c.fail, &ast.fail)] {
             if let Some((_, rhs)) = cond {
                 let ru = unit_of(rhs, known);
-                if vu.unify(&ru).is_err() {
+                if vu.unify(&ru).is_none() {
                     let mut d = Diagnostic::error("E0302", format!("check `{}` compares `{vu}` with a `{label}` threshold in `{ru}`", c.name));
                     d = match ast_cond {
                         Some(cond) => d

@@ -90,7 +90,7 @@ fn duplicate(what: &str, name: &Ident, old: Span) -> Diagnostic {
         .with_secondary(old, "first defined here")
         .with_help(if matches!(what, "metric" | "funnel" | "check" | "param") {
             format!(
-                "rename one of them, or write `override {what} {} ..` to replace an imported definition on purpose",
+                "rename one of them, or write `override {what} {} ..` (in YAML: `override: true`) to replace an imported definition on purpose",
                 name.name
             )
         } else {

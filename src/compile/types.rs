@@ -66,14 +66,15 @@ impl Unit {
         }
         Unit(m)
     }
-    /// For `+ - == < coalesce min max if`: both sides must agree unless one is dimensionless.
-    pub fn unify(&self, other: &Unit) -> Result<Unit, ()> {
+    /// For `+ - == < coalesce min max if`: both sides must agree unless one is
+/// dimensionless; `None` when they do not.
+    pub fn unify(&self, other: &Unit) -> Option<Unit> {
         if self.is_none() {
-            Ok(other.clone())
+            Some(other.clone())
         } else if other.is_none() || self == other {
-            Ok(self.clone())
+            Some(self.clone())
         } else {
-            Err(())
+            None
         }
     }
 }
@@ -119,7 +120,7 @@ mod tests {
             .mul(&eur.div(&deals));
         assert_eq!(total, eur);
         assert_eq!(meetings.div(&calls).to_string(), "meetings/calls");
-        assert!(calls.unify(&meetings).is_err());
-        assert_eq!(Unit::none().unify(&eur), Ok(eur.clone()));
+        assert!(calls.unify(&meetings).is_none());
+        assert_eq!(Unit::none().unify(&eur), Some(eur.clone()));
     }
 }

@@ -61,7 +61,7 @@ fn holds(op: BinOp, value: f64, threshold: Option<f64>) -> bool {
     }
 }
 
-fn push_formula(g: &mut Graph, name: &str, f: Formula) -> NodeId {
+pub fn push_formula(g: &mut Graph, name: &str, f: Formula) -> NodeId {
     let id = NodeId(g.nodes.len() as u32);
     g.nodes.push(Node {
         name: name.to_string(),

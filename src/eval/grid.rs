@@ -24,11 +24,15 @@ pub struct Grid {
     pub workdays: Vec<f64>,
     pub days: Vec<f64>,
     pub grain: Grain,
+    /// The first period that holds data (of any source): `prev` of it is null.
+    pub data_first: i32,
 }
 
 impl Grid {
-    /// `rows` must be sorted by group order, then period.
-    pub fn new(rows: Vec<(u32, i32)>, grain: Grain, range: (i32, i32), cal: &WorkCalendar) -> Grid {
+    /// `rows` must be sorted by group order, then period. `workdays` and `days` count
+    /// the days of a period inside `range`; a period wholly before the range (read by
+    /// window functions only) counts all its days, as it would as a range of its own.
+    pub fn new(rows: Vec<(u32, i32)>, grain: Grain, range: (i32, i32), data_first: i32, cal: &WorkCalendar) -> Grid {
         let mut group_start = Vec::with_capacity(rows.len());
         let mut workdays = Vec::with_capacity(rows.len());
         let mut days = Vec::with_capacity(rows.len());
@@ -38,7 +42,12 @@ impl Grid {
             let (a, b) = if grain == Grain::All {
                 range
             } else {
-                (period_first_day(grain, p).max(range.0), period_last_day(grain, p).min(range.1))
+                let (first, last) = (period_first_day(grain, p), period_last_day(grain, p));
+                if last < range.0 {
+                    (first, last)
+                } else {
+                    (first.max(range.0), last.min(range.1))
+                }
             };
             workdays.push(cal.workdays(a, b) as f64);
             days.push(WorkCalendar::days(a, b) as f64);
@@ -49,6 +58,7 @@ impl Grid {
             workdays,
             days,
             grain,
+            data_first,
         }
     }
 }
@@ -61,6 +71,9 @@ pub struct Cols {
     pub exact: HashMap<NodeId, Vec<Option<i128>>>,
     /// For `avg` aggregates: the sum and count behind each value (to roll them up).
     pub avg_parts: HashMap<NodeId, (Vec<f64>, Vec<f64>)>,
+    /// `workdays` and `days` per row when they differ from the grid's (rolled up
+    /// over a window, where a derived metric is recomputed from rolled bases).
+    pub calendar: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 /// Fill the aggregate columns of one source.
@@ -192,9 +205,52 @@ impl<'g> Evaluator<'g> {
             let NodeKind::Formula(f) = &self.graph.node(id).kind else { continue };
             self.prepare_windows(f, cols)?;
             let col = self.column(f, cols)?;
+            if let Some(ex) = self.exact_column(f, cols, &col) {
+                cols.exact.insert(id, ex);
+            }
             cols.values.insert(id, col);
         }
         Ok(())
+    }
+
+    /// Exact values (10^-6 units) of a formula over exact decimal sums: an alias,
+    /// `+`/`-`/negation of exact columns, and `prev`/`rolling`/`to_date` of one.
+    /// `None` if the formula is not of that shape; a row is `None` where an input is
+    /// inexact or the (float) value is null.
+    fn exact_column(&self, f: &Formula, cols: &Cols, values: &[f64]) -> Option<Vec<Option<i128>>> {
+        fn exactable(f: &Formula, cols: &Cols) -> bool {
+            match f {
+                Formula::Node(id) | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => cols.exact.contains_key(id),
+                Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => exactable(a, cols) && exactable(b, cols),
+                Formula::Unary(UnOp::Neg, a) => exactable(a, cols),
+                _ => false,
+            }
+        }
+        if !exactable(f, cols) {
+            return None;
+        }
+        Some(
+            values
+                .iter()
+                .enumerate()
+                .map(|(r, v)| if v.is_nan() { None } else { self.exact_at(f, r, cols) })
+                .collect(),
+        )
+    }
+
+    fn exact_at(&self, f: &Formula, r: usize, cols: &Cols) -> Option<i128> {
+        match f {
+            Formula::Node(id) => cols.exact[id][r],
+            Formula::Window(Window::Prev, id) => self.prev_row(r).and_then(|p| cols.exact[id][p]),
+            Formula::Window(w, id) => {
+                let ex = &cols.exact[id];
+                self.window_rows(*w, r).try_fold(0i128, |acc, i| ex[i].and_then(|x| acc.checked_add(x)))
+            }
+            Formula::Binary(BinOp::Add, a, b) => self.exact_at(a, r, cols)?.checked_add(self.exact_at(b, r, cols)?),
+            Formula::Binary(_, a, b) => self.exact_at(a, r, cols)?.checked_sub(self.exact_at(b, r, cols)?),
+            Formula::Unary(_, a) => self.exact_at(a, r, cols)?.checked_neg(),
+            _ => None,
+        }
     }
 
     /// Compute the rolled columns a formula's `rolling`/`to_date` calls read.
@@ -244,6 +300,17 @@ impl<'g> Evaluator<'g> {
             }
             rc.values.insert(d, out);
         }
+        // `workdays` and `days` are additive over periods like counts: a rolled
+        // `calls / workdays` is the window's calls over the window's working days.
+        let mut wd = vec![0.0; n];
+        let mut dd = vec![0.0; n];
+        for r in 0..n {
+            for i in self.window_rows(w, r) {
+                wd[r] += self.grid.workdays[i];
+                dd[r] += self.grid.days[i];
+            }
+        }
+        rc.calendar = Some((wd, dd));
         let mut order: Vec<NodeId> = deps.into_iter().filter(|d| matches!(self.graph.node(*d).kind, NodeKind::Formula(_))).collect();
         order.sort_by_key(|id| self.topo_pos[id.0 as usize]);
         for id in order {
@@ -289,8 +356,8 @@ impl<'g> Evaluator<'g> {
         Ok(match f {
             Formula::Const(v) => from_value(v),
             Formula::Node(id) => self.node_value(*id, r, cols),
-            Formula::Workdays => F::Num(self.grid.workdays[r]),
-            Formula::Days => F::Num(self.grid.days[r]),
+            Formula::Workdays => F::Num(cols.calendar.as_ref().map_or(self.grid.workdays[r], |c| c.0[r])),
+            Formula::Days => F::Num(cols.calendar.as_ref().map_or(self.grid.days[r], |c| c.1[r])),
             Formula::Unary(UnOp::Neg, a) => num(self.eval(a, r, cols)?).map_or(F::Null, |x| F::Num(-x)),
             Formula::Unary(UnOp::Not, a) => match self.eval(a, r, cols)? {
                 F::Bool(b) => F::Bool(!b),
@@ -328,8 +395,10 @@ impl<'g> Evaluator<'g> {
         if r == 0 || self.grid.group_start[r] == r {
             return None;
         }
-        // Rows of a group are consecutive periods when windows are in use.
-        (self.grid.rows[r - 1].1 == self.grid.rows[r].1 - 1).then_some(r - 1)
+        // Rows of a group are consecutive periods when windows are in use; a period
+        // before the data's first period is unknown (null), not an empty group.
+        let p = self.grid.rows[r - 1].1;
+        (p == self.grid.rows[r].1 - 1 && p >= self.grid.data_first).then_some(r - 1)
     }
 
     fn window(&self, w: Window, m: NodeId, r: usize, cols: &Cols) -> F<'g> {

@@ -43,15 +43,25 @@ pub enum Cell {
     Num(f64),
     /// Exact decimal in 10^-6 units.
     Dec(i128),
+    /// Text (analysis tables: the name of a step, ..).
+    Str(String),
 }
 
 impl Cell {
+    pub fn opt(x: Option<f64>) -> Cell {
+        match x {
+            Some(v) if v.is_finite() => Cell::Num(v),
+            _ => Cell::Null,
+        }
+    }
+
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Cell::Null => None,
             Cell::Int(i) => Some(*i as f64),
             Cell::Num(x) => Some(*x),
             Cell::Dec(d) => Some(*d as f64 / row::DEC_SCALE as f64),
+            Cell::Str(_) => None,
         }
     }
 }
@@ -216,7 +226,7 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
         None => WorkCalendar::default_mon_fri(),
     };
-    let grid = grid::Grid::new(rows, grain, range, &cal);
+    let grid = grid::Grid::new(rows, grain, range, if has_data { data_first } else { i32::MIN }, &cal);
     let mut cols = grid::Cols::default();
     let agg_lists = plans.iter().map(|p| p.aggs.as_slice()).chain(journey_aggs.iter().map(|a| a.as_slice()));
     for (aggs, m) in agg_lists.zip(merged.iter_mut()) {
@@ -234,15 +244,7 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         })
         .collect();
     let ints: Vec<bool> = req.metrics.iter().map(|&id| count_like(graph, id, 0)).collect();
-    let exact_of: Vec<Option<NodeId>> = req
-        .metrics
-        .iter()
-        .map(|&id| match &graph.node(id).kind {
-            NodeKind::Formula(Formula::Node(a)) if cols.exact.contains_key(a) => Some(*a),
-            NodeKind::Aggregate(_) if cols.exact.contains_key(&id) => Some(id),
-            _ => None,
-        })
-        .collect();
+    let exact_of: Vec<Option<NodeId>> = req.metrics.iter().map(|&id| cols.exact.contains_key(&id).then_some(id)).collect();
     let mut out_rows = Vec::new();
     for (r, &(g, p)) in grid.rows.iter().enumerate() {
         if !shown[r] {

@@ -132,9 +132,8 @@ pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before
     let mut sorted = needed.to_vec();
     sorted.sort();
     for id in sorted {
-        match &graph.node(id).kind {
-            NodeKind::Aggregate(a) => by_source[a.source].push(id),
-            _ => {}
+        if let NodeKind::Aggregate(a) = &graph.node(id).kind {
+            by_source[a.source].push(id);
         }
     }
     let mut plans = Vec::new();

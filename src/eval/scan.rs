@@ -226,9 +226,10 @@ impl RowSink for SourceSink<'_> {
     fn row(&mut self, _line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
         let plan = self.plan;
         // 1. Validate and convert every field before touching any state.
+        let mut day = 0;
         let period = match plan.time {
             Some(t) => {
-                let day = self.day_of(fields[t], t)?;
+                day = self.day_of(fields[t], t)?;
                 if plan.to.is_some_and(|to| day > to) {
                     return Ok(());
                 }
@@ -244,7 +245,12 @@ impl RowSink for SourceSink<'_> {
             }
             None => 0,
         };
-        let vals = typed_row(&plan.kinds, fields, &mut self.time, &mut self.fixed, &mut self.nums)?;
+        let mut vals = typed_row(&plan.kinds, fields, &mut self.time, &mut self.fixed, &mut self.nums)?;
+        // The event time is the local day (in the settings' time zone), so filters such
+        // as `ts >= 2026-03-29` compare days, not the text of an offset timestamp.
+        if let Some(t) = plan.time {
+            vals[t] = RowVal::Date(day);
+        }
         let row = &vals[..plan.kinds.len()];
         // 2. Update the group's accumulators.
         let slot = self.slot(fields, period) as usize;

@@ -31,6 +31,7 @@ pub fn cell_raw(c: &Cell) -> String {
         Cell::Int(i) => i.to_string(),
         Cell::Num(x) => number::full(*x),
         Cell::Dec(d) => crate::eval::row::format_fixed(*d),
+        Cell::Str(s) => s.clone(),
     }
 }
 
@@ -39,6 +40,7 @@ fn cell_json(c: &Cell) -> serde_json::Value {
         Cell::Null => serde_json::Value::Null,
         Cell::Int(i) => (*i).into(),
         Cell::Num(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Cell::Str(s) => s.clone().into(),
         Cell::Dec(d) => {
             let text = crate::eval::row::format_fixed(*d);
             match serde_json::from_str::<serde_json::Number>(&text) {
@@ -54,6 +56,7 @@ pub fn cell_display(c: &Cell, format: Option<Format>) -> String {
     match (c, format) {
         (Cell::Null, _) => String::new(),
         (Cell::Int(i), _) => i.to_string(),
+        (Cell::Str(s), _) => s.clone(),
         (_, Some(Format::Percent)) => format!("{}%", number::sig6(c.as_f64().unwrap_or(0.0) * 100.0)),
         (_, Some(Format::Currency)) => number::money(c.as_f64().unwrap_or(0.0)),
         (_, Some(Format::Count)) => number::sig6(c.as_f64().unwrap_or(0.0)),
@@ -105,6 +108,23 @@ fn csv_field(s: &str) -> String {
 
 fn md_field(s: &str) -> String {
     s.replace('|', "\\|")
+}
+
+/// An analysis table in the layout of `eval` output: `by` columns, `period` (when
+/// `grain` is not all), then named columns with their display formats.
+pub fn table_output(by: Vec<String>, grain: crate::data::period::Grain, columns: Vec<(String, Option<Format>)>, rows: Vec<crate::eval::Row>) -> Output {
+    Output {
+        by,
+        grain,
+        columns: columns
+            .into_iter()
+            .map(|(name, format)| crate::eval::Column { name, node: crate::compile::NodeId(0), format })
+            .collect(),
+        rows,
+        scans: Vec::new(),
+        range: (0, -1),
+        data_days: None,
+    }
 }
 
 /// Render `out` in `format`.

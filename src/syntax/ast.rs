@@ -32,6 +32,7 @@ pub struct File {
 
 /// One top-level item.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // few items per file; boxing buys nothing
 pub enum Item {
     /// `import "path"`
     Import(StrLit),

@@ -69,8 +69,9 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                 pos = skip_trivia(text, end);
             }
             Err(e) => {
+                let at = pos + error_pos(&e);
                 b.diags.push(syntax_error(e, &text[pos..], file, pos));
-                pos = next_item_start(text, pos);
+                pos = resume_at(text, pos, at);
             }
         }
     }
@@ -145,6 +146,30 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
         }
         return pos;
     }
+}
+
+fn error_pos(e: &pest::error::Error<Rule>) -> usize {
+    match e.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
+}
+
+/// Where to continue after a syntax error at `at` in the item that starts at `start`:
+/// at `at` itself when the error is an item keyword starting a line (the item before
+/// it was left unfinished), else at the next line after `start` that starts with an
+/// item keyword.
+fn resume_at(text: &str, start: usize, at: usize) -> usize {
+    let at = at.min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let rest = &text[at..];
+    let word_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    if at > start && line_start == at && ITEM_KEYWORDS.contains(&&rest[..word_end]) {
+        return at;
+    }
+    next_item_start(text, start)
 }
 
 /// After a syntax error, resume at the next line that starts with an item keyword.
@@ -226,12 +251,29 @@ fn rule_name(r: &Rule) -> String {
         | Rule::not
         | Rule::paren
         | Rule::call
-        | Rule::name
-        | Rule::percent
-        | Rule::boolean => "an expression".into(),
+        | Rule::name => "an expression".into(),
+        Rule::boolean => "`true` or `false`".into(),
+        Rule::percent => "a number".into(),
         Rule::condition_only => "a comparison (< <= > >= == !=) and a threshold".into(),
         Rule::assign => "`=`".into(),
         Rule::colon => "`:`".into(),
+        Rule::lbrace => "`{`".into(),
+        Rule::rbrace => "`}`".into(),
+        Rule::rparen => "`)`".into(),
+        Rule::rbracket => "`]`".into(),
+        Rule::kw_in => "`in [..]`".into(),
+        // Expected at the end of an item: whatever comes next may start a new item.
+        Rule::kw_import
+        | Rule::kw_script
+        | Rule::kw_settings
+        | Rule::kw_calendar
+        | Rule::kw_source
+        | Rule::kw_param
+        | Rule::kw_metric
+        | Rule::kw_funnel
+        | Rule::kw_check
+        | Rule::kw_profile
+        | Rule::kw_override => "an item (metric, param, source, funnel, check, ..)".into(),
         Rule::string | Rule::str_inner => "a string".into(),
         Rule::number => "a number".into(),
         Rule::date => "a date (YYYY-MM-DD)".into(),
@@ -247,7 +289,6 @@ fn rule_name(r: &Rule) -> String {
         Rule::in_list => "`in [..]`".into(),
         Rule::attrs => "`{`".into(),
         Rule::kw_required => "`required`".into(),
-        Rule::kw_override => "`override`".into(),
         Rule::src_from => "`from`".into(),
         Rule::src_time => "`time`".into(),
         Rule::src_dimensions => "`dimensions`".into(),
@@ -303,7 +344,8 @@ fn syntax_error(
             names.dedup();
             if names.iter().any(|n| n == "an expression") {
                 // Literals and names are kinds of expression; list only the whole.
-                const OPERANDS: [&str; 5] = [
+                const OPERANDS: [&str; 6] = [
+                    "`true` or `false`",
                     "a date (YYYY-MM-DD)",
                     "a duration (30d, 2w, 6h)",
                     "a name",
@@ -336,6 +378,8 @@ fn syntax_error(
     } else {
         format!("expected {}", join_or(&expected))
     };
+    let misspelled_item = expected.iter().any(|e| e.starts_with("an item"))
+        && found.trim_matches('`').chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let mut d = Diagnostic::error("E0101", message).at(
         Span::new(
             file,
@@ -343,6 +387,11 @@ fn syntax_error(
         ),
         label,
     );
+    if misspelled_item {
+        if let Some(h) = crate::diag::did_you_mean(found.trim_matches('`'), ITEM_KEYWORDS) {
+            d = d.with_help(h);
+        }
+    }
     if text[pos.min(text.len())..].starts_with('"') || unterminated_string_before(text, pos) {
         d = d.with_help("strings are one line, in double quotes; escape `\"` as `\\\"`");
     }
@@ -473,6 +522,10 @@ fn is_keyword(r: Rule) -> bool {
             | Rule::kw_within
             | Rule::assign
             | Rule::colon
+            | Rule::lbrace
+            | Rule::rbrace
+            | Rule::rparen
+            | Rule::rbracket
     )
 }
 
@@ -1054,7 +1107,13 @@ impl Builder {
             Rule::date => ExprKind::Date(self.date(p).value),
             Rule::duration => ExprKind::Duration(self.duration(p)),
             Rule::name => ExprKind::Name(inner(p).map(|i| self.ident(i)).collect()),
-            Rule::paren => return self.pratt(inner(p).next().expect("paren expr")),
+            Rule::paren => {
+                // The group's span includes its parentheses, so that the spans of the
+                // operations around it (`(a + b) * c`) start and end on a token.
+                let mut e = self.pratt(inner(p).next().expect("paren expr"));
+                e.span = span;
+                return e;
+            }
             Rule::call => return self.call(p),
             _ => ExprKind::Bool(false),
         };

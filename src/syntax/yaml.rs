@@ -2,11 +2,11 @@
 //! [`ast::File`](crate::syntax::ast::File) the `.kpi` parser produces.
 //!
 //! The document is read by `serde-saphyr` into a generic tree of
-//! [`Spanned`](serde_saphyr::Spanned) nodes (see [`node`]) instead of derived structs
+//! [`Spanned`](serde_saphyr::Spanned) nodes (module `node`) instead of derived structs
 //! with `deny_unknown_fields`: a derived model stops at the first unknown key and
 //! loses spans inside untagged enums, while definitions need *every* error of a file,
 //! each at its own line and column. The key sets below are the model; the builder
-//! ([`items`]) validates each mapping against them:
+//! (module `items`) validates each mapping against them:
 //!
 //! - unknown key: `E0151`, at the key, with the valid keys and a "did you mean";
 //! - wrong value type: `E0152`; missing required key: `E0153`; duplicate key: `E0154`;
@@ -21,8 +21,11 @@
 //! `"north"` is written `'"north"'`.
 
 mod cx;
+mod exprs;
 mod items;
-pub mod node;
+mod node;
+
+pub use node::{MAX_DEPTH, MAX_NODES};
 
 use crate::diag::{Diagnostic, FileId};
 use crate::syntax::ast::File;

@@ -16,9 +16,9 @@ use serde_saphyr::{
 /// Deepest nesting of YAML collections accepted; the definitions need about six.
 pub const MAX_DEPTH: usize = 32;
 /// Most YAML nodes (scalars, lists, mappings) in one file, aliases expanded.
-pub const MAX_NODES: usize = 500_000;
+pub const MAX_NODES: usize = 200_000;
 /// Most parser events in one file, aliases expanded.
-const MAX_EVENTS: usize = 1_000_000;
+const MAX_EVENTS: usize = 2 * MAX_NODES;
 /// Most events replayed through aliases in one file (alias bombs).
 const MAX_REPLAYED_EVENTS: usize = 100_000;
 /// Most anchors and aliases in one file.
@@ -174,11 +174,8 @@ pub struct YamlProblem {
 pub fn describe_error(err: &Error) -> YamlProblem {
     let location = err.location().filter(|l| l.line() > 0);
     let mut inner = err;
-    loop {
-        match inner {
-            Error::AliasError { error, .. } | Error::WithSnippet { error, .. } => inner = error,
-            _ => break,
-        }
+    while let Error::AliasError { error, .. } | Error::WithSnippet { error, .. } = inner {
+        inner = error;
     }
     let (message, help) = match inner {
         Error::MultipleDocuments { .. } => (
@@ -208,9 +205,15 @@ fn budget_message(breach: &BudgetBreach) -> (String, Option<String>) {
             "the YAML document is too large".to_string(),
             format!("at most {MAX_NODES} YAML nodes (aliases expanded) are allowed"),
         ),
-        BudgetBreach::Aliases { .. } | BudgetBreach::Anchors { .. } => (
+        BudgetBreach::Aliases { .. }
+        | BudgetBreach::Anchors { .. }
+        | BudgetBreach::AliasAnchorRatio { .. }
+        | BudgetBreach::RecordedAnchorEvents { .. }
+        | BudgetBreach::RecordedAnchorBytes { .. } => (
             "the YAML uses too many anchors or aliases".to_string(),
-            format!("at most {MAX_ALIASES} anchors and aliases are allowed"),
+            format!(
+                "at most {MAX_ALIASES} anchors and aliases, each expanding to at most {MAX_REPLAYED_EVENTS} nodes, are allowed"
+            ),
         ),
         BudgetBreach::ScalarBytes { .. } => (
             "the YAML holds too much text".to_string(),

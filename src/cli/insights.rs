@@ -1,0 +1,163 @@
+//! `kpi insights DEFS --outcome won_amount --by rep`: what the top quartile does
+//! differently from the rest.
+
+use std::path::PathBuf;
+
+use crate::analyze::insights::{compare, rank, split};
+use crate::compile::graph::{Graph, NodeId, NodeKind};
+use crate::compile::graph::Formula;
+use crate::data::period::{grain_of_label, period_first_day, period_last_day, Grain};
+use crate::syntax::ast::{AggFunc, Format};
+
+use super::common::{self, DataOpts, DefOpts};
+use super::{FAILED, OK, USAGE};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The definitions file
+    defs: PathBuf,
+    /// The metric that ranks the groups (e.g. won_amount)
+    #[arg(long)]
+    outcome: String,
+    /// The groups to compare (e.g. rep)
+    #[arg(long, value_delimiter = ',', required = true)]
+    by: Vec<String>,
+    /// Only this period (2026-Q1, 2026-03, ..); default: the whole range
+    #[arg(long, value_name = "PERIOD")]
+    period: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+    #[command(flatten)]
+    data: DataOpts,
+    #[command(flatten)]
+    opts: DefOpts,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+enum OutputFormat {
+    Table,
+    Json,
+}
+
+/// Counts (compared per working day) and rates (compared as they are).
+fn candidates(graph: &Graph, outcome: NodeId) -> Vec<(NodeId, bool)> {
+    let mut out = Vec::new();
+    for &id in &graph.metric_order {
+        if id == outcome {
+            continue;
+        }
+        let n = graph.node(id);
+        let is_count = match &n.kind {
+            NodeKind::Formula(Formula::Node(a)) => {
+                matches!(&graph.node(*a).kind, NodeKind::Aggregate(s) if s.func == AggFunc::Count)
+            }
+            _ => false,
+        };
+        if is_count {
+            out.push((id, true));
+        } else if n.meta.format == Some(Format::Percent) {
+            out.push((id, false));
+        }
+    }
+    for f in &graph.funnels {
+        for m in &f.members {
+            if graph.node(*m).name.ends_with("_rate") {
+                out.push((*m, false));
+            }
+        }
+    }
+    out
+}
+
+pub fn run(args: Args) -> u8 {
+    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let Some(outcome) = graph.metric(&args.outcome) else {
+        eprintln!("error: unknown metric `{}` for --outcome", args.outcome);
+        return USAGE;
+    };
+    let mut data = args.data.clone();
+    if let Some(p) = &args.period {
+        match grain_of_label(p) {
+            Some((g, o)) if g != Grain::All => {
+                data.from = Some(crate::data::period::period_label(Grain::Day, period_first_day(g, o)));
+                data.to = Some(crate::data::period::period_label(Grain::Day, period_last_day(g, o)));
+            }
+            _ => {
+                eprintln!("error: --period `{p}` is not a period (use 2026-Q1, 2026-03, 2026-W10 or 2026)");
+                return USAGE;
+            }
+        }
+    }
+    let mut req = match common::base_request(&graph, &data, args.by.clone(), Grain::All) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let cands = candidates(&graph, outcome);
+    let mut g = graph.clone();
+    let workdays = crate::eval::checks::push_formula(&mut g, "__workdays", Formula::Workdays);
+    req.metrics = vec![outcome, workdays];
+    req.metrics.extend(cands.iter().map(|(id, _)| *id));
+    let out = match crate::eval::evaluate(&g, &req) {
+        Ok(o) => o,
+        Err(e) => return common::eval_error(e),
+    };
+    let col = |k: usize| -> Vec<Option<f64>> { out.rows.iter().map(|r| r.values[k].as_f64()).collect() };
+    let outcome_vals = col(0);
+    let wd = col(1);
+    let (top, rest) = split(&outcome_vals);
+    if rest.is_empty() {
+        eprintln!("error: {} group(s) with an outcome: need at least 2 to compare the top quartile with the rest", top.len());
+        return FAILED;
+    }
+    let mut items = Vec::new();
+    for (k, (id, per_day)) in cands.iter().enumerate() {
+        let mut vals = col(k + 2);
+        if *per_day {
+            for (v, w) in vals.iter_mut().zip(&wd) {
+                *v = match (*v, *w) {
+                    (Some(x), Some(w)) if w > 0.0 => Some(x / w),
+                    _ => None,
+                };
+            }
+        }
+        if let Some(i) = compare(&graph.node(*id).name, *per_day, &vals, &top, &rest) {
+            items.push(i);
+        }
+    }
+    rank(&mut items);
+    let name_of = |ix: &[usize]| -> Vec<String> { ix.iter().map(|&i| out.rows[i].dims.join("/")).collect() };
+    match args.format {
+        OutputFormat::Json => {
+            let v = serde_json::json!({
+                "outcome": args.outcome,
+                "by": args.by,
+                "top": name_of(&top),
+                "rest": name_of(&rest),
+                "metrics": items.iter().map(|i| serde_json::json!({
+                    "metric": i.metric, "per_workday": i.per_workday,
+                    "top_mean": i.top_mean, "rest_mean": i.rest_mean,
+                    "ratio": i.ratio, "effect_size": i.effect,
+                })).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        OutputFormat::Table => {
+            let s6 = crate::report::number::sig6;
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+            t.set_header(vec!["metric", "top quartile", "rest", "ratio", "effect size (d)"]);
+            for i in &items {
+                let name = if i.per_workday { format!("{} per workday", i.metric) } else { i.metric.clone() };
+                t.add_row(vec![name, s6(i.top_mean), s6(i.rest_mean), i.ratio.map(s6).unwrap_or_default(), i.effect.map(|d| format!("{d:+.2}")).unwrap_or_default()]);
+            }
+            println!("top quartile by {}: {}", args.outcome, name_of(&top).join(", "));
+            println!("rest: {}", name_of(&rest).join(", "));
+            println!("{t}");
+        }
+    }
+    OK
+}

@@ -1,0 +1,226 @@
+//! `kpi plan DEFS FUNNEL --target X --rates-from PERIOD`: the reverse funnel.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use crate::analyze::{self, plan::required, FunnelRow, FunnelShape};
+use crate::data::calendar::WorkCalendar;
+use crate::data::period::{grain_of_label, period_first_day, period_last_day, Grain};
+
+use super::common::{self, DataOpts, DefOpts};
+use super::{FAILED, OK, USAGE};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The definitions file
+    defs: PathBuf,
+    /// The aggregate funnel (with a `value`)
+    funnel: String,
+    /// The total to reach (in the funnel value's unit, e.g. EUR)
+    #[arg(long)]
+    target: f64,
+    /// The period whose rates and value are used: 2026-Q1, 2026-03, 2026-W10, 2026
+    #[arg(long, value_name = "PERIOD")]
+    rates_from: String,
+    /// Plan per group too (the target is split evenly over the groups)
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// The target period, for volumes per working day (e.g. 2027-Q1)
+    #[arg(long, value_name = "PERIOD")]
+    period: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    #[command(flatten)]
+    data: DataOpts,
+    #[command(flatten)]
+    opts: DefOpts,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+enum Format {
+    Table,
+    Json,
+}
+
+fn period_days(label: &str) -> Result<(i32, i32), String> {
+    match grain_of_label(label) {
+        Some((g, p)) if g != Grain::All => Ok((period_first_day(g, p), period_last_day(g, p))),
+        _ => Err(format!("`{label}` is not a period (use 2026-Q1, 2026-03, 2026-W10, 2026-01-05 or 2026)")),
+    }
+}
+
+fn num(x: Option<f64>) -> Value {
+    x.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+}
+
+fn plan_json(shape: &FunnelShape, row: &FunnelRow, target: f64, workdays: Option<f64>) -> Map<String, Value> {
+    let mut rates = Map::new();
+    for (s, r) in shape.stages.iter().skip(1).zip(&row.rates) {
+        rates.insert(format!("{s}_rate"), num(*r));
+    }
+    let req = required(row, target);
+    let mut needed = Map::new();
+    let mut per_day = Map::new();
+    for (s, v) in shape.stages.iter().zip(&req) {
+        needed.insert(s.clone(), num(*v));
+        if let Some(w) = workdays.filter(|w| *w > 0.0) {
+            per_day.insert(s.clone(), num(v.map(|x| x / w)));
+        }
+    }
+    let mut m = Map::new();
+    m.insert("target".into(), num(Some(target)));
+    m.insert("rates".into(), Value::Object(rates));
+    m.insert("value".into(), num(row.value));
+    m.insert("required".into(), Value::Object(needed));
+    if workdays.is_some() {
+        m.insert("workdays".into(), num(workdays));
+        m.insert("per_workday".into(), Value::Object(per_day));
+    }
+    m
+}
+
+pub fn run(args: Args) -> u8 {
+    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let shape = match analyze::shape(&graph, &args.funnel) {
+        Ok(s) if s.value.is_some() => s,
+        Ok(_) => {
+            eprintln!("error: funnel `{}` has no `value`, so there is no total to plan for", args.funnel);
+            return USAGE;
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return USAGE;
+        }
+    };
+    if !(args.target.is_finite() && args.target > 0.0) {
+        eprintln!("error: --target must be a positive number");
+        return USAGE;
+    }
+    let (from, to) = match period_days(&args.rates_from) {
+        Ok(r) => r,
+        Err(m) => {
+            eprintln!("error: --rates-from {m}");
+            return USAGE;
+        }
+    };
+    let workdays = match &args.period {
+        None => None,
+        Some(p) => match period_days(p) {
+            Ok((a, b)) => {
+                let cal = match &graph.settings.calendar {
+                    Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
+                    None => WorkCalendar::default_mon_fri(),
+                };
+                Some(cal.workdays(a, b) as f64)
+            }
+            Err(m) => {
+                eprintln!("error: --period {m}");
+                return USAGE;
+            }
+        },
+    };
+    let mut data = args.data.clone();
+    data.from = Some(crate::data::period::period_label(Grain::Day, from));
+    data.to = Some(crate::data::period::period_label(Grain::Day, to));
+    let mut req = match common::base_request(&graph, &data, Vec::new(), Grain::All) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let whole = match analyze::evaluate_funnel(&graph, &shape, &req) {
+        Ok(r) => r,
+        Err(e) => return common::eval_error(e),
+    };
+    let Some(row) = whole.first() else {
+        eprintln!("error: no data in {} to take rates from", args.rates_from);
+        return FAILED;
+    };
+    let mut top = Map::new();
+    top.insert("funnel".into(), shape.name.clone().into());
+    top.insert("rates_from".into(), args.rates_from.clone().into());
+    top.extend(plan_json(&shape, row, args.target, workdays));
+    if !args.by.is_empty() {
+        req.by = args.by.clone();
+        let rows = match analyze::evaluate_funnel(&graph, &shape, &req) {
+            Ok(r) => r,
+            Err(e) => return common::eval_error(e),
+        };
+        let share = args.target / rows.len().max(1) as f64;
+        let groups: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let g: Map<String, Value> = args.by.iter().cloned().zip(r.dims.iter().map(|d| Value::from(d.clone()))).collect();
+                let mut m = Map::new();
+                m.insert("group".into(), Value::Object(g));
+                m.extend(plan_json(&shape, r, share, workdays));
+                Value::Object(m)
+            })
+            .collect();
+        top.insert("groups".into(), Value::Array(groups));
+    }
+    let top = Value::Object(top);
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&top).unwrap_or_default()),
+        Format::Table => print!("{}", plan_table(&shape, &top, &args.by)),
+    }
+    OK
+}
+
+fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
+    let fmt = |v: &Value| v.as_f64().map(crate::report::number::sig6).unwrap_or_default();
+    let mut head: Vec<String> = by.to_vec();
+    if by.is_empty() {
+        head.push("plan".into());
+    }
+    head.push("target".into());
+    for s in &shape.stages {
+        head.push(format!("{s} needed"));
+    }
+    let per_day = top.get("per_workday").is_some();
+    if per_day {
+        for s in &shape.stages {
+            head.push(format!("{s}/workday"));
+        }
+    }
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(head);
+    let line = |label: Vec<String>, m: &Value| -> Vec<String> {
+        let mut row = label;
+        row.push(fmt(&m["target"]));
+        for s in &shape.stages {
+            row.push(fmt(&m["required"][s]));
+        }
+        if per_day {
+            for s in &shape.stages {
+                row.push(fmt(&m["per_workday"][s]));
+            }
+        }
+        row
+    };
+    if by.is_empty() {
+        t.add_row(line(vec!["total".into()], top));
+    }
+    if let Some(groups) = top.get("groups").and_then(|g| g.as_array()) {
+        for g in groups {
+            let label = by.iter().map(|b| g["group"][b].as_str().unwrap_or("").to_string()).collect();
+            t.add_row(line(label, g));
+        }
+    }
+    let rates: Vec<String> = shape
+        .stages
+        .iter()
+        .skip(1)
+        .map(|s| format!("{s}_rate {}", top["rates"][format!("{s}_rate")].as_f64().map_or("null".into(), |r| format!("{}%", crate::report::number::sig6(r * 100.0)))))
+        .collect();
+    format!(
+        "{t}\nrates from {}: {}; value {}\n",
+        top["rates_from"].as_str().unwrap_or(""),
+        rates.join(", "),
+        fmt(&top["value"])
+    )
+}

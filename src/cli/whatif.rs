@@ -1,0 +1,128 @@
+//! `kpi whatif DEFS FUNNEL --change meetings_rate=+10%`: totals before and after per
+//! group, and the sensitivity of the total to each factor.
+
+use std::path::PathBuf;
+
+use crate::analyze::{self, whatif};
+use crate::data::period::Grain;
+use crate::eval::{Cell, Row};
+use crate::report::{self, OutFormat};
+use crate::syntax::ast::Format;
+
+use super::common::{self, DataOpts, DefOpts};
+use super::USAGE;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The definitions file
+    defs: PathBuf,
+    /// The aggregate funnel (with a `value`)
+    funnel: String,
+    /// A change: `FACTOR=+10%` (relative), `FACTOR=+5` (added), `FACTOR=120` (set); factors are the first stage, `<stage>_rate` and `value` (repeatable)
+    #[arg(long = "change", value_name = "FACTOR=CHANGE")]
+    changes: Vec<String>,
+    /// The relative step of the sensitivity table
+    #[arg(long, default_value = "10%")]
+    step: String,
+    /// Group by these dimensions
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// Period grain (default: all)
+    #[arg(long, default_value = "all", value_parser = super::eval::parse_grain)]
+    grain: Grain,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutFormat,
+    #[command(flatten)]
+    data: DataOpts,
+    #[command(flatten)]
+    opts: DefOpts,
+}
+
+pub fn run(args: Args) -> u8 {
+    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let shape = match analyze::shape(&graph, &args.funnel) {
+        Ok(s) if s.value.is_some() => s,
+        Ok(_) => {
+            eprintln!("error: funnel `{}` has no `value`, so it has no total", args.funnel);
+            return USAGE;
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return USAGE;
+        }
+    };
+    let names = whatif::factor_names(&shape);
+    let mut changes = Vec::new();
+    for c in &args.changes {
+        match whatif::parse_change(c) {
+            Ok((name, ch)) => match names.iter().position(|n| *n == name) {
+                Some(i) => changes.push((i, ch)),
+                None => {
+                    eprintln!("error: `{name}` is not a factor of funnel `{}` (factors: {})", shape.name, names.join(", "));
+                    return USAGE;
+                }
+            },
+            Err(m) => {
+                eprintln!("error: --change {m}");
+                return USAGE;
+            }
+        }
+    }
+    let step = match whatif::parse_change(&format!("step={}", args.step)) {
+        Ok((_, whatif::Change::Relative(r))) | Ok((_, whatif::Change::Set(r))) if r > 0.0 => r,
+        _ => {
+            eprintln!("error: --step must be a positive percentage such as 10%");
+            return USAGE;
+        }
+    };
+    let req = match common::base_request(&graph, &args.data, args.by.clone(), args.grain) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let rows = match analyze::evaluate_funnel(&graph, &shape, &req) {
+        Ok(r) => r,
+        Err(e) => return common::eval_error(e),
+    };
+    let mut cols: Vec<(String, Option<Format>)> = vec![
+        ("total_before".into(), Some(Format::Currency)),
+        ("total_after".into(), Some(Format::Currency)),
+        ("change".into(), Some(Format::Currency)),
+        ("change_pct".into(), Some(Format::Percent)),
+    ];
+    let step_label = crate::report::number::sig6(step * 100.0);
+    for (i, n) in names.iter().enumerate() {
+        cols.push((format!("gain {n} +{step_label}%"), Some(Format::Currency)));
+        if i > 0 && i + 1 < names.len() {
+            cols.push((format!("gain {n} +1pp"), Some(Format::Currency)));
+        }
+    }
+    let out_rows: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            let before = whatif::factors(r).map(|f| whatif::product(&f));
+            let after = whatif::after(r, &changes);
+            let diff = before.zip(after).map(|(b, a)| a - b);
+            let pct = before.zip(diff).and_then(|(b, d)| (b != 0.0).then(|| d / b));
+            let mut values = vec![Cell::opt(before), Cell::opt(after), Cell::opt(diff), Cell::opt(pct)];
+            match whatif::sensitivity(r, step) {
+                Some(s) => {
+                    for (i, (rel, pp)) in s.into_iter().enumerate() {
+                        values.push(Cell::opt(Some(rel)));
+                        if i > 0 && i + 1 < names.len() {
+                            values.push(Cell::opt(pp));
+                        }
+                    }
+                }
+                None => values.extend((0..cols.len() - 4).map(|_| Cell::Null)),
+            }
+            Row { dims: r.dims.clone(), period: r.period.clone(), values }
+        })
+        .collect();
+    let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
+    print!("{}", report::render(&out, args.format));
+    super::OK
+}
