@@ -3,8 +3,10 @@
 mod check;
 mod checks;
 mod common;
+mod convert;
 mod eval;
 mod explain;
+mod fmt;
 mod funnel;
 mod graph;
 mod insights;
@@ -48,6 +50,10 @@ enum Command {
     Checks(checks::Args),
     /// List definitions due or overdue for review
     Review(review::Args),
+    /// Rewrite .kpi files in the canonical layout (`--check`: only report)
+    Fmt(fmt::Args),
+    /// Convert definitions between the .kpi and YAML forms
+    Convert(convert::Args),
     /// Print the evaluation graph
     Graph(graph::Args),
     /// Show one metric's effective definition, origin, unit and lineage
@@ -91,6 +97,8 @@ fn run() -> u8 {
         Command::Whatif(a) => whatif::run(a),
         Command::Insights(a) => insights::run(a),
         Command::Review(a) => review::run(a),
+        Command::Fmt(a) => fmt::run(a),
+        Command::Convert(a) => convert::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Explain(a) => explain::run(a),
     }

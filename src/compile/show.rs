@@ -226,8 +226,14 @@ impl Graph {
                 c.unit
             );
         }
-        for r in &self.reviews {
-            let _ = writeln!(out, "review {} {} every={:?} last={} owner={:?}", r.kind, r.name, r.every, r.last, r.owner);
+        let mut reviews: Vec<String> = self
+            .reviews
+            .iter()
+            .map(|r| format!("review {} {} every={:?} last={} owner={:?}", r.kind, r.name, r.every, r.last, r.owner))
+            .collect();
+        reviews.sort();
+        for r in reviews {
+            let _ = writeln!(out, "{r}");
         }
         out
     }

@@ -21,8 +21,8 @@ use std::sync::{Condvar, Mutex};
 use super::scan::{Format, Header, RowSink, ScanError, ScanReport, ScanSpec, MAX_REMEMBERED_SKIPS};
 use super::{csv, ndjson};
 
-/// Bytes read per block.
-pub(crate) const BLOCK: usize = 1 << 20;
+/// Bytes read per block (61 in unit tests, so that records straddle blocks).
+pub(crate) const BLOCK: usize = if cfg!(test) { 61 } else { 1 << 20 };
 /// Below this much data a scan stays on one thread.
 pub(crate) const PARALLEL_MIN_BYTES: u64 = 32 << 20;
 
@@ -116,7 +116,12 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// Records a bad row: an error, or in skip mode a count and a reason.
     #[cold]
-    pub(crate) fn bad(&mut self, line: u64, field: Option<usize>, message: String) -> Result<(), ScanError> {
+    pub(crate) fn bad(
+        &mut self,
+        line: u64,
+        field: Option<usize>,
+        message: String,
+    ) -> Result<(), ScanError> {
         let field = field.filter(|&f| f < self.columns.len());
         if self.skip {
             self.report.skipped += 1;
@@ -241,11 +246,19 @@ pub(crate) fn drive<P: Parser, S: RowSink>(
 }
 
 /// Newlines in `[start, end)` and whether a `"` occurs there.
-fn count_range(path: &Path, input: Input<'_>, start: u64, end: u64, buf: &mut [u8]) -> Result<(u64, bool), ScanError> {
+fn count_range(
+    path: &Path,
+    input: Input<'_>,
+    start: u64,
+    end: u64,
+    buf: &mut [u8],
+) -> Result<(u64, bool), ScanError> {
     let mut src = Source::open(path, input, start)?;
     let (mut pos, mut lines, mut quote) = (start, 0u64, false);
     while pos < end {
-        let want = buf.len().min(usize::try_from(end - pos).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(end - pos).unwrap_or(usize::MAX));
         let n = src.read(path, &mut buf[..want])?;
         if n == 0 {
             break;
@@ -314,7 +327,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
     let total = Source::len(path, input)?;
     let start = head.data_start.min(total);
     let mut bounds = vec![start];
-    if spec.threads >= 2 && total - start >= PARALLEL_MIN_BYTES {
+    if spec.threads >= 2 && total - start >= PARALLEL_MIN_BYTES && !head.cr_lines {
         let weights = chunk_weights(spec.threads.min(64));
         let sum: f64 = weights.iter().sum();
         let mut acc = 0.0;
@@ -368,10 +381,20 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
             for c in before {
                 match c {
                     // An earlier count failed: that chunk's thread reports it.
-                    None => return ChunkOut { sink: None, report: ctx.report, error: None },
+                    None => {
+                        return ChunkOut {
+                            sink: None,
+                            report: ctx.report,
+                            error: None,
+                        }
+                    }
                     // A quote earlier: an earlier thread reads this chunk.
                     Some((_, true)) if format == Format::Csv => {
-                        return ChunkOut { sink: None, report: ctx.report, error: None }
+                        return ChunkOut {
+                            sink: None,
+                            report: ctx.report,
+                            error: None,
+                        }
                     }
                     Some((lines, _)) => sum += lines,
                 }
@@ -383,7 +406,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
         let (a, b) = (bounds[t], bounds[t + 1]);
         let res = match format {
             Format::Csv => {
-                let mut p = csv::CsvParser::new(head.names.len(), positions);
+                let mut p = csv::CsvParser::new(head.names.len(), positions, head.cr_lines);
                 drive(input, a, b, total, line, &mut p, &mut ctx, &mut sink, &stop)
             }
             Format::Ndjson => {

@@ -24,6 +24,8 @@ pub(crate) struct CsvParser<'a> {
     fields: Vec<&'static [u8]>,
     slow: Slow,
     saw_quote: bool,
+    /// Lines end in a lone `\r`: csv-core reads every record.
+    cr_lines: bool,
 }
 
 /// csv-core state for records with quotes.
@@ -58,7 +60,8 @@ impl Slow {
             nout += o;
             nend += e;
             match res {
-                ReadRecordResult::Record | ReadRecordResult::End => return Some((nin, nend)),
+                ReadRecordResult::Record => return Some((nin, nend)),
+                ReadRecordResult::End => return Some((nin, 0)),
                 ReadRecordResult::InputEmpty if !eof => return None,
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull => {
@@ -77,7 +80,7 @@ impl Slow {
 impl<'a> CsvParser<'a> {
     /// A parser for records of `nfields` fields handing the fields at
     /// `positions` to the sink.
-    pub(crate) fn new(nfields: usize, positions: &'a [usize]) -> CsvParser<'a> {
+    pub(crate) fn new(nfields: usize, positions: &'a [usize], cr_lines: bool) -> CsvParser<'a> {
         CsvParser {
             nfields,
             positions,
@@ -85,6 +88,7 @@ impl<'a> CsvParser<'a> {
             fields: Vec::with_capacity(positions.len()),
             slow: Slow::new(),
             saw_quote: false,
+            cr_lines,
         }
     }
 }
@@ -130,7 +134,11 @@ impl<'d> Lines<'d, '_> {
         sink: &mut S,
     ) -> Result<(), ScanError> {
         let (rec, data) = (self.rec, self.data);
-        let end = if end > rec && data[end - 1] == b'\r' { end - 1 } else { end };
+        let end = if end > rec && data[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
         if end == rec && self.commas.is_empty() {
             return Ok(()); // a blank line
         }
@@ -243,12 +251,17 @@ impl CsvParser<'_> {
         let data = lines.data;
         loop {
             let from = lines.rec;
-            let quote = memchr::memchr(b'"', &data[from..]).map_or(data.len(), |k| from + k);
+            let quote = if self.cr_lines {
+                from
+            } else {
+                memchr::memchr(b'"', &data[from..]).map_or(data.len(), |k| from + k)
+            };
             lines.region(from, quote, line, ctx, sink)?;
             if quote == data.len() {
                 break;
             }
-            // The record from `rec` holds a quote: csv-core parses it.
+            // The record from `rec` holds a quote (or all do, with `cr_lines`):
+            // csv-core parses it.
             self.saw_quote = true;
             lines.commas.clear();
             let rec = lines.rec;
@@ -257,9 +270,16 @@ impl CsvParser<'_> {
             };
             let len = len.max(1);
             let raw = &data[rec..(rec + len).min(data.len())];
-            let record_line = *line;
-            *line += memchr::memchr_iter(b'\n', raw).count() as u64;
+            let end_of_line = if self.cr_lines { b'\r' } else { b'\n' };
+            let count = |bytes: &[u8]| memchr::memchr_iter(end_of_line, bytes).count() as u64;
+            // csv-core skips blank lines before a record.
+            let blank = raw.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+            let record_line = *line + count(&raw[..blank]);
+            *line += count(raw);
             lines.rec = rec + raw.len();
+            if found == 0 {
+                continue; // only blank lines were left
+            }
             if found != self.nfields {
                 ctx.bad(record_line, None, wrong_count(self.nfields, found))?;
                 continue;
@@ -302,12 +322,19 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
                 message: "the file is UTF-16 encoded; save it as UTF-8".to_string(),
             });
         }
-        let bom = if buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let bom = if buf.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
         if buf.len() < 3 && !eof {
             continue;
         }
         // Blank lines before the header are skipped, like blank lines anywhere.
-        let skip = buf[bom..].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+        let skip = buf[bom..]
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .count();
         let rest = &buf[bom + skip..];
         if rest.is_empty() && eof {
             let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
@@ -315,6 +342,7 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
                 names: Vec::new(),
                 data_start: buf.len() as u64,
                 first_line: 1 + lines,
+                cr_lines: false,
             });
         }
         let Some((len, nfields)) = slow.record(rest, eof) else {
@@ -323,19 +351,27 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
         let mut names = Vec::with_capacity(nfields);
         for k in 0..nfields {
             let s = if k == 0 { 0 } else { slow.ends[k - 1] };
-            let name = std::str::from_utf8(&slow.out[s..slow.ends[k]]).map_err(|_| ScanError::Encoding {
-                path: path.to_path_buf(),
-                line: 1,
-                message: format!("header field {} is not valid UTF-8", k + 1),
+            let name = std::str::from_utf8(&slow.out[s..slow.ends[k]]).map_err(|_| {
+                ScanError::Encoding {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    message: format!("header field {} is not valid UTF-8", k + 1),
+                }
             })?;
             names.push(name.to_string());
         }
         let data_start = bom + skip + len;
-        let lines = memchr::memchr_iter(b'\n', &buf[..data_start]).count() as u64;
+        let cr_lines = data_start > 0 && buf[data_start - 1] == b'\r' && buf.get(data_start) != Some(&b'\n');
+        if cr_lines && !eof && data_start == buf.len() {
+            continue; // is a `\n` next?
+        }
+        let end_of_line = if cr_lines { b'\r' } else { b'\n' };
+        let lines = memchr::memchr_iter(end_of_line, &buf[..data_start]).count() as u64;
         return Ok(Header {
             names,
             data_start: data_start as u64,
             first_line: 1 + lines,
+            cr_lines,
         });
     }
 }

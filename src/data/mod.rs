@@ -14,6 +14,8 @@ mod csv;
 mod ndjson;
 pub mod period;
 pub mod scan;
+#[cfg(test)]
+mod scan_tests;
 pub mod time;
 
 pub use calendar::WorkCalendar;

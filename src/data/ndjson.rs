@@ -48,8 +48,13 @@ impl<'a> Cur<'a> {
                 self.i + 1,
                 b as char
             )),
-            Some(_) => Err(format!("invalid JSON: expected {what} at column {}", self.i + 1)),
-            None => Err(format!("invalid JSON: expected {what}, found the end of the line")),
+            Some(_) => Err(format!(
+                "invalid JSON: expected {what} at column {}",
+                self.i + 1
+            )),
+            None => Err(format!(
+                "invalid JSON: expected {what}, found the end of the line"
+            )),
         }
     }
 
@@ -238,14 +243,25 @@ impl<'a> Cur<'a> {
                     self.i += 1;
                     return Ok(());
                 }
-                _ => return self.err(if open == b'{' { "`,` or `}`" } else { "`,` or `]`" }),
+                _ => {
+                    return self.err(if open == b'{' {
+                        "`,` or `}`"
+                    } else {
+                        "`,` or `]`"
+                    })
+                }
             }
         }
     }
 
     /// The members of the top-level object on this line, one call of `f` per
     /// member with the key's bytes and the value.
-    fn object(&mut self, scratch: &mut Vec<u8>, key_buf: &mut Vec<u8>, mut f: impl FnMut(&[u8], Val)) -> JResult<()> {
+    fn object(
+        &mut self,
+        scratch: &mut Vec<u8>,
+        key_buf: &mut Vec<u8>,
+        mut f: impl FnMut(&[u8], Val),
+    ) -> JResult<()> {
         self.ws();
         if self.s.get(self.i) != Some(&b'{') {
             return self.err("a JSON object `{`");
@@ -322,7 +338,14 @@ impl NdjsonParser {
         }
     }
 
-    fn line<S: RowSink>(&mut self, s: &[u8], line: u64, check_utf8: bool, ctx: &mut Ctx<'_>, sink: &mut S) -> Result<(), ScanError> {
+    fn line<S: RowSink>(
+        &mut self,
+        s: &[u8],
+        line: u64,
+        check_utf8: bool,
+        ctx: &mut Ctx<'_>,
+        sink: &mut S,
+    ) -> Result<(), ScanError> {
         self.vals.fill(Val::Empty);
         self.scratch.clear();
         let (wanted, vals) = (&self.wanted, &mut self.vals);
@@ -405,7 +428,11 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
     }
     let complete = filled < buf.len();
     let data = &buf[..filled];
-    let bom = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut names: Vec<String> = Vec::new();
     let mut seen = foldhash::HashSet::default();
     let (mut scratch, mut key_buf) = (Vec::new(), Vec::new());
@@ -420,7 +447,9 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
         let mut keys = Vec::new();
         let mut cur = Cur { s: l, i: 0 };
         let ok = cur
-            .object(&mut scratch, &mut key_buf, |k, _| keys.push(String::from_utf8_lossy(k).into_owned()))
+            .object(&mut scratch, &mut key_buf, |k, _| {
+                keys.push(String::from_utf8_lossy(k).into_owned())
+            })
             .is_ok();
         scratch.clear();
         if ok {
@@ -435,5 +464,6 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
         names,
         data_start: bom as u64,
         first_line: 1,
+        cr_lines: false,
     })
 }

@@ -320,7 +320,10 @@ mod tests {
             let label = period_label(Grain::Week, ord);
             assert_eq!(parse_period(Grain::Week, &label), Some(ord), "{label}");
             assert_eq!(weekday_index(period_first_day(Grain::Week, ord)), 0);
-            assert_eq!(period_last_day(Grain::Week, ord) - period_first_day(Grain::Week, ord), 6);
+            assert_eq!(
+                period_last_day(Grain::Week, ord) - period_first_day(Grain::Week, ord),
+                6
+            );
         }
     }
 
@@ -348,10 +351,21 @@ mod tests {
 
     #[test]
     fn bad_labels() {
-        for s in ["2026-13", "2026-00", "2026-Q5", "2026-Q0", "26", "2026-02-30", "x026"] {
+        for s in [
+            "2026-13",
+            "2026-00",
+            "2026-Q5",
+            "2026-Q0",
+            "26",
+            "2026-02-30",
+            "x026",
+        ] {
             assert_eq!(grain_of_label(s), None, "{s}");
         }
-        assert_eq!(parse_period(Grain::Day, "2024-02-29"), Some(day_number(2024, 2, 29)));
+        assert_eq!(
+            parse_period(Grain::Day, "2024-02-29"),
+            Some(day_number(2024, 2, 29))
+        );
         assert_eq!(parse_period(Grain::Day, "2025-02-29"), None);
     }
 }

@@ -249,6 +249,9 @@ pub(crate) struct Header {
     pub names: Vec<String>,
     pub data_start: u64,
     pub first_line: u64,
+    /// CSV whose lines end in a lone `\r` (old Mac exports): every record goes
+    /// through csv-core, lines are counted by `\r`, and the scan is sequential.
+    pub cr_lines: bool,
 }
 
 fn read_header(path: &Path, input: Input<'_>, format: Format) -> Result<Header, ScanError> {

@@ -14,7 +14,9 @@
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use super::period::{day_number, days_in_month};
+#[cfg(test)]
+use super::period::day_number;
+use super::period::days_in_month;
 
 /// Seconds in a day.
 pub const SECS_PER_DAY: i64 = 86_400;
@@ -81,7 +83,8 @@ impl TimeParser {
     /// Like [`TimeParser::parse`], but returns the local day number.
     #[inline]
     pub fn parse_day(&mut self, s: &[u8]) -> Option<i32> {
-        self.parse(s).map(|secs| secs.div_euclid(SECS_PER_DAY) as i32)
+        self.parse(s)
+            .map(|secs| secs.div_euclid(SECS_PER_DAY) as i32)
     }
 
     /// Converts UTC seconds since the epoch into local civil seconds in the zone.
@@ -143,20 +146,76 @@ fn two(s: &[u8], i: usize) -> Option<u32> {
     (a < 10 && b < 10).then_some(a * 10 + b)
 }
 
+/// Each byte below 0x80 and below 10 (after XOR with a digit template).
+#[inline(always)]
+fn all_below_ten(t: u64) -> bool {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const ADD: u64 = 0x7676_7676_7676_7676;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    (((t & LOW7) + ADD) | t) & HIGH == 0
+}
+
+/// Eight bytes at `s[i..]` as a little-endian word.
+#[inline(always)]
+fn word(s: &[u8], i: usize) -> Option<u64> {
+    let b = s.get(i..i + 8)?;
+    Some(u64::from_le_bytes(b.try_into().unwrap_or([0xFF; 8])))
+}
+
+/// `"0000-00-"`: digits XOR `'0'` become their values, the dashes become 0.
+const DATE_TEMPLATE: u64 = u64::from_le_bytes(*b"0000-00-");
+const DATE_DASHES: u64 = u64::from_le_bytes([0, 0, 0, 0, 0xFF, 0, 0, 0xFF]);
+/// `"00:00:00"` and its colons.
+const TIME_TEMPLATE: u64 = u64::from_le_bytes(*b"00:00:00");
+const TIME_COLONS: u64 = u64::from_le_bytes([0, 0, 0xFF, 0, 0, 0xFF, 0, 0]);
+
+/// Days before each month (March-based year, see [`fast_day_number`]).
+const MARCH_DOY: [u32; 12] = [0, 31, 61, 92, 122, 153, 184, 214, 245, 275, 306, 337];
+
+/// [`day_number`] for years 0..=9999 in unsigned arithmetic.
+#[inline(always)]
+fn fast_day_number(y: u32, m: u32, d: u32) -> i32 {
+    // Count years from March, and from 400 years earlier to stay unsigned.
+    let (yy, mp) = if m <= 2 {
+        (y + 399, m + 9)
+    } else {
+        (y + 400, m - 3)
+    };
+    let era = yy / 400;
+    let yoe = yy - era * 400;
+    let doy = MARCH_DOY[mp as usize % 12] + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe) as i32 - 719_468 - 146_097
+}
+
 /// Parses `YYYY-MM-DD` at the start of `s` into a day number.
 #[inline(always)]
 fn parse_date(s: &[u8]) -> Option<i32> {
-    if s.len() < 10 || s[4] != b'-' || s[7] != b'-' {
+    let t = word(s, 0)? ^ DATE_TEMPLATE;
+    let (d1, d2) = (dig(*s.get(8)?), dig(*s.get(9)?));
+    if !all_below_ten(t) || t & DATE_DASHES != 0 || d1 > 9 || d2 > 9 {
         return None;
     }
-    let y = two(s, 0)? * 100 + two(s, 2)?;
-    let m = two(s, 5)?;
-    let d = two(s, 8)?;
-    let y = y as i32;
-    if d == 0 || d > days_in_month(y, m) {
+    let b = t.to_le_bytes();
+    let y = u32::from(b[0]) * 1000 + u32::from(b[1]) * 100 + u32::from(b[2]) * 10 + u32::from(b[3]);
+    let m = u32::from(b[5]) * 10 + u32::from(b[6]);
+    let d = d1 * 10 + d2;
+    if d == 0 || d > days_in_month(y as i32, m) {
         return None;
     }
-    Some(day_number(y, m, d))
+    Some(fast_day_number(y, m, d))
+}
+
+/// `HH:MM:SS` at `s[i..]`, if it is one.
+#[inline(always)]
+fn parse_hms(s: &[u8], i: usize) -> Option<(u32, u32, u32)> {
+    let t = word(s, i)? ^ TIME_TEMPLATE;
+    if !all_below_ten(t) || t & TIME_COLONS != 0 {
+        return None;
+    }
+    let b = t.to_le_bytes();
+    let v = |k: usize| u32::from(b[k]) * 10 + u32::from(b[k + 1]);
+    Some((v(0), v(3), v(6)))
 }
 
 /// Parses the fixed formats: local seconds as written, and the UTC offset in
@@ -171,22 +230,19 @@ fn parse_fixed(s: &[u8]) -> Option<(i64, Option<i64>)> {
     if !matches!(s[10], b'T' | b't' | b' ') || s.get(13) != Some(&b':') {
         return None;
     }
-    let h = two(s, 11)?;
-    let mi = two(s, 14)?;
-    let mut i = 16;
-    let mut sec = 0;
-    if s.get(i) == Some(&b':') {
-        sec = two(s, i + 1)?;
-        i += 3;
-        if matches!(s.get(i), Some(b'.' | b',')) {
+    let (h, mi, sec, mut i) = match parse_hms(s, 11) {
+        Some((h, mi, sec)) => (h, mi, sec, 19),
+        None if s.get(16) == Some(&b':') => (two(s, 11)?, two(s, 14)?, two(s, 17)?, 19),
+        None => (two(s, 11)?, two(s, 14)?, 0, 16),
+    };
+    if i == 19 && matches!(s.get(i), Some(b'.' | b',')) {
+        i += 1;
+        let start = i;
+        while s.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
-            let start = i;
-            while s.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == start {
-                return None;
-            }
+        }
+        if i == start {
+            return None;
         }
     }
     // 60 is a leap second: keep it inside its minute.
@@ -256,6 +312,15 @@ mod tests {
         assert_eq!(p.parse(b"2026-01-05T09:30:15.999"), Some(want));
         assert_eq!(p.parse(b"2026-01-05T09:30"), Some(want - 15));
         assert_eq!(p.parse(b"2026-01-05"), Some(secs(2026, 1, 5, 0, 0, 0)));
+        assert_eq!(p.parse(b"2026-01-05T09:30:15,5+00:00"), Some(want));
+        assert_eq!(
+            p.parse(b"0000-01-01"),
+            Some(i64::from(day_number(0, 1, 1)) * SECS_PER_DAY)
+        );
+        assert_eq!(
+            p.parse(b"9999-12-31T23:59:59"),
+            Some(secs(9999, 12, 31, 23, 59, 59))
+        );
         assert_eq!(p.parse(b"1969-12-31T23:59:59"), Some(-1));
         assert_eq!(p.parse(b"2024-02-29"), Some(secs(2024, 2, 29, 0, 0, 0)));
     }
@@ -264,12 +329,36 @@ mod tests {
     fn invalid() {
         let mut p = ams();
         for s in [
-            "", "2026", "2026-02-30", "2025-02-29", "2026-13-01", "2026-00-10", "2026-01-00",
-            "2026-01-05T25:00:00", "2026-01-05T24:00:00", "2026-01-05T12:60:00",
-            "2026-01-05T12:00:61", "2026-01-05X12:00:00", "2026-01-05T12:00:00.",
-            "2026-01-05T12:00:00+", "2026-01-05T12:00:00+1", "2026-01-05T12:00:00+01:0",
-            "2026-01-05T12:00:00Zx", "2026-01-05T12", "2026-01-05T1:00:00", "garbage!!!!",
-            "2026-1-05", "+026-01-05", "2026-01-05 ", "２０２６-01-05",
+            "",
+            "2026",
+            "2026-02-30",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-01-05T25:00:00",
+            "2026-01-05T24:00:00",
+            "2026-01-05T12:60:00",
+            "2026-01-05T12:00:61",
+            "2026-01-05X12:00:00",
+            "2026-01-05T12:00:00.",
+            "2026-01-05T12:00:00+",
+            "2026-01-05T12:00:00+1",
+            "2026-01-05T12:00:00+01:0",
+            "2026-01-05T12:00:00Zx",
+            "2026-01-05T12",
+            "2026-01-05T1:00:00",
+            "garbage!!!!",
+            "2026-1-05",
+            "+026-01-05",
+            "2026-01-05 ",
+            "２０２６-01-05",
+            "2026-01-05T09:30.5",
+            "2026-01-05T09:30:1",
+            "2026-01-05T09-30-15",
+            "2026/01/05",
+            "2026-01-0a",
+            "2026-01-05T09:30:15\u{0}",
         ] {
             assert_eq!(p.parse(s.as_bytes()), None, "{s}");
         }
@@ -279,26 +368,71 @@ mod tests {
     fn offsets_and_dst() {
         let mut p = ams();
         // Winter: UTC+1.
-        assert_eq!(p.parse(b"2026-01-05T08:00:00Z"), Some(secs(2026, 1, 5, 9, 0, 0)));
-        assert_eq!(p.parse(b"2026-01-05T10:00:00+02:00"), Some(secs(2026, 1, 5, 9, 0, 0)));
-        assert_eq!(p.parse(b"2026-01-05T03:00:00-0500"), Some(secs(2026, 1, 5, 9, 0, 0)));
-        assert_eq!(p.parse(b"2026-01-05T03:00:00-05"), Some(secs(2026, 1, 5, 9, 0, 0)));
+        assert_eq!(
+            p.parse(b"2026-01-05T08:00:00Z"),
+            Some(secs(2026, 1, 5, 9, 0, 0))
+        );
+        assert_eq!(
+            p.parse(b"2026-01-05T10:00:00+02:00"),
+            Some(secs(2026, 1, 5, 9, 0, 0))
+        );
+        assert_eq!(
+            p.parse(b"2026-01-05T03:00:00-0500"),
+            Some(secs(2026, 1, 5, 9, 0, 0))
+        );
+        assert_eq!(
+            p.parse(b"2026-01-05T03:00:00-05"),
+            Some(secs(2026, 1, 5, 9, 0, 0))
+        );
         // Spring forward at 01:00 UTC on 2026-03-29.
-        assert_eq!(p.parse(b"2026-03-29T00:59:59Z"), Some(secs(2026, 3, 29, 1, 59, 59)));
-        assert_eq!(p.parse(b"2026-03-29T01:00:00Z"), Some(secs(2026, 3, 29, 3, 0, 0)));
-        assert_eq!(p.parse(b"2026-03-29T01:30:00Z"), Some(secs(2026, 3, 29, 3, 30, 0)));
+        assert_eq!(
+            p.parse(b"2026-03-29T00:59:59Z"),
+            Some(secs(2026, 3, 29, 1, 59, 59))
+        );
+        assert_eq!(
+            p.parse(b"2026-03-29T01:00:00Z"),
+            Some(secs(2026, 3, 29, 3, 0, 0))
+        );
+        assert_eq!(
+            p.parse(b"2026-03-29T01:30:00Z"),
+            Some(secs(2026, 3, 29, 3, 30, 0))
+        );
         // Fall back at 01:00 UTC on 2026-10-25.
-        assert_eq!(p.parse(b"2026-10-25T00:30:00Z"), Some(secs(2026, 10, 25, 2, 30, 0)));
-        assert_eq!(p.parse(b"2026-10-25T01:30:00Z"), Some(secs(2026, 10, 25, 2, 30, 0)));
+        assert_eq!(
+            p.parse(b"2026-10-25T00:30:00Z"),
+            Some(secs(2026, 10, 25, 2, 30, 0))
+        );
+        assert_eq!(
+            p.parse(b"2026-10-25T01:30:00Z"),
+            Some(secs(2026, 10, 25, 2, 30, 0))
+        );
         // Crossing midnight into the next local day.
-        assert_eq!(p.parse_day(b"2026-07-01T22:30:00Z"), Some(day_number(2026, 7, 2)));
-        assert_eq!(p.parse_day(b"2026-12-31T23:30:00Z"), Some(day_number(2027, 1, 1)));
+        assert_eq!(
+            p.parse_day(b"2026-07-01T22:30:00Z"),
+            Some(day_number(2026, 7, 2))
+        );
+        assert_eq!(
+            p.parse_day(b"2026-12-31T23:30:00Z"),
+            Some(day_number(2027, 1, 1))
+        );
         // Cached stretches stay right when going back and forth.
         for _ in 0..3 {
-            assert_eq!(p.parse(b"2026-03-29T00:59:59Z"), Some(secs(2026, 3, 29, 1, 59, 59)));
-            assert_eq!(p.parse(b"2026-03-29T01:00:00Z"), Some(secs(2026, 3, 29, 3, 0, 0)));
-            assert_eq!(p.parse(b"2026-10-25T01:00:00Z"), Some(secs(2026, 10, 25, 2, 0, 0)));
-            assert_eq!(p.parse(b"2026-10-25T00:59:59Z"), Some(secs(2026, 10, 25, 2, 59, 59)));
+            assert_eq!(
+                p.parse(b"2026-03-29T00:59:59Z"),
+                Some(secs(2026, 3, 29, 1, 59, 59))
+            );
+            assert_eq!(
+                p.parse(b"2026-03-29T01:00:00Z"),
+                Some(secs(2026, 3, 29, 3, 0, 0))
+            );
+            assert_eq!(
+                p.parse(b"2026-10-25T01:00:00Z"),
+                Some(secs(2026, 10, 25, 2, 0, 0))
+            );
+            assert_eq!(
+                p.parse(b"2026-10-25T00:59:59Z"),
+                Some(secs(2026, 10, 25, 2, 59, 59))
+            );
         }
     }
 
@@ -308,7 +442,9 @@ mod tests {
         let mut p = TimeParser::new(tz.clone());
         let mut x: u64 = 12345;
         for _ in 0..5000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let utc = (x >> 20) as i64 % (4_000_000_000) - 1_000_000_000;
             let ts = Timestamp::from_second(utc).unwrap();
             let dt = tz.to_datetime(ts);
@@ -321,6 +457,14 @@ mod tests {
                 + i64::from(dt.minute()) * 60
                 + i64::from(dt.second());
             assert_eq!(p.to_local(utc), Some(want), "{ts}");
+        }
+    }
+
+    #[test]
+    fn fast_day_numbers() {
+        for day in super::super::period::MIN_DAY..=super::super::period::MAX_DAY {
+            let (y, m, d) = super::super::period::civil_from_day(day);
+            assert_eq!(fast_day_number(y as u32, m, d), day);
         }
     }
 

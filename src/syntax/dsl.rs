@@ -21,6 +21,10 @@ struct KpiParser;
 pub const MAX_NESTING: usize = 64;
 /// Most tokens allowed in one expression.
 pub const MAX_EXPR_TOKENS: usize = 20_000;
+/// Deepest expression tree allowed. The compiler and evaluator walk expression trees
+/// recursively; without this bound a long chain such as `a + a + .. + a` (a left-deep
+/// tree) or `- - .. - a` overflows an 8 MiB stack long before [`MAX_EXPR_TOKENS`].
+pub const MAX_EXPR_DEPTH: usize = 500;
 
 const ITEM_KEYWORDS: [&str; 11] = [
     "import", "script", "settings", "calendar", "source", "param", "metric", "funnel", "check",
@@ -192,6 +196,73 @@ fn next_item_start(text: &str, pos: usize) -> usize {
         };
     }
     text.len()
+}
+
+/// The depth of the tree an `expr` pair builds, computed without building it (the Pratt
+/// parser recurses on chains of prefix operators): a shunting-yard over the flat token
+/// sequence with the precedences of [`PRATT`], tracking only heights. The recursion
+/// here follows only bracket nesting, which [`check_nesting`] bounds.
+fn depth_bound(p: &Pair<Rule>) -> usize {
+    fn reduce(vals: &mut Vec<usize>, prefix: bool) {
+        let b = vals.pop().unwrap_or(0);
+        let h = if prefix { b } else { b.max(vals.pop().unwrap_or(0)) };
+        vals.push(h + 1);
+    }
+    // (precedence, is prefix) of the operators not yet applied.
+    let mut ops: Vec<(u8, bool)> = Vec::new();
+    let mut vals: Vec<usize> = Vec::new();
+    for c in p.clone().into_inner() {
+        let rule = c.as_rule();
+        let infix = match rule {
+            Rule::or => Some(1),
+            Rule::and => Some(2),
+            Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge => Some(4),
+            Rule::add | Rule::sub => Some(5),
+            Rule::mul | Rule::div => Some(6),
+            _ => None,
+        };
+        if let Some(prec) = infix {
+            while ops.last().is_some_and(|&(q, _)| q >= prec) {
+                let (_, prefix) = ops.pop().unwrap_or((0, false));
+                reduce(&mut vals, prefix);
+            }
+            ops.push((prec, false));
+            continue;
+        }
+        match rule {
+            Rule::not => ops.push((3, true)),
+            Rule::neg => ops.push((7, true)),
+            Rule::in_list => {
+                while ops.last().is_some_and(|&(q, _)| q >= 4) {
+                    let (_, prefix) = ops.pop().unwrap_or((0, false));
+                    reduce(&mut vals, prefix);
+                }
+                let items = nested_depth(&c);
+                let h = vals.pop().unwrap_or(0).max(items);
+                vals.push(h + 1);
+            }
+            Rule::paren => vals.push(nested_depth(&c)),
+            Rule::call => vals.push(1 + nested_depth(&c)),
+            _ => vals.push(1),
+        }
+    }
+    while let Some((_, prefix)) = ops.pop() {
+        reduce(&mut vals, prefix);
+    }
+    vals.into_iter().max().unwrap_or(1)
+}
+
+/// The deepest `expr` directly inside a paren, call, filter or `in` list.
+fn nested_depth(p: &Pair<Rule>) -> usize {
+    let mut deepest = 0;
+    for c in p.clone().into_inner() {
+        match c.as_rule() {
+            Rule::expr => deepest = deepest.max(depth_bound(&c)),
+            Rule::filter => deepest = deepest.max(nested_depth(&c)),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Refuse input nested deeper than [`MAX_NESTING`] before any recursive parser sees it.
@@ -1040,6 +1111,21 @@ impl Builder {
                 Diagnostic::error("E0104", "expression is too long")
                     .at(Span::new(self.file, span.start as usize..span.start as usize + 1), format!("{tokens} tokens"))
                     .with_help(format!("at most {MAX_EXPR_TOKENS} tokens per expression; split it into named metrics")),
+            );
+            return Expr {
+                kind: ExprKind::Number {
+                    value: 0.0,
+                    text: "0".into(),
+                },
+                span,
+            };
+        }
+        let depth = depth_bound(&p);
+        if depth > MAX_EXPR_DEPTH {
+            self.diags.push(
+                Diagnostic::error("E0104", "expression is too deep")
+                    .at(Span::new(self.file, span.start as usize..span.start as usize + 1), format!("nested {depth} levels deep"))
+                    .with_help(format!("at most {MAX_EXPR_DEPTH} levels are allowed, and each operator of a chain such as `a + b + ..` is a level; split the formula into named metrics")),
             );
             return Expr {
                 kind: ExprKind::Number {

@@ -2,4 +2,5 @@
 
 pub mod ast;
 pub mod dsl;
+pub mod format;
 pub mod yaml;
