@@ -18,7 +18,14 @@ fn activity_file() -> PathBuf {
     if std::fs::metadata(&path).is_ok_and(|m| m.len() > 19_000_000) {
         return path;
     }
-    let types = ["call", "email", "visit", "meeting", "opportunity", "deal_won"];
+    let types = [
+        "call",
+        "email",
+        "visit",
+        "meeting",
+        "opportunity",
+        "deal_won",
+    ];
     let channels = ["inbound", "outbound"];
     let mut s = String::with_capacity(21 << 20);
     s.push_str("id,ts,rep,team,region,channel,type,amount,duration_s\n");
@@ -27,8 +34,16 @@ fn activity_file() -> PathBuf {
         let day = 1 + (i / 1500) % 28;
         let month = 1 + (i / 42_000) % 12;
         let ty = types[(i % 6) as usize];
-        let amount = if i % 6 >= 4 { format!("{}.{:02}", 100 + i % 9000, i % 100) } else { String::new() };
-        let duration = if i.is_multiple_of(6) { (20 + i % 900).to_string() } else { String::new() };
+        let amount = if i % 6 >= 4 {
+            format!("{}.{:02}", 100 + i % 9000, i % 100)
+        } else {
+            String::new()
+        };
+        let duration = if i.is_multiple_of(6) {
+            (20 + i % 900).to_string()
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
             "{i},2024-{month:02}-{day:02}T{:02}:{:02}:{:02},rep_{:03},team_{:02},north,{},{ty},{amount},{duration}\n",
             7 + i % 14,
@@ -67,7 +82,11 @@ struct TouchTs(Touch);
 impl RowSink for TouchTs {
     fn row(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
         self.0.row(line, fields)?;
-        let t = self.0.time.parse(fields[1]).ok_or_else(|| BadRow::field(1, "bad timestamp"))?;
+        let t = self
+            .0
+            .time
+            .parse(fields[1])
+            .ok_or_else(|| BadRow::field(1, "bad timestamp"))?;
         self.0.sum = self.0.sum.wrapping_add(t as u64);
         Ok(())
     }
@@ -97,7 +116,9 @@ fn bench_scan(c: &mut Criterion) {
     };
     group.bench_function("touch_all_fields", |b| {
         b.iter(|| match scan(&spec, make) {
-            Ok((sinks, report)) => black_box((sinks.iter().map(|s| s.sum).sum::<u64>(), report.rows)),
+            Ok((sinks, report)) => {
+                black_box((sinks.iter().map(|s| s.sum).sum::<u64>(), report.rows))
+            }
             Err(e) => panic!("{e}"),
         })
     });

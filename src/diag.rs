@@ -408,3 +408,49 @@ pub fn to_github(map: &SourceMap, diags: &[Diagnostic]) -> String {
     }
     out
 }
+
+/// SARIF 2.1.0 (code scanning): one run, a rule per code, a result per diagnostic.
+pub fn to_sarif(map: &SourceMap, diags: &[Diagnostic]) -> serde_json::Value {
+    let mut codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    codes.sort();
+    codes.dedup();
+    let rules: Vec<serde_json::Value> = codes
+        .iter()
+        .map(|c| {
+            let first = diags.iter().find(|d| d.code == *c).map(|d| d.message.clone()).unwrap_or_default();
+            serde_json::json!({"id": c, "shortDescription": {"text": first}, "helpUri": "https://crates.io/crates/kpi"})
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str(&format!(" (help: {h})"));
+            }
+            let mut r = serde_json::json!({
+                "ruleId": d.code,
+                "level": if d.is_error() { "error" } else { "warning" },
+                "message": {"text": text},
+            });
+            if let Some(span) = d.span {
+                let l = locate(map, span);
+                r["locations"] = serde_json::json!([{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": l.file.replace('\\', "/")},
+                        "region": {"startLine": l.line, "startColumn": l.column, "endLine": l.end_line, "endColumn": l.end_column}
+                    }
+                }]);
+            }
+            r
+        })
+        .collect();
+    serde_json::json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": {"driver": {"name": "kpi", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "results": results
+        }]
+    })
+}

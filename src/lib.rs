@@ -5,11 +5,12 @@
 // rarely and never on a hot path, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
-pub mod data;
-pub mod diag;
-pub mod syntax;
-pub mod compile;
+pub mod analyze;
 pub mod cli;
+pub mod compile;
+pub mod data;
+pub mod deftest;
+pub mod diag;
 pub mod eval;
 pub mod report;
-pub mod analyze;
+pub mod syntax;

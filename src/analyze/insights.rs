@@ -18,7 +18,9 @@ pub struct Insight {
 /// Indexes of the top quartile (at least one group) by `outcome`, best first, and of
 /// the rest. Groups without an outcome are left out.
 pub fn split(outcome: &[Option<f64>]) -> (Vec<usize>, Vec<usize>) {
-    let mut idx: Vec<usize> = (0..outcome.len()).filter(|&i| outcome[i].is_some()).collect();
+    let mut idx: Vec<usize> = (0..outcome.len())
+        .filter(|&i| outcome[i].is_some())
+        .collect();
     idx.sort_by(|&a, &b| {
         outcome[b]
             .unwrap_or(f64::MIN)
@@ -42,8 +44,19 @@ fn mean_var(xs: &[f64]) -> (f64, f64) {
 }
 
 /// Compare one metric's values (per group) between the two sets.
-pub fn compare(metric: &str, per_workday: bool, values: &[Option<f64>], top: &[usize], rest: &[usize]) -> Option<Insight> {
-    let pick = |ix: &[usize]| -> Vec<f64> { ix.iter().filter_map(|&i| values[i]).filter(|x| x.is_finite()).collect() };
+pub fn compare(
+    metric: &str,
+    per_workday: bool,
+    values: &[Option<f64>],
+    top: &[usize],
+    rest: &[usize],
+) -> Option<Insight> {
+    let pick = |ix: &[usize]| -> Vec<f64> {
+        ix.iter()
+            .filter_map(|&i| values[i])
+            .filter(|x| x.is_finite())
+            .collect()
+    };
     let (a, b) = (pick(top), pick(rest));
     if a.is_empty() || b.is_empty() {
         return None;
@@ -68,10 +81,17 @@ pub fn compare(metric: &str, per_workday: bool, values: &[Option<f64>], top: &[u
 
 /// Sort by how strongly the metric separates the groups (|effect|, then |log ratio|).
 pub fn rank(items: &mut [Insight]) {
-    let key = |i: &Insight| (i.effect.map_or(0.0, f64::abs), i.ratio.map_or(0.0, |r| r.abs().ln().abs()));
+    let key = |i: &Insight| {
+        (
+            i.effect.map_or(0.0, f64::abs),
+            i.ratio.map_or(0.0, |r| r.abs().ln().abs()),
+        )
+    };
     items.sort_by(|a, b| {
         let (ka, kb) = (key(a), key(b));
-        kb.0.total_cmp(&ka.0).then(kb.1.total_cmp(&ka.1)).then(a.metric.cmp(&b.metric))
+        kb.0.total_cmp(&ka.0)
+            .then(kb.1.total_cmp(&ka.1))
+            .then(a.metric.cmp(&b.metric))
     });
 }
 
@@ -81,7 +101,14 @@ mod tests {
 
     #[test]
     fn top_quartile_and_cohens_d() {
-        let outcome = [Some(10.0), Some(40.0), Some(20.0), Some(30.0), None, Some(5.0)];
+        let outcome = [
+            Some(10.0),
+            Some(40.0),
+            Some(20.0),
+            Some(30.0),
+            None,
+            Some(5.0),
+        ];
         let (top, rest) = split(&outcome);
         assert_eq!(top, vec![1, 3]); // ceil(5 / 4) = 2 best: 40, 30
         assert_eq!(rest, vec![2, 0, 5]);

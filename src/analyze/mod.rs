@@ -31,7 +31,12 @@ pub fn shape(graph: &Graph, name: &str) -> Result<FunnelShape, String> {
             name: name.to_string(),
             stages: f.stages.clone(),
             stage_nodes: f.stages.iter().filter_map(|s| get(s)).collect(),
-            rate_nodes: f.stages.iter().skip(1).filter_map(|s| get(&format!("{s}_rate"))).collect(),
+            rate_nodes: f
+                .stages
+                .iter()
+                .skip(1)
+                .filter_map(|s| get(&format!("{s}_rate")))
+                .collect(),
             conversion: get("conversion"),
             value: get("value"),
             total: get("total"),
@@ -42,7 +47,11 @@ pub fn shape(graph: &Graph, name: &str) -> Result<FunnelShape, String> {
         return Ok(FunnelShape {
             name: name.to_string(),
             stage_nodes: stages.iter().filter_map(|s| get(s)).collect(),
-            rate_nodes: stages.iter().skip(1).filter_map(|s| get(&format!("{s}_rate"))).collect(),
+            rate_nodes: stages
+                .iter()
+                .skip(1)
+                .filter_map(|s| get(&format!("{s}_rate")))
+                .collect(),
             stages,
             conversion: get("conversion"),
             value: None,
@@ -87,16 +96,30 @@ impl FunnelRow {
 }
 
 /// Evaluate a funnel's members per group (and period).
-pub fn evaluate_funnel(graph: &Graph, f: &FunnelShape, req: &Request) -> Result<Vec<FunnelRow>, EvalError> {
+pub fn evaluate_funnel(
+    graph: &Graph,
+    f: &FunnelShape,
+    req: &Request,
+) -> Result<Vec<FunnelRow>, EvalError> {
     let mut g = graph.clone();
-    let workdays = crate::eval::checks::push_formula(&mut g, "__workdays", crate::compile::graph::Formula::Workdays);
+    let workdays = crate::eval::checks::push_formula(
+        &mut g,
+        "__workdays",
+        crate::compile::graph::Formula::Workdays,
+    );
     let mut metrics: Vec<NodeId> = f.stage_nodes.clone();
     metrics.extend(&f.rate_nodes);
     metrics.extend(f.conversion);
     metrics.extend(f.value);
     metrics.extend(f.total);
     metrics.push(workdays);
-    let out = evaluate(&g, &Request { metrics, ..req.clone() })?;
+    let out = evaluate(
+        &g,
+        &Request {
+            metrics,
+            ..req.clone()
+        },
+    )?;
     let ns = f.stage_nodes.len();
     let nr = f.rate_nodes.len();
     Ok(out

@@ -8,7 +8,9 @@ use super::FunnelRow;
 pub fn required(row: &FunnelRow, target: f64) -> Vec<Option<f64>> {
     let n = row.volumes.len();
     let mut out = vec![None; n];
-    let Some(value) = row.value.filter(|v| *v > 0.0) else { return out };
+    let Some(value) = row.value.filter(|v| *v > 0.0) else {
+        return out;
+    };
     let mut need = Some(target / value);
     for k in (0..n).rev() {
         out[k] = need;

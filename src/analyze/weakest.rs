@@ -22,7 +22,11 @@ type PeerKey = (Vec<String>, Option<String>);
 
 fn peer_key(r: &FunnelRow) -> PeerKey {
     let n = r.dims.len();
-    let outer = if n >= 2 { r.dims[..n - 1].to_vec() } else { Vec::new() };
+    let outer = if n >= 2 {
+        r.dims[..n - 1].to_vec()
+    } else {
+        Vec::new()
+    };
     (outer, r.period.clone())
 }
 
@@ -34,7 +38,13 @@ pub fn weakest(rows: &[FunnelRow], has_value: bool) -> Vec<Option<Weakest>> {
     for r in rows {
         medians.entry(peer_key(r)).or_insert_with(|| {
             (0..nrates)
-                .map(|i| median(rows.iter().filter(|o| peer_key(o) == peer_key(r)).filter_map(|o| o.rates[i])))
+                .map(|i| {
+                    median(
+                        rows.iter()
+                            .filter(|o| peer_key(o) == peer_key(r))
+                            .filter_map(|o| o.rates[i]),
+                    )
+                })
                 .collect()
         });
     }
@@ -43,7 +53,9 @@ pub fn weakest(rows: &[FunnelRow], has_value: bool) -> Vec<Option<Weakest>> {
             let meds = &medians[&peer_key(r)];
             let mut best: Option<(f64, usize, f64, f64)> = None;
             for (i, (rate, med)) in r.rates.iter().zip(meds).enumerate() {
-                let (Some(rate), Some(med)) = (*rate, *med) else { continue };
+                let (Some(rate), Some(med)) = (*rate, *med) else {
+                    continue;
+                };
                 if med <= 0.0 || rate >= med {
                     continue;
                 }
@@ -68,7 +80,12 @@ pub fn weakest(rows: &[FunnelRow], has_value: bool) -> Vec<Option<Weakest>> {
                         v.zip(last).map(|(a, b)| a - b)
                     }
                 };
-                Weakest { rate: i, value: rate, peer_median: med, gain }
+                Weakest {
+                    rate: i,
+                    value: rate,
+                    peer_median: med,
+                    gain,
+                }
             })
         })
         .collect()

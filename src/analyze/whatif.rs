@@ -26,9 +26,9 @@ impl Change {
 
 /// Parse `NAME=+10%`, `NAME=-5`, `NAME=120`.
 pub fn parse_change(s: &str) -> Result<(String, Change), String> {
-    let (name, spec) = s
-        .split_once('=')
-        .ok_or_else(|| format!("`{s}`: expected FACTOR=CHANGE, e.g. meetings_rate=+10% or touches=+5"))?;
+    let (name, spec) = s.split_once('=').ok_or_else(|| {
+        format!("`{s}`: expected FACTOR=CHANGE, e.g. meetings_rate=+10% or touches=+5")
+    })?;
     let spec = spec.trim();
     let bad = || format!("`{s}`: the change must be +N%, -N%, +N, -N or a number");
     let (body, pct) = match spec.strip_suffix('%') {

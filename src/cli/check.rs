@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::compile::{self, Loader};
 use crate::data::period::civil_from_day;
+use crate::deftest::junit;
 use crate::diag::{self, Diagnostic};
 
 use super::common;
@@ -32,6 +33,8 @@ enum Format {
     Human,
     Json,
     Github,
+    Junit,
+    Sarif,
 }
 
 fn date_str(day: i32) -> String {
@@ -67,9 +70,12 @@ pub fn run(args: Args) -> u8 {
         }
         for r in &graph.reviews {
             if r.status(today) == "overdue" {
-                let mut d = Diagnostic::warning("W0501", format!("review of {} `{}` is overdue", r.kind, r.name))
-                    .at(r.span, format!("was due {}", date_str(r.due())))
-                    .with_help("review the definition, then update `last` to the review date");
+                let mut d = Diagnostic::warning(
+                    "W0501",
+                    format!("review of {} `{}` is overdue", r.kind, r.name),
+                )
+                .at(r.span, format!("was due {}", date_str(r.due())))
+                .with_help("review the definition, then update `last` to the review date");
                 if args.strict_reviews {
                     d.severity = diag::Severity::Error;
                 }
@@ -82,7 +88,9 @@ pub fn run(args: Args) -> u8 {
             for (name, kind, span) in &graph.unreviewed {
                 let d = Diagnostic::warning("W0502", format!("{kind} `{name}` has no review rule"))
                     .at(*span, "unreviewed")
-                    .with_help("settings require reviews: add `review every quarter last YYYY-MM-DD`");
+                    .with_help(
+                        "settings require reviews: add `review every quarter last YYYY-MM-DD`",
+                    );
                 if !diags.contains(&d) {
                     diags.push(d);
                 }
@@ -113,6 +121,38 @@ pub fn run(args: Args) -> u8 {
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         Format::Github => print!("{}", diag::to_github(&loader.map, &diags)),
+        Format::Sarif => {
+            let v = diag::to_sarif(&loader.map, &diags);
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Junit => {
+            // One test case per file: it fails when the file has errors (or warnings
+            // under --deny-warnings).
+            let cases: Vec<junit::Case> = files
+                .iter()
+                .map(|f| {
+                    let id = loader.map.find(f);
+                    let mine: Vec<&Diagnostic> = diags
+                        .iter()
+                        .filter(|d| d.span.map(|s| s.file) == id && id.is_some())
+                        .filter(|d| d.is_error() || args.deny_warnings)
+                        .collect();
+                    junit::Case {
+                        name: f.display().to_string(),
+                        seconds: 0.0,
+                        failure: (!mine.is_empty()).then(|| {
+                            let owned: Vec<Diagnostic> =
+                                mine.iter().map(|d| (*d).clone()).collect();
+                            (
+                                format!("{} problem(s)", mine.len()),
+                                diag::render_all(&loader.map, &owned, false),
+                            )
+                        }),
+                    }
+                })
+                .collect();
+            print!("{}", junit::document(&[("kpi check".to_string(), cases)]));
+        }
     }
     if errors > 0 || (args.deny_warnings && warnings > 0) {
         FAILED

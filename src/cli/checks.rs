@@ -54,16 +54,26 @@ fn num(x: Option<f64>) -> String {
 }
 
 fn group_text(r: &CheckRow) -> String {
-    r.group.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+    r.group
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn json(rows: &[CheckRow]) -> String {
     let items: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
-            let group: serde_json::Map<String, serde_json::Value> =
-                r.group.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
-            let n = |x: Option<f64>| x.and_then(serde_json::Number::from_f64).map_or(serde_json::Value::Null, serde_json::Value::Number);
+            let group: serde_json::Map<String, serde_json::Value> = r
+                .group
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            let n = |x: Option<f64>| {
+                x.and_then(serde_json::Number::from_f64)
+                    .map_or(serde_json::Value::Null, serde_json::Value::Number)
+            };
             serde_json::json!({
                 "check": r.check,
                 "group": group,
@@ -80,7 +90,9 @@ fn json(rows: &[CheckRow]) -> String {
 }
 
 fn table(rows: &[CheckRow], md: bool) -> String {
-    let head = ["check", "group", "period", "value", "warn", "fail", "status", "streak"];
+    let head = [
+        "check", "group", "period", "value", "warn", "fail", "status", "streak",
+    ];
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -92,12 +104,20 @@ fn table(rows: &[CheckRow], md: bool) -> String {
                 r.warn.map(crate::report::number::sig6).unwrap_or_default(),
                 r.fail.map(crate::report::number::sig6).unwrap_or_default(),
                 r.status.as_str().to_string(),
-                if r.streak > 1 { format!("{} in a row", r.streak) } else { String::new() },
+                if r.streak > 1 {
+                    format!("{} in a row", r.streak)
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
     if md {
-        let mut s = format!("| {} |\n|{}\n", head.join(" | "), " --- |".repeat(head.len()));
+        let mut s = format!(
+            "| {} |\n|{}\n",
+            head.join(" | "),
+            " --- |".repeat(head.len())
+        );
         for b in body {
             s.push_str(&format!("| {} |\n", b.join(" | ")));
         }
@@ -113,7 +133,8 @@ fn table(rows: &[CheckRow], md: bool) -> String {
 }
 
 fn csv(rows: &[CheckRow]) -> String {
-    let mut s = String::from("check,group,period,value,warn_threshold,fail_threshold,status,streak\n");
+    let mut s =
+        String::from("check,group,period,value,warn_threshold,fail_threshold,status,streak\n");
     for r in rows {
         s.push_str(&format!(
             "{},{},{},{},{},{},{},{}\n",
@@ -138,11 +159,19 @@ pub fn run(args: Args) -> u8 {
     for name in &args.checks {
         if !graph.checks.iter().any(|c| &c.name == name) {
             let names: Vec<&str> = graph.checks.iter().map(|c| c.name.as_str()).collect();
-            eprintln!("error: unknown check `{name}` (checks: {})", names.join(", "));
+            eprintln!(
+                "error: unknown check `{name}` (checks: {})",
+                names.join(", ")
+            );
             return USAGE;
         }
     }
-    let base = match common::base_request(&graph, &args.data, Vec::new(), crate::data::period::Grain::All) {
+    let base = match common::base_request(
+        &graph,
+        &args.data,
+        Vec::new(),
+        crate::data::period::Grain::All,
+    ) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -171,7 +200,9 @@ pub fn run(args: Args) -> u8 {
         ));
         all.extend(rows);
     }
-    let failed = all.iter().any(|r| r.status == Status::Fail || (args.fail_on == FailOn::Warn && r.status == Status::Warn));
+    let failed = all.iter().any(|r| {
+        r.status == Status::Fail || (args.fail_on == FailOn::Warn && r.status == Status::Warn)
+    });
     let shown: Vec<CheckRow> = all
         .into_iter()
         .filter(|r| match args.only {

@@ -45,7 +45,10 @@ pub fn compile_defs(path: &Path, opts: &DefOpts) -> Result<(Loader, Graph), u8> 
         return Err(USAGE);
     }
     if path.is_dir() {
-        eprintln!("error: `{}` is a folder; give the definitions file to evaluate", path.display());
+        eprintln!(
+            "error: `{}` is a folder; give the definitions file to evaluate",
+            path.display()
+        );
         return Err(USAGE);
     }
     let mut loader = Loader::new();
@@ -61,7 +64,13 @@ pub fn compile_defs(path: &Path, opts: &DefOpts) -> Result<(Loader, Graph), u8> 
         Some(g) if errors.is_empty() => Ok((loader, g)),
         // Errors only about command-line values (`--set` of an unknown param, an
         // unknown `--profile`) carry no location: a usage problem, exit 2.
-        _ if !errors.is_empty() && errors.iter().all(|d| d.span.is_none() && matches!(d.code, "E0215" | "E0207")) => Err(USAGE),
+        _ if !errors.is_empty()
+            && errors
+                .iter()
+                .all(|d| d.span.is_none() && matches!(d.code, "E0215" | "E0207")) =>
+        {
+            Err(USAGE)
+        }
         _ => Err(FAILED),
     }
 }
@@ -114,12 +123,21 @@ pub enum BadRows {
 }
 
 /// A request with the data bindings and range of `opts` (no metrics yet).
-pub fn base_request(graph: &Graph, opts: &DataOpts, by: Vec<String>, grain: crate::data::period::Grain) -> Result<crate::eval::Request, u8> {
+pub fn base_request(
+    graph: &Graph,
+    opts: &DataOpts,
+    by: Vec<String>,
+    grain: crate::data::period::Grain,
+) -> Result<crate::eval::Request, u8> {
     let from = super::eval::parse_date("--from", &opts.from)?;
     let to = super::eval::parse_date("--to", &opts.to)?;
     if let (Some(a), Some(b)) = (from, to) {
         if a > b {
-            eprintln!("error: --from {} is after --to {}", opts.from.clone().unwrap_or_default(), opts.to.clone().unwrap_or_default());
+            eprintln!(
+                "error: --from {} is after --to {}",
+                opts.from.clone().unwrap_or_default(),
+                opts.to.clone().unwrap_or_default()
+            );
             return Err(USAGE);
         }
     }
@@ -138,6 +156,7 @@ pub fn base_request(graph: &Graph, opts: &DataOpts, by: Vec<String>, grain: crat
         inline: Default::default(),
         skip_bad_rows: opts.on_bad_rows == BadRows::Skip,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        hermetic: false,
     })
 }
 
@@ -159,7 +178,11 @@ pub fn eval_error(e: crate::eval::EvalError) -> u8 {
 pub fn report_skips(out: &crate::eval::Output) {
     for (name, path, rep) in &out.scans {
         if rep.skipped > 0 {
-            let lines: Vec<String> = rep.first_skipped.iter().map(|(l, why)| format!("line {l}: {why}")).collect();
+            let lines: Vec<String> = rep
+                .first_skipped
+                .iter()
+                .map(|(l, why)| format!("line {l}: {why}"))
+                .collect();
             eprintln!(
                 "warning: skipped {} bad row{} of source `{name}` ({}); first: {}",
                 rep.skipped,

@@ -38,10 +38,17 @@ pub fn run(args: Args) -> u8 {
             return USAGE;
         }
     };
-    let is_yaml = args.file.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    let is_yaml = args
+        .file
+        .extension()
+        .is_some_and(|e| e == "yaml" || e == "yml");
     let mut map = SourceMap::new();
     let id = map.add(args.file.clone(), text.clone());
-    let (ast, diags) = if is_yaml { yaml::parse_file(id, &text) } else { dsl::parse_file(id, &text) };
+    let (ast, diags) = if is_yaml {
+        yaml::parse_file(id, &text)
+    } else {
+        dsl::parse_file(id, &text)
+    };
     if diags.iter().any(|d| d.is_error()) {
         common::print_diags(&map, &diags);
         return FAILED;

@@ -42,7 +42,8 @@ pub struct Args {
 }
 
 pub fn parse_grain(s: &str) -> Result<Grain, String> {
-    Grain::parse(s).ok_or_else(|| format!("unknown grain `{s}` (use day, week, month, quarter, year or all)"))
+    Grain::parse(s)
+        .ok_or_else(|| format!("unknown grain `{s}` (use day, week, month, quarter, year or all)"))
 }
 
 /// `--metrics` names to nodes (a funnel name lists its members).

@@ -56,7 +56,10 @@ pub fn run(args: Args) -> u8 {
     if let Some(r) = g.reviews.iter().find(|r| r.name == n.name) {
         let (y, m, d) = crate::data::period::civil_from_day(r.last);
         let (dy, dm, dd) = crate::data::period::civil_from_day(r.due());
-        let _ = writeln!(out, "  review      last {y:04}-{m:02}-{d:02}, due {dy:04}-{dm:02}-{dd:02}");
+        let _ = writeln!(
+            out,
+            "  review      last {y:04}-{m:02}-{d:02}, due {dy:04}-{dm:02}-{dd:02}"
+        );
     }
     out.push_str("lineage:\n");
     // Depth-first, iterative; a node already shown is not expanded again.
@@ -78,15 +81,28 @@ pub fn run(args: Args) -> u8 {
                     if let Some(f) = &spec.filter {
                         f.columns(&mut cols);
                     }
-                    let from = src.from.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "--data".into());
-                    let _ = writeln!(out, "{pad}  source {} ({from}), columns: {}", src.name, cols.join(", "));
+                    let from = src
+                        .from
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "--data".into());
+                    let _ = writeln!(
+                        out,
+                        "{pad}  source {} ({from}), columns: {}",
+                        src.name,
+                        cols.join(", ")
+                    );
                 }
             }
             NodeKind::Param { .. } => {
                 let _ = writeln!(out, "{pad}param {} = {}", node.name, g.show_node(nid));
             }
             _ => {
-                let unit = if node.unit.is_none() { String::new() } else { format!("  [{}]", node.unit) };
+                let unit = if node.unit.is_none() {
+                    String::new()
+                } else {
+                    format!("  [{}]", node.unit)
+                };
                 if nid == id {
                     let _ = writeln!(out, "{pad}{}{unit}", node.name);
                 } else {

@@ -18,7 +18,10 @@ pub struct Args {
 }
 
 /// Format `text`; `Err` carries the diagnostics when it does not parse.
-pub fn format_text(path: &std::path::Path, text: &str) -> Result<String, (SourceMap, Vec<crate::diag::Diagnostic>)> {
+pub fn format_text(
+    path: &std::path::Path,
+    text: &str,
+) -> Result<String, (SourceMap, Vec<crate::diag::Diagnostic>)> {
     let mut map = SourceMap::new();
     let id = map.add(path.to_path_buf(), text.to_string());
     let (ast, diags) = dsl::parse_file(id, text);
@@ -30,8 +33,11 @@ pub fn format_text(path: &std::path::Path, text: &str) -> Result<String, (Source
     let id2 = map.add(path.to_path_buf(), out.clone());
     let (again, d2) = dsl::parse_file(id2, &out);
     if !d2.is_empty() || !format::same_meaning(&ast, &again) {
-        let d = crate::diag::Diagnostic::error("E0199", "the formatter would change this file's meaning; it was left as it is")
-            .with_help("this is a bug in kpi fmt; please report it with the file");
+        let d = crate::diag::Diagnostic::error(
+            "E0199",
+            "the formatter would change this file's meaning; it was left as it is",
+        )
+        .with_help("this is a bug in kpi fmt; please report it with the file");
         return Err((map, vec![d]));
     }
     Ok(out)
@@ -47,7 +53,10 @@ pub fn run(args: Args) -> u8 {
     };
     let mut changed = 0;
     let mut failed = false;
-    for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "kpi")) {
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "kpi"))
+    {
         let text = match std::fs::read(f).map(String::from_utf8) {
             Ok(Ok(t)) => t,
             Ok(Err(_)) => {
@@ -80,7 +89,10 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if args.check && changed > 0 {
-        eprintln!("{changed} file{} would be reformatted", if changed == 1 { "" } else { "s" });
+        eprintln!(
+            "{changed} file{} would be reformatted",
+            if changed == 1 { "" } else { "s" }
+        );
     }
     if failed || (args.check && changed > 0) {
         FAILED

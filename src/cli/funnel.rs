@@ -57,8 +57,18 @@ pub fn run(args: Args) -> u8 {
         Err(e) => return common::eval_error(e),
     };
     let weak = weakest(&rows, shape.value.is_some());
-    let mut cols: Vec<(String, Option<Format>)> = shape.stages.iter().map(|s| (s.clone(), Some(Format::Count))).collect();
-    cols.extend(shape.stages.iter().skip(1).map(|s| (format!("{s}_rate"), Some(Format::Percent))));
+    let mut cols: Vec<(String, Option<Format>)> = shape
+        .stages
+        .iter()
+        .map(|s| (s.clone(), Some(Format::Count)))
+        .collect();
+    cols.extend(
+        shape
+            .stages
+            .iter()
+            .skip(1)
+            .map(|s| (format!("{s}_rate"), Some(Format::Percent))),
+    );
     cols.push(("conversion".into(), Some(Format::Percent)));
     if shape.value.is_some() {
         cols.push(("value".into(), Some(Format::Currency)));
@@ -66,7 +76,14 @@ pub fn run(args: Args) -> u8 {
     }
     cols.push(("weakest_step".into(), None));
     cols.push(("peer_median".into(), Some(Format::Percent)));
-    cols.push(("gain".into(), if shape.value.is_some() { Some(Format::Currency) } else { Some(Format::Number) }));
+    cols.push((
+        "gain".into(),
+        if shape.value.is_some() {
+            Some(Format::Currency)
+        } else {
+            Some(Format::Number)
+        },
+    ));
     let out_rows: Vec<Row> = rows
         .iter()
         .zip(&weak)

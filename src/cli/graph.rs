@@ -55,20 +55,45 @@ pub fn run(args: Args) -> u8 {
     match args.format {
         Format::Text => {
             for (i, s) in g.sources.iter().enumerate() {
-                let _ = writeln!(out, "source {} (#{i}): time {}, dimensions {}", s.name, s.time.as_deref().unwrap_or("-"), s.dimensions.join(", "));
+                let _ = writeln!(
+                    out,
+                    "source {} (#{i}): time {}, dimensions {}",
+                    s.name,
+                    s.time.as_deref().unwrap_or("-"),
+                    s.dimensions.join(", ")
+                );
             }
             for id in g.topo_order() {
                 let i = id.0 as usize;
                 let n = &g.nodes[i];
-                let unit = if n.unit.is_none() { String::new() } else { format!("  [{}]", n.unit) };
-                let _ = writeln!(out, "n{i:<4} {:<9} {} = {}{unit}", kind(&n.kind), n.name, g.show_node(id));
+                let unit = if n.unit.is_none() {
+                    String::new()
+                } else {
+                    format!("  [{}]", n.unit)
+                };
+                let _ = writeln!(
+                    out,
+                    "n{i:<4} {:<9} {} = {}{unit}",
+                    kind(&n.kind),
+                    n.name,
+                    g.show_node(id)
+                );
             }
             for c in &g.checks {
-                let _ = writeln!(out, "check {} = {} per [{}] every {}", c.name, g.show(&c.value), c.per.join(", "), c.every.as_str());
+                let _ = writeln!(
+                    out,
+                    "check {} = {} per [{}] every {}",
+                    c.name,
+                    g.show(&c.value),
+                    c.per.join(", "),
+                    c.every.as_str()
+                );
             }
         }
         Format::Dot => {
-            out.push_str("digraph kpi {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+            out.push_str(
+                "digraph kpi {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+            );
             for (i, n) in g.nodes.iter().enumerate() {
                 let shape = match n.kind {
                     NodeKind::Aggregate(_) => "ellipse",

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use crate::analyze::insights::{compare, rank, split};
-use crate::compile::graph::{Graph, NodeId, NodeKind};
 use crate::compile::graph::Formula;
+use crate::compile::graph::{Graph, NodeId, NodeKind};
 use crate::data::period::{grain_of_label, period_first_day, period_last_day, Grain};
 use crate::syntax::ast::{AggFunc, Format};
 
@@ -83,8 +83,14 @@ pub fn run(args: Args) -> u8 {
     if let Some(p) = &args.period {
         match grain_of_label(p) {
             Some((g, o)) if g != Grain::All => {
-                data.from = Some(crate::data::period::period_label(Grain::Day, period_first_day(g, o)));
-                data.to = Some(crate::data::period::period_label(Grain::Day, period_last_day(g, o)));
+                data.from = Some(crate::data::period::period_label(
+                    Grain::Day,
+                    period_first_day(g, o),
+                ));
+                data.to = Some(crate::data::period::period_label(
+                    Grain::Day,
+                    period_last_day(g, o),
+                ));
             }
             _ => {
                 eprintln!("error: --period `{p}` is not a period (use 2026-Q1, 2026-03, 2026-W10 or 2026)");
@@ -105,7 +111,8 @@ pub fn run(args: Args) -> u8 {
         Ok(o) => o,
         Err(e) => return common::eval_error(e),
     };
-    let col = |k: usize| -> Vec<Option<f64>> { out.rows.iter().map(|r| r.values[k].as_f64()).collect() };
+    let col =
+        |k: usize| -> Vec<Option<f64>> { out.rows.iter().map(|r| r.values[k].as_f64()).collect() };
     let outcome_vals = col(0);
     let wd = col(1);
     let (top, rest) = split(&outcome_vals);
@@ -129,7 +136,8 @@ pub fn run(args: Args) -> u8 {
         }
     }
     rank(&mut items);
-    let name_of = |ix: &[usize]| -> Vec<String> { ix.iter().map(|&i| out.rows[i].dims.join("/")).collect() };
+    let name_of =
+        |ix: &[usize]| -> Vec<String> { ix.iter().map(|&i| out.rows[i].dims.join("/")).collect() };
     match args.format {
         OutputFormat::Json => {
             let v = serde_json::json!({
@@ -149,12 +157,32 @@ pub fn run(args: Args) -> u8 {
             let s6 = crate::report::number::sig6;
             let mut t = comfy_table::Table::new();
             t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-            t.set_header(vec!["metric", "top quartile", "rest", "ratio", "effect size (d)"]);
+            t.set_header(vec![
+                "metric",
+                "top quartile",
+                "rest",
+                "ratio",
+                "effect size (d)",
+            ]);
             for i in &items {
-                let name = if i.per_workday { format!("{} per workday", i.metric) } else { i.metric.clone() };
-                t.add_row(vec![name, s6(i.top_mean), s6(i.rest_mean), i.ratio.map(s6).unwrap_or_default(), i.effect.map(|d| format!("{d:+.2}")).unwrap_or_default()]);
+                let name = if i.per_workday {
+                    format!("{} per workday", i.metric)
+                } else {
+                    i.metric.clone()
+                };
+                t.add_row(vec![
+                    name,
+                    s6(i.top_mean),
+                    s6(i.rest_mean),
+                    i.ratio.map(s6).unwrap_or_default(),
+                    i.effect.map(|d| format!("{d:+.2}")).unwrap_or_default(),
+                ]);
             }
-            println!("top quartile by {}: {}", args.outcome, name_of(&top).join(", "));
+            println!(
+                "top quartile by {}: {}",
+                args.outcome,
+                name_of(&top).join(", ")
+            );
             println!("rest: {}", name_of(&rest).join(", "));
             println!("{t}");
         }

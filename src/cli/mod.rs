@@ -4,6 +4,7 @@ mod check;
 mod checks;
 mod common;
 mod convert;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -12,6 +13,8 @@ mod graph;
 mod insights;
 mod plan;
 mod review;
+mod schema;
+mod test;
 mod whatif;
 
 use std::process::ExitCode;
@@ -26,7 +29,12 @@ pub const FAILED: u8 = 1;
 pub const USAGE: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "kpi", version, about = "A KPI rules engine: metrics, funnels, checks and reviews as config, evaluated over CRM activity exports", max_term_width = 100)]
+#[command(
+    name = "kpi",
+    version,
+    about = "A KPI rules engine: metrics, funnels, checks and reviews as config, evaluated over CRM activity exports",
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,10 +58,16 @@ enum Command {
     Checks(checks::Args),
     /// List definitions due or overdue for review
     Review(review::Args),
+    /// Run definition tests (`*.test.yaml`: fixture rows and expected values)
+    Test(test::Args),
     /// Rewrite .kpi files in the canonical layout (`--check`: only report)
     Fmt(fmt::Args),
     /// Convert definitions between the .kpi and YAML forms
     Convert(convert::Args),
+    /// What changed between two definition sets (compared as compiled expressions)
+    Diff(diff::Args),
+    /// Print the JSON Schema of the YAML form (for editors)
+    Schema(schema::Args),
     /// Print the evaluation graph
     Graph(graph::Args),
     /// Show one metric's effective definition, origin, unit and lineage
@@ -70,10 +84,19 @@ pub fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        if msg.starts_with("failed printing to stdout") {
+            // The reader went away (`kpi .. | head`): not an error.
+            std::process::exit(0);
+        }
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         eprintln!("kpi: internal error: {msg}{at}\nThis is a bug in kpi; please report it with the input that caused it.");
     }));
-    let worker = std::thread::Builder::new().stack_size(256 * 1024 * 1024).spawn(run);
+    let worker = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(run);
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(101),
@@ -97,8 +120,11 @@ fn run() -> u8 {
         Command::Whatif(a) => whatif::run(a),
         Command::Insights(a) => insights::run(a),
         Command::Review(a) => review::run(a),
+        Command::Test(a) => test::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Convert(a) => convert::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Schema(a) => schema::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Explain(a) => explain::run(a),
     }

@@ -47,15 +47,23 @@ enum Format {
 fn period_days(label: &str) -> Result<(i32, i32), String> {
     match grain_of_label(label) {
         Some((g, p)) if g != Grain::All => Ok((period_first_day(g, p), period_last_day(g, p))),
-        _ => Err(format!("`{label}` is not a period (use 2026-Q1, 2026-03, 2026-W10, 2026-01-05 or 2026)")),
+        _ => Err(format!(
+            "`{label}` is not a period (use 2026-Q1, 2026-03, 2026-W10, 2026-01-05 or 2026)"
+        )),
     }
 }
 
 fn num(x: Option<f64>) -> Value {
-    x.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+    x.and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number)
 }
 
-fn plan_json(shape: &FunnelShape, row: &FunnelRow, target: f64, workdays: Option<f64>) -> Map<String, Value> {
+fn plan_json(
+    shape: &FunnelShape,
+    row: &FunnelRow,
+    target: f64,
+    workdays: Option<f64>,
+) -> Map<String, Value> {
     let mut rates = Map::new();
     for (s, r) in shape.stages.iter().skip(1).zip(&row.rates) {
         rates.insert(format!("{s}_rate"), num(*r));
@@ -89,7 +97,10 @@ pub fn run(args: Args) -> u8 {
     let shape = match analyze::shape(&graph, &args.funnel) {
         Ok(s) if s.value.is_some() => s,
         Ok(_) => {
-            eprintln!("error: funnel `{}` has no `value`, so there is no total to plan for", args.funnel);
+            eprintln!(
+                "error: funnel `{}` has no `value`, so there is no total to plan for",
+                args.funnel
+            );
             return USAGE;
         }
         Err(msg) => {
@@ -153,7 +164,12 @@ pub fn run(args: Args) -> u8 {
         let groups: Vec<Value> = rows
             .iter()
             .map(|r| {
-                let g: Map<String, Value> = args.by.iter().cloned().zip(r.dims.iter().map(|d| Value::from(d.clone()))).collect();
+                let g: Map<String, Value> = args
+                    .by
+                    .iter()
+                    .cloned()
+                    .zip(r.dims.iter().map(|d| Value::from(d.clone())))
+                    .collect();
                 let mut m = Map::new();
                 m.insert("group".into(), Value::Object(g));
                 m.extend(plan_json(&shape, r, share, workdays));
@@ -171,7 +187,11 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
-    let fmt = |v: &Value| v.as_f64().map(crate::report::number::sig6).unwrap_or_default();
+    let fmt = |v: &Value| {
+        v.as_f64()
+            .map(crate::report::number::sig6)
+            .unwrap_or_default()
+    };
     let mut head: Vec<String> = by.to_vec();
     if by.is_empty() {
         head.push("plan".into());
@@ -207,7 +227,10 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
     }
     if let Some(groups) = top.get("groups").and_then(|g| g.as_array()) {
         for g in groups {
-            let label = by.iter().map(|b| g["group"][b].as_str().unwrap_or("").to_string()).collect();
+            let label = by
+                .iter()
+                .map(|b| g["group"][b].as_str().unwrap_or("").to_string())
+                .collect();
             t.add_row(line(label, g));
         }
     }
@@ -215,7 +238,17 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
         .stages
         .iter()
         .skip(1)
-        .map(|s| format!("{s}_rate {}", top["rates"][format!("{s}_rate")].as_f64().map_or("null".into(), |r| format!("{}%", crate::report::number::sig6(r * 100.0)))))
+        .map(|s| {
+            format!(
+                "{s}_rate {}",
+                top["rates"][format!("{s}_rate")]
+                    .as_f64()
+                    .map_or("null".into(), |r| format!(
+                        "{}%",
+                        crate::report::number::sig6(r * 100.0)
+                    ))
+            )
+        })
         .collect();
     format!(
         "{t}\nrates from {}: {}; value {}\n",

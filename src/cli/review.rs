@@ -104,7 +104,11 @@ pub fn run(args: Args) -> u8 {
             }
             println!("{t}");
             let soon = items.iter().filter(|i| i.status == "due_soon").count();
-            println!("{} reviewed definitions: {overdue} overdue, {soon} due within 14 days (today {})", items.len(), date(today));
+            println!(
+                "{} reviewed definitions: {overdue} overdue, {soon} due within 14 days (today {})",
+                items.len(),
+                date(today)
+            );
         }
     }
     if args.strict && overdue > 0 {

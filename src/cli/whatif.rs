@@ -47,7 +47,10 @@ pub fn run(args: Args) -> u8 {
     let shape = match analyze::shape(&graph, &args.funnel) {
         Ok(s) if s.value.is_some() => s,
         Ok(_) => {
-            eprintln!("error: funnel `{}` has no `value`, so it has no total", args.funnel);
+            eprintln!(
+                "error: funnel `{}` has no `value`, so it has no total",
+                args.funnel
+            );
             return USAGE;
         }
         Err(msg) => {
@@ -62,7 +65,11 @@ pub fn run(args: Args) -> u8 {
             Ok((name, ch)) => match names.iter().position(|n| *n == name) {
                 Some(i) => changes.push((i, ch)),
                 None => {
-                    eprintln!("error: `{name}` is not a factor of funnel `{}` (factors: {})", shape.name, names.join(", "));
+                    eprintln!(
+                        "error: `{name}` is not a factor of funnel `{}` (factors: {})",
+                        shape.name,
+                        names.join(", ")
+                    );
                     return USAGE;
                 }
             },
@@ -106,8 +113,15 @@ pub fn run(args: Args) -> u8 {
             let before = whatif::factors(r).map(|f| whatif::product(&f));
             let after = whatif::after(r, &changes);
             let diff = before.zip(after).map(|(b, a)| a - b);
-            let pct = before.zip(diff).and_then(|(b, d)| (b != 0.0).then(|| d / b));
-            let mut values = vec![Cell::opt(before), Cell::opt(after), Cell::opt(diff), Cell::opt(pct)];
+            let pct = before
+                .zip(diff)
+                .and_then(|(b, d)| (b != 0.0).then(|| d / b));
+            let mut values = vec![
+                Cell::opt(before),
+                Cell::opt(after),
+                Cell::opt(diff),
+                Cell::opt(pct),
+            ];
             match whatif::sensitivity(r, step) {
                 Some(s) => {
                     for (i, (rel, pp)) in s.into_iter().enumerate() {
@@ -119,7 +133,11 @@ pub fn run(args: Args) -> u8 {
                 }
                 None => values.extend((0..cols.len() - 4).map(|_| Cell::Null)),
             }
-            Row { dims: r.dims.clone(), period: r.period.clone(), values }
+            Row {
+                dims: r.dims.clone(),
+                period: r.period.clone(),
+                values,
+            }
         })
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);

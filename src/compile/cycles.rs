@@ -42,7 +42,10 @@ pub(super) fn report(graph: &Graph, diags: &mut Vec<Diagnostic>) -> HashSet<Node
                     1 => {
                         let pos = stack.iter().position(|&(x, _)| x == w).unwrap_or(0);
                         let members: Vec<usize> = stack[pos..].iter().map(|&(x, _)| x).collect();
-                        let mut names: Vec<&str> = members.iter().map(|&x| graph.nodes[x].name.as_str()).collect();
+                        let mut names: Vec<&str> = members
+                            .iter()
+                            .map(|&x| graph.nodes[x].name.as_str())
+                            .collect();
                         names.push(&graph.nodes[w].name);
                         let first = &graph.nodes[w];
                         let mut d = Diagnostic::error(
@@ -57,7 +60,10 @@ pub(super) fn report(graph: &Graph, diags: &mut Vec<Diagnostic>) -> HashSet<Node
                         .with_note(format!("cycle: {}", names.join(" -> ")))
                         .with_help("a metric cannot depend on itself; break the cycle with a param or a base metric");
                         for &x in members.iter().skip(1) {
-                            d = d.with_secondary(graph.nodes[x].span, format!("`{}` is on the cycle", graph.nodes[x].name));
+                            d = d.with_secondary(
+                                graph.nodes[x].span,
+                                format!("`{}` is on the cycle", graph.nodes[x].name),
+                            );
                         }
                         diags.push(d);
                         for x in members {

@@ -115,7 +115,9 @@ impl Formula {
                 a.deps(out);
                 items.iter().for_each(|i| i.deps(out));
             }
-            Formula::Call(_, args) | Formula::Script(_, args) => args.iter().for_each(|i| i.deps(out)),
+            Formula::Call(_, args) | Formula::Script(_, args) => {
+                args.iter().for_each(|i| i.deps(out))
+            }
             Formula::Const(_) | Formula::Workdays | Formula::Days => {}
         }
     }
@@ -377,7 +379,10 @@ impl Graph {
             }
         }
         let mut order: Vec<NodeId> = Vec::with_capacity(n);
-        let mut stack: Vec<u32> = (0..n as u32).filter(|&i| indeg[i as usize] == 0).rev().collect();
+        let mut stack: Vec<u32> = (0..n as u32)
+            .filter(|&i| indeg[i as usize] == 0)
+            .rev()
+            .collect();
         while let Some(i) = stack.pop() {
             order.push(NodeId(i));
             for &u in &users[i as usize] {
@@ -410,9 +415,16 @@ impl ReviewDef {
         let idx = y * 12 + (m as i32 - 1) + months;
         let (ny, nm) = (idx.div_euclid(12), idx.rem_euclid(12) as u32 + 1);
         let first_next = day_number(ny, nm, 1);
-        let (ay, am) = ((idx + 1).div_euclid(12), (idx + 1).rem_euclid(12) as u32 + 1);
+        let (ay, am) = (
+            (idx + 1).div_euclid(12),
+            (idx + 1).rem_euclid(12) as u32 + 1,
+        );
         let last_day = day_number(ay, am, 1) - first_next;
-        let day = if month_end { last_day as u32 } else { d.min(last_day as u32) };
+        let day = if month_end {
+            last_day as u32
+        } else {
+            d.min(last_day as u32)
+        };
         first_next + day as i32 - 1
     }
 

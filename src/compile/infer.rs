@@ -34,7 +34,11 @@ impl<'g> Infer<'g> {
             ExprKind::Date(_) => (Kind::Date, Unit::none()),
             ExprKind::Duration(_) => (Kind::Duration, Unit::none()),
             ExprKind::Name(parts) => {
-                let full: String = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+                let full: String = parts
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
                 match self.names.get(&full) {
                     Some(&id) => self.node(id),
                     None => (Kind::Num, Unit::none()), // workdays, days, or an error already reported
@@ -96,8 +100,11 @@ impl<'g> Infer<'g> {
 
     fn kind_error(&mut self, e: &Expr, got: Kind, want: Kind, ctx: &str) {
         self.diags.push(
-            Diagnostic::error("E0404", format!("{ctx} expects a {}, found a {}", want.name(), got.name()))
-                .at(e.span, format!("this is a {}", got.name())),
+            Diagnostic::error(
+                "E0404",
+                format!("{ctx} expects a {}, found a {}", want.name(), got.name()),
+            )
+            .at(e.span, format!("this is a {}", got.name())),
         );
     }
 
@@ -114,7 +121,11 @@ impl<'g> Infer<'g> {
             BinOp::Mul | BinOp::Div => {
                 self.want(a, ka, Kind::Num, &ctx);
                 self.want(b, kb, Kind::Num, &ctx);
-                let u = if op == BinOp::Mul { ua.mul(&ub) } else { ua.div(&ub) };
+                let u = if op == BinOp::Mul {
+                    ua.mul(&ub)
+                } else {
+                    ua.div(&ub)
+                };
                 (Kind::Num, u)
             }
             BinOp::Add | BinOp::Sub => {
@@ -142,8 +153,17 @@ impl<'g> Infer<'g> {
                 }
                 if ua.unify(&ub).is_none() {
                     self.diags.push(
-                        operands(Diagnostic::error("E0302", format!("cannot compare `{ua}` with `{ub}`")), a, &ua, b, &ub)
-                            .with_help("compare quantities of the same unit"),
+                        operands(
+                            Diagnostic::error(
+                                "E0302",
+                                format!("cannot compare `{ua}` with `{ub}`"),
+                            ),
+                            a,
+                            &ua,
+                            b,
+                            &ub,
+                        )
+                        .with_help("compare quantities of the same unit"),
                     );
                 }
                 (Kind::Bool, Unit::none())
@@ -166,9 +186,12 @@ impl<'g> Infer<'g> {
                     match unit.unify(u) {
                         Some(x) => unit = x,
                         None => self.diags.push(
-                            Diagnostic::error("E0301", format!("`{name}` of unlike units `{unit}` and `{u}`"))
-                                .at(args[i].span, format!("unit `{u}`"))
-                                .with_help("all arguments must have the same unit"),
+                            Diagnostic::error(
+                                "E0301",
+                                format!("`{name}` of unlike units `{unit}` and `{u}`"),
+                            )
+                            .at(args[i].span, format!("unit `{u}`"))
+                            .with_help("all arguments must have the same unit"),
                         ),
                     }
                 }
@@ -180,8 +203,14 @@ impl<'g> Infer<'g> {
                     Some(u) => u,
                     None => {
                         self.diags.push(
-                            Diagnostic::error("E0301", format!("`if` branches have unlike units `{}` and `{}`", typed[1].1, typed[2].1))
-                                .at(whole.span, "unlike branches"),
+                            Diagnostic::error(
+                                "E0301",
+                                format!(
+                                    "`if` branches have unlike units `{}` and `{}`",
+                                    typed[1].1, typed[2].1
+                                ),
+                            )
+                            .at(whole.span, "unlike branches"),
                         );
                         typed[1].1.clone()
                     }

@@ -22,7 +22,10 @@ pub struct Loader {
 }
 
 fn is_yaml(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
 }
 
 /// Whether `path` names a definitions file (`.kpi`, `.yaml`, `.yml`, but not `.test.yaml`).
@@ -57,7 +60,8 @@ impl Loader {
         let bytes = match read_limited(path) {
             Ok(b) => b,
             Err(msg) => {
-                let mut d = Diagnostic::error("E0208", format!("cannot read `{}`: {msg}", path.display()));
+                let mut d =
+                    Diagnostic::error("E0208", format!("cannot read `{}`: {msg}", path.display()));
                 if let Some(span) = from {
                     d = d.at(span, "imported here");
                 }
@@ -76,13 +80,22 @@ impl Loader {
         self.by_path.insert(key, id);
         if let Some(at) = bad_utf8 {
             // The invalid byte is shown as U+FFFD, three bytes in the text.
-            let len = self.map.get(id).text[at..].chars().next().map_or(0, char::len_utf8);
+            let len = self.map.get(id).text[at..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
             self.diags.push(
                 Diagnostic::error("E0102", "file is not valid UTF-8")
                     .at(Span::new(id, at..at + len), "invalid byte here")
                     .with_help("save the file as UTF-8"),
             );
-            self.asts.insert(id, File { id, items: Vec::new() });
+            self.asts.insert(
+                id,
+                File {
+                    id,
+                    items: Vec::new(),
+                },
+            );
             return Some(id);
         }
         let text = self.map.get(id).text.clone();
@@ -195,7 +208,9 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort();
     for e in entries {
         if e.is_dir() {

@@ -88,9 +88,11 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             ExprKind::Date(d) => Formula::Const(Value::Date(day_number(*d))),
             ExprKind::Duration(d) => Formula::Const(Value::Duration(d.seconds())),
             ExprKind::Unary(op, a) => Formula::Unary(*op, Box::new(self.lower(a, place))),
-            ExprKind::Binary(op, a, b) => {
-                Formula::Binary(*op, Box::new(self.lower(a, place)), Box::new(self.lower(b, place)))
-            }
+            ExprKind::Binary(op, a, b) => Formula::Binary(
+                *op,
+                Box::new(self.lower(a, place)),
+                Box::new(self.lower(b, place)),
+            ),
             ExprKind::In(a, items) => Formula::In(
                 Box::new(self.lower(a, place)),
                 items.iter().map(|i| self.lower(i, place)).collect(),
@@ -122,7 +124,11 @@ impl<'s, 'a> Lowerer<'s, 'a> {
     }
 
     fn name(&mut self, parts: &[Ident], span: Span, place: Place) -> Formula {
-        let full: String = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+        let full: String = parts
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
         if let Some(&id) = self.names.get(&full) {
             let is_param = matches!(self.graph.node(id).kind, NodeKind::Param { .. });
             if place == Place::Constant && !is_param {
@@ -152,16 +158,27 @@ impl<'s, 'a> Lowerer<'s, 'a> {
         }
         if parts.len() == 2 && self.scope.source(&parts[0].name).is_some() {
             return self.err(
-                Diagnostic::error("E0402", format!("column `{full}` used outside an aggregation"))
-                    .at(span, "a column, not a metric")
-                    .with_help(format!("aggregate it, e.g. `sum({full})`")),
+                Diagnostic::error(
+                    "E0402",
+                    format!("column `{full}` used outside an aggregation"),
+                )
+                .at(span, "a column, not a metric")
+                .with_help(format!("aggregate it, e.g. `sum({full})`")),
             );
         }
         if parts.len() == 2 {
             if let Some(entry) = self.scope.get(&parts[0].name) {
-                if matches!(entry.def, super::resolve::Def::Funnel(_) | super::resolve::Def::Journey(_)) {
+                if matches!(
+                    entry.def,
+                    super::resolve::Def::Funnel(_) | super::resolve::Def::Journey(_)
+                ) {
                     let prefix = format!("{}.", parts[0].name);
-                    let members: Vec<&str> = self.names.keys().filter(|k| k.starts_with(&prefix)).map(|k| k.as_str()).collect();
+                    let members: Vec<&str> = self
+                        .names
+                        .keys()
+                        .filter(|k| k.starts_with(&prefix))
+                        .map(|k| k.as_str())
+                        .collect();
                     let mut listed: Vec<&str> = members.clone();
                     listed.sort();
                     let help = match did_you_mean(&full, members) {
@@ -169,9 +186,15 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                         None => format!("members of `{}`: {}", parts[0].name, listed.join(", ")),
                     };
                     return self.err(
-                        Diagnostic::error("E0214", format!("funnel `{}` has no member `{}`", parts[0].name, parts[1].name))
-                            .at(parts[1].span, "not a member")
-                            .with_help(help),
+                        Diagnostic::error(
+                            "E0214",
+                            format!(
+                                "funnel `{}` has no member `{}`",
+                                parts[0].name, parts[1].name
+                            ),
+                        )
+                        .at(parts[1].span, "not a member")
+                        .with_help(help),
                     );
                 }
             }
@@ -180,7 +203,8 @@ impl<'s, 'a> Lowerer<'s, 'a> {
         if place == Place::Formula {
             candidates.extend(["workdays", "days"]);
         }
-        let mut d = Diagnostic::error("E0201", format!("unknown metric `{full}`")).at(span, "not defined");
+        let mut d =
+            Diagnostic::error("E0201", format!("unknown metric `{full}`")).at(span, "not defined");
         if let Some(h) = did_you_mean(&full, candidates) {
             d = d.with_help(h);
         }
@@ -190,8 +214,11 @@ impl<'s, 'a> Lowerer<'s, 'a> {
     fn arity(&mut self, f: &Ident, args: &[Expr], span: Span, want: &str, ok: bool) -> bool {
         if !ok {
             self.diags.push(
-                Diagnostic::error("E0212", format!("`{}` takes {want}, got {}", f.name, args.len()))
-                    .at(span, "wrong number of arguments"),
+                Diagnostic::error(
+                    "E0212",
+                    format!("`{}` takes {want}, got {}", f.name, args.len()),
+                )
+                .at(span, "wrong number of arguments"),
             );
         }
         ok
@@ -215,18 +242,30 @@ impl<'s, 'a> Lowerer<'s, 'a> {
         if WINDOW_NAMES.contains(&f.name.as_str()) {
             if place == Place::Constant {
                 return self.err(
-                    Diagnostic::error("E0410", "a param value must be a constant").at(span, "window function"),
+                    Diagnostic::error("E0410", "a param value must be a constant")
+                        .at(span, "window function"),
                 );
             }
             return self.window(f, args, span);
         }
         if self.has_scripts {
-            return Formula::Script(f.name.clone(), args.iter().map(|a| self.lower(a, place)).collect());
+            return Formula::Script(
+                f.name.clone(),
+                args.iter().map(|a| self.lower(a, place)).collect(),
+            );
         }
         let mut candidates: Vec<&str> = Builtin::NAMES.to_vec();
         candidates.extend(WINDOW_NAMES);
-        candidates.extend(["count", "sum", "avg", "count_distinct", "median", "percentile"]);
-        let mut d = Diagnostic::error("E0211", format!("unknown function `{}`", f.name)).at(f.span, "not a function");
+        candidates.extend([
+            "count",
+            "sum",
+            "avg",
+            "count_distinct",
+            "median",
+            "percentile",
+        ]);
+        let mut d = Diagnostic::error("E0211", format!("unknown function `{}`", f.name))
+            .at(f.span, "not a function");
         d = d.with_help(match did_you_mean(&f.name, candidates) {
             Some(h) => h,
             None => "built-ins: coalesce, if, min, max, abs, round, prev, change, rolling, to_date; more in a `script`".into(),
@@ -237,7 +276,10 @@ impl<'s, 'a> Lowerer<'s, 'a> {
     fn window(&mut self, f: &Ident, args: &[Expr], span: Span) -> Formula {
         let (want, ok) = match f.name.as_str() {
             "prev" | "change" => ("1 argument (a metric)", args.len() == 1),
-            "rolling" => ("2 arguments (a metric, a number of periods)", args.len() == 2),
+            "rolling" => (
+                "2 arguments (a metric, a number of periods)",
+                args.len() == 2,
+            ),
             _ => ("2 arguments (a metric, a grain)", args.len() == 2),
         };
         if !self.arity(f, args, span, want, ok) {
@@ -245,15 +287,26 @@ impl<'s, 'a> Lowerer<'s, 'a> {
         }
         let target = match &args[0].kind {
             ExprKind::Name(parts) => {
-                let full: String = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
-                self.names.get(&full).copied().filter(|id| self.graph.node(*id).is_metric)
+                let full: String = parts
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                self.names
+                    .get(&full)
+                    .copied()
+                    .filter(|id| self.graph.node(*id).is_metric)
             }
             _ => None,
         };
         let Some(target) = target else {
             if let ExprKind::Name(parts) = &args[0].kind {
                 self.name(parts, args[0].span, Place::Formula);
-                if self.diags.last().is_some_and(|d| d.span == Some(args[0].span)) {
+                if self
+                    .diags
+                    .last()
+                    .is_some_and(|d| d.span == Some(args[0].span))
+                {
                     return Formula::Const(Value::Null);
                 }
             }
@@ -267,29 +320,44 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             "prev" => Window::Prev,
             "change" => Window::Change,
             "rolling" => match &args[1].kind {
-                ExprKind::Number { value, .. } if value.fract() == 0.0 && *value >= 1.0 && *value <= 10_000.0 => {
+                ExprKind::Number { value, .. }
+                    if value.fract() == 0.0 && *value >= 1.0 && *value <= 10_000.0 =>
+                {
                     Window::Rolling(*value as u32)
                 }
                 _ => {
                     return self.err(
-                        Diagnostic::error("E0406", "`rolling` needs a whole number of periods (1 to 10000)")
-                            .at(args[1].span, "not a whole number of periods"),
+                        Diagnostic::error(
+                            "E0406",
+                            "`rolling` needs a whole number of periods (1 to 10000)",
+                        )
+                        .at(args[1].span, "not a whole number of periods"),
                     )
                 }
             },
             _ => {
                 let grain = match &args[1].kind {
-                    ExprKind::Name(p) if p.len() == 1 => crate::data::period::Grain::parse(&p[0].name),
+                    ExprKind::Name(p) if p.len() == 1 => {
+                        crate::data::period::Grain::parse(&p[0].name)
+                    }
                     _ => None,
                 };
                 match grain {
-                    Some(g) if !matches!(g, crate::data::period::Grain::All | crate::data::period::Grain::Day) => {
+                    Some(g)
+                        if !matches!(
+                            g,
+                            crate::data::period::Grain::All | crate::data::period::Grain::Day
+                        ) =>
+                    {
                         Window::ToDate(g)
                     }
                     _ => {
                         return self.err(
-                            Diagnostic::error("E0406", "`to_date` needs a grain: week, month, quarter or year")
-                                .at(args[1].span, "not a grain"),
+                            Diagnostic::error(
+                                "E0406",
+                                "`to_date` needs a grain: week, month, quarter or year",
+                            )
+                            .at(args[1].span, "not a grain"),
                         )
                     }
                 }
@@ -303,14 +371,23 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             return Formula::Const(Value::Null);
         }
         let Some(src) = self.scope.source(&agg.source.name) else {
-            let names: Vec<&str> = self.scope.sources.iter().map(|(s, _)| s.name.name.as_str()).collect();
+            let names: Vec<&str> = self
+                .scope
+                .sources
+                .iter()
+                .map(|(s, _)| s.name.name.as_str())
+                .collect();
             let mut d = Diagnostic::error("E0204", format!("unknown source `{}`", agg.source.name))
                 .at(agg.source.span, "no source of this name");
-            d = d.with_help(match did_you_mean(&agg.source.name, names.iter().copied()) {
-                Some(h) => h,
-                None if names.is_empty() => "declare it: `source NAME { time ts dimensions rep }`".into(),
-                None => format!("sources: {}", names.join(", ")),
-            });
+            d = d.with_help(
+                match did_you_mean(&agg.source.name, names.iter().copied()) {
+                    Some(h) => h,
+                    None if names.is_empty() => {
+                        "declare it: `source NAME { time ts dimensions rep }`".into()
+                    }
+                    None => format!("sources: {}", names.join(", ")),
+                },
+            );
             return self.err(d);
         };
         let needs_column = !matches!(agg.func, AggFunc::Count);
@@ -318,7 +395,11 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             return self.err(
                 Diagnostic::error("E0405", format!("`{}` needs a column", agg.func.name()))
                     .at(agg.source.span, "a source, not a column")
-                    .with_help(format!("write `{}({}.COLUMN ..)`", agg.func.name(), agg.source.name)),
+                    .with_help(format!(
+                        "write `{}({}.COLUMN ..)`",
+                        agg.func.name(),
+                        agg.source.name
+                    )),
             );
         }
         let fraction = match (agg.func, &agg.arg) {
@@ -341,8 +422,11 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             }
             (_, Some(a)) => {
                 return self.err(
-                    Diagnostic::error("E0405", format!("too many arguments to `{}`", agg.func.name()))
-                        .at(a.span, "unexpected argument"),
+                    Diagnostic::error(
+                        "E0405",
+                        format!("too many arguments to `{}`", agg.func.name()),
+                    )
+                    .at(a.span, "unexpected argument"),
                 )
             }
             (_, None) => None,
@@ -389,7 +473,9 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                 let n = &parts[0].name;
                 match self.names.get(n) {
                     Some(&id) => match &self.graph.node(id).kind {
-                        NodeKind::Param { value } => RowExpr::Const(value.clone().unwrap_or(Value::Null)),
+                        NodeKind::Param { value } => {
+                            RowExpr::Const(value.clone().unwrap_or(Value::Null))
+                        }
                         _ => {
                             self.diags.push(
                                 Diagnostic::error("E0401", format!("metric `{n}` used inside a filter"))
@@ -404,9 +490,15 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             }
             ExprKind::Name(parts) => {
                 self.diags.push(
-                    Diagnostic::error("E0402", "a filter names columns of its own source without a prefix")
-                        .at(e.span, "dotted name in a filter")
-                        .with_help(format!("write `{}`", parts.last().map(|p| p.name.as_str()).unwrap_or(""))),
+                    Diagnostic::error(
+                        "E0402",
+                        "a filter names columns of its own source without a prefix",
+                    )
+                    .at(e.span, "dotted name in a filter")
+                    .with_help(format!(
+                        "write `{}`",
+                        parts.last().map(|p| p.name.as_str()).unwrap_or("")
+                    )),
                 );
                 return None;
             }
@@ -422,14 +514,18 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             }
             ExprKind::Call(f, args) => match Builtin::parse(&f.name) {
                 Some(b) => {
-                    let args: Vec<Option<RowExpr>> = args.iter().map(|a| self.row_expr(a)).collect();
+                    let args: Vec<Option<RowExpr>> =
+                        args.iter().map(|a| self.row_expr(a)).collect();
                     RowExpr::Call(b, args.into_iter().collect::<Option<Vec<_>>>()?)
                 }
                 None => {
                     self.diags.push(
-                        Diagnostic::error("E0211", format!("function `{}` is not available in filters", f.name))
-                            .at(f.span, "not allowed here")
-                            .with_help("filters may use coalesce, if, min, max, abs and round"),
+                        Diagnostic::error(
+                            "E0211",
+                            format!("function `{}` is not available in filters", f.name),
+                        )
+                        .at(f.span, "not allowed here")
+                        .with_help("filters may use coalesce, if, min, max, abs and round"),
                     );
                     return None;
                 }
@@ -453,7 +549,11 @@ fn describe_agg(spec: &AggSpec, source: &str) -> String {
         None => source.to_string(),
     };
     let frac = spec.fraction.map(|f| format!(", {f}")).unwrap_or_default();
-    let filter = if spec.filter.is_some() { " where .." } else { "" };
+    let filter = if spec.filter.is_some() {
+        " where .."
+    } else {
+        ""
+    };
     format!("{}({target}{frac}{filter})", spec.func.name())
 }
 

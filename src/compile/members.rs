@@ -30,30 +30,64 @@ pub(super) fn declare_funnel<'a>(b: &mut Build<'a>, f: &'a ast::Funnel) {
     for (s, e) in &f.stages {
         if let Some(first) = seen.insert(&s.name, s.span) {
             b.diags.push(
-                Diagnostic::error("E0202", format!("stage `{}` appears twice in funnel `{n}`", s.name))
-                    .at(s.span, "again here")
-                    .with_secondary(first, "first here"),
+                Diagnostic::error(
+                    "E0202",
+                    format!("stage `{}` appears twice in funnel `{n}`", s.name),
+                )
+                .at(s.span, "again here")
+                .with_secondary(first, "first here"),
             );
         }
-        members.push(b.add(&format!("{n}.{}", s.name), formula_placeholder(), s.span, true, Some(e)));
+        members.push(b.add(
+            &format!("{n}.{}", s.name),
+            formula_placeholder(),
+            s.span,
+            true,
+            Some(e),
+        ));
     }
     for (s, _) in f.stages.iter().skip(1) {
-        members.push(b.add(&format!("{n}.{}_rate", s.name), formula_placeholder(), s.span, true, None));
+        members.push(b.add(
+            &format!("{n}.{}_rate", s.name),
+            formula_placeholder(),
+            s.span,
+            true,
+            None,
+        ));
     }
     if !f.stages.is_empty() {
-        members.push(b.add(&format!("{n}.conversion"), formula_placeholder(), f.name.span, true, None));
+        members.push(b.add(
+            &format!("{n}.conversion"),
+            formula_placeholder(),
+            f.name.span,
+            true,
+            None,
+        ));
     }
     if let Some(v) = &f.value {
-        b.add(&format!("{n}.value"), formula_placeholder(), v.span, true, Some(v));
+        b.add(
+            &format!("{n}.value"),
+            formula_placeholder(),
+            v.span,
+            true,
+            Some(v),
+        );
         if !f.stages.is_empty() {
-            members.push(b.add(&format!("{n}.total"), formula_placeholder(), f.name.span, true, None));
+            members.push(b.add(
+                &format!("{n}.total"),
+                formula_placeholder(),
+                f.name.span,
+                true,
+                None,
+            ));
         }
     }
     for id in &members {
-        b.graph.nodes[id.0 as usize].meta.format = match b.graph.nodes[id.0 as usize].name.rsplit('.').next() {
-            Some(m) if m.ends_with("_rate") || m == "conversion" => Some(ast::Format::Percent),
-            _ => None,
-        };
+        b.graph.nodes[id.0 as usize].meta.format =
+            match b.graph.nodes[id.0 as usize].name.rsplit('.').next() {
+                Some(m) if m.ends_with("_rate") || m == "conversion" => Some(ast::Format::Percent),
+                _ => None,
+            };
     }
     b.graph.funnels.push(FunnelDef {
         name: n.clone(),
@@ -66,7 +100,11 @@ pub(super) fn declare_funnel<'a>(b: &mut Build<'a>, f: &'a ast::Funnel) {
 
 pub(super) fn lower_funnel(l: &mut Lowerer, names: &HashMap<String, NodeId>, f: &ast::Funnel) {
     let n = &f.name.name;
-    let stage_ids: Vec<NodeId> = f.stages.iter().map(|(s, _)| names[&format!("{n}.{}", s.name)]).collect();
+    let stage_ids: Vec<NodeId> = f
+        .stages
+        .iter()
+        .map(|(s, _)| names[&format!("{n}.{}", s.name)])
+        .collect();
     for ((_, e), id) in f.stages.iter().zip(&stage_ids) {
         let formula = l.formula(e);
         l.graph.nodes[id.0 as usize].kind = NodeKind::Formula(formula);
@@ -75,7 +113,13 @@ pub(super) fn lower_funnel(l: &mut Lowerer, names: &HashMap<String, NodeId>, f: 
         let id = names[&name];
         l.graph.nodes[id.0 as usize].kind = NodeKind::Formula(f);
     };
-    let div = |a: NodeId, b: NodeId| Formula::Binary(BinOp::Div, Box::new(Formula::Node(a)), Box::new(Formula::Node(b)));
+    let div = |a: NodeId, b: NodeId| {
+        Formula::Binary(
+            BinOp::Div,
+            Box::new(Formula::Node(a)),
+            Box::new(Formula::Node(b)),
+        )
+    };
     let mut rates = Vec::new();
     for (i, (s, _)) in f.stages.iter().enumerate().skip(1) {
         let name = format!("{n}.{}_rate", s.name);
@@ -103,8 +147,13 @@ pub(super) fn declare_journey<'a>(b: &mut Build<'a>, scope: &Scope<'a>, j: &'a a
     let n = &j.name.name;
     let source = scope.source(&j.over.name);
     if source.is_none() {
-        let names: Vec<&str> = scope.sources.iter().map(|(s, _)| s.name.name.as_str()).collect();
-        let mut d = Diagnostic::error("E0204", format!("unknown source `{}`", j.over.name)).at(j.over.span, "no source of this name");
+        let names: Vec<&str> = scope
+            .sources
+            .iter()
+            .map(|(s, _)| s.name.name.as_str())
+            .collect();
+        let mut d = Diagnostic::error("E0204", format!("unknown source `{}`", j.over.name))
+            .at(j.over.span, "no source of this name");
         if let Some(h) = crate::diag::did_you_mean(&j.over.name, names) {
             d = d.with_help(h);
         }
@@ -120,13 +169,31 @@ pub(super) fn declare_journey<'a>(b: &mut Build<'a>, scope: &Scope<'a>, j: &'a a
     let journey = b.graph.journeys.len();
     let mut members = Vec::new();
     for (i, (s, _)) in j.steps.iter().enumerate() {
-        members.push(b.add(&format!("{n}.{}", s.name), NodeKind::JourneyStep { journey, step: i }, s.span, true, None));
+        members.push(b.add(
+            &format!("{n}.{}", s.name),
+            NodeKind::JourneyStep { journey, step: i },
+            s.span,
+            true,
+            None,
+        ));
     }
     for (s, _) in j.steps.iter().skip(1) {
-        members.push(b.add(&format!("{n}.{}_rate", s.name), formula_placeholder(), s.span, true, None));
+        members.push(b.add(
+            &format!("{n}.{}_rate", s.name),
+            formula_placeholder(),
+            s.span,
+            true,
+            None,
+        ));
     }
     if !j.steps.is_empty() {
-        members.push(b.add(&format!("{n}.conversion"), formula_placeholder(), j.name.span, true, None));
+        members.push(b.add(
+            &format!("{n}.conversion"),
+            formula_placeholder(),
+            j.name.span,
+            true,
+            None,
+        ));
     }
     for id in members.iter().skip(j.steps.len()) {
         b.graph.nodes[id.0 as usize].meta.format = Some(ast::Format::Percent);
@@ -142,9 +209,16 @@ pub(super) fn declare_journey<'a>(b: &mut Build<'a>, scope: &Scope<'a>, j: &'a a
     });
 }
 
-pub(super) fn lower_journey(l: &mut Lowerer, names: &HashMap<String, NodeId>, scope: &Scope, j: &ast::Journey) {
+pub(super) fn lower_journey(
+    l: &mut Lowerer,
+    names: &HashMap<String, NodeId>,
+    scope: &Scope,
+    j: &ast::Journey,
+) {
     let n = &j.name.name;
-    let Some(idx) = l.graph.journeys.iter().position(|x| x.name == *n) else { return };
+    let Some(idx) = l.graph.journeys.iter().position(|x| x.name == *n) else {
+        return;
+    };
     if scope.source(&j.over.name).is_none() {
         return;
     }
@@ -155,7 +229,11 @@ pub(super) fn lower_journey(l: &mut Lowerer, names: &HashMap<String, NodeId>, sc
         }
     }
     l.graph.journeys[idx].steps = steps;
-    let ids: Vec<NodeId> = j.steps.iter().map(|(s, _)| names[&format!("{n}.{}", s.name)]).collect();
+    let ids: Vec<NodeId> = j
+        .steps
+        .iter()
+        .map(|(s, _)| names[&format!("{n}.{}", s.name)])
+        .collect();
     for (i, (s, _)) in j.steps.iter().enumerate().skip(1) {
         let id = names[&format!("{n}.{}_rate", s.name)];
         l.graph.nodes[id.0 as usize].kind = NodeKind::Formula(Formula::Binary(
@@ -199,9 +277,12 @@ pub(super) fn lower_check(l: &mut Lowerer, c: &ast::Check, replaced: Option<Span
     };
     if c.warn.is_none() && c.fail.is_none() {
         l.diags.push(
-            Diagnostic::error("E0221", format!("check `{}` has no `warn when` or `fail when`", c.name.name))
-                .at(c.name.span, "nothing to check")
-                .with_help("add `fail when < THRESHOLD` (or `warn when ..`)"),
+            Diagnostic::error(
+                "E0221",
+                format!("check `{}` has no `warn when` or `fail when`", c.name.name),
+            )
+            .at(c.name.span, "nothing to check")
+            .with_help("add `fail when < THRESHOLD` (or `warn when ..`)"),
         );
     }
     let warn = c.warn.as_ref().map(|w| (w.op, l.formula(&w.rhs)));
@@ -231,18 +312,26 @@ pub(super) fn infer_checks(b: &mut Build, scope: &Scope, known: &[Option<(Kind, 
     let mut diags = Vec::new();
     for (c, (ast, _)) in b.graph.checks.iter_mut().zip(&scope.checks) {
         let vu = unit_of(&c.value, known);
-        for (label, cond, ast_cond) in [("warn", &c.warn, &ast.warn), ("fail", &c.fail, &ast.fail)] {
+        for (label, cond, ast_cond) in [("warn", &c.warn, &ast.warn), ("fail", &c.fail, &ast.fail)]
+        {
             if let Some((_, rhs)) = cond {
                 let ru = unit_of(rhs, known);
                 if vu.unify(&ru).is_none() {
-                    let mut d = Diagnostic::error("E0302", format!("check `{}` compares `{vu}` with a `{label}` threshold in `{ru}`", c.name));
+                    let mut d = Diagnostic::error(
+                        "E0302",
+                        format!(
+                            "check `{}` compares `{vu}` with a `{label}` threshold in `{ru}`",
+                            c.name
+                        ),
+                    );
                     d = match ast_cond {
                         Some(cond) => d
                             .at(cond.rhs.span, format!("threshold in `{ru}`"))
                             .with_secondary(ast.expr.span, format!("value in `{vu}`")),
                         None => d.at(c.span, format!("value in `{vu}`")),
                     };
-                    diags.push(d.with_help("the threshold must have the unit of the checked value"));
+                    diags
+                        .push(d.with_help("the threshold must have the unit of the checked value"));
                 }
             }
         }
@@ -254,9 +343,12 @@ pub(super) fn infer_checks(b: &mut Build, scope: &Scope, known: &[Option<(Kind, 
 /// Unit of a formula from known node units (no errors: used where inputs were checked).
 pub(super) fn unit_of(f: &Formula, known: &[Option<(Kind, Unit)>]) -> Unit {
     match f {
-        Formula::Node(id) | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => {
-            known.get(id.0 as usize).and_then(|k| k.as_ref()).map(|k| k.1.clone()).unwrap_or_default()
-        }
+        Formula::Node(id)
+        | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => known
+            .get(id.0 as usize)
+            .and_then(|k| k.as_ref())
+            .map(|k| k.1.clone())
+            .unwrap_or_default(),
         Formula::Binary(BinOp::Mul, a, b) => unit_of(a, known).mul(&unit_of(b, known)),
         Formula::Binary(BinOp::Div, a, b) => unit_of(a, known).div(&unit_of(b, known)),
         Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => {
@@ -264,10 +356,13 @@ pub(super) fn unit_of(f: &Formula, known: &[Option<(Kind, Unit)>]) -> Unit {
             ua.unify(&ub).unwrap_or(ua)
         }
         Formula::Unary(ast::UnOp::Neg, a) => unit_of(a, known),
-        Formula::Call(Builtin::Coalesce | Builtin::Min | Builtin::Max | Builtin::Abs | Builtin::Round, args) => {
-            args.first().map(|a| unit_of(a, known)).unwrap_or_default()
+        Formula::Call(
+            Builtin::Coalesce | Builtin::Min | Builtin::Max | Builtin::Abs | Builtin::Round,
+            args,
+        ) => args.first().map(|a| unit_of(a, known)).unwrap_or_default(),
+        Formula::Call(Builtin::If, args) => {
+            args.get(1).map(|a| unit_of(a, known)).unwrap_or_default()
         }
-        Formula::Call(Builtin::If, args) => args.get(1).map(|a| unit_of(a, known)).unwrap_or_default(),
         _ => Unit::none(),
     }
 }

@@ -1,16 +1,17 @@
 //! AST -> checked evaluation graph: imports, names, params and profiles, lowering,
 //! cycle detection, kinds and units, reviews.
 
+mod cycles;
+pub mod diff;
 pub mod graph;
 pub mod infer;
 pub mod load;
 pub mod lower;
-pub mod resolve;
-pub mod types;
-pub mod show;
-mod cycles;
 mod members;
+pub mod resolve;
 mod settings;
+pub mod show;
+pub mod types;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -36,7 +37,11 @@ pub struct Options {
 }
 
 /// Load `path` and everything it imports, and compile it.
-pub fn compile_path(loader: &mut Loader, path: &Path, opts: &Options) -> (Option<Graph>, Vec<Diagnostic>) {
+pub fn compile_path(
+    loader: &mut Loader,
+    path: &Path,
+    opts: &Options,
+) -> (Option<Graph>, Vec<Diagnostic>) {
     let before = loader.diags.len();
     let Some(root) = loader.load(path, None) else {
         let diags = loader.diags.split_off(before);
@@ -103,7 +108,14 @@ struct Build<'a> {
 }
 
 impl<'a> Build<'a> {
-    fn add(&mut self, name: &str, kind: NodeKind, span: Span, is_metric: bool, expr: Option<&'a Expr>) -> NodeId {
+    fn add(
+        &mut self,
+        name: &str,
+        kind: NodeKind,
+        span: Span,
+        is_metric: bool,
+        expr: Option<&'a Expr>,
+    ) -> NodeId {
         let id = NodeId(self.graph.nodes.len() as u32);
         self.graph.nodes.push(Node {
             name: name.to_string(),
@@ -124,11 +136,23 @@ impl<'a> Build<'a> {
         for entry in &scope.defs {
             match entry.def {
                 Def::Param(p) => {
-                    let id = self.add(&p.name.name, NodeKind::Param { value: None }, p.name.span, false, None);
+                    let id = self.add(
+                        &p.name.name,
+                        NodeKind::Param { value: None },
+                        p.name.span,
+                        false,
+                        None,
+                    );
                     self.graph.params.insert(p.name.name.clone(), id);
                 }
                 Def::Metric(m) => {
-                    let id = self.add(&m.name.name, NodeKind::Formula(Formula::Const(Value::Null)), m.name.span, true, Some(&m.expr));
+                    let id = self.add(
+                        &m.name.name,
+                        NodeKind::Formula(Formula::Const(Value::Null)),
+                        m.name.span,
+                        true,
+                        Some(&m.expr),
+                    );
                     let node = &mut self.graph.nodes[id.0 as usize];
                     node.meta = Meta {
                         format: m.attrs.format.map(|f| f.0),
@@ -164,7 +188,8 @@ impl<'a> Build<'a> {
                 l.graph.nodes[id.0 as usize].kind = NodeKind::Param { value: Some(v) };
             }
             // Profiles: checked whether chosen or not; applied when chosen.
-            let mut profiles: Vec<(&String, &&crate::syntax::ast::Profile)> = scope.profiles.iter().collect();
+            let mut profiles: Vec<(&String, &&crate::syntax::ast::Profile)> =
+                scope.profiles.iter().collect();
             profiles.sort_by_key(|(k, _)| k.as_str());
             for (pname, prof) in profiles {
                 let mut sets = Vec::new();
@@ -176,9 +201,16 @@ impl<'a> Build<'a> {
                             }
                         }
                         None => {
-                            let names: Vec<&str> = l.graph.params.keys().map(|s| s.as_str()).collect();
-                            let mut d = Diagnostic::error("E0215", format!("profile `{pname}` sets `{}`, which is not a param", k.name))
-                                .at(k.span, "not a param");
+                            let names: Vec<&str> =
+                                l.graph.params.keys().map(|s| s.as_str()).collect();
+                            let mut d = Diagnostic::error(
+                                "E0215",
+                                format!(
+                                    "profile `{pname}` sets `{}`, which is not a param",
+                                    k.name
+                                ),
+                            )
+                            .at(k.span, "not a param");
                             if let Some(h) = did_you_mean(&k.name, names) {
                                 d = d.with_help(h);
                             }
@@ -197,11 +229,14 @@ impl<'a> Build<'a> {
                         }
                     }
                     None => {
-                        let names: Vec<&str> = l.graph.profiles.keys().map(|s| s.as_str()).collect();
+                        let names: Vec<&str> =
+                            l.graph.profiles.keys().map(|s| s.as_str()).collect();
                         let mut d = Diagnostic::error("E0207", format!("unknown profile `{p}`"));
                         d = d.with_help(match did_you_mean(p, names.iter().copied()) {
                             Some(h) => h,
-                            None if names.is_empty() => "the definitions declare no profiles".into(),
+                            None if names.is_empty() => {
+                                "the definitions declare no profiles".into()
+                            }
                             None => format!("profiles: {}", names.join(", ")),
                         });
                         l.diags.push(d);
@@ -261,13 +296,24 @@ impl<'a> Build<'a> {
                         (value.as_ref().map_or(Kind::Any, |v| v.kind()), Unit::none())
                     }
                     (NodeKind::Aggregate(spec), _) => {
-                        let decimal = spec.column.as_ref().and_then(|c| self.graph.sources[spec.source].column_type(c))
+                        let decimal = spec
+                            .column
+                            .as_ref()
+                            .and_then(|c| self.graph.sources[spec.source].column_type(c))
                             == Some(ColumnType::Decimal);
-                        let money = decimal && !matches!(spec.func, crate::syntax::ast::AggFunc::Count | crate::syntax::ast::AggFunc::CountDistinct);
-                        (Kind::Num, match (&currency, money) {
-                            (Some(c), true) => Unit::named(c),
-                            _ => Unit::none(),
-                        })
+                        let money = decimal
+                            && !matches!(
+                                spec.func,
+                                crate::syntax::ast::AggFunc::Count
+                                    | crate::syntax::ast::AggFunc::CountDistinct
+                            );
+                        (
+                            Kind::Num,
+                            match (&currency, money) {
+                                (Some(c), true) => Unit::named(c),
+                                _ => Unit::none(),
+                            },
+                        )
                     }
                     (NodeKind::JourneyStep { .. }, _) => (Kind::Num, Unit::none()),
                     (NodeKind::Formula(_), Some(expr)) => {
@@ -292,9 +338,14 @@ impl<'a> Build<'a> {
             if node.is_metric && !kind.fits(Kind::Num) {
                 let (name, span) = (node.name.clone(), node.span);
                 self.diags.push(
-                    Diagnostic::error("E0404", format!("metric `{name}` is a {}, not a number", kind.name()))
-                        .at(span, "must be a number")
-                        .with_help("a comparison is true/false; wrap it in `if(cond, 1, 0)` to count it"),
+                    Diagnostic::error(
+                        "E0404",
+                        format!("metric `{name}` is a {}, not a number", kind.name()),
+                    )
+                    .at(span, "must be a number")
+                    .with_help(
+                        "a comparison is true/false; wrap it in `if(cond, 1, 0)` to count it",
+                    ),
                 );
             }
             known[i] = Some((kind, unit));
@@ -304,23 +355,40 @@ impl<'a> Build<'a> {
 
     /// Apply a metric's declared `unit`: adopted when the inferred one is dimensionless,
     /// an error (E0303) when it disagrees.
-    fn declared_unit(&mut self, scope: &resolve::Scope<'a>, id: NodeId, (kind, unit): (Kind, Unit)) -> (Kind, Unit) {
+    fn declared_unit(
+        &mut self,
+        scope: &resolve::Scope<'a>,
+        id: NodeId,
+        (kind, unit): (Kind, Unit),
+    ) -> (Kind, Unit) {
         let name = &self.graph.nodes[id.0 as usize].name;
-        let Some(entry) = scope.get(name) else { return (kind, unit) };
-        let Def::Metric(m) = entry.def else { return (kind, unit) };
+        let Some(entry) = scope.get(name) else {
+            return (kind, unit);
+        };
+        let Def::Metric(m) = entry.def else {
+            return (kind, unit);
+        };
         if !self.graph.nodes[id.0 as usize].is_metric || self.names.get(name) != Some(&id) {
             return (kind, unit);
         }
-        let Some(decl) = &m.attrs.unit else { return (kind, unit) };
+        let Some(decl) = &m.attrs.unit else {
+            return (kind, unit);
+        };
         let declared = Unit::named(&decl.name);
         if unit.is_none() || unit == declared {
             return (kind, declared);
         }
         self.diags.push(
-            Diagnostic::error("E0303", format!("metric `{}` is declared in `{declared}` but computes `{unit}`", m.name.name))
-                .at(decl.span, format!("declared `{declared}`"))
-                .with_secondary(m.expr.span, format!("this is `{unit}`"))
-                .with_help("fix the formula or the declared unit"),
+            Diagnostic::error(
+                "E0303",
+                format!(
+                    "metric `{}` is declared in `{declared}` but computes `{unit}`",
+                    m.name.name
+                ),
+            )
+            .at(decl.span, format!("declared `{declared}`"))
+            .with_secondary(m.expr.span, format!("this is `{unit}`"))
+            .with_help("fix the formula or the declared unit"),
         );
         (kind, unit)
     }
@@ -365,10 +433,16 @@ pub fn roots(loader: &Loader, files: &[FileId]) -> Vec<FileId> {
         .iter()
         .flat_map(|&f| loader.imports_of(f).iter().map(|(_, c)| *c))
         .collect();
-    files.iter().copied().filter(|f| !imported.contains(f)).collect()
+    files
+        .iter()
+        .copied()
+        .filter(|f| !imported.contains(f))
+        .collect()
 }
 
 /// Whether an item list contains only imports and scripts.
 pub fn is_empty_defs(items: &[Item]) -> bool {
-    items.iter().all(|i| matches!(i, Item::Import(_) | Item::Script(_)))
+    items
+        .iter()
+        .all(|i| matches!(i, Item::Import(_) | Item::Script(_)))
 }

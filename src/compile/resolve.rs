@@ -121,7 +121,9 @@ pub fn collect<'a>(
                     }
                 }
                 Item::Source(src) => {
-                    if let Some((old, _)) = s.sources.iter().find(|(o, _)| o.name.name == src.name.name) {
+                    if let Some((old, _)) =
+                        s.sources.iter().find(|(o, _)| o.name.name == src.name.name)
+                    {
                         diags.push(duplicate("source", &src.name, old.name.span));
                     } else {
                         s.sources.push((src, fid));
@@ -130,7 +132,9 @@ pub fn collect<'a>(
                 Item::Profile(p) => {
                     // An importer's profile of the same name replaces the imported one.
                     let replaces = s.profiles.get(&p.name.name).map(|old| {
-                        let imported = closures.get(&fid).is_some_and(|c| c.contains(&old.name.span.file));
+                        let imported = closures
+                            .get(&fid)
+                            .is_some_and(|c| c.contains(&old.name.span.file));
                         (imported, old.name.span)
                     });
                     match replaces {
@@ -140,10 +144,18 @@ pub fn collect<'a>(
                         }
                     }
                 }
-                Item::Param(p) => define(&mut s, Def::Param(p), p.is_override, fid, closures, diags),
-                Item::Metric(m) => define(&mut s, Def::Metric(m), m.is_override, fid, closures, diags),
-                Item::Funnel(f) => define(&mut s, Def::Funnel(f), f.is_override, fid, closures, diags),
-                Item::Journey(j) => define(&mut s, Def::Journey(j), j.is_override, fid, closures, diags),
+                Item::Param(p) => {
+                    define(&mut s, Def::Param(p), p.is_override, fid, closures, diags)
+                }
+                Item::Metric(m) => {
+                    define(&mut s, Def::Metric(m), m.is_override, fid, closures, diags)
+                }
+                Item::Funnel(f) => {
+                    define(&mut s, Def::Funnel(f), f.is_override, fid, closures, diags)
+                }
+                Item::Journey(j) => {
+                    define(&mut s, Def::Journey(j), j.is_override, fid, closures, diags)
+                }
                 Item::Check(c) => define_check(&mut s, c, diags),
             }
         }
@@ -184,18 +196,29 @@ fn define<'a>(
             let old = &s.defs[i];
             let old_span = old.def.name().span;
             let imported = closures.get(&file).is_some_and(|c| c.contains(&old.file));
-            let param_replace = def.kind() == DefKind::Param && old.def.kind() == DefKind::Param && imported;
-            if old.def.kind() != def.kind() && !(matches!(old.def.kind(), DefKind::Funnel | DefKind::Journey)
-                && matches!(def.kind(), DefKind::Funnel | DefKind::Journey))
+            let param_replace =
+                def.kind() == DefKind::Param && old.def.kind() == DefKind::Param && imported;
+            if old.def.kind() != def.kind()
+                && !(matches!(old.def.kind(), DefKind::Funnel | DefKind::Journey)
+                    && matches!(def.kind(), DefKind::Funnel | DefKind::Journey))
             {
                 diags.push(
                     Diagnostic::error(
                         "E0202",
-                        format!("`{}` is already defined as a {}", name.name, old.def.kind().word()),
+                        format!(
+                            "`{}` is already defined as a {}",
+                            name.name,
+                            old.def.kind().word()
+                        ),
                     )
-                    .at(name.span, format!("defined again as a {}", def.kind().word()))
+                    .at(
+                        name.span,
+                        format!("defined again as a {}", def.kind().word()),
+                    )
                     .with_secondary(old_span, "first defined here")
-                    .with_help("metrics, params and funnels share one namespace; rename one of them"),
+                    .with_help(
+                        "metrics, params and funnels share one namespace; rename one of them",
+                    ),
                 );
             } else if is_override || param_replace {
                 s.defs[i] = Entry {
@@ -211,12 +234,17 @@ fn define<'a>(
             let candidates: Vec<&str> = s.defs.iter().map(|e| e.def.name().name.as_str()).collect();
             let mut d = Diagnostic::error(
                 "E0203",
-                format!("`override {} {}` replaces nothing", def.kind().word(), name.name),
+                format!(
+                    "`override {} {}` replaces nothing",
+                    def.kind().word(),
+                    name.name
+                ),
             )
             .at(name.span, "no imported definition has this name");
             d = d.with_help(match did_you_mean(&name.name, candidates) {
                 Some(h) => h,
-                None => "drop `override` to define a new name, or import the file that defines it".into(),
+                None => "drop `override` to define a new name, or import the file that defines it"
+                    .into(),
             });
             diags.push(d);
             push_new(s, def, file);
@@ -244,9 +272,12 @@ fn define_check<'a>(s: &mut Scope<'a>, c: &'a Check, diags: &mut Vec<Diagnostic>
         None => {
             if c.is_override {
                 diags.push(
-                    Diagnostic::error("E0203", format!("`override check {}` replaces nothing", c.name.name))
-                        .at(c.name.span, "no imported check has this name")
-                        .with_help("drop `override` to define a new check"),
+                    Diagnostic::error(
+                        "E0203",
+                        format!("`override check {}` replaces nothing", c.name.name),
+                    )
+                    .at(c.name.span, "no imported check has this name")
+                    .with_help("drop `override` to define a new check"),
                 );
             }
             s.check_index.insert(c.name.name.clone(), s.checks.len());

@@ -9,7 +9,12 @@ use super::resolve::Scope;
 use super::Build;
 use crate::data::period::Grain;
 
-pub(super) fn apply(scope: &Scope, map: &SourceMap, graph: &mut Graph, diags: &mut Vec<Diagnostic>) {
+pub(super) fn apply(
+    scope: &Scope,
+    map: &SourceMap,
+    graph: &mut Graph,
+    diags: &mut Vec<Diagnostic>,
+) {
     let s = &scope.settings;
     if let Some(tz) = &s.timezone {
         match jiff::tz::TimeZone::get(&tz.value) {
@@ -40,7 +45,9 @@ pub(super) fn apply(scope: &Scope, map: &SourceMap, graph: &mut Graph, diags: &m
                 None => diags.push(
                     Diagnostic::error("E0111", format!("unknown weekday `{}`", d.name))
                         .at(d.span, "not a weekday")
-                        .with_help("use monday, tuesday, wednesday, thursday, friday, saturday or sunday"),
+                        .with_help(
+                            "use monday, tuesday, wednesday, thursday, friday, saturday or sunday",
+                        ),
                 ),
             }
         }
@@ -58,11 +65,19 @@ pub(super) fn apply(scope: &Scope, map: &SourceMap, graph: &mut Graph, diags: &m
     }
     if let Some(cal) = &s.calendar {
         if graph.settings.calendar.is_none() {
-            let names: Vec<&str> = scope.calendars.iter().map(|c| c.name.name.as_str()).collect();
-            let mut d = Diagnostic::error("E0210", format!("unknown calendar `{}`", cal.name)).at(cal.span, "no calendar of this name");
+            let names: Vec<&str> = scope
+                .calendars
+                .iter()
+                .map(|c| c.name.name.as_str())
+                .collect();
+            let mut d = Diagnostic::error("E0210", format!("unknown calendar `{}`", cal.name))
+                .at(cal.span, "no calendar of this name");
             d = d.with_help(match did_you_mean(&cal.name, names) {
                 Some(h) => h,
-                None => format!("declare it: `calendar {} {{ weekend saturday, sunday  holiday 2026-12-25 }}`", cal.name),
+                None => format!(
+                    "declare it: `calendar {} {{ weekend saturday, sunday  holiday 2026-12-25 }}`",
+                    cal.name
+                ),
             });
             diags.push(d);
         }
@@ -71,24 +86,45 @@ pub(super) fn apply(scope: &Scope, map: &SourceMap, graph: &mut Graph, diags: &m
         graph.sources.push(source_def(src, *file, map, diags));
     }
     for (script, file) in &scope.scripts {
-        let dir = map.get(*file).path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        let dir = map
+            .get(*file)
+            .path
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
         graph.scripts.push(dir.join(&script.value));
         diags.push(
-            Diagnostic::error("E0230", "Rhai scripts are not available in this version of kpi")
-                .at(script.span, "script not loaded")
-                .with_help("script support is tracked in issue #6; until then use the built-in functions"),
+            Diagnostic::error(
+                "E0230",
+                "Rhai scripts are not available in this version of kpi",
+            )
+            .at(script.span, "script not loaded")
+            .with_help(
+                "script support is tracked in issue #6; until then use the built-in functions",
+            ),
         );
     }
 }
 
-fn source_def(src: &ast::Source, file: crate::diag::FileId, map: &SourceMap, diags: &mut Vec<Diagnostic>) -> SourceDef {
-    let dir = map.get(file).path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+fn source_def(
+    src: &ast::Source,
+    file: crate::diag::FileId,
+    map: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> SourceDef {
+    let dir = map
+        .get(file)
+        .path
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
     let mut columns = Vec::new();
     for (c, t) in &src.columns {
         match ColumnType::parse(&t.name) {
             Some(ty) => columns.push((c.name.clone(), ty)),
             None => {
-                let mut d = Diagnostic::error("E0111", format!("unknown column type `{}`", t.name)).at(t.span, "not a type");
+                let mut d = Diagnostic::error("E0111", format!("unknown column type `{}`", t.name))
+                    .at(t.span, "not a type");
                 d = d.with_help(match did_you_mean(&t.name, ColumnType::NAMES) {
                     Some(h) => format!("{h} types: {}", ColumnType::NAMES.join(", ")),
                     None => format!("types: {}", ColumnType::NAMES.join(", ")),
@@ -135,10 +171,17 @@ pub fn parse_set_value(text: &str) -> Value {
 
 pub(super) fn apply_set(l: &mut Lowerer, name: &str, text: &str) {
     match l.graph.params.get(name).copied() {
-        Some(id) => l.graph.nodes[id.0 as usize].kind = NodeKind::Param { value: Some(parse_set_value(text)) },
+        Some(id) => {
+            l.graph.nodes[id.0 as usize].kind = NodeKind::Param {
+                value: Some(parse_set_value(text)),
+            }
+        }
         None => {
             let names: Vec<&str> = l.graph.params.keys().map(|s| s.as_str()).collect();
-            let mut d = Diagnostic::error("E0215", format!("`--set {name}=..`: there is no param `{name}`"));
+            let mut d = Diagnostic::error(
+                "E0215",
+                format!("`--set {name}=..`: there is no param `{name}`"),
+            );
             d = d.with_help(match did_you_mean(name, names.iter().copied()) {
                 Some(h) => h,
                 None if names.is_empty() => "the definitions declare no params".into(),
@@ -155,7 +198,9 @@ pub(super) fn apply_set(l: &mut Lowerer, name: &str, text: &str) {
 
 pub(super) fn review(b: &mut Build, name: &Ident, kind: &'static str, attrs: &ast::Attrs) {
     let Some(r) = &attrs.review else {
-        b.graph.unreviewed.push((name.name.clone(), kind, name.span));
+        b.graph
+            .unreviewed
+            .push((name.name.clone(), kind, name.span));
         return;
     };
     let every = match &r.every {
@@ -175,7 +220,9 @@ pub(super) fn review(b: &mut Build, name: &Ident, kind: &'static str, attrs: &as
                 b.diags.push(
                     Diagnostic::error("E0408", format!("unknown review cadence `{}`", g.name))
                         .at(g.span, "not a grain or duration")
-                        .with_help("use day, week, month, quarter, year, or a duration such as `90d`"),
+                        .with_help(
+                            "use day, week, month, quarter, year, or a duration such as `90d`",
+                        ),
                 );
                 ReviewCadence::Days(90)
             }
@@ -184,7 +231,11 @@ pub(super) fn review(b: &mut Build, name: &Ident, kind: &'static str, attrs: &as
     b.graph.reviews.push(ReviewDef {
         name: name.name.clone(),
         kind,
-        owner: r.owner.as_ref().or(attrs.owner.as_ref()).map(|o| o.value.clone()),
+        owner: r
+            .owner
+            .as_ref()
+            .or(attrs.owner.as_ref())
+            .map(|o| o.value.clone()),
         last: day_number(r.last.value),
         every,
         span: r.span,

@@ -51,7 +51,12 @@ impl Graph {
             Formula::Binary(op, a, b) => {
                 let p = prec(*op);
                 wrap(
-                    format!("{} {} {}", self.show_p(a, p), op.symbol(), self.show_p(b, p + 1)),
+                    format!(
+                        "{} {} {}",
+                        self.show_p(a, p),
+                        op.symbol(),
+                        self.show_p(b, p + 1)
+                    ),
                     p,
                     outer,
                 )
@@ -60,7 +65,11 @@ impl Graph {
                 format!(
                     "{} in [{}]",
                     self.show_p(a, 5),
-                    items.iter().map(|i| self.show_p(i, 0)).collect::<Vec<_>>().join(", ")
+                    items
+                        .iter()
+                        .map(|i| self.show_p(i, 0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 4,
                 outer,
@@ -68,11 +77,17 @@ impl Graph {
             Formula::Call(b, args) => format!(
                 "{}({})",
                 b.name(),
-                args.iter().map(|a| self.show_p(a, 0)).collect::<Vec<_>>().join(", ")
+                args.iter()
+                    .map(|a| self.show_p(a, 0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Formula::Script(name, args) => format!(
                 "{name}({})",
-                args.iter().map(|a| self.show_p(a, 0)).collect::<Vec<_>>().join(", ")
+                args.iter()
+                    .map(|a| self.show_p(a, 0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Formula::Window(w, id) => {
                 let m = &self.node(*id).name;
@@ -134,13 +149,21 @@ pub fn show_row(f: &RowExpr, outer: u8) -> String {
         RowExpr::Unary(UnOp::Not, a) => wrap(format!("not {}", show_row(a, 3)), 3, outer),
         RowExpr::Binary(op, a, b) => {
             let p = prec(*op);
-            wrap(format!("{} {} {}", show_row(a, p), op.symbol(), show_row(b, p + 1)), p, outer)
+            wrap(
+                format!("{} {} {}", show_row(a, p), op.symbol(), show_row(b, p + 1)),
+                p,
+                outer,
+            )
         }
         RowExpr::In(a, items) => wrap(
             format!(
                 "{} in [{}]",
                 show_row(a, 5),
-                items.iter().map(|i| show_row(i, 0)).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(|i| show_row(i, 0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             4,
             outer,
@@ -148,7 +171,10 @@ pub fn show_row(f: &RowExpr, outer: u8) -> String {
         RowExpr::Call(b, args) => format!(
             "{}({})",
             b.name(),
-            args.iter().map(|a| show_row(a, 0)).collect::<Vec<_>>().join(", ")
+            args.iter()
+                .map(|a| show_row(a, 0))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -160,12 +186,24 @@ impl Graph {
         use std::fmt::Write as _;
         let mut out = String::new();
         let s = &self.settings;
-        let _ = writeln!(out, "settings timezone={} currency={:?} review_required={}", s.timezone, s.currency, s.review_required);
+        let _ = writeln!(
+            out,
+            "settings timezone={} currency={:?} review_required={}",
+            s.timezone, s.currency, s.review_required
+        );
         if let Some(c) = &s.calendar {
-            let _ = writeln!(out, "calendar {} weekend={:?} holidays={:?}", c.name, c.weekend, c.holidays);
+            let _ = writeln!(
+                out,
+                "calendar {} weekend={:?} holidays={:?}",
+                c.name, c.weekend, c.holidays
+            );
         }
         for src in &self.sources {
-            let from = src.from.as_ref().map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+            let from = src.from.as_ref().map(|p| {
+                p.file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
             let _ = writeln!(
                 out,
                 "source {} from={from:?} time={:?} dimensions={:?} entity={:?} columns={:?}",
@@ -203,7 +241,11 @@ impl Graph {
             }
         }
         for j in &self.journeys {
-            let steps: Vec<String> = j.steps.iter().map(|(n, f)| format!("{n}: {}", show_row(f, 0))).collect();
+            let steps: Vec<String> = j
+                .steps
+                .iter()
+                .map(|(n, f)| format!("{n}: {}", show_row(f, 0)))
+                .collect();
             let _ = writeln!(
                 out,
                 "journey {} over={} by={} within={}s steps={steps:?}",
@@ -212,7 +254,9 @@ impl Graph {
         }
         for c in &self.checks {
             let cond = |x: &Option<(crate::syntax::ast::BinOp, Formula)>| {
-                x.as_ref().map(|(op, f)| format!("{} {}", op.symbol(), self.show(f))).unwrap_or_default()
+                x.as_ref()
+                    .map(|(op, f)| format!("{} {}", op.symbol(), self.show(f)))
+                    .unwrap_or_default()
             };
             let _ = writeln!(
                 out,
@@ -229,7 +273,12 @@ impl Graph {
         let mut reviews: Vec<String> = self
             .reviews
             .iter()
-            .map(|r| format!("review {} {} every={:?} last={} owner={:?}", r.kind, r.name, r.every, r.last, r.owner))
+            .map(|r| {
+                format!(
+                    "review {} {} every={:?} last={} owner={:?}",
+                    r.kind, r.name, r.every, r.last, r.owner
+                )
+            })
             .collect();
         reviews.sort();
         for r in reviews {

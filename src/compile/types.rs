@@ -67,7 +67,7 @@ impl Unit {
         Unit(m)
     }
     /// For `+ - == < coalesce min max if`: both sides must agree unless one is
-/// dimensionless; `None` when they do not.
+    /// dimensionless; `None` when they do not.
     pub fn unify(&self, other: &Unit) -> Option<Unit> {
         if self.is_none() {
             Some(other.clone())
@@ -88,12 +88,22 @@ impl fmt::Display for Unit {
             self.0
                 .iter()
                 .filter(|(_, &e)| e.signum() == sign)
-                .map(|(k, &e)| if e.abs() == 1 { k.clone() } else { format!("{k}^{}", e.abs()) })
+                .map(|(k, &e)| {
+                    if e.abs() == 1 {
+                        k.clone()
+                    } else {
+                        format!("{k}^{}", e.abs())
+                    }
+                })
                 .collect()
         };
         let num = part(1);
         let den = part(-1);
-        let num_s = if num.is_empty() { "1".to_string() } else { num.join("*") };
+        let num_s = if num.is_empty() {
+            "1".to_string()
+        } else {
+            num.join("*")
+        };
         if den.is_empty() {
             f.write_str(&num_s)
         } else if den.len() == 1 {

@@ -76,6 +76,11 @@ impl WorkCalendar {
         count - (hi - lo) as i64
     }
 
+    /// Parses a lower-case English weekday name; see [`weekday_from_name`].
+    pub fn weekday_from_name(s: &str) -> Option<Weekday> {
+        weekday_from_name(s)
+    }
+
     /// Calendar days from `from_day` to `to_day`, both inclusive; 0 if empty.
     pub fn days(from_day: i32, to_day: i32) -> i64 {
         (i64::from(to_day) - i64::from(from_day) + 1).max(0)
@@ -142,5 +147,9 @@ mod tests {
     fn names() {
         assert_eq!(weekday_from_name("friday"), Some(Weekday::Friday));
         assert_eq!(weekday_from_name("Friday"), None);
+        assert_eq!(
+            WorkCalendar::weekday_from_name("sunday"),
+            Some(Weekday::Sunday)
+        );
     }
 }

@@ -364,7 +364,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
         };
         let mut line = head.first_line;
         if t > 0 {
-            let mut buf = vec![0u8; 1 << 20];
+            let mut buf = vec![0u8; 256 << 10];
             let counted = count_range(path, input, bounds[t - 1], bounds[t], &mut buf);
             let mut guard = counts.lock().unwrap_or_else(|e| e.into_inner());
             guard[t - 1] = Some(counted.as_ref().ok().copied());
@@ -380,7 +380,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
             let mut sum = 0;
             for c in before {
                 match c {
-                    // An earlier count failed: that chunk's thread reports it.
+                    // An earlier count failed: the thread that counted reports it.
                     None => {
                         return ChunkOut {
                             sink: None,

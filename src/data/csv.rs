@@ -273,7 +273,10 @@ impl CsvParser<'_> {
             let end_of_line = if self.cr_lines { b'\r' } else { b'\n' };
             let count = |bytes: &[u8]| memchr::memchr_iter(end_of_line, bytes).count() as u64;
             // csv-core skips blank lines before a record.
-            let blank = raw.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+            let blank = raw
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
             let record_line = *line + count(&raw[..blank]);
             *line += count(raw);
             lines.rec = rec + raw.len();
@@ -361,7 +364,8 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
             names.push(name.to_string());
         }
         let data_start = bom + skip + len;
-        let cr_lines = data_start > 0 && buf[data_start - 1] == b'\r' && buf.get(data_start) != Some(&b'\n');
+        let cr_lines =
+            data_start > 0 && buf[data_start - 1] == b'\r' && buf.get(data_start) != Some(&b'\n');
         if cr_lines && !eof && data_start == buf.len() {
             continue; // is a `\n` next?
         }

@@ -69,30 +69,31 @@ pub const MAX_DAY: i32 = 2_932_896;
 /// Days since 1970-01-01 of the civil date `y-m-d` (`days_from_civil`).
 ///
 /// `m` must be 1..=12 and `d` 1..=31; the date is not validated (use
-/// [`is_valid_date`] first when it comes from input).
+/// [`is_valid_date`] first when it comes from input). Years far outside
+/// -5,000,000..5,000,000 wrap instead of panicking.
 #[inline]
 pub fn day_number(y: i32, m: u32, d: u32) -> i32 {
-    let y = if m <= 2 { y - 1 } else { y };
+    let y = i64::from(y) - i64::from(m <= 2);
     let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400) as u32; // [0, 399]
-    let mp = (m + 9) % 12; // March = 0
-    let doy = (153 * mp + 2) / 5 + d - 1; // [0, 365]
+    let yoe = y.rem_euclid(400); // [0, 399]
+    let mp = i64::from((m % 12 + 9) % 12); // March = 0
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1; // [0, 365]
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
-    era * 146_097 + doe as i32 - 719_468
+    (era * 146_097 + doe - 719_468) as i32
 }
 
 /// The civil date `(year, month, day)` of a day number (`civil_from_days`).
 #[inline]
 pub fn civil_from_day(day: i32) -> (i32, u32, u32) {
-    let z = day + 719_468;
+    let z = i64::from(day) + 719_468;
     let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097) as u32; // [0, 146096]
+    let doe = z.rem_euclid(146_097); // [0, 146096]
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
     let mp = (5 * doy + 2) / 153; // [0, 11]
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe as i32 + era * 400 + i32::from(m <= 2);
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = (yoe + era * 400) as i32 + i32::from(m <= 2);
     (y, m, d)
 }
 
@@ -124,7 +125,7 @@ pub fn is_valid_date(y: i32, m: u32, d: u32) -> bool {
 #[inline]
 pub fn weekday_index(day: i32) -> usize {
     // 1970-01-01 was a Thursday (index 3).
-    (day + 3).rem_euclid(7) as usize
+    (i64::from(day) + 3).rem_euclid(7) as usize
 }
 
 /// The period (of `grain`) that contains `day`.
@@ -133,7 +134,7 @@ pub fn period_of_day(grain: Grain, day: i32) -> i32 {
     match grain {
         Grain::Day => day,
         // Week 0 starts on Monday 1969-12-29.
-        Grain::Week => (day + 3).div_euclid(7),
+        Grain::Week => (i64::from(day) + 3).div_euclid(7) as i32,
         Grain::Month => {
             let (y, m, _) = civil_from_day(day);
             y * 12 + m as i32 - 1
@@ -151,7 +152,7 @@ pub fn period_of_day(grain: Grain, day: i32) -> i32 {
 pub fn period_first_day(grain: Grain, ord: i32) -> i32 {
     match grain {
         Grain::Day => ord,
-        Grain::Week => ord * 7 - 3,
+        Grain::Week => ord.saturating_mul(7).saturating_sub(3),
         Grain::Month => day_number(ord.div_euclid(12), ord.rem_euclid(12) as u32 + 1, 1),
         Grain::Quarter => day_number(ord.div_euclid(4), ord.rem_euclid(4) as u32 * 3 + 1, 1),
         Grain::Year => day_number(ord, 1, 1),
@@ -163,16 +164,18 @@ pub fn period_first_day(grain: Grain, ord: i32) -> i32 {
 pub fn period_last_day(grain: Grain, ord: i32) -> i32 {
     match grain {
         Grain::All => MAX_DAY,
-        _ => period_first_day(grain, ord + 1) - 1,
+        _ => period_first_day(grain, ord.saturating_add(1)).saturating_sub(1),
     }
 }
 
 /// ISO 8601 week-numbering year and week (1..=53) of a day.
 pub fn iso_week(day: i32) -> (i32, u32) {
-    let thursday = day - weekday_index(day) as i32 + 3;
+    let thursday = day
+        .saturating_sub(weekday_index(day) as i32)
+        .saturating_add(3);
     let (y, _, _) = civil_from_day(thursday);
-    let week = (thursday - day_number(y, 1, 1)) / 7 + 1;
-    (y, week as u32)
+    let week = (i64::from(thursday) - i64::from(day_number(y, 1, 1))) / 7 + 1;
+    (y, week.clamp(1, 53) as u32)
 }
 
 /// The label of period `ord`: `2026-01-05`, `2026-W02`, `2026-01`, `2026-Q1`,
@@ -194,7 +197,7 @@ pub fn period_label(grain: Grain, ord: i32) -> String {
     }
 }
 
-/// Parses exactly `n` ASCII digits.
+/// Parses 1 to 9 ASCII digits.
 fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || s.len() > 9 {
         return None;
@@ -345,6 +348,20 @@ mod tests {
                 if grain != Grain::All {
                     assert_eq!(period_of_day(grain, last + 1), ord + 1);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn extremes_do_not_panic() {
+        for grain in Grain::ALL {
+            for v in [i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX - 1, i32::MAX] {
+                let _ = period_of_day(grain, v);
+                let _ = period_first_day(grain, v);
+                let _ = period_last_day(grain, v);
+                let _ = period_label(grain, v);
+                let _ = civil_from_day(v);
+                let _ = day_number(v, 2, 29);
             }
         }
     }

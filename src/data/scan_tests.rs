@@ -11,14 +11,20 @@ struct Collect(Vec<(u64, Vec<Vec<u8>>)>);
 
 impl RowSink for Collect {
     fn row(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
-        self.0.push((line, fields.iter().map(|f| f.to_vec()).collect()));
+        self.0
+            .push((line, fields.iter().map(|f| f.to_vec()).collect()));
         Ok(())
     }
 }
 
 type Rows = Vec<(u64, Vec<Vec<u8>>)>;
 
-fn run(name: &str, data: &[u8], cols: &[&str], skip: bool) -> Result<(Rows, ScanReport), ScanError> {
+fn run(
+    name: &str,
+    data: &[u8],
+    cols: &[&str],
+    skip: bool,
+) -> Result<(Rows, ScanReport), ScanError> {
     let spec = ScanSpec {
         path: Path::new(name).to_path_buf(),
         columns: cols.iter().map(|c| c.to_string()).collect(),
@@ -53,8 +59,15 @@ fn reference(data: &[u8], sel: &[usize]) -> (Rows, Vec<u64>) {
     let (mut pos, mut header) = (0, None);
     let (mut rows, mut skipped) = (Vec::new(), Vec::new());
     loop {
-        let bom = if pos == 0 && data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-        let lead = data[pos + bom..].iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+        let bom = if pos == 0 && data.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let lead = data[pos + bom..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
         let start = pos + bom + lead;
         let line = 1 + data[..start].iter().filter(|&&b| b == b'\n').count() as u64;
         let (res, nin, _, nend) = rdr.read_record(&data[pos..], &mut out, &mut ends);
@@ -91,7 +104,19 @@ fn reference(data: &[u8], sel: &[usize]) -> (Rows, Vec<u64>) {
 #[test]
 fn csv_matches_csv_core() {
     let tokens: [&[u8]; 13] = [
-        b"a", b"bc", b"1234567", b",", b",", b"\"", b"\"\"", b"\n", b"\n", b"\r\n", b" ", b"\xC3\xA9", b"\xFF",
+        b"a",
+        b"bc",
+        b"1234567",
+        b",",
+        b",",
+        b"\"",
+        b"\"\"",
+        b"\n",
+        b"\n",
+        b"\r\n",
+        b" ",
+        b"\xC3\xA9",
+        b"\xFF",
     ];
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     for case in 0..1500 {
@@ -99,7 +124,11 @@ fn csv_matches_csv_core() {
         if case % 7 == 0 {
             data.extend_from_slice(b"\xEF\xBB\xBF");
         }
-        data.extend_from_slice(if case % 3 == 0 { b"h1,h2,h3\r\n" } else { b"h1,h2,h3\n" });
+        data.extend_from_slice(if case % 3 == 0 {
+            b"h1,h2,h3\r\n"
+        } else {
+            b"h1,h2,h3\n"
+        });
         let len = rng.next() % 300;
         for _ in 0..len {
             data.extend_from_slice(*rng.pick(&tokens));
@@ -111,7 +140,11 @@ fn csv_matches_csv_core() {
         };
         let show = String::from_utf8_lossy(&data);
         assert_eq!(rows, want_rows, "case {case}: {show:?}");
-        assert_eq!(report.skipped, want_skipped.len() as u64, "case {case}: {show:?}");
+        assert_eq!(
+            report.skipped,
+            want_skipped.len() as u64,
+            "case {case}: {show:?}"
+        );
         let first: Vec<u64> = report.first_skipped.iter().map(|s| s.0).collect();
         let n = want_skipped.len().min(5);
         assert_eq!(first, want_skipped[..n], "case {case}: {show:?}");
@@ -129,7 +162,14 @@ fn ndjson_matches_serde_json() {
     use serde_json::{Map, Value};
     let keys = ["a", "b", "c\"q", "d\u{e9}", "e"];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let strings = ["", "x", "a \"quoted\" \\ word", "tab\tnew\nline", "\u{1F600}\u{e9}", "\u{1}"];
+    let strings = [
+        "",
+        "x",
+        "a \"quoted\" \\ word",
+        "tab\tnew\nline",
+        "\u{1F600}\u{e9}",
+        "\u{1}",
+    ];
     for case in 0..300 {
         let mut text = String::new();
         let mut want: Rows = Vec::new();
@@ -163,7 +203,8 @@ fn ndjson_matches_serde_json() {
             text.push_str(&Value::Object(obj).to_string());
             text.push('\n');
         }
-        let (rows, report) = match run("x.ndjson", text.as_bytes(), &["d\u{e9}", "a", "c\"q"], true) {
+        let (rows, report) = match run("x.ndjson", text.as_bytes(), &["d\u{e9}", "a", "c\"q"], true)
+        {
             Ok(r) => r,
             // No object has one of the keys.
             Err(ScanError::MissingColumns { .. }) => continue,
@@ -177,8 +218,8 @@ fn ndjson_matches_serde_json() {
 #[test]
 fn garbage_never_panics() {
     let tokens: [&[u8]; 16] = [
-        b"{", b"}", b"[", b"]", b"\"", b":", b",", b"\\", b"u12", b"\n", b"\r", b"1e", b"-", b"null",
-        b"\xFF", b"a",
+        b"{", b"}", b"[", b"]", b"\"", b":", b",", b"\\", b"u12", b"\n", b"\r", b"1e", b"-",
+        b"null", b"\xFF", b"a",
     ];
     let mut rng = Rng(7);
     for case in 0..3000 {
@@ -189,7 +230,11 @@ fn garbage_never_panics() {
         for _ in 0..rng.next() % 200 {
             data.extend_from_slice(*rng.pick(&tokens));
         }
-        for (name, cols) in [("x.ndjson", &["a", "b"][..]), ("x.csv", &[][..]), ("x.txt", &[][..])] {
+        for (name, cols) in [
+            ("x.ndjson", &["a", "b"][..]),
+            ("x.csv", &[][..]),
+            ("x.txt", &[][..]),
+        ] {
             for skip in [false, true] {
                 if let Ok((rows, report)) = run(name, &data, cols, skip) {
                     // (A lone `\r` ends a CSV record, so two records can share a line.)

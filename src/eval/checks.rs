@@ -76,11 +76,21 @@ pub fn push_formula(g: &mut Graph, name: &str, f: Formula) -> NodeId {
 }
 
 /// Evaluate one check. `base` carries the data bindings, range and bad-row policy.
-pub fn evaluate_check(graph: &Graph, check: &CheckDef, base: &Request) -> Result<Vec<CheckRow>, EvalError> {
+pub fn evaluate_check(
+    graph: &Graph,
+    check: &CheckDef,
+    base: &Request,
+) -> Result<Vec<CheckRow>, EvalError> {
     let mut g = graph.clone();
     let value = push_formula(&mut g, &check.name, check.value.clone());
-    let warn = check.warn.as_ref().map(|(_, f)| push_formula(&mut g, "warn", f.clone()));
-    let fail = check.fail.as_ref().map(|(_, f)| push_formula(&mut g, "fail", f.clone()));
+    let warn = check
+        .warn
+        .as_ref()
+        .map(|(_, f)| push_formula(&mut g, "warn", f.clone()));
+    let fail = check
+        .fail
+        .as_ref()
+        .map(|(_, f)| push_formula(&mut g, "fail", f.clone()));
     let mut metrics = vec![value];
     metrics.extend(warn);
     metrics.extend(fail);
@@ -108,17 +118,38 @@ pub fn evaluate_check(graph: &Graph, check: &CheckDef, base: &Request) -> Result
         });
         let ord = parse_period(check.every, &period);
         let partial = match (ord, cover) {
-            (Some(p), Some((lo, hi))) => period_first_day(check.every, p) < lo || period_last_day(check.every, p) > hi,
+            (Some(p), Some((lo, hi))) => {
+                period_first_day(check.every, p) < lo || period_last_day(check.every, p) > hi
+            }
             _ => false,
         };
         let status = match v {
             _ if partial => Status::Partial,
             None => Status::NoData,
-            Some(x) if check.fail.as_ref().is_some_and(|(op, _)| holds(*op, x, f.flatten())) => Status::Fail,
-            Some(x) if check.warn.as_ref().is_some_and(|(op, _)| holds(*op, x, w.flatten())) => Status::Warn,
+            Some(x)
+                if check
+                    .fail
+                    .as_ref()
+                    .is_some_and(|(op, _)| holds(*op, x, f.flatten())) =>
+            {
+                Status::Fail
+            }
+            Some(x)
+                if check
+                    .warn
+                    .as_ref()
+                    .is_some_and(|(op, _)| holds(*op, x, w.flatten())) =>
+            {
+                Status::Warn
+            }
             Some(_) => Status::Pass,
         };
-        let group: Vec<(String, String)> = check.per.iter().cloned().zip(r.dims.iter().cloned()).collect();
+        let group: Vec<(String, String)> = check
+            .per
+            .iter()
+            .cloned()
+            .zip(r.dims.iter().cloned())
+            .collect();
         let streak = match rows.last() {
             _ if status == Status::Pass => 0,
             Some(prev) if prev.group == group && prev.status == status => prev.streak + 1,

@@ -32,12 +32,22 @@ impl Grid {
     /// `rows` must be sorted by group order, then period. `workdays` and `days` count
     /// the days of a period inside `range`; a period wholly before the range (read by
     /// window functions only) counts all its days, as it would as a range of its own.
-    pub fn new(rows: Vec<(u32, i32)>, grain: Grain, range: (i32, i32), data_first: i32, cal: &WorkCalendar) -> Grid {
+    pub fn new(
+        rows: Vec<(u32, i32)>,
+        grain: Grain,
+        range: (i32, i32),
+        data_first: i32,
+        cal: &WorkCalendar,
+    ) -> Grid {
         let mut group_start = Vec::with_capacity(rows.len());
         let mut workdays = Vec::with_capacity(rows.len());
         let mut days = Vec::with_capacity(rows.len());
         for (i, &(g, p)) in rows.iter().enumerate() {
-            let start = if i > 0 && rows[i - 1].0 == g { group_start[i - 1] } else { i };
+            let start = if i > 0 && rows[i - 1].0 == g {
+                group_start[i - 1]
+            } else {
+                i
+            };
             group_start.push(start);
             let (a, b) = if grain == Grain::All {
                 range
@@ -130,7 +140,10 @@ pub fn fill_aggregates(grid: &Grid, aggs: &[AggPlan], merged: &mut Merged, cols:
             AccVec::Values(v) => {
                 let q = agg.fraction.unwrap_or(0.5);
                 for (r, key) in grid.rows.iter().enumerate() {
-                    vals[r] = merged.slots.get(key).map_or(f64::NAN, |&s| quantile(&mut v[s], q));
+                    vals[r] = merged
+                        .slots
+                        .get(key)
+                        .map_or(f64::NAN, |&s| quantile(&mut v[s], q));
                 }
             }
         }
@@ -202,7 +215,9 @@ impl<'g> Evaluator<'g> {
         let mut order: Vec<NodeId> = needed.to_vec();
         order.sort_by_key(|id| self.topo_pos[id.0 as usize]);
         for id in order {
-            let NodeKind::Formula(f) = &self.graph.node(id).kind else { continue };
+            let NodeKind::Formula(f) = &self.graph.node(id).kind else {
+                continue;
+            };
             self.prepare_windows(f, cols)?;
             let col = self.column(f, cols)?;
             if let Some(ex) = self.exact_column(f, cols, &col) {
@@ -220,8 +235,13 @@ impl<'g> Evaluator<'g> {
     fn exact_column(&self, f: &Formula, cols: &Cols, values: &[f64]) -> Option<Vec<Option<i128>>> {
         fn exactable(f: &Formula, cols: &Cols) -> bool {
             match f {
-                Formula::Node(id) | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => cols.exact.contains_key(id),
-                Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => exactable(a, cols) && exactable(b, cols),
+                Formula::Node(id)
+                | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => {
+                    cols.exact.contains_key(id)
+                }
+                Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => {
+                    exactable(a, cols) && exactable(b, cols)
+                }
                 Formula::Unary(UnOp::Neg, a) => exactable(a, cols),
                 _ => false,
             }
@@ -233,7 +253,13 @@ impl<'g> Evaluator<'g> {
             values
                 .iter()
                 .enumerate()
-                .map(|(r, v)| if v.is_nan() { None } else { self.exact_at(f, r, cols) })
+                .map(|(r, v)| {
+                    if v.is_nan() {
+                        None
+                    } else {
+                        self.exact_at(f, r, cols)
+                    }
+                })
                 .collect(),
         )
     }
@@ -244,10 +270,15 @@ impl<'g> Evaluator<'g> {
             Formula::Window(Window::Prev, id) => self.prev_row(r).and_then(|p| cols.exact[id][p]),
             Formula::Window(w, id) => {
                 let ex = &cols.exact[id];
-                self.window_rows(*w, r).try_fold(0i128, |acc, i| ex[i].and_then(|x| acc.checked_add(x)))
+                self.window_rows(*w, r)
+                    .try_fold(0i128, |acc, i| ex[i].and_then(|x| acc.checked_add(x)))
             }
-            Formula::Binary(BinOp::Add, a, b) => self.exact_at(a, r, cols)?.checked_add(self.exact_at(b, r, cols)?),
-            Formula::Binary(_, a, b) => self.exact_at(a, r, cols)?.checked_sub(self.exact_at(b, r, cols)?),
+            Formula::Binary(BinOp::Add, a, b) => self
+                .exact_at(a, r, cols)?
+                .checked_add(self.exact_at(b, r, cols)?),
+            Formula::Binary(_, a, b) => self
+                .exact_at(a, r, cols)?
+                .checked_sub(self.exact_at(b, r, cols)?),
             Formula::Unary(_, a) => self.exact_at(a, r, cols)?.checked_neg(),
             _ => None,
         }
@@ -276,7 +307,12 @@ impl<'g> Evaluator<'g> {
                 let p = self.grid.rows[r].1;
                 let outer = period_of_day(g, period_first_day(self.grid.grain, p));
                 let mut s = r;
-                while s > start && period_of_day(g, period_first_day(self.grid.grain, self.grid.rows[s - 1].1)) == outer {
+                while s > start
+                    && period_of_day(
+                        g,
+                        period_first_day(self.grid.grain, self.grid.rows[s - 1].1),
+                    ) == outer
+                {
                     s -= 1;
                 }
                 s..=r
@@ -291,7 +327,9 @@ impl<'g> Evaluator<'g> {
         let mut rc = Cols::default();
         let n = self.grid.rows.len();
         for &d in &deps {
-            let NodeKind::Aggregate(spec) = &self.graph.node(d).kind else { continue };
+            let NodeKind::Aggregate(spec) = &self.graph.node(d).kind else {
+                continue;
+            };
             let base = &cols.values[&d];
             let mut out = vec![f64::NAN; n];
             for (r, slot) in out.iter_mut().enumerate() {
@@ -311,10 +349,15 @@ impl<'g> Evaluator<'g> {
             }
         }
         rc.calendar = Some((wd, dd));
-        let mut order: Vec<NodeId> = deps.into_iter().filter(|d| matches!(self.graph.node(*d).kind, NodeKind::Formula(_))).collect();
+        let mut order: Vec<NodeId> = deps
+            .into_iter()
+            .filter(|d| matches!(self.graph.node(*d).kind, NodeKind::Formula(_)))
+            .collect();
         order.sort_by_key(|id| self.topo_pos[id.0 as usize]);
         for id in order {
-            let NodeKind::Formula(f) = &self.graph.node(id).kind else { continue };
+            let NodeKind::Formula(f) = &self.graph.node(id).kind else {
+                continue;
+            };
             let col = self.column(f, &rc)?;
             rc.values.insert(id, col);
         }
@@ -403,10 +446,14 @@ impl<'g> Evaluator<'g> {
 
     fn window(&self, w: Window, m: NodeId, r: usize, cols: &Cols) -> F<'g> {
         match w {
-            Window::Prev => self.prev_row(r).map_or(F::Null, |p| self.node_value(m, p, cols)),
+            Window::Prev => self
+                .prev_row(r)
+                .map_or(F::Null, |p| self.node_value(m, p, cols)),
             Window::Change => {
                 let cur = num(self.node_value(m, r, cols));
-                let prev = self.prev_row(r).and_then(|p| num(self.node_value(m, p, cols)));
+                let prev = self
+                    .prev_row(r)
+                    .and_then(|p| num(self.node_value(m, p, cols)));
                 match (cur, prev) {
                     (Some(c), Some(p)) if p != 0.0 => F::Num((c - p) / p),
                     _ => F::Null,
@@ -419,7 +466,13 @@ impl<'g> Evaluator<'g> {
         }
     }
 
-    fn call(&self, b: Builtin, args: &'g [Formula], r: usize, cols: &Cols) -> Result<F<'g>, EvalError> {
+    fn call(
+        &self,
+        b: Builtin,
+        args: &'g [Formula],
+        r: usize,
+        cols: &Cols,
+    ) -> Result<F<'g>, EvalError> {
         Ok(match b {
             Builtin::Coalesce => {
                 for a in args {
@@ -438,7 +491,11 @@ impl<'g> Evaluator<'g> {
                 let x = num(self.eval(&args[0], r, cols)?);
                 let y = num(self.eval(&args[1], r, cols)?);
                 match (x, y) {
-                    (Some(x), Some(y)) => F::Num(if b == Builtin::Min { x.min(y) } else { x.max(y) }),
+                    (Some(x), Some(y)) => F::Num(if b == Builtin::Min {
+                        x.min(y)
+                    } else {
+                        x.max(y)
+                    }),
                     _ => F::Null,
                 }
             }
@@ -467,15 +524,25 @@ fn collect_windows(f: &Formula, out: &mut Vec<(Window, NodeId)>) {
             collect_windows(a, out);
             items.iter().for_each(|i| collect_windows(i, out))
         }
-        Formula::Call(_, args) | Formula::Script(_, args) => args.iter().for_each(|i| collect_windows(i, out)),
+        Formula::Call(_, args) | Formula::Script(_, args) => {
+            args.iter().for_each(|i| collect_windows(i, out))
+        }
         _ => {}
     }
 }
 
 /// An aggregate combined over several rows.
-fn roll(spec: &AggSpec, id: NodeId, base: &[f64], cols: &Cols, rows: std::ops::RangeInclusive<usize>) -> f64 {
+fn roll(
+    spec: &AggSpec,
+    id: NodeId,
+    base: &[f64],
+    cols: &Cols,
+    rows: std::ops::RangeInclusive<usize>,
+) -> f64 {
     match spec.func {
-        AggFunc::Count | AggFunc::Sum => rows.map(|i| if base[i].is_nan() { 0.0 } else { base[i] }).sum(),
+        AggFunc::Count | AggFunc::Sum => rows
+            .map(|i| if base[i].is_nan() { 0.0 } else { base[i] })
+            .sum(),
         AggFunc::Avg => match cols.avg_parts.get(&id) {
             Some((s, n)) => {
                 let (ss, nn) = rows.fold((0.0, 0.0), |(a, b), i| (a + s[i], b + n[i]));
@@ -518,17 +585,19 @@ fn binary<'a>(op: BinOp, x: F<'a>, y: F<'a>) -> F<'a> {
             (F::Bool(false), F::Bool(false)) => F::Bool(false),
             _ => F::Null,
         },
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => match compare(x, y) {
-            Some(o) => F::Bool(match op {
-                BinOp::Eq => o == Equal,
-                BinOp::Ne => o != Equal,
-                BinOp::Lt => o == Less,
-                BinOp::Le => o != Greater,
-                BinOp::Gt => o == Greater,
-                _ => o != Less,
-            }),
-            None => F::Null,
-        },
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            match compare(x, y) {
+                Some(o) => F::Bool(match op {
+                    BinOp::Eq => o == Equal,
+                    BinOp::Ne => o != Equal,
+                    BinOp::Lt => o == Less,
+                    BinOp::Le => o != Greater,
+                    BinOp::Gt => o == Greater,
+                    _ => o != Less,
+                }),
+                None => F::Null,
+            }
+        }
         _ => match (num(x), num(y)) {
             (Some(a), Some(b)) => {
                 let v = match op {

@@ -21,6 +21,8 @@ use super::EvalError;
 /// What to scan for one journey funnel.
 pub struct JourneyPlan {
     pub name: String,
+    /// The source's name (for inline data).
+    pub source: String,
     pub path: PathBuf,
     pub columns: Vec<String>,
     pub kinds: Vec<ColKind>,
@@ -63,11 +65,20 @@ impl RowSink for Sink<'_> {
             None => {
                 return Err(BadRow::field(
                     plan.time,
-                    format!("expected an ISO-8601 date or timestamp, found `{}`", String::from_utf8_lossy(t)),
+                    format!(
+                        "expected an ISO-8601 date or timestamp, found `{}`",
+                        String::from_utf8_lossy(t)
+                    ),
                 ))
             }
         };
-        let vals = typed_row(&plan.kinds, fields, &mut self.time, &mut self.fixed, &mut self.nums)?;
+        let vals = typed_row(
+            &plan.kinds,
+            fields,
+            &mut self.time,
+            &mut self.fixed,
+            &mut self.nums,
+        )?;
         let row = &vals[..plan.kinds.len()];
         let mut mask = 0u32;
         for (k, f) in plan.steps.iter().enumerate() {
@@ -86,12 +97,21 @@ impl RowSink for Sink<'_> {
             Some(&g) => g,
             None => {
                 let g = self.group_values.len() as u32;
-                self.group_values.push(key.iter().map(|v| String::from_utf8_lossy(v).into_owned()).collect());
+                self.group_values.push(
+                    key.iter()
+                        .map(|v| String::from_utf8_lossy(v).into_owned())
+                        .collect(),
+                );
                 self.groups.insert(key, g);
                 g
             }
         };
-        self.events.push(Event { entity, secs, mask, group });
+        self.events.push(Event {
+            entity,
+            secs,
+            mask,
+            group,
+        });
         Ok(())
     }
 }
@@ -108,17 +128,12 @@ pub fn plan(graph: &Graph, j: &JourneyDef, req: &Request) -> Result<JourneyPlan,
         )));
     };
     if j.steps.len() > 31 {
-        return Err(EvalError::Data(format!("journey funnel `{}` has more than 31 steps", j.name)));
+        return Err(EvalError::Data(format!(
+            "journey funnel `{}` has more than 31 steps",
+            j.name
+        )));
     }
-    let path = match req.data.get(&src.name).cloned().or_else(|| src.from.clone()) {
-        Some(p) => p,
-        None => {
-            return Err(EvalError::Usage(format!(
-                "no data for source `{}`: pass `--data {}=FILE.csv`",
-                src.name, src.name
-            )))
-        }
-    };
+    let path = super::plan::data_path(req, src)?;
     let mut columns: Vec<String> = Vec::new();
     let mut col = |name: &str| -> usize {
         if let Some(i) = columns.iter().position(|c| c == name) {
@@ -130,23 +145,36 @@ pub fn plan(graph: &Graph, j: &JourneyDef, req: &Request) -> Result<JourneyPlan,
     let time = col(time_col);
     let entity = col(&j.entity);
     let dims: Vec<usize> = req.by.iter().map(|d| col(d)).collect();
-    let steps: Vec<Filter> = j.steps.iter().map(|(_, f)| Filter::compile(f, &mut col)).collect();
+    let steps: Vec<Filter> = j
+        .steps
+        .iter()
+        .map(|(_, f)| Filter::compile(f, &mut col))
+        .collect();
     if columns.len() > MAX_COLUMNS {
-        return Err(EvalError::Usage(format!("journey funnel `{}` needs more than {MAX_COLUMNS} columns", j.name)));
+        return Err(EvalError::Usage(format!(
+            "journey funnel `{}` needs more than {MAX_COLUMNS} columns",
+            j.name
+        )));
     }
     let kinds = columns
         .iter()
         .enumerate()
         .map(|(i, c)| match src.column_type(c) {
             _ if i == time => ColKind::Str,
-            Some(crate::compile::graph::ColumnType::Decimal | crate::compile::graph::ColumnType::Int) => ColKind::Num,
+            Some(
+                crate::compile::graph::ColumnType::Decimal | crate::compile::graph::ColumnType::Int,
+            ) => ColKind::Num,
             Some(crate::compile::graph::ColumnType::Bool) => ColKind::Bool,
-            Some(crate::compile::graph::ColumnType::Date | crate::compile::graph::ColumnType::Timestamp) => ColKind::Date,
+            Some(
+                crate::compile::graph::ColumnType::Date
+                | crate::compile::graph::ColumnType::Timestamp,
+            ) => ColKind::Date,
             _ => ColKind::Str,
         })
         .collect();
     Ok(JourneyPlan {
         name: j.name.clone(),
+        source: src.name.clone(),
         path,
         columns,
         kinds,
@@ -161,7 +189,11 @@ pub fn plan(graph: &Graph, j: &JourneyDef, req: &Request) -> Result<JourneyPlan,
 }
 
 /// Scan and count: one `Count` state per step, keyed by (group, period of step 1).
-pub fn run(p: &JourneyPlan, req: &Request, groups: &mut Groups) -> Result<(Merged, Vec<AggPlan>), EvalError> {
+pub fn run(
+    p: &JourneyPlan,
+    req: &Request,
+    groups: &mut Groups,
+) -> Result<(Merged, Vec<AggPlan>), EvalError> {
     let spec = ScanSpec {
         path: p.path.clone(),
         columns: p.columns.clone(),
@@ -178,11 +210,22 @@ pub fn run(p: &JourneyPlan, req: &Request, groups: &mut Groups) -> Result<(Merge
         fixed: vec![None; p.columns.len()],
         nums: vec![f64::NAN; p.columns.len()],
     };
-    let (mut sinks, _) = crate::data::scan::scan(&spec, make).map_err(|e| EvalError::Data(format!("journey funnel `{}`: {e}", p.name)))?;
+    let scanned = match req.inline.get(&p.source) {
+        Some(bytes) => crate::data::scan::scan_bytes(&spec, bytes, make),
+        None => crate::data::scan::scan(&spec, make),
+    };
+    let (mut sinks, _) =
+        scanned.map_err(|e| EvalError::Data(format!("journey funnel `{}`: {e}", p.name)))?;
     let aggs: Vec<AggPlan> = p
         .nodes
         .iter()
-        .map(|&node| AggPlan { node, func: AggFunc::Count, column: None, fraction: None, filter: None })
+        .map(|&node| AggPlan {
+            node,
+            func: AggFunc::Count,
+            column: None,
+            fraction: None,
+            filter: None,
+        })
         .collect();
     let mut m = Merged {
         slots: HashMap::new(),
@@ -191,9 +234,12 @@ pub fn run(p: &JourneyPlan, req: &Request, groups: &mut Groups) -> Result<(Merge
         min_day: i32::MAX,
         max_day: i32::MIN,
     };
-    let Some(mut sink) = sinks.pop() else { return Ok((m, aggs)) };
+    let Some(mut sink) = sinks.pop() else {
+        return Ok((m, aggs));
+    };
     let global: Vec<u32> = sink.group_values.drain(..).map(|v| groups.id(v)).collect();
-    sink.events.sort_by_key(|e| (e.entity, e.secs, std::cmp::Reverse(e.mask)));
+    sink.events
+        .sort_by_key(|e| (e.entity, e.secs, std::cmp::Reverse(e.mask)));
     let n = p.steps.len();
     let mut i = 0;
     while i < sink.events.len() {
@@ -224,7 +270,10 @@ pub fn run(p: &JourneyPlan, req: &Request, groups: &mut Groups) -> Result<(Merge
         if req.from.is_some_and(|f| day < f) || req.to.is_some_and(|t| day > t) {
             continue;
         }
-        let depth = reached.iter().rposition(|r| r.is_some()).map_or(0, |k| k + 1);
+        let depth = reached
+            .iter()
+            .rposition(|r| r.is_some())
+            .map_or(0, |k| k + 1);
         m.min_day = m.min_day.min(day);
         m.max_day = m.max_day.max(day);
         let key = (global[first.group as usize], period_of_day(req.grain, day));

@@ -93,7 +93,8 @@ pub struct Output {
     pub scans: Vec<(String, std::path::PathBuf, ScanReport)>,
     /// The evaluated range (inclusive day numbers).
     pub range: (i32, i32),
-    /// First and last day holding data in the range, over all sources.
+    /// The days the data covers: `--from`/`--to` where given, else the first and last
+    /// day holding data (over all sources).
     pub data_days: Option<(i32, i32)>,
 }
 
@@ -126,10 +127,15 @@ fn formula_count_like(graph: &Graph, f: &Formula, depth: usize) -> bool {
     use crate::syntax::ast::BinOp;
     match f {
         Formula::Node(id) => count_like(graph, *id, depth),
-        Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => formula_count_like(graph, a, depth) && formula_count_like(graph, b, depth),
-        Formula::Window(crate::compile::graph::Window::Prev | crate::compile::graph::Window::Rolling(_) | crate::compile::graph::Window::ToDate(_), id) => {
-            count_like(graph, *id, depth)
+        Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => {
+            formula_count_like(graph, a, depth) && formula_count_like(graph, b, depth)
         }
+        Formula::Window(
+            crate::compile::graph::Window::Prev
+            | crate::compile::graph::Window::Rolling(_)
+            | crate::compile::graph::Window::ToDate(_),
+            id,
+        ) => count_like(graph, *id, depth),
         _ => false,
     }
 }
@@ -171,8 +177,14 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     let has_data = min_day <= max_day;
     let range = match (req.from, req.to, has_data) {
         (Some(a), Some(b), _) => (a, b),
-        (Some(a), None, true) => (a, period_last_day(grain, period_of_day(grain, max_day)).max(a)),
-        (None, Some(b), true) => (period_first_day(grain, period_of_day(grain, min_day)).min(b), b),
+        (Some(a), None, true) => (
+            a,
+            period_last_day(grain, period_of_day(grain, max_day)).max(a),
+        ),
+        (None, Some(b), true) => (
+            period_first_day(grain, period_of_day(grain, min_day)).min(b),
+            b,
+        ),
         (None, None, true) if grain == Grain::All => (min_day, max_day),
         (None, None, true) => (
             period_first_day(grain, period_of_day(grain, min_day)),
@@ -196,9 +208,18 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             }
         }
     }
-    let mut order: Vec<u32> = present.iter().map(|(g, _)| *g).collect::<BTreeSet<u32>>().into_iter().collect();
+    let mut order: Vec<u32> = present
+        .iter()
+        .map(|(g, _)| *g)
+        .collect::<BTreeSet<u32>>()
+        .into_iter()
+        .collect();
     order.sort_by(|a, b| groups.values[*a as usize].cmp(&groups.values[*b as usize]));
-    let data_first = if has_data && grain != Grain::All { period_of_day(grain, min_day) } else { p_lo };
+    let data_first = if has_data && grain != Grain::All {
+        period_of_day(grain, min_day)
+    } else {
+        p_lo
+    };
     let mut rows = Vec::new();
     let mut shown = Vec::new();
     let dense = (windows || req.fill) && grain != Grain::All;
@@ -226,9 +247,18 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
         None => WorkCalendar::default_mon_fri(),
     };
-    let grid = grid::Grid::new(rows, grain, range, if has_data { data_first } else { i32::MIN }, &cal);
+    let grid = grid::Grid::new(
+        rows,
+        grain,
+        range,
+        if has_data { data_first } else { i32::MIN },
+        &cal,
+    );
     let mut cols = grid::Cols::default();
-    let agg_lists = plans.iter().map(|p| p.aggs.as_slice()).chain(journey_aggs.iter().map(|a| a.as_slice()));
+    let agg_lists = plans
+        .iter()
+        .map(|p| p.aggs.as_slice())
+        .chain(journey_aggs.iter().map(|a| a.as_slice()));
     for (aggs, m) in agg_lists.zip(merged.iter_mut()) {
         grid::fill_aggregates(&grid, aggs, m, &mut cols);
     }
@@ -243,8 +273,16 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             format: graph.node(id).meta.format,
         })
         .collect();
-    let ints: Vec<bool> = req.metrics.iter().map(|&id| count_like(graph, id, 0)).collect();
-    let exact_of: Vec<Option<NodeId>> = req.metrics.iter().map(|&id| cols.exact.contains_key(&id).then_some(id)).collect();
+    let ints: Vec<bool> = req
+        .metrics
+        .iter()
+        .map(|&id| count_like(graph, id, 0))
+        .collect();
+    let exact_of: Vec<Option<NodeId>> = req
+        .metrics
+        .iter()
+        .map(|&id| cols.exact.contains_key(&id).then_some(id))
+        .collect();
     let mut out_rows = Vec::new();
     for (r, &(g, p)) in grid.rows.iter().enumerate() {
         if !shown[r] {
@@ -281,6 +319,9 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         rows: out_rows,
         scans,
         range,
-        data_days: has_data.then_some((min_day.max(range.0), max_day.min(range.1))),
+        data_days: has_data.then_some((
+            req.from.unwrap_or(min_day).max(range.0),
+            req.to.unwrap_or(max_day).min(range.1),
+        )),
     })
 }

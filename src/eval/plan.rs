@@ -30,6 +30,33 @@ pub struct Request {
     pub inline: HashMap<String, std::sync::Arc<Vec<u8>>>,
     pub skip_bad_rows: bool,
     pub threads: usize,
+    /// Never fall back to a source's `from` (definition tests are hermetic).
+    pub hermetic: bool,
+}
+
+/// Where a source's rows come from: `--data`, inline bytes, or the source's `from`.
+pub fn data_path(
+    req: &Request,
+    src: &crate::compile::graph::SourceDef,
+) -> Result<PathBuf, EvalError> {
+    if let Some(p) = req.data.get(&src.name) {
+        return Ok(p.clone());
+    }
+    if req.inline.contains_key(&src.name) {
+        return Ok(PathBuf::from(format!("{}.csv", src.name)));
+    }
+    if req.hermetic {
+        return Err(EvalError::Data(format!(
+            "no rows for source `{}`: give it rows under `data:` (tests never read a source's `from`), or leave the metrics that read it out of `eval.metrics`",
+            src.name
+        )));
+    }
+    src.from.clone().ok_or_else(|| {
+        EvalError::Usage(format!(
+            "no data for source `{}`: pass `--data {}=FILE.csv` (or give the source a `from` path)",
+            src.name, src.name
+        ))
+    })
 }
 
 /// Every node the requested metrics read, directly or not.
@@ -63,7 +90,9 @@ pub fn uses_windows(graph: &Graph, nodes: &[NodeId]) -> bool {
             _ => false,
         }
     }
-    nodes.iter().any(|id| matches!(&graph.node(*id).kind, NodeKind::Formula(f) if has(f)))
+    nodes
+        .iter()
+        .any(|id| matches!(&graph.node(*id).kind, NodeKind::Formula(f) if has(f)))
 }
 
 /// Aggregates a window would have to roll up; distinct counts and quantiles cannot.
@@ -80,7 +109,9 @@ pub fn check_rollable(graph: &Graph, nodes: &[NodeId]) -> Result<(), EvalError> 
                 targets(a, out);
                 items.iter().for_each(|i| targets(i, out))
             }
-            Formula::Call(_, args) | Formula::Script(_, args) => args.iter().for_each(|i| targets(i, out)),
+            Formula::Call(_, args) | Formula::Script(_, args) => {
+                args.iter().for_each(|i| targets(i, out))
+            }
             _ => {}
         }
     }
@@ -91,7 +122,10 @@ pub fn check_rollable(graph: &Graph, nodes: &[NodeId]) -> Result<(), EvalError> 
             for t in ts {
                 for dep in closure(graph, &[t]) {
                     if let NodeKind::Aggregate(a) = &graph.node(dep).kind {
-                        if matches!(a.func, AggFunc::CountDistinct | AggFunc::Median | AggFunc::Percentile) {
+                        if matches!(
+                            a.func,
+                            AggFunc::CountDistinct | AggFunc::Median | AggFunc::Percentile
+                        ) {
                             return Err(EvalError::Data(format!(
                                 "`{}` rolls up `{}`, which uses {}; distinct counts and quantiles cannot be added across periods",
                                 graph.node(*id).name,
@@ -122,11 +156,18 @@ pub fn journeys(graph: &Graph, needed: &[NodeId]) -> Vec<usize> {
 }
 
 /// One scan plan per source behind the needed aggregates.
-pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before: bool) -> Result<Vec<SourcePlan>, EvalError> {
+pub fn source_plans(
+    graph: &Graph,
+    req: &Request,
+    needed: &[NodeId],
+    keep_before: bool,
+) -> Result<Vec<SourcePlan>, EvalError> {
     let tz = jiff::tz::TimeZone::get(&graph.settings.timezone)
         .map_err(|e| EvalError::Usage(format!("time zone `{}`: {e}", graph.settings.timezone)))?;
     if req.by.len() > MAX_DIMS {
-        return Err(EvalError::Usage(format!("at most {MAX_DIMS} --by dimensions are supported")));
+        return Err(EvalError::Usage(format!(
+            "at most {MAX_DIMS} --by dimensions are supported"
+        )));
     }
     let mut by_source: Vec<Vec<NodeId>> = vec![Vec::new(); graph.sources.len()];
     let mut sorted = needed.to_vec();
@@ -143,7 +184,9 @@ pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before
         }
         let src = &graph.sources[s];
         for d in &req.by {
-            let known = src.dimensions.contains(d) || src.entity.as_ref() == Some(d) || src.column_type(d).is_some();
+            let known = src.dimensions.contains(d)
+                || src.entity.as_ref() == Some(d)
+                || src.column_type(d).is_some();
             if !known {
                 return Err(EvalError::Data(format!(
                     "source `{}` has no dimension `{d}` (its dimensions: {}); every source behind the requested metrics must have each --by dimension",
@@ -152,16 +195,7 @@ pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before
                 )));
             }
         }
-        let path = match req.data.get(&src.name).cloned().or_else(|| src.from.clone()) {
-            Some(p) => p,
-            None if req.inline.contains_key(&src.name) => PathBuf::from(format!("{}.csv", src.name)),
-            None => {
-                return Err(EvalError::Usage(format!(
-                    "no data for source `{}`: pass `--data {}=FILE.csv` (or give the source a `from` path)",
-                    src.name, src.name
-                )))
-            }
-        };
+        let path = data_path(req, src)?;
         let mut columns: Vec<String> = Vec::new();
         let mut kinds: Vec<ColKind> = Vec::new();
         let mut col = |name: &str, kind: Option<ColKind>| -> usize {
@@ -197,13 +231,18 @@ pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before
         let dims: Vec<usize> = req.by.iter().map(|d| col(d, Some(ColKind::Str))).collect();
         let mut agg_plans = Vec::new();
         for id in aggs {
-            let NodeKind::Aggregate(a) = &graph.node(id).kind else { continue };
+            let NodeKind::Aggregate(a) = &graph.node(id).kind else {
+                continue;
+            };
             let value_kind = match a.func {
                 AggFunc::Count | AggFunc::CountDistinct => None,
                 _ => Some(ColKind::Num),
             };
             let column = a.column.as_ref().map(|c| col(c, value_kind));
-            let filter = a.filter.as_ref().map(|f| Filter::compile(f, &mut |c| col(c, None)));
+            let filter = a
+                .filter
+                .as_ref()
+                .map(|f| Filter::compile(f, &mut |c| col(c, None)));
             agg_plans.push(AggPlan {
                 node: id,
                 func: a.func,
@@ -213,7 +252,10 @@ pub fn source_plans(graph: &Graph, req: &Request, needed: &[NodeId], keep_before
             });
         }
         if columns.len() > MAX_COLUMNS {
-            return Err(EvalError::Usage(format!("source `{}` needs more than {MAX_COLUMNS} columns", src.name)));
+            return Err(EvalError::Usage(format!(
+                "source `{}` needs more than {MAX_COLUMNS} columns",
+                src.name
+            )));
         }
         // The time column is parsed separately; as a plain field it is a string.
         if let Some(t) = time {

@@ -24,6 +24,11 @@ pub enum Filter {
     Binary(BinOp, Box<Filter>, Box<Filter>),
     In(Box<Filter>, Vec<Filter>),
     Call(Builtin, Vec<Filter>),
+    /// `column == "text"` (`!=` when `negate`): the common filter, compared without
+    /// the general [`compare`] while the field is text (same result).
+    StrEq { col: usize, value: Vec<u8>, negate: bool },
+    /// `column in ["a", "b", ..]` with text constants.
+    StrIn(usize, Vec<Vec<u8>>),
 }
 
 /// An owned constant (string bytes kept for byte comparison).
@@ -49,10 +54,38 @@ impl Filter {
                 Value::Duration(s) => RowConst::Num(*s as f64),
             }),
             RowExpr::Column(c) => Filter::Column(col(c)),
+            RowExpr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) if str_eq_operands(a, b).is_some() => {
+                let (c, v) = str_eq_operands(a, b).unwrap_or_default();
+                Filter::StrEq {
+                    col: col(c),
+                    value: v.as_bytes().to_vec(),
+                    negate: *op == BinOp::Ne,
+                }
+            }
+            RowExpr::In(a, items) if matches!(&**a, RowExpr::Column(_)) && items.iter().all(|i| matches!(i, RowExpr::Const(Value::Str(_)))) => {
+                let RowExpr::Column(c) = &**a else { unreachable!() };
+                let values = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        RowExpr::Const(Value::Str(s)) => Some(s.as_bytes().to_vec()),
+                        _ => None,
+                    })
+                    .collect();
+                Filter::StrIn(col(c), values)
+            }
             RowExpr::Unary(op, a) => Filter::Unary(*op, Box::new(Filter::compile(a, col))),
-            RowExpr::Binary(op, a, b) => Filter::Binary(*op, Box::new(Filter::compile(a, col)), Box::new(Filter::compile(b, col))),
-            RowExpr::In(a, items) => Filter::In(Box::new(Filter::compile(a, col)), items.iter().map(|i| Filter::compile(i, col)).collect()),
-            RowExpr::Call(b, args) => Filter::Call(*b, args.iter().map(|a| Filter::compile(a, col)).collect()),
+            RowExpr::Binary(op, a, b) => Filter::Binary(
+                *op,
+                Box::new(Filter::compile(a, col)),
+                Box::new(Filter::compile(b, col)),
+            ),
+            RowExpr::In(a, items) => Filter::In(
+                Box::new(Filter::compile(a, col)),
+                items.iter().map(|i| Filter::compile(i, col)).collect(),
+            ),
+            RowExpr::Call(b, args) => {
+                Filter::Call(*b, args.iter().map(|a| Filter::compile(a, col)).collect())
+            }
         }
     }
 
@@ -64,6 +97,19 @@ impl Filter {
 
     fn eval<'a>(&'a self, row: &[RowVal<'a>]) -> RowVal<'a> {
         match self {
+            Filter::StrEq { col, value, negate } => match row[*col] {
+                RowVal::Str(s) => RowVal::Bool((s == value.as_slice()) != *negate),
+                RowVal::Null => RowVal::Null,
+                v => match compare(v, RowVal::Str(value)) {
+                    Some(ord) => RowVal::Bool((ord == std::cmp::Ordering::Equal) != *negate),
+                    None => RowVal::Null,
+                },
+            },
+            Filter::StrIn(col, values) => match row[*col] {
+                RowVal::Str(s) => RowVal::Bool(values.iter().any(|v| s == v.as_slice())),
+                RowVal::Null => RowVal::Null,
+                v => RowVal::Bool(values.iter().any(|c| compare(v, RowVal::Str(c)) == Some(std::cmp::Ordering::Equal))),
+            },
             Filter::Const(c) => match c {
                 RowConst::Null => RowVal::Null,
                 RowConst::Num(x) => RowVal::Num(*x),
@@ -80,27 +126,36 @@ impl Filter {
                 Some(x) => RowVal::Num(-x),
                 None => RowVal::Null,
             },
-            Filter::Binary(BinOp::And, a, b) => match (a.eval(row), b.eval(row)) {
-                (RowVal::Bool(false), _) | (_, RowVal::Bool(false)) => RowVal::Bool(false),
-                (RowVal::Bool(true), RowVal::Bool(true)) => RowVal::Bool(true),
-                _ => RowVal::Null,
+            // Three-valued `and`/`or`, short-circuited: false and x = false, true or x = true.
+            Filter::Binary(BinOp::And, a, b) => match a.eval(row) {
+                RowVal::Bool(false) => RowVal::Bool(false),
+                x => match (x, b.eval(row)) {
+                    (_, RowVal::Bool(false)) => RowVal::Bool(false),
+                    (RowVal::Bool(true), RowVal::Bool(true)) => RowVal::Bool(true),
+                    _ => RowVal::Null,
+                },
             },
-            Filter::Binary(BinOp::Or, a, b) => match (a.eval(row), b.eval(row)) {
-                (RowVal::Bool(true), _) | (_, RowVal::Bool(true)) => RowVal::Bool(true),
-                (RowVal::Bool(false), RowVal::Bool(false)) => RowVal::Bool(false),
-                _ => RowVal::Null,
+            Filter::Binary(BinOp::Or, a, b) => match a.eval(row) {
+                RowVal::Bool(true) => RowVal::Bool(true),
+                x => match (x, b.eval(row)) {
+                    (_, RowVal::Bool(true)) => RowVal::Bool(true),
+                    (RowVal::Bool(false), RowVal::Bool(false)) => RowVal::Bool(false),
+                    _ => RowVal::Null,
+                },
             },
-            Filter::Binary(op, a, b) if op.is_comparison() => match compare(a.eval(row), b.eval(row)) {
-                Some(ord) => RowVal::Bool(match op {
-                    BinOp::Eq => ord == std::cmp::Ordering::Equal,
-                    BinOp::Ne => ord != std::cmp::Ordering::Equal,
-                    BinOp::Lt => ord == std::cmp::Ordering::Less,
-                    BinOp::Le => ord != std::cmp::Ordering::Greater,
-                    BinOp::Gt => ord == std::cmp::Ordering::Greater,
-                    _ => ord != std::cmp::Ordering::Less,
-                }),
-                None => RowVal::Null,
-            },
+            Filter::Binary(op, a, b) if op.is_comparison() => {
+                match compare(a.eval(row), b.eval(row)) {
+                    Some(ord) => RowVal::Bool(match op {
+                        BinOp::Eq => ord == std::cmp::Ordering::Equal,
+                        BinOp::Ne => ord != std::cmp::Ordering::Equal,
+                        BinOp::Lt => ord == std::cmp::Ordering::Less,
+                        BinOp::Le => ord != std::cmp::Ordering::Greater,
+                        BinOp::Gt => ord == std::cmp::Ordering::Greater,
+                        _ => ord != std::cmp::Ordering::Less,
+                    }),
+                    None => RowVal::Null,
+                }
+            }
             Filter::Binary(op, a, b) => match (num(a.eval(row)), num(b.eval(row))) {
                 (Some(x), Some(y)) => {
                     let r = match op {
@@ -119,7 +174,9 @@ impl Filter {
                 if v == RowVal::Null {
                     return RowVal::Null;
                 }
-                let hit = items.iter().any(|i| compare(v, i.eval(row)) == Some(std::cmp::Ordering::Equal));
+                let hit = items
+                    .iter()
+                    .any(|i| compare(v, i.eval(row)) == Some(std::cmp::Ordering::Equal));
                 RowVal::Bool(hit)
             }
             Filter::Call(b, args) => call(*b, args, row),
@@ -127,9 +184,21 @@ impl Filter {
     }
 }
 
+/// `column == "text"` or `"text" == column`: the column and the text.
+fn str_eq_operands<'e>(a: &'e RowExpr, b: &'e RowExpr) -> Option<(&'e str, &'e str)> {
+    match (a, b) {
+        (RowExpr::Column(c), RowExpr::Const(Value::Str(v))) | (RowExpr::Const(Value::Str(v)), RowExpr::Column(c)) => Some((c, v)),
+        _ => None,
+    }
+}
+
 fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>]) -> RowVal<'a> {
     match b {
-        Builtin::Coalesce => args.iter().map(|a| a.eval(row)).find(|v| *v != RowVal::Null).unwrap_or(RowVal::Null),
+        Builtin::Coalesce => args
+            .iter()
+            .map(|a| a.eval(row))
+            .find(|v| *v != RowVal::Null)
+            .unwrap_or(RowVal::Null),
         Builtin::If => match args.first().map(|c| c.eval(row)) {
             Some(RowVal::Bool(true)) => args.get(1).map_or(RowVal::Null, |a| a.eval(row)),
             _ => args.get(2).map_or(RowVal::Null, |a| a.eval(row)),
@@ -145,7 +214,10 @@ fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>]) -> RowVal<'a> {
                 _ => RowVal::Null,
             }
         }
-        Builtin::Abs => args.first().and_then(|a| num(a.eval(row))).map_or(RowVal::Null, |x| RowVal::Num(x.abs())),
+        Builtin::Abs => args
+            .first()
+            .and_then(|a| num(a.eval(row)))
+            .map_or(RowVal::Null, |x| RowVal::Num(x.abs())),
         Builtin::Round => {
             let x = args.first().and_then(|a| num(a.eval(row)));
             let d = args.get(1).and_then(|a| num(a.eval(row))).unwrap_or(0.0);
@@ -164,7 +236,12 @@ pub fn round(x: f64, digits: f64) -> f64 {
 pub fn num(v: RowVal) -> Option<f64> {
     match v {
         RowVal::Num(x) => Some(x),
-        RowVal::Str(s) => std::str::from_utf8(s).ok()?.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+        RowVal::Str(s) => std::str::from_utf8(s)
+            .ok()?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite()),
         RowVal::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
         RowVal::Date(d) => Some(d as f64),
         RowVal::Null => None,
@@ -175,7 +252,11 @@ fn as_date(s: &[u8]) -> Option<i32> {
     if s.len() < 10 {
         return None;
     }
-    let d = |i: usize| -> Option<i32> { s.get(i).filter(|c| c.is_ascii_digit()).map(|c| (c - b'0') as i32) };
+    let d = |i: usize| -> Option<i32> {
+        s.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| (c - b'0') as i32)
+    };
     let y = d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?;
     if s[4] != b'-' || s[7] != b'-' {
         return None;
@@ -270,7 +351,11 @@ pub fn format_fixed(v: i128) -> String {
     let a = v.unsigned_abs();
     let int = a / DEC_SCALE as u128;
     let frac = a % DEC_SCALE as u128;
-    let mut s = if neg { format!("-{int}") } else { int.to_string() };
+    let mut s = if neg {
+        format!("-{int}")
+    } else {
+        int.to_string()
+    };
     if frac != 0 {
         let f = format!("{frac:06}");
         s.push('.');
@@ -292,6 +377,69 @@ mod tests {
         assert_eq!(format_fixed(300_000_000_000), "300000");
         assert_eq!(format_fixed(-1_250_000), "-1.25");
         assert_eq!(format_fixed(1), "0.000001");
+    }
+
+    /// The text fast paths give what the general comparison gives, for every kind of
+    /// field value (text, null, number, date, bool) and operator.
+    #[test]
+    fn text_fast_paths_agree_with_general_comparison() {
+        use crate::compile::graph::RowExpr as E;
+        let col = || Box::new(E::Column("c".into()));
+        let txt = |s: &str| Box::new(E::Const(Value::Str(s.into())));
+        let exprs = [
+            E::Binary(BinOp::Eq, col(), txt("call")),
+            E::Binary(BinOp::Ne, col(), txt("call")),
+            E::Binary(BinOp::Eq, txt("2026-03-29"), col()),
+            E::Binary(BinOp::Eq, col(), txt("12.5")),
+            E::Binary(BinOp::Ne, col(), txt("true")),
+            E::In(col(), vec![E::Const(Value::Str("call".into())), E::Const(Value::Str("12.50".into()))]),
+        ];
+        let day = crate::data::period::day_number(2026, 3, 29);
+        let vals = [
+            RowVal::Str(b"call"),
+            RowVal::Str(b"email"),
+            RowVal::Str(b""),
+            RowVal::Null,
+            RowVal::Num(12.5),
+            RowVal::Date(day),
+            RowVal::Date(day + 1),
+            RowVal::Bool(true),
+        ];
+        for e in &exprs {
+            let fast = Filter::compile(e, &mut |_| 0);
+            assert!(matches!(fast, Filter::StrEq { .. } | Filter::StrIn(..)), "{e:?}");
+            let general = match e {
+                E::Binary(op, a, b) => Filter::Binary(*op, Box::new(Filter::compile(a, &mut |_| 0)), Box::new(Filter::compile(b, &mut |_| 0))),
+                E::In(a, items) => Filter::In(Box::new(Filter::compile(a, &mut |_| 0)), items.iter().map(|i| Filter::compile(i, &mut |_| 0)).collect()),
+                _ => unreachable!(),
+            };
+            for v in vals {
+                assert_eq!(fast.eval(&[v]), general.eval(&[v]), "{e:?} on {v:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn and_or_three_valued_with_short_circuit() {
+        let b = |x: Option<bool>| Box::new(Filter::Const(x.map_or(RowConst::Null, RowConst::Bool)));
+        let all = [Some(true), Some(false), None];
+        for x in all {
+            for y in all {
+                let and = match (x, y) {
+                    (Some(false), _) | (_, Some(false)) => Some(false),
+                    (Some(true), Some(true)) => Some(true),
+                    _ => None,
+                };
+                let or = match (x, y) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                };
+                let as_val = |o: Option<bool>| o.map_or(RowVal::Null, RowVal::Bool);
+                assert_eq!(Filter::Binary(BinOp::And, b(x), b(y)).eval(&[]), as_val(and), "{x:?} and {y:?}");
+                assert_eq!(Filter::Binary(BinOp::Or, b(x), b(y)).eval(&[]), as_val(or), "{x:?} or {y:?}");
+            }
+        }
     }
 
     #[test]

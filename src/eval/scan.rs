@@ -165,6 +165,7 @@ impl<'p> SourceSink<'p> {
 
 /// Convert the raw fields of a row to typed values (`kinds[i]` says how), validating
 /// every field first. Plain decimals are also kept exactly in `fixed` (10^-6 units).
+#[inline]
 pub fn typed_row<'a>(
     kinds: &[ColKind],
     fields: &[&'a [u8]],
@@ -186,12 +187,18 @@ pub fn typed_row<'a>(
                 fixed[i] = exact;
                 let x = match exact {
                     Some(v) => v as f64 / super::row::DEC_SCALE as f64,
-                    None => match std::str::from_utf8(f).ok().and_then(|s| s.trim().parse::<f64>().ok()) {
+                    None => match std::str::from_utf8(f)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<f64>().ok())
+                    {
                         Some(x) if x.is_finite() => x,
                         _ => {
                             return Err(BadRow::field(
                                 i,
-                                format!("expected a number, found `{}`", String::from_utf8_lossy(f)),
+                                format!(
+                                    "expected a number, found `{}`",
+                                    String::from_utf8_lossy(f)
+                                ),
                             ))
                         }
                     },
@@ -204,7 +211,10 @@ pub fn typed_row<'a>(
                 None => {
                     return Err(BadRow::field(
                         i,
-                        format!("expected true or false, found `{}`", String::from_utf8_lossy(f)),
+                        format!(
+                            "expected true or false, found `{}`",
+                            String::from_utf8_lossy(f)
+                        ),
                     ))
                 }
             },
@@ -245,7 +255,13 @@ impl RowSink for SourceSink<'_> {
             }
             None => 0,
         };
-        let mut vals = typed_row(&plan.kinds, fields, &mut self.time, &mut self.fixed, &mut self.nums)?;
+        let mut vals = typed_row(
+            &plan.kinds,
+            fields,
+            &mut self.time,
+            &mut self.fixed,
+            &mut self.nums,
+        )?;
         // The event time is the local day (in the settings' time zone), so filters such
         // as `ts >= 2026-03-29` compare days, not the text of an offset timestamp.
         if let Some(t) = plan.time {
@@ -289,7 +305,11 @@ impl RowSink for SourceSink<'_> {
                         RowVal::Date(d) => d as f64,
                         _ => continue,
                     };
-                    v[slot] = if a.func == AggFunc::Min { nan_min(v[slot], x) } else { nan_max(v[slot], x) };
+                    v[slot] = if a.func == AggFunc::Min {
+                        nan_min(v[slot], x)
+                    } else {
+                        nan_max(v[slot], x)
+                    };
                 }
                 AccVec::Distinct(v) => {
                     let Some(c) = a.column else { continue };

@@ -39,7 +39,8 @@ fn cell_json(c: &Cell) -> serde_json::Value {
     match c {
         Cell::Null => serde_json::Value::Null,
         Cell::Int(i) => (*i).into(),
-        Cell::Num(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Cell::Num(x) => serde_json::Number::from_f64(*x)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
         Cell::Str(s) => s.clone().into(),
         Cell::Dec(d) => {
             let text = crate::eval::row::format_fixed(*d);
@@ -57,7 +58,9 @@ pub fn cell_display(c: &Cell, format: Option<Format>) -> String {
         (Cell::Null, _) => String::new(),
         (Cell::Int(i), _) => i.to_string(),
         (Cell::Str(s), _) => s.clone(),
-        (_, Some(Format::Percent)) => format!("{}%", number::sig6(c.as_f64().unwrap_or(0.0) * 100.0)),
+        (_, Some(Format::Percent)) => {
+            format!("{}%", number::sig6(c.as_f64().unwrap_or(0.0) * 100.0))
+        }
         (_, Some(Format::Currency)) => number::money(c.as_f64().unwrap_or(0.0)),
         (_, Some(Format::Count)) => number::sig6(c.as_f64().unwrap_or(0.0)),
         (_, Some(Format::Duration)) => number::duration(c.as_f64().unwrap_or(0.0)),
@@ -73,7 +76,12 @@ fn rows_text(out: &Output, f: impl Fn(&Cell, Option<Format>) -> String) -> Vec<V
             if let Some(p) = &r.period {
                 v.push(p.clone());
             }
-            v.extend(r.values.iter().zip(&out.columns).map(|(c, col)| f(c, col.format)));
+            v.extend(
+                r.values
+                    .iter()
+                    .zip(&out.columns)
+                    .map(|(c, col)| f(c, col.format)),
+            );
             v
         })
         .collect()
@@ -112,13 +120,22 @@ fn md_field(s: &str) -> String {
 
 /// An analysis table in the layout of `eval` output: `by` columns, `period` (when
 /// `grain` is not all), then named columns with their display formats.
-pub fn table_output(by: Vec<String>, grain: crate::data::period::Grain, columns: Vec<(String, Option<Format>)>, rows: Vec<crate::eval::Row>) -> Output {
+pub fn table_output(
+    by: Vec<String>,
+    grain: crate::data::period::Grain,
+    columns: Vec<(String, Option<Format>)>,
+    rows: Vec<crate::eval::Row>,
+) -> Output {
     Output {
         by,
         grain,
         columns: columns
             .into_iter()
-            .map(|(name, format)| crate::eval::Column { name, node: crate::compile::NodeId(0), format })
+            .map(|(name, format)| crate::eval::Column {
+                name,
+                node: crate::compile::NodeId(0),
+                format,
+            })
             .collect(),
         rows,
         scans: Vec::new(),
@@ -132,7 +149,11 @@ pub fn render(out: &Output, format: OutFormat) -> String {
     let head = header(out);
     match format {
         OutFormat::Csv => {
-            let mut s = head.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",");
+            let mut s = head
+                .iter()
+                .map(|h| csv_field(h))
+                .collect::<Vec<_>>()
+                .join(",");
             s.push('\n');
             for r in rows_text(out, |c, _| cell_raw(c)) {
                 s.push_str(&r.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
@@ -141,7 +162,8 @@ pub fn render(out: &Output, format: OutFormat) -> String {
             s
         }
         OutFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&serde_json::Value::Array(json_rows(out))).unwrap_or_default();
+            let mut s = serde_json::to_string_pretty(&serde_json::Value::Array(json_rows(out)))
+                .unwrap_or_default();
             s.push('\n');
             s
         }
@@ -154,12 +176,26 @@ pub fn render(out: &Output, format: OutFormat) -> String {
             s
         }
         OutFormat::Md => {
-            let mut s = format!("| {} |\n", head.iter().map(|h| md_field(h)).collect::<Vec<_>>().join(" | "));
+            let mut s = format!(
+                "| {} |\n",
+                head.iter()
+                    .map(|h| md_field(h))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            );
             let nd = out.by.len() + usize::from(out.grain != crate::data::period::Grain::All);
-            let seps: Vec<&str> = (0..head.len()).map(|i| if i < nd { "---" } else { "---:" }).collect();
+            let seps: Vec<&str> = (0..head.len())
+                .map(|i| if i < nd { "---" } else { "---:" })
+                .collect();
             s.push_str(&format!("| {} |\n", seps.join(" | ")));
             for r in rows_text(out, cell_display) {
-                s.push_str(&format!("| {} |\n", r.iter().map(|x| md_field(x)).collect::<Vec<_>>().join(" | ")));
+                s.push_str(&format!(
+                    "| {} |\n",
+                    r.iter()
+                        .map(|x| md_field(x))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ));
             }
             s
         }

@@ -205,7 +205,11 @@ fn next_item_start(text: &str, pos: usize) -> usize {
 fn depth_bound(p: &Pair<Rule>) -> usize {
     fn reduce(vals: &mut Vec<usize>, prefix: bool) {
         let b = vals.pop().unwrap_or(0);
-        let h = if prefix { b } else { b.max(vals.pop().unwrap_or(0)) };
+        let h = if prefix {
+            b
+        } else {
+            b.max(vals.pop().unwrap_or(0))
+        };
         vals.push(h + 1);
     }
     // (precedence, is prefix) of the operators not yet applied.
@@ -381,7 +385,11 @@ fn token_at(text: &str, pos: usize) -> (usize, String) {
     let Some(first) = rest.chars().next() else {
         return (0, "end of file".into());
     };
-    let len = if first.is_ascii_alphanumeric() || first == '_' {
+    let len = if first.is_ascii_digit() {
+        // A malformed number such as `2.5e3` is one token.
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
+    } else if first.is_ascii_alphanumeric() || first == '_' {
         rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len())
     } else {
@@ -450,7 +458,10 @@ fn syntax_error(
         format!("expected {}", join_or(&expected))
     };
     let misspelled_item = expected.iter().any(|e| e.starts_with("an item"))
-        && found.trim_matches('`').chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        && found
+            .trim_matches('`')
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
     let mut d = Diagnostic::error("E0101", message).at(
         Span::new(
             file,
@@ -458,6 +469,14 @@ fn syntax_error(
         ),
         label,
     );
+    let bare = found.trim_matches('`');
+    if bare.starts_with(|c: char| c.is_ascii_digit())
+        && bare.contains(|c: char| c.is_ascii_alphabetic())
+    {
+        d = d.with_help(
+            "numbers are written like `70`, `1.5`, `1_000_000` or `12%`; exponents such as `1e6` are not supported, and durations are `30d`, `2w` or `6h`",
+        );
+    }
     if misspelled_item {
         if let Some(h) = crate::diag::did_you_mean(found.trim_matches('`'), ITEM_KEYWORDS) {
             d = d.with_help(h);
@@ -640,7 +659,10 @@ impl Builder {
         } else {
             content_len(s.as_str())
         };
-        Span::new(self.file, self.base + s.start()..self.base + s.start() + len)
+        Span::new(
+            self.file,
+            self.base + s.start()..self.base + s.start() + len,
+        )
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {

@@ -3,4 +3,5 @@
 pub mod ast;
 pub mod dsl;
 pub mod format;
+pub mod schema;
 pub mod yaml;

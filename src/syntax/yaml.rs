@@ -23,7 +23,7 @@
 mod cx;
 mod exprs;
 mod items;
-mod node;
+pub(crate) mod node;
 
 pub use node::{MAX_DEPTH, MAX_NODES};
 

@@ -84,7 +84,11 @@ impl<'s> Printer<'s> {
         while self.next < self.comments.len() && self.comments[self.next].offset < offset {
             let c = &self.comments[self.next];
             if c.own_line {
-                if top && self.last_end.is_some_and(|e| self.blank_between(e, c.offset)) {
+                if top
+                    && self
+                        .last_end
+                        .is_some_and(|e| self.blank_between(e, c.offset))
+                {
                     self.lines.push((String::new(), None));
                 }
                 let text = format!("{}{}", "  ".repeat(indent), c.text);
@@ -98,7 +102,8 @@ impl<'s> Printer<'s> {
 
     fn line(&mut self, indent: usize, text: String, anchor: usize) {
         self.flush(anchor, indent, false);
-        self.lines.push((format!("{}{}", "  ".repeat(indent), text), Some(anchor)));
+        self.lines
+            .push((format!("{}{}", "  ".repeat(indent), text), Some(anchor)));
     }
 
     fn item_start(&mut self, start: usize) {
@@ -125,7 +130,12 @@ impl<'s> Printer<'s> {
                 .iter()
                 .filter(|(_, a)| *a <= c.offset && self.line_of(*a) == c.line)
                 .max_by_key(|(_, a)| *a)
-                .or_else(|| anchors.iter().filter(|(_, a)| *a <= c.offset).max_by_key(|(_, a)| *a))
+                .or_else(|| {
+                    anchors
+                        .iter()
+                        .filter(|(_, a)| *a <= c.offset)
+                        .max_by_key(|(_, a)| *a)
+                })
                 .map_or(0, |(i, _)| *i);
             trailing.push((target, c.text.clone()));
         }
@@ -162,7 +172,14 @@ pub fn print(file: &File, src: &str) -> String {
         if synthetic {
             // No source layout to follow: a blank line between kinds of items and around blocks.
             let kind = std::mem::discriminant(item);
-            let blocky = !matches!(item, Item::Import(_) | Item::Script(_) | Item::Param(_) | Item::Metric(_) | Item::Profile(_));
+            let blocky = !matches!(
+                item,
+                Item::Import(_)
+                    | Item::Script(_)
+                    | Item::Param(_)
+                    | Item::Metric(_)
+                    | Item::Profile(_)
+            );
             if prev.is_some() && (prev != Some(kind) || blocky) {
                 p.lines.push((String::new(), None));
             }
@@ -211,7 +228,10 @@ fn attr_lines(a: &Attrs) -> Vec<(String, usize)> {
         v.push((format!("unit {}", u.name), u.span.start as usize));
     }
     if let Some(d) = &a.description {
-        v.push((format!("description {}", quote(&d.value)), d.span.start as usize));
+        v.push((
+            format!("description {}", quote(&d.value)),
+            d.span.start as usize,
+        ));
     }
     if let Some(o) = &a.owner {
         v.push((format!("owner {}", quote(&o.value)), o.span.start as usize));
@@ -237,13 +257,19 @@ fn print_item(p: &mut Printer, item: &Item, start: usize) {
         Item::Settings(s) => {
             let mut e = Vec::new();
             if let Some(t) = &s.timezone {
-                e.push((format!("timezone {}", quote(&t.value)), t.span.start as usize));
+                e.push((
+                    format!("timezone {}", quote(&t.value)),
+                    t.span.start as usize,
+                ));
             }
             if let Some(w) = &s.week_start {
                 e.push((format!("week_start {}", w.name), w.span.start as usize));
             }
             if let Some(c) = &s.currency {
-                e.push((format!("currency {}", quote(&c.value)), c.span.start as usize));
+                e.push((
+                    format!("currency {}", quote(&c.value)),
+                    c.span.start as usize,
+                ));
             }
             if let Some(c) = &s.calendar {
                 e.push((format!("calendar {}", c.name), c.span.start as usize));
@@ -258,13 +284,25 @@ fn print_item(p: &mut Printer, item: &Item, start: usize) {
             let mut e = Vec::new();
             if let Some(w) = &c.weekend {
                 let names: Vec<&str> = w.iter().map(|d| d.name.as_str()).collect();
-                e.push((format!("weekend {}", names.join(", ")), w.first().map_or(start, |d| d.span.start as usize)));
+                e.push((
+                    format!("weekend {}", names.join(", ")),
+                    w.first().map_or(start, |d| d.span.start as usize),
+                ));
             }
             if !c.holidays.is_empty() {
                 let days: Vec<String> = c.holidays.iter().map(|d| d.value.to_string()).collect();
-                e.push((format!("holiday {}", days.join(", ")), c.holidays[0].span.start as usize));
+                e.push((
+                    format!("holiday {}", days.join(", ")),
+                    c.holidays[0].span.start as usize,
+                ));
             }
-            block(p, format!("calendar {}", c.name.name), start, e, c.span.end as usize);
+            block(
+                p,
+                format!("calendar {}", c.name.name),
+                start,
+                e,
+                c.span.end as usize,
+            );
         }
         Item::Source(s) => {
             let mut e = Vec::new();
@@ -276,30 +314,58 @@ fn print_item(p: &mut Printer, item: &Item, start: usize) {
             }
             if let Some(d) = s.dimensions.first() {
                 let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
-                e.push((format!("dimensions {}", names.join(", ")), d.span.start as usize));
+                e.push((
+                    format!("dimensions {}", names.join(", ")),
+                    d.span.start as usize,
+                ));
             }
             if let Some(en) = &s.entity {
                 e.push((format!("entity {}", en.name), en.span.start as usize));
             }
             for (c, t) in &s.columns {
-                e.push((format!("column {}: {}", c.name, t.name), c.span.start as usize));
+                e.push((
+                    format!("column {}: {}", c.name, t.name),
+                    c.span.start as usize,
+                ));
             }
-            block(p, format!("source {}", s.name.name), start, e, s.span.end as usize);
+            block(
+                p,
+                format!("source {}", s.name.name),
+                start,
+                e,
+                s.span.end as usize,
+            );
         }
         Item::Param(pa) => {
             let rhs = match &pa.value {
                 Some(v) => format!("= {}", expr(v)),
                 None => "required".into(),
             };
-            p.line(0, format!("{}param {} {rhs}", ov(pa.is_override), pa.name.name), start);
+            p.line(
+                0,
+                format!("{}param {} {rhs}", ov(pa.is_override), pa.name.name),
+                start,
+            );
         }
         Item::Metric(m) => {
-            let head = format!("{}metric {} = {}", ov(m.is_override), m.name.name, expr(&m.expr));
+            let head = format!(
+                "{}metric {} = {}",
+                ov(m.is_override),
+                m.name.name,
+                expr(&m.expr)
+            );
             let attrs = attr_lines(&m.attrs);
-            let inline = attrs.iter().map(|a| a.0.clone()).collect::<Vec<_>>().join("  ");
+            let inline = attrs
+                .iter()
+                .map(|a| a.0.clone())
+                .collect::<Vec<_>>()
+                .join("  ");
             if attrs.is_empty() {
                 p.line(0, head, start);
-            } else if attrs.len() <= 2 && m.attrs.review.is_none() && head.len() + inline.len() + 5 <= WIDTH {
+            } else if attrs.len() <= 2
+                && m.attrs.review.is_none()
+                && head.len() + inline.len() + 5 <= WIDTH
+            {
                 p.line(0, format!("{head} {{ {inline} }}"), start);
             } else {
                 block(p, head, start, attrs, m.span.end as usize);
@@ -309,19 +375,35 @@ fn print_item(p: &mut Printer, item: &Item, start: usize) {
             let mut e: Vec<(String, usize)> = f
                 .stages
                 .iter()
-                .map(|(n, x)| (format!("stage {} = {}", n.name, expr(x)), n.span.start as usize))
+                .map(|(n, x)| {
+                    (
+                        format!("stage {} = {}", n.name, expr(x)),
+                        n.span.start as usize,
+                    )
+                })
                 .collect();
             if let Some(v) = &f.value {
                 e.push((format!("value {}", expr(v)), v.span.start as usize));
             }
             e.extend(attr_lines(&f.attrs));
-            block(p, format!("{}funnel {}", ov(f.is_override), f.name.name), start, e, f.span.end as usize);
+            block(
+                p,
+                format!("{}funnel {}", ov(f.is_override), f.name.name),
+                start,
+                e,
+                f.span.end as usize,
+            );
         }
         Item::Journey(j) => {
             let mut e: Vec<(String, usize)> = j
                 .steps
                 .iter()
-                .map(|(n, x)| (format!("step {} where {}", n.name, expr(x)), n.span.start as usize))
+                .map(|(n, x)| {
+                    (
+                        format!("step {} where {}", n.name, expr(x)),
+                        n.span.start as usize,
+                    )
+                })
                 .collect();
             e.extend(attr_lines(&j.attrs));
             let head = format!(
@@ -339,7 +421,10 @@ fn print_item(p: &mut Printer, item: &Item, start: usize) {
             let mut e = Vec::new();
             if let Some(first) = c.per.first() {
                 let names: Vec<&str> = c.per.iter().map(|d| d.name.as_str()).collect();
-                e.push((format!("per {}", names.join(", ")), first.span.start as usize));
+                e.push((
+                    format!("per {}", names.join(", ")),
+                    first.span.start as usize,
+                ));
             }
             if let Some(g) = &c.every {
                 e.push((format!("every {}", g.name), g.span.start as usize));
@@ -351,17 +436,37 @@ fn print_item(p: &mut Printer, item: &Item, start: usize) {
                 e.push((format!("fail when {}", condition(f)), f.span.start as usize));
             }
             e.extend(attr_lines(&c.attrs));
-            let head = format!("{}check {} = {}", ov(c.is_override), c.name.name, expr(&c.expr));
+            let head = format!(
+                "{}check {} = {}",
+                ov(c.is_override),
+                c.name.name,
+                expr(&c.expr)
+            );
             block(p, head, start, e, c.span.end as usize);
         }
         Item::Profile(pr) => {
-            let sets: Vec<String> = pr.sets.iter().map(|(k, v)| format!("{} = {}", k.name, expr(v))).collect();
+            let sets: Vec<String> = pr
+                .sets
+                .iter()
+                .map(|(k, v)| format!("{} = {}", k.name, expr(v)))
+                .collect();
             let one = format!("profile {} {{ {} }}", pr.name.name, sets.join("  "));
             if one.len() <= WIDTH {
                 p.line(0, one, start);
             } else {
-                let e = pr.sets.iter().zip(sets).map(|((k, _), s)| (s, k.span.start as usize)).collect();
-                block(p, format!("profile {}", pr.name.name), start, e, pr.span.end as usize);
+                let e = pr
+                    .sets
+                    .iter()
+                    .zip(sets)
+                    .map(|((k, _), s)| (s, k.span.start as usize))
+                    .collect();
+                block(
+                    p,
+                    format!("profile {}", pr.name.name),
+                    start,
+                    e,
+                    pr.span.end as usize,
+                );
             }
         }
     }

@@ -183,7 +183,10 @@ fn by_section(items: &[Item]) -> Vec<String> {
         Item::Check(_) => 8,
         Item::Profile(_) => 9,
     };
-    let mut v: Vec<(u8, String)> = items.iter().map(|i| (rank(i), without_spans(&format!("{i:?}")))).collect();
+    let mut v: Vec<(u8, String)> = items
+        .iter()
+        .map(|i| (rank(i), without_spans(&format!("{i:?}"))))
+        .collect();
     v.sort_by_key(|(r, _)| *r);
     v.into_iter().map(|(_, s)| s).collect()
 }

@@ -10,7 +10,13 @@ pub fn scalar(s: &str) -> String {
         .chars()
         .next()
         .is_none_or(|c| "-?:,[]{}#&*!|>'\"%@`".contains(c));
-    let dash_ok = s.starts_with('-') && s.len() > 1 && !s.starts_with("- ") && s[1..].chars().next().is_some_and(|c| c.is_ascii_digit() || c.is_ascii_alphabetic());
+    let dash_ok = s.starts_with('-')
+        && s.len() > 1
+        && !s.starts_with("- ")
+        && s[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c.is_ascii_alphabetic());
     let needs = (special_start && !dash_ok)
         || s.contains(": ")
         || s.contains(" #")
@@ -26,14 +32,22 @@ pub fn scalar(s: &str) -> String {
 }
 
 fn list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|i| scalar(i)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|i| scalar(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 struct Out(String);
 
 impl Out {
     fn kv(&mut self, indent: usize, k: &str, v: &str) {
-        self.0.push_str(&format!("{}{}: {}\n", "  ".repeat(indent), k, v));
+        self.0
+            .push_str(&format!("{}{}: {}\n", "  ".repeat(indent), k, v));
     }
     fn key(&mut self, indent: usize, k: &str) {
         self.0.push_str(&format!("{}{}:\n", "  ".repeat(indent), k));
@@ -58,24 +72,54 @@ fn attrs(o: &mut Out, ind: usize, a: &Attrs) {
             ReviewEvery::Grain(g) => g.name.clone(),
             ReviewEvery::Duration(d) => format!("{}{}", d.amount, d.suffix()),
         };
-        let owner = r.owner.as_ref().map(|o| format!(", owner: {}", scalar(&o.value))).unwrap_or_default();
-        o.kv(ind, "review", &format!("{{ every: {every}, last: {}{owner} }}", r.last.value));
+        let owner = r
+            .owner
+            .as_ref()
+            .map(|o| format!(", owner: {}", scalar(&o.value)))
+            .unwrap_or_default();
+        o.kv(
+            ind,
+            "review",
+            &format!("{{ every: {every}, last: {}{owner} }}", r.last.value),
+        );
     }
 }
 
 fn has_attrs(a: &Attrs) -> bool {
-    a.format.is_some() || a.unit.is_some() || a.description.is_some() || a.owner.is_some() || a.review.is_some()
+    a.format.is_some()
+        || a.unit.is_some()
+        || a.description.is_some()
+        || a.owner.is_some()
+        || a.review.is_some()
 }
 
 /// Print `file` as YAML.
 pub fn print(file: &File) -> String {
     let mut o = Out(String::new());
     let items = &file.items;
-    let imports: Vec<String> = items.iter().filter_map(|i| if let Item::Import(s) = i { Some(s.value.clone()) } else { None }).collect();
+    let imports: Vec<String> = items
+        .iter()
+        .filter_map(|i| {
+            if let Item::Import(s) = i {
+                Some(s.value.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
     if !imports.is_empty() {
         o.kv(0, "imports", &list(&imports));
     }
-    let scripts: Vec<String> = items.iter().filter_map(|i| if let Item::Script(s) = i { Some(s.value.clone()) } else { None }).collect();
+    let scripts: Vec<String> = items
+        .iter()
+        .filter_map(|i| {
+            if let Item::Script(s) = i {
+                Some(s.value.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
     if !scripts.is_empty() {
         o.kv(0, "scripts", &list(&scripts));
     }
@@ -103,10 +147,23 @@ pub fn print(file: &File) -> String {
         let Item::Calendar(c) = i else { return false };
         o.key(1, &c.name.name);
         if let Some(w) = &c.weekend {
-            o.kv(2, "weekend", &list(&w.iter().map(|d| d.name.clone()).collect::<Vec<_>>()));
+            o.kv(
+                2,
+                "weekend",
+                &list(&w.iter().map(|d| d.name.clone()).collect::<Vec<_>>()),
+            );
         }
         if !c.holidays.is_empty() {
-            o.kv(2, "holidays", &list(&c.holidays.iter().map(|d| d.value.to_string()).collect::<Vec<_>>()));
+            o.kv(
+                2,
+                "holidays",
+                &list(
+                    &c.holidays
+                        .iter()
+                        .map(|d| d.value.to_string())
+                        .collect::<Vec<_>>(),
+                ),
+            );
         }
         true
     });
@@ -120,13 +177,26 @@ pub fn print(file: &File) -> String {
             o.kv(2, "time", &t.name);
         }
         if !s.dimensions.is_empty() {
-            o.kv(2, "dimensions", &list(&s.dimensions.iter().map(|d| d.name.clone()).collect::<Vec<_>>()));
+            o.kv(
+                2,
+                "dimensions",
+                &list(
+                    &s.dimensions
+                        .iter()
+                        .map(|d| d.name.clone())
+                        .collect::<Vec<_>>(),
+                ),
+            );
         }
         if let Some(e) = &s.entity {
             o.kv(2, "entity", &e.name);
         }
         if !s.columns.is_empty() {
-            let cols: Vec<String> = s.columns.iter().map(|(c, t)| format!("{}: {}", c.name, t.name)).collect();
+            let cols: Vec<String> = s
+                .columns
+                .iter()
+                .map(|(c, t)| format!("{}: {}", c.name, t.name))
+                .collect();
             o.kv(2, "columns", &format!("{{ {} }}", cols.join(", ")));
         }
         true
@@ -138,7 +208,11 @@ pub fn print(file: &File) -> String {
             None => "required".into(),
         };
         if p.is_override {
-            let inner = if p.value.is_some() { format!("value: {v}") } else { "required: true".into() };
+            let inner = if p.value.is_some() {
+                format!("value: {v}")
+            } else {
+                "required: true".into()
+            };
             o.kv(1, &p.name.name, &format!("{{ {inner}, override: true }}"));
         } else {
             o.kv(1, &p.name.name, &v);
@@ -180,7 +254,11 @@ pub fn print(file: &File) -> String {
             o.key(1, &j.name.name);
             o.kv(2, "over", &j.over.name);
             o.kv(2, "by", &j.by.name);
-            o.kv(2, "within", &format!("{}{}", j.within.amount, j.within.suffix()));
+            o.kv(
+                2,
+                "within",
+                &format!("{}{}", j.within.amount, j.within.suffix()),
+            );
             o.key(2, "steps");
             for (n, e) in &j.steps {
                 o.0.push_str(&format!("      - {}: {}\n", n.name, scalar(&expr(e))));
@@ -198,7 +276,11 @@ pub fn print(file: &File) -> String {
         o.key(1, &c.name.name);
         o.kv(2, "value", &scalar(&expr(&c.expr)));
         if !c.per.is_empty() {
-            o.kv(2, "per", &list(&c.per.iter().map(|d| d.name.clone()).collect::<Vec<_>>()));
+            o.kv(
+                2,
+                "per",
+                &list(&c.per.iter().map(|d| d.name.clone()).collect::<Vec<_>>()),
+            );
         }
         if let Some(g) = &c.every {
             o.kv(2, "every", &g.name);
@@ -217,7 +299,11 @@ pub fn print(file: &File) -> String {
     });
     section(&mut o, items, "profiles", |o, i| {
         let Item::Profile(p) = i else { return false };
-        let sets: Vec<String> = p.sets.iter().map(|(k, v)| format!("{}: {}", k.name, scalar(&expr(v)))).collect();
+        let sets: Vec<String> = p
+            .sets
+            .iter()
+            .map(|(k, v)| format!("{}: {}", k.name, scalar(&expr(v))))
+            .collect();
         o.kv(1, &p.name.name, &format!("{{ {} }}", sets.join(", ")));
         true
     });

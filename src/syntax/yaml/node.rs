@@ -135,7 +135,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
 /// The parser options: YAML 1.2 booleans only (`yes`, `no`, `on`, `y` stay strings, so
 /// they can be names), duplicate keys kept for the builder, and every budget explicit.
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     let mut budget = Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.flow_nesting_limit = MAX_DEPTH;

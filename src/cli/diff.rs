@@ -1,0 +1,93 @@
+//! `kpi diff A B`: what changed between two definition sets, compared as compiled
+//! expressions.
+
+use std::path::PathBuf;
+
+use crate::compile::{self, diff::diff, Loader};
+
+use super::common;
+use super::{FAILED, OK, USAGE};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The definitions before (e.g. the base library)
+    a: PathBuf,
+    /// The definitions after (e.g. a client's file)
+    b: PathBuf,
+    /// Exit 1 when they differ
+    #[arg(long)]
+    exit_code: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+enum Format {
+    Human,
+    Json,
+}
+
+fn load(path: &PathBuf) -> Result<compile::Graph, u8> {
+    if !path.is_file() {
+        eprintln!("error: no such file: `{}`", path.display());
+        return Err(USAGE);
+    }
+    let mut loader = Loader::new();
+    let (graph, diags) = compile::compile_path(&mut loader, path, &compile::Options::default());
+    let errors: Vec<_> = diags.into_iter().filter(|d| d.is_error()).collect();
+    common::print_diags(&loader.map, &errors);
+    graph.ok_or(FAILED)
+}
+
+pub fn run(args: Args) -> u8 {
+    let (a, b) = match (load(&args.a), load(&args.b)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    let changes = diff(&a, &b);
+    match args.format {
+        Format::Json => {
+            let v: Vec<serde_json::Value> = changes
+                .iter()
+                .map(|c| serde_json::json!({"kind": c.kind, "name": c.name, "change": c.change, "before": c.before, "after": c.after}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Human => {
+            for c in &changes {
+                match c.change {
+                    "added" => println!(
+                        "+ {} {} = {}",
+                        c.kind,
+                        c.name,
+                        c.after.as_deref().unwrap_or("")
+                    ),
+                    "removed" => println!(
+                        "- {} {} = {}",
+                        c.kind,
+                        c.name,
+                        c.before.as_deref().unwrap_or("")
+                    ),
+                    _ => {
+                        println!("~ {} {}", c.kind, c.name);
+                        println!("    - {}", c.before.as_deref().unwrap_or(""));
+                        println!("    + {}", c.after.as_deref().unwrap_or(""));
+                    }
+                }
+            }
+            let count = |k: &str| changes.iter().filter(|c| c.change == k).count();
+            println!(
+                "{} added, {} removed, {} changed",
+                count("added"),
+                count("removed"),
+                count("changed")
+            );
+        }
+    }
+    if args.exit_code && !changes.is_empty() {
+        FAILED
+    } else {
+        OK
+    }
+}
