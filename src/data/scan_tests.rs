@@ -131,7 +131,8 @@ fn csv_matches_csv_core() {
         });
         let len = rng.next() % 300;
         for _ in 0..len {
-            data.extend_from_slice(*rng.pick(&tokens));
+            let token: &&[u8] = rng.pick(&tokens);
+            data.extend_from_slice(token);
         }
         let (want_rows, want_skipped) = reference(&data, &[2, 0]);
         let (rows, report) = match run("x.csv", &data, &["h3", "h1"], true) {
@@ -175,8 +176,12 @@ fn ndjson_matches_serde_json() {
         let mut want: Rows = Vec::new();
         let nlines = rng.next() % 20;
         for line in 1..=nlines {
-            if rng.next() % 5 == 0 {
-                text.push_str(if rng.next() % 2 == 0 { "\n" } else { "  \r\n" });
+            if rng.next().is_multiple_of(5) {
+                text.push_str(if rng.next().is_multiple_of(2) {
+                    "\n"
+                } else {
+                    "  \r\n"
+                });
                 continue;
             }
             let mut obj = Map::new();
@@ -184,7 +189,7 @@ fn ndjson_matches_serde_json() {
                 let v = match rng.next() % 8 {
                     0 => continue,
                     1 => Value::Null,
-                    2 => Value::Bool(rng.next() % 2 == 0),
+                    2 => Value::Bool(rng.next().is_multiple_of(2)),
                     3 => Value::from(rng.next() as i64 >> (rng.next() % 60)),
                     4 => Value::from((rng.next() % 100_000) as f64 / 64.0),
                     5 => serde_json::json!({"n": [1, {"m": "}"}], "s": "]"}),
@@ -228,7 +233,8 @@ fn garbage_never_panics() {
             data.extend_from_slice(b"{\"a\":1,\"b\":2}\n");
         }
         for _ in 0..rng.next() % 200 {
-            data.extend_from_slice(*rng.pick(&tokens));
+            let token: &&[u8] = rng.pick(&tokens);
+            data.extend_from_slice(token);
         }
         for (name, cols) in [
             ("x.ndjson", &["a", "b"][..]),

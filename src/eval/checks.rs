@@ -103,6 +103,10 @@ pub fn evaluate_check(
     };
     let out = evaluate(&g, &req)?;
     let cover = out.data_days;
+    let cal = match &graph.settings.calendar {
+        Some(c) => crate::data::calendar::WorkCalendar::new(&c.weekend, &c.holidays),
+        None => crate::data::calendar::WorkCalendar::default_mon_fri(),
+    };
     let mut rows: Vec<CheckRow> = Vec::with_capacity(out.rows.len());
     for r in &out.rows {
         let period = r.period.clone().unwrap_or_default();
@@ -117,9 +121,14 @@ pub fn evaluate_check(
             r.values[k - 1].as_f64()
         });
         let ord = parse_period(check.every, &period);
+        // Partial: some working day of the period lies outside what the data covers.
         let partial = match (ord, cover) {
             (Some(p), Some((lo, hi))) => {
-                period_first_day(check.every, p) < lo || period_last_day(check.every, p) > hi
+                let (first, last) = (
+                    period_first_day(check.every, p),
+                    period_last_day(check.every, p),
+                );
+                cal.workdays(first, lo - 1) > 0 || cal.workdays(hi + 1, last) > 0
             }
             _ => false,
         };

@@ -26,7 +26,11 @@ pub enum Filter {
     Call(Builtin, Vec<Filter>),
     /// `column == "text"` (`!=` when `negate`): the common filter, compared without
     /// the general [`compare`] while the field is text (same result).
-    StrEq { col: usize, value: Vec<u8>, negate: bool },
+    StrEq {
+        col: usize,
+        value: Vec<u8>,
+        negate: bool,
+    },
     /// `column in ["a", "b", ..]` with text constants.
     StrIn(usize, Vec<Vec<u8>>),
 }
@@ -54,7 +58,9 @@ impl Filter {
                 Value::Duration(s) => RowConst::Num(*s as f64),
             }),
             RowExpr::Column(c) => Filter::Column(col(c)),
-            RowExpr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) if str_eq_operands(a, b).is_some() => {
+            RowExpr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b)
+                if str_eq_operands(a, b).is_some() =>
+            {
                 let (c, v) = str_eq_operands(a, b).unwrap_or_default();
                 Filter::StrEq {
                     col: col(c),
@@ -62,8 +68,15 @@ impl Filter {
                     negate: *op == BinOp::Ne,
                 }
             }
-            RowExpr::In(a, items) if matches!(&**a, RowExpr::Column(_)) && items.iter().all(|i| matches!(i, RowExpr::Const(Value::Str(_)))) => {
-                let RowExpr::Column(c) = &**a else { unreachable!() };
+            RowExpr::In(a, items)
+                if matches!(&**a, RowExpr::Column(_))
+                    && items
+                        .iter()
+                        .all(|i| matches!(i, RowExpr::Const(Value::Str(_)))) =>
+            {
+                let RowExpr::Column(c) = &**a else {
+                    unreachable!()
+                };
                 let values = items
                     .iter()
                     .filter_map(|i| match i {
@@ -108,7 +121,11 @@ impl Filter {
             Filter::StrIn(col, values) => match row[*col] {
                 RowVal::Str(s) => RowVal::Bool(values.iter().any(|v| s == v.as_slice())),
                 RowVal::Null => RowVal::Null,
-                v => RowVal::Bool(values.iter().any(|c| compare(v, RowVal::Str(c)) == Some(std::cmp::Ordering::Equal))),
+                v => RowVal::Bool(
+                    values
+                        .iter()
+                        .any(|c| compare(v, RowVal::Str(c)) == Some(std::cmp::Ordering::Equal)),
+                ),
             },
             Filter::Const(c) => match c {
                 RowConst::Null => RowVal::Null,
@@ -187,7 +204,8 @@ impl Filter {
 /// `column == "text"` or `"text" == column`: the column and the text.
 fn str_eq_operands<'e>(a: &'e RowExpr, b: &'e RowExpr) -> Option<(&'e str, &'e str)> {
     match (a, b) {
-        (RowExpr::Column(c), RowExpr::Const(Value::Str(v))) | (RowExpr::Const(Value::Str(v)), RowExpr::Column(c)) => Some((c, v)),
+        (RowExpr::Column(c), RowExpr::Const(Value::Str(v)))
+        | (RowExpr::Const(Value::Str(v)), RowExpr::Column(c)) => Some((c, v)),
         _ => None,
     }
 }
@@ -392,7 +410,13 @@ mod tests {
             E::Binary(BinOp::Eq, txt("2026-03-29"), col()),
             E::Binary(BinOp::Eq, col(), txt("12.5")),
             E::Binary(BinOp::Ne, col(), txt("true")),
-            E::In(col(), vec![E::Const(Value::Str("call".into())), E::Const(Value::Str("12.50".into()))]),
+            E::In(
+                col(),
+                vec![
+                    E::Const(Value::Str("call".into())),
+                    E::Const(Value::Str("12.50".into())),
+                ],
+            ),
         ];
         let day = crate::data::period::day_number(2026, 3, 29);
         let vals = [
@@ -407,10 +431,23 @@ mod tests {
         ];
         for e in &exprs {
             let fast = Filter::compile(e, &mut |_| 0);
-            assert!(matches!(fast, Filter::StrEq { .. } | Filter::StrIn(..)), "{e:?}");
+            assert!(
+                matches!(fast, Filter::StrEq { .. } | Filter::StrIn(..)),
+                "{e:?}"
+            );
             let general = match e {
-                E::Binary(op, a, b) => Filter::Binary(*op, Box::new(Filter::compile(a, &mut |_| 0)), Box::new(Filter::compile(b, &mut |_| 0))),
-                E::In(a, items) => Filter::In(Box::new(Filter::compile(a, &mut |_| 0)), items.iter().map(|i| Filter::compile(i, &mut |_| 0)).collect()),
+                E::Binary(op, a, b) => Filter::Binary(
+                    *op,
+                    Box::new(Filter::compile(a, &mut |_| 0)),
+                    Box::new(Filter::compile(b, &mut |_| 0)),
+                ),
+                E::In(a, items) => Filter::In(
+                    Box::new(Filter::compile(a, &mut |_| 0)),
+                    items
+                        .iter()
+                        .map(|i| Filter::compile(i, &mut |_| 0))
+                        .collect(),
+                ),
                 _ => unreachable!(),
             };
             for v in vals {
@@ -436,8 +473,16 @@ mod tests {
                     _ => None,
                 };
                 let as_val = |o: Option<bool>| o.map_or(RowVal::Null, RowVal::Bool);
-                assert_eq!(Filter::Binary(BinOp::And, b(x), b(y)).eval(&[]), as_val(and), "{x:?} and {y:?}");
-                assert_eq!(Filter::Binary(BinOp::Or, b(x), b(y)).eval(&[]), as_val(or), "{x:?} or {y:?}");
+                assert_eq!(
+                    Filter::Binary(BinOp::And, b(x), b(y)).eval(&[]),
+                    as_val(and),
+                    "{x:?} and {y:?}"
+                );
+                assert_eq!(
+                    Filter::Binary(BinOp::Or, b(x), b(y)).eval(&[]),
+                    as_val(or),
+                    "{x:?} or {y:?}"
+                );
             }
         }
     }

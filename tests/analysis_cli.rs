@@ -1,0 +1,545 @@
+//! `kpi funnel`, `plan`, `whatif`, `insights`, `checks` and `review` on small fixtures
+//! whose results are worked out by hand in the comments.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn kpi(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
+        .args(args)
+        .output()
+        .expect("run kpi");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kpi_analysis_{}_{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Rep, team, calls, meetings, won deals, won amount (all in 2026-W02).
+const REPS: [(&str, &str, usize, usize, usize, f64); 4] = [
+    ("a", "t1", 100, 10, 5, 5000.0),
+    ("b", "t1", 80, 5, 1, 2000.0),
+    ("c", "t2", 50, 10, 2, 1000.0),
+    ("d", "t2", 40, 2, 1, 3000.0),
+];
+
+fn funnel_data() -> String {
+    let dir = tmp("funnel");
+    let mut csv = String::from("ts,rep,team,type,amount\n");
+    for (rep, team, calls, meetings, won, amount) in REPS {
+        for i in 0..calls {
+            csv.push_str(&format!(
+                "2026-01-0{}T09:00:00,{rep},{team},call,\n",
+                5 + i % 5
+            ));
+        }
+        for _ in 0..meetings {
+            csv.push_str(&format!("2026-01-06T10:00:00,{rep},{team},meeting,\n"));
+        }
+        for _ in 0..won {
+            csv.push_str(&format!(
+                "2026-01-08T10:00:00,{rep},{team},won,{:.2}\n",
+                amount / won as f64
+            ));
+        }
+    }
+    let p = dir.join("act.csv");
+    std::fs::write(&p, csv).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn close(v: &Value, want: f64) -> bool {
+    v.as_f64()
+        .is_some_and(|x| (x - want).abs() <= 1e-9 * want.abs().max(1.0))
+}
+
+#[test]
+fn funnel_finds_the_weakest_step_against_the_peer_median() {
+    let data = funnel_data();
+    let (code, out, err) = kpi(&[
+        "funnel",
+        "tests/fixtures/analysis/funnel.kpi",
+        "sales",
+        "--data",
+        &data,
+        "--by",
+        "rep",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = json(&out);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    // meetings_rate: a .1, b .0625, c .2, d .05 -> median (.0625 + .1) / 2 = .08125
+    // won_rate:      a .5, b .2,    c .2, d .5  -> median (.2 + .5) / 2 = .35
+    let by = |rep: &str| rows.iter().find(|r| r["rep"] == rep).unwrap().clone();
+    let a = by("a");
+    assert!(close(&a["total"], 5000.0), "{a}"); // 100 x .1 x .5 x 1000
+    assert_eq!(a["weakest_step"], Value::Null);
+    let b = by("b");
+    assert_eq!(b["weakest_step"], "won_rate"); // shortfall .43 beats meetings' .23
+    assert!(close(&b["peer_median"], 0.35));
+    assert!(close(&b["gain"], 1500.0), "{b}"); // 80 x .0625 x .35 x 2000 - 2000
+    let c = by("c");
+    assert_eq!(c["weakest_step"], "won_rate");
+    assert!(close(&c["gain"], 750.0)); // 50 x .2 x .35 x 500 - 1000
+    let d = by("d");
+    assert_eq!(d["weakest_step"], "meetings_rate");
+    assert!(close(&d["peer_median"], 0.08125));
+    assert!(close(&d["gain"], 1875.0)); // 40 x .08125 x .5 x 3000 - 3000
+}
+
+#[test]
+fn funnel_peers_are_the_team_with_two_dimensions() {
+    let data = funnel_data();
+    let (code, out, err) = kpi(&[
+        "funnel",
+        "tests/fixtures/analysis/funnel.kpi",
+        "sales",
+        "--data",
+        &data,
+        "--by",
+        "team,rep",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = json(&out);
+    // team t2: c (.2, .2) and d (.05, .5): medians .125 and .35; c's won_rate .2 is weakest,
+    // gain 50 x .2 x .35 x 500 - 1000 = 750; d's meetings_rate: 40 x .125 x .5 x 3000 - 3000 = 4500
+    let d = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rep"] == "d")
+        .unwrap();
+    assert_eq!(d["weakest_step"], "meetings_rate");
+    assert!(close(&d["gain"], 4500.0), "{d}");
+}
+
+#[test]
+fn plan_reverses_the_funnel_and_multiplies_forward_to_the_target() {
+    let data = funnel_data();
+    let (code, out, err) = kpi(&[
+        "plan",
+        "tests/fixtures/analysis/funnel.kpi",
+        "sales",
+        "--data",
+        &data,
+        "--target",
+        "22000",
+        "--rates-from",
+        "2026-W02",
+        "--period",
+        "2026-Q1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let p = json(&out);
+    // Week totals: 270 calls, 27 meetings, 9 won, 11000 EUR: rates .1 and 1/3, value 11000/9.
+    assert!(close(&p["rates"]["meetings_rate"], 0.1));
+    assert!(close(&p["rates"]["won_rate"], 1.0 / 3.0));
+    assert!(close(&p["value"], 11000.0 / 9.0));
+    // 22000 / (11000/9) = 18 won; / (1/3) = 54 meetings; / .1 = 540 calls.
+    assert!(close(&p["required"]["won"], 18.0), "{p}");
+    assert!(close(&p["required"]["meetings"], 54.0));
+    assert!(close(&p["required"]["calls"], 540.0));
+    // Forward: 540 x .1 x 1/3 x 11000/9 = 22000.
+    let fwd = p["required"]["calls"].as_f64().unwrap() * 0.1 * (1.0 / 3.0) * (11000.0 / 9.0);
+    assert!((fwd - 22000.0).abs() < 1e-6);
+    // 2026-Q1 has 64 weekdays (no holidays): 540 / 64 calls a day.
+    assert!(close(&p["workdays"], 64.0));
+    assert!(close(&p["per_workday"]["calls"], 540.0 / 64.0));
+    assert_eq!(p["funnel"], "sales");
+    assert_eq!(p["rates_from"], "2026-W02");
+}
+
+#[test]
+fn plan_per_rep_uses_each_reps_rates() {
+    let data = funnel_data();
+    let (code, out, err) = kpi(&[
+        "plan",
+        "tests/fixtures/analysis/funnel.kpi",
+        "sales",
+        "--data",
+        &data,
+        "--target",
+        "4000",
+        "--rates-from",
+        "2026-W02",
+        "--by",
+        "rep",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let p = json(&out);
+    let groups = p["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 4);
+    // Each rep plans for 4000 / 4 = 1000. Rep a: value 1000 -> 1 won; / .5 -> 2 meetings; / .1 -> 20 calls.
+    let a = groups.iter().find(|g| g["group"]["rep"] == "a").unwrap();
+    assert!(close(&a["target"], 1000.0));
+    assert!(close(&a["required"]["calls"], 20.0), "{a}");
+}
+
+#[test]
+fn whatif_changes_factors_and_reports_sensitivity() {
+    let data = funnel_data();
+    let (code, out, err) = kpi(&[
+        "whatif",
+        "tests/fixtures/analysis/funnel.kpi",
+        "sales",
+        "--data",
+        &data,
+        "--by",
+        "rep",
+        "--change",
+        "meetings_rate=+10%",
+        "--change",
+        "calls=+20",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rows = json(&out);
+    let a = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rep"] == "a")
+        .unwrap();
+    // a: (100 + 20) x (.1 x 1.1) x .5 x 1000 = 6600
+    assert!(close(&a["total_before"], 5000.0));
+    assert!(close(&a["total_after"], 6600.0), "{a}");
+    assert!(close(&a["change"], 1600.0));
+    assert!(close(&a["change_pct"], 0.32));
+    // +10% on any factor of a product adds 10%; +1pp on won_rate: 100 x .1 x .01 x 1000 = 100
+    assert!(close(&a["gain calls +10%"], 500.0));
+    assert!(close(&a["gain won_rate +1pp"], 100.0), "{a}");
+    let (code, _, err) = kpi(&[
+        "whatif",
+        "tests/fixtures/analysis/funnel.kpi",
+        "sales",
+        "--data",
+        &data,
+        "--change",
+        "conversion=+1",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a factor"), "{err}");
+}
+
+#[test]
+fn insights_compare_the_top_quartile_with_the_rest() {
+    let data = funnel_data();
+    let (code, out, err) = kpi(&[
+        "insights",
+        "tests/fixtures/analysis/funnel.kpi",
+        "--data",
+        &data,
+        "--outcome",
+        "won_amount",
+        "--by",
+        "rep",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    // Won amounts: a 5000, d 3000, b 2000, c 1000: the top quartile (ceil(4/4) = 1) is a.
+    assert_eq!(v["top"], serde_json::json!(["a"]));
+    assert_eq!(v["rest"], serde_json::json!(["d", "b", "c"]));
+    let m = v["metrics"].as_array().unwrap();
+    let calls = m.iter().find(|i| i["metric"] == "calls").unwrap();
+    // Calls per working day (5): a 20; rest d 8, b 16, c 10 -> mean 34/3.
+    assert_eq!(calls["per_workday"], true);
+    assert!(close(&calls["top_mean"], 20.0));
+    assert!(close(&calls["rest_mean"], 34.0 / 3.0));
+    // Pooled sd: top has one value (variance 0); rest variance 52/3 (n-1 = 2); dof 2.
+    let pooled = ((2.0 * 52.0 / 3.0) / 2.0f64).sqrt();
+    assert!(
+        close(&calls["effect_size"], (20.0 - 34.0 / 3.0) / pooled),
+        "{calls}"
+    );
+    // Sorted by |effect size|, largest first.
+    let effects: Vec<f64> = m
+        .iter()
+        .filter_map(|i| i["effect_size"].as_f64())
+        .map(f64::abs)
+        .collect();
+    assert!(effects.windows(2).all(|w| w[0] >= w[1]), "{effects:?}");
+}
+
+fn checks_data() -> (String, String) {
+    let dir = tmp("checks");
+    let mut csv = String::from("ts,rep,type,amount\n");
+    // ann: 20 calls in W01, 10 in W02, 5 in W03; one won deal of 900 in W01.
+    // bob: 5 calls in W01, none in W02, 6 in W03.
+    let weeks = [
+        ("2025-12-29", 20, 5),
+        ("2026-01-05", 10, 0),
+        ("2026-01-12", 5, 6),
+    ];
+    for (monday, ann, bob) in weeks {
+        let d: jiff::civil::Date = monday.parse().unwrap();
+        for (rep, n) in [("ann", ann), ("bob", bob)] {
+            for i in 0..n {
+                let day = d.checked_add(jiff::Span::new().days(i % 5)).unwrap();
+                csv.push_str(&format!("{day}T09:00:00,{rep},call,\n"));
+            }
+        }
+    }
+    csv.push_str("2025-12-30T12:00:00,ann,won,900.00\n");
+    csv.push_str("2026-01-16T17:00:00,bob,meeting,\n");
+    let act = dir.join("act.csv");
+    std::fs::write(&act, csv).unwrap();
+    let quotas = dir.join("quotas.csv");
+    std::fs::write(&quotas, "month,rep,amount\n2026-01,ann,1000.00\n").unwrap();
+    (
+        format!("act={}", act.display()),
+        format!("quotas={}", quotas.display()),
+    )
+}
+
+#[test]
+fn checks_statuses_streaks_and_partial_periods() {
+    let (act, quotas) = checks_data();
+    let (code, out, err) = kpi(&[
+        "checks",
+        "tests/fixtures/checks/checks.kpi",
+        "--data",
+        &act,
+        "--data",
+        &quotas,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "a check fails: {err}");
+    let rows = json(&out);
+    let rows = rows.as_array().unwrap();
+    let get = |check: &str, rep: &str, period: &str| {
+        rows.iter()
+            .find(|r| r["check"] == check && r["group"]["rep"] == rep && r["period"] == period)
+            .unwrap_or_else(|| panic!("no row {check} {rep} {period}"))
+            .clone()
+    };
+    let status = |check: &str, rep: &str, period: &str| {
+        let r = get(check, rep, period);
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["streak"].as_u64().unwrap(),
+        )
+    };
+    // calls per working day (5 a week), warn < 3, fail < 1.5
+    assert_eq!(
+        status("calls_per_day", "ann", "2026-W01"),
+        ("pass".into(), 0)
+    ); // 4
+    assert_eq!(
+        status("calls_per_day", "ann", "2026-W02"),
+        ("warn".into(), 1)
+    ); // 2
+    assert_eq!(
+        status("calls_per_day", "ann", "2026-W03"),
+        ("fail".into(), 1)
+    ); // 1
+    assert_eq!(
+        status("calls_per_day", "bob", "2026-W01"),
+        ("fail".into(), 1)
+    ); // 1
+    assert_eq!(
+        status("calls_per_day", "bob", "2026-W02"),
+        ("fail".into(), 2)
+    ); // no rows: 0 calls
+    assert_eq!(
+        status("calls_per_day", "bob", "2026-W03"),
+        ("fail".into(), 3)
+    ); // 1.2
+    assert!(close(
+        &get("calls_per_day", "bob", "2026-W02")["value"],
+        0.0
+    ));
+    assert!(close(
+        &get("calls_per_day", "ann", "2026-W01")["warn_threshold"],
+        3.0
+    ));
+    assert!(close(
+        &get("calls_per_day", "ann", "2026-W01")["fail_threshold"],
+        1.5
+    ));
+    // avg of won amounts: only ann in W01 has one; elsewhere null -> no_data
+    assert_eq!(status("avg_won", "ann", "2026-W01").0, "pass");
+    assert_eq!(status("avg_won", "ann", "2026-W02").0, "no_data");
+    assert_eq!(status("avg_won", "bob", "2026-W03").0, "no_data");
+    // Months: data covers 2025-12-29 .. 2026-01-16, so both months have uncovered working days.
+    assert_eq!(status("attainment_low", "ann", "2025-12").0, "partial");
+    assert_eq!(status("attainment_low", "ann", "2026-01").0, "partial");
+    // 3 weeks x 2 reps, definition order then group then period
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r["check"] == "calls_per_day")
+            .count(),
+        6
+    );
+    assert_eq!(rows[0]["check"], "calls_per_day");
+    assert_eq!(rows[0]["group"]["rep"], "ann");
+    assert_eq!(rows[0]["period"], "2026-W01");
+}
+
+#[test]
+fn checks_exit_codes_and_filters() {
+    let (act, quotas) = checks_data();
+    let base = [
+        "checks",
+        "tests/fixtures/checks/checks.kpi",
+        "--data",
+        act.as_str(),
+        "--data",
+        quotas.as_str(),
+    ];
+    // Only the weeks where nothing fails: W01 alone still has bob failing.
+    let (code, out, _) = kpi(&[
+        &base[..],
+        &[
+            "--checks",
+            "calls_per_day",
+            "--only",
+            "warn",
+            "--format",
+            "csv",
+        ],
+    ]
+    .concat());
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().count(), 2, "{out}"); // header + ann W02
+    assert!(
+        out.contains("calls_per_day,rep=ann,2026-W02,2,3,1.5,warn,1"),
+        "{out}"
+    );
+    // In 2026-W03 alone with the target at 2 (fail below 1): ann 1.0 and bob 1.2 only warn.
+    let w03 = [
+        "--checks",
+        "calls_per_day",
+        "--set",
+        "target=2",
+        "--from",
+        "2026-01-12",
+        "--to",
+        "2026-01-18",
+        "--format",
+        "csv",
+    ];
+    let (code, out, err) = kpi(&[&base[..], &w03[..]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches(",warn,").count(), 2, "{out}");
+    assert!(!out.contains(",fail,"), "{out}");
+    let (code, _, _) = kpi(&[&base[..], &w03[..], &["--fail-on", "warn"]].concat());
+    assert_eq!(code, 1);
+    let (code, _, err) = kpi(&[&base[..], &["--checks", "nope"]].concat());
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn review_status_around_the_boundaries() {
+    let dir = tmp("review");
+    let p = dir.join("r.kpi");
+    std::fs::write(
+        &p,
+        "source s { time ts }\n\
+         metric a = count(s) { review every quarter last 2026-09-30 }\n\
+         metric b = count(s) { review every 90d last 2026-09-30 owner \"ops\" }\n\
+         metric c = count(s) { review every month last 2026-01-31 }\n\
+         metric d = count(s)\n\
+         check k = a { per ts every week fail when < 1 review every week last 2026-11-20 }\n",
+    )
+    .unwrap();
+    let f = p.to_str().unwrap();
+    let at = |today: &str| -> Value {
+        let (code, out, err) = kpi(&["review", f, "--today", today, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        json(&out)
+    };
+    let item = |v: &Value, name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // quarter from a month end lands on a month end: 2026-09-30 -> 2026-12-31; 90d -> 2026-12-29
+    let v = at("2026-12-17");
+    assert_eq!(item(&v, "a")["due"], "2026-12-31");
+    assert_eq!(item(&v, "a")["status"], "due_soon"); // due in 14 days
+    assert_eq!(item(&v, "b")["due"], "2026-12-29");
+    assert_eq!(item(&v, "b")["owner"], "ops");
+    assert_eq!(item(&v, "c")["due"], "2026-02-28"); // month end -> month end
+    assert_eq!(item(&v, "c")["status"], "overdue");
+    assert_eq!(item(&v, "k")["kind"], "check");
+    assert_eq!(item(&v, "k")["due"], "2026-11-27");
+    assert_eq!(at("2026-12-16")["0"], Value::Null);
+    assert_eq!(item(&at("2026-12-16"), "a")["status"], "ok"); // due in 15 days
+    assert_eq!(item(&at("2026-12-31"), "a")["status"], "due_soon"); // due today
+    assert_eq!(item(&at("2027-01-01"), "a")["status"], "overdue");
+    assert!(
+        v.as_array().unwrap().iter().all(|i| i["name"] != "d"),
+        "no rule, not listed without review_required"
+    );
+    let (code, _, _) = kpi(&["review", f, "--today", "2026-12-17", "--strict"]);
+    assert_eq!(code, 1, "c is overdue");
+    let (code, _, _) = kpi(&["review", f, "--today", "2026-02-01", "--strict"]);
+    assert_eq!(code, 0);
+    // check warns on overdue reviews, errors under --strict-reviews
+    let (code, _, err) = kpi(&["check", f, "--today", "2026-12-17"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("W0501"), "{err}");
+    let (code, _, _) = kpi(&["check", f, "--today", "2026-12-17", "--strict-reviews"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn review_required_lists_unreviewed_definitions() {
+    let dir = tmp("review_req");
+    let p = dir.join("r.kpi");
+    std::fs::write(
+        &p,
+        "settings { review_required true }\nsource s { time ts }\nmetric a = count(s)\n",
+    )
+    .unwrap();
+    let (code, out, _) = kpi(&[
+        "review",
+        p.to_str().unwrap(),
+        "--today",
+        "2026-01-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v = json(&out);
+    assert_eq!(v[0]["name"], "a");
+    assert_eq!(v[0]["status"], "unreviewed");
+    let (code, _, err) = kpi(&[
+        "check",
+        p.to_str().unwrap(),
+        "--today",
+        "2026-01-01",
+        "--deny-warnings",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("W0502"), "{err}");
+}
