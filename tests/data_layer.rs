@@ -41,7 +41,10 @@ struct Collect {
 
 impl RowSink for Collect {
     fn row(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
-        let f: Vec<String> = fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+        let f: Vec<String> = fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
         if let Some(r) = self.reject {
             if f.first().map(String::as_str) == Some(r) {
                 return Err(BadRow::field(0, format!("rejected `{r}`")));
@@ -121,8 +124,14 @@ fn iso_week_labels_at_year_boundaries() {
     assert_eq!(week_label(2026, 1, 5), "2026-W02");
     assert_eq!(week_label(2024, 12, 30), "2025-W01");
     let w = parse_period(Grain::Week, "2026-W01").unwrap();
-    assert_eq!(civil_from_day(period_first_day(Grain::Week, w)), (2025, 12, 29));
-    assert_eq!(civil_from_day(period_last_day(Grain::Week, w)), (2026, 1, 4));
+    assert_eq!(
+        civil_from_day(period_first_day(Grain::Week, w)),
+        (2025, 12, 29)
+    );
+    assert_eq!(
+        civil_from_day(period_last_day(Grain::Week, w)),
+        (2026, 1, 4)
+    );
     let w53 = parse_period(Grain::Week, "2026-W53").unwrap();
     assert_eq!(w53 + 1, parse_period(Grain::Week, "2027-W01").unwrap());
     assert_eq!(parse_period(Grain::Week, "2027-W53"), None);
@@ -131,9 +140,15 @@ fn iso_week_labels_at_year_boundaries() {
 
 #[test]
 fn leap_days() {
-    assert_eq!(parse_period(Grain::Day, "2024-02-29"), Some(day_number(2024, 2, 29)));
+    assert_eq!(
+        parse_period(Grain::Day, "2024-02-29"),
+        Some(day_number(2024, 2, 29))
+    );
     assert_eq!(parse_period(Grain::Day, "2025-02-29"), None);
-    assert_eq!(parse_period(Grain::Day, "2000-02-29"), Some(day_number(2000, 2, 29)));
+    assert_eq!(
+        parse_period(Grain::Day, "2000-02-29"),
+        Some(day_number(2000, 2, 29))
+    );
     assert_eq!(parse_period(Grain::Day, "1900-02-29"), None);
     assert_eq!(parse_date_arg("2024-02-29"), Some(day_number(2024, 2, 29)));
     assert_eq!(parse_date_arg("2025-02-29"), None);
@@ -141,7 +156,10 @@ fn leap_days() {
     assert!(p.parse(b"2024-02-29T12:00:00").is_some());
     assert_eq!(p.parse(b"2025-02-29T12:00:00"), None);
     let feb = parse_period(Grain::Month, "2024-02").unwrap();
-    assert_eq!(period_last_day(Grain::Month, feb) - period_first_day(Grain::Month, feb) + 1, 29);
+    assert_eq!(
+        period_last_day(Grain::Month, feb) - period_first_day(Grain::Month, feb) + 1,
+        29
+    );
 }
 
 #[test]
@@ -154,13 +172,28 @@ fn month_quarter_year_ordinals() {
     let q = parse_period(Grain::Quarter, "2027-Q1").unwrap();
     assert_eq!(q, 2027 * 4);
     assert_eq!(period_label(Grain::Quarter, q - 1), "2026-Q4");
-    assert_eq!(period_first_day(Grain::Quarter, q - 1), day_number(2026, 10, 1));
-    assert_eq!(period_last_day(Grain::Quarter, q - 1), day_number(2026, 12, 31));
-    assert_eq!(period_of_day(Grain::Quarter, day_number(2026, 5, 17)), 2026 * 4 + 1);
+    assert_eq!(
+        period_first_day(Grain::Quarter, q - 1),
+        day_number(2026, 10, 1)
+    );
+    assert_eq!(
+        period_last_day(Grain::Quarter, q - 1),
+        day_number(2026, 12, 31)
+    );
+    assert_eq!(
+        period_of_day(Grain::Quarter, day_number(2026, 5, 17)),
+        2026 * 4 + 1
+    );
     assert_eq!(period_of_day(Grain::Year, day_number(2026, 5, 17)), 2026);
     assert_eq!(period_first_day(Grain::Year, 2026), day_number(2026, 1, 1));
-    assert_eq!(period_last_day(Grain::Year, 2024) - period_first_day(Grain::Year, 2024), 365);
-    assert_eq!(period_label(Grain::Day, day_number(2026, 1, 5)), "2026-01-05");
+    assert_eq!(
+        period_last_day(Grain::Year, 2024) - period_first_day(Grain::Year, 2024),
+        365
+    );
+    assert_eq!(
+        period_label(Grain::Day, day_number(2026, 1, 5)),
+        "2026-01-05"
+    );
     assert_eq!(period_label(Grain::Year, 2026), "2026");
     assert_eq!(period_label(Grain::All, 0), "");
     for (s, g) in [
@@ -187,26 +220,77 @@ fn local(y: i32, m: u32, d: u32, h: i64, mi: i64) -> i64 {
 fn dst_in_amsterdam() {
     let mut p = TimeParser::new(TimeZone::get("Europe/Amsterdam").unwrap());
     // 2026-03-29: clocks jump from 02:00 to 03:00 local (01:00 UTC).
-    assert_eq!(p.parse(b"2026-03-29T00:30:00Z"), Some(local(2026, 3, 29, 1, 30)));
-    assert_eq!(p.parse(b"2026-03-29T01:30:00Z"), Some(local(2026, 3, 29, 3, 30)));
-    assert_eq!(p.parse(b"2026-03-29T03:30:00+02:00"), Some(local(2026, 3, 29, 3, 30)));
-    assert_eq!(p.parse(b"2026-03-28T23:30:00Z"), Some(local(2026, 3, 29, 0, 30)));
-    assert_eq!(p.parse(b"2026-03-28T22:30:00Z"), Some(local(2026, 3, 28, 23, 30)));
+    assert_eq!(
+        p.parse(b"2026-03-29T00:30:00Z"),
+        Some(local(2026, 3, 29, 1, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-03-29T01:30:00Z"),
+        Some(local(2026, 3, 29, 3, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-03-29T03:30:00+02:00"),
+        Some(local(2026, 3, 29, 3, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-03-28T23:30:00Z"),
+        Some(local(2026, 3, 29, 0, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-03-28T22:30:00Z"),
+        Some(local(2026, 3, 28, 23, 30))
+    );
     // Summer: a UTC evening is the next local day.
-    assert_eq!(p.parse_day(b"2026-06-30T22:30:00Z"), Some(day_number(2026, 7, 1)));
-    assert_eq!(p.parse_day(b"2026-06-30T21:59:59Z"), Some(day_number(2026, 6, 30)));
+    assert_eq!(
+        p.parse_day(b"2026-06-30T22:30:00Z"),
+        Some(day_number(2026, 7, 1))
+    );
+    assert_eq!(
+        p.parse_day(b"2026-06-30T21:59:59Z"),
+        Some(day_number(2026, 6, 30))
+    );
     // 2026-10-25: clocks go back from 03:00 to 02:00 local (01:00 UTC).
-    assert_eq!(p.parse(b"2026-10-25T00:30:00Z"), Some(local(2026, 10, 25, 2, 30)));
-    assert_eq!(p.parse(b"2026-10-25T01:30:00Z"), Some(local(2026, 10, 25, 2, 30)));
-    assert_eq!(p.parse(b"2026-10-25T02:30:00Z"), Some(local(2026, 10, 25, 3, 30)));
-    assert_eq!(p.parse(b"2026-10-24T22:30:00Z"), Some(local(2026, 10, 25, 0, 30)));
-    assert_eq!(p.parse(b"2026-10-25T22:30:00Z"), Some(local(2026, 10, 25, 23, 30)));
-    assert_eq!(p.parse(b"2026-10-25T23:30:00.5-00:00"), Some(local(2026, 10, 26, 0, 30)));
+    assert_eq!(
+        p.parse(b"2026-10-25T00:30:00Z"),
+        Some(local(2026, 10, 25, 2, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-10-25T01:30:00Z"),
+        Some(local(2026, 10, 25, 2, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-10-25T02:30:00Z"),
+        Some(local(2026, 10, 25, 3, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-10-24T22:30:00Z"),
+        Some(local(2026, 10, 25, 0, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-10-25T22:30:00Z"),
+        Some(local(2026, 10, 25, 23, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-10-25T23:30:00.5-00:00"),
+        Some(local(2026, 10, 26, 0, 30))
+    );
     // Local timestamps are taken as they are, even in the skipped hour.
-    assert_eq!(p.parse(b"2026-03-29T02:30:00"), Some(local(2026, 3, 29, 2, 30)));
-    assert_eq!(p.parse(b"2026-03-29 02:30:00"), Some(local(2026, 3, 29, 2, 30)));
+    assert_eq!(
+        p.parse(b"2026-03-29T02:30:00"),
+        Some(local(2026, 3, 29, 2, 30))
+    );
+    assert_eq!(
+        p.parse(b"2026-03-29 02:30:00"),
+        Some(local(2026, 3, 29, 2, 30))
+    );
     assert_eq!(p.parse(b"2026-03-29"), Some(local(2026, 3, 29, 0, 0)));
-    for bad in ["2026-02-30", "2026-01-05T25:00:00", "garbage", "", "2026-01-05T10:00:00+0"] {
+    for bad in [
+        "2026-02-30",
+        "2026-01-05T25:00:00",
+        "garbage",
+        "",
+        "2026-01-05T10:00:00+0",
+    ] {
         assert_eq!(p.parse(bad.as_bytes()), None, "{bad}");
     }
 }
@@ -251,7 +335,10 @@ fn workdays_match_a_day_loop() {
     assert!(!nl.is_workday(day_number(2026, 12, 25)));
     assert!(nl.is_workday(day_number(2026, 12, 24)));
     // The week of Christmas 2026: Mon 21 .. Sun 27, Friday 25 off, Sat 26 a weekend.
-    assert_eq!(nl.workdays(day_number(2026, 12, 21), day_number(2026, 12, 27)), 4);
+    assert_eq!(
+        nl.workdays(day_number(2026, 12, 21), day_number(2026, 12, 27)),
+        4
+    );
     assert_eq!(weekday_from_name("saturday"), Some(Weekday::Saturday));
     assert_eq!(weekday_from_name("caturday"), None);
 }
@@ -285,22 +372,51 @@ fn csv_quotes_newlines_crlf_bom() {
 }
 
 #[test]
+fn csv_with_old_mac_line_ends() {
+    let dir = temp_dir("csv_cr");
+    let p = write(&dir, "mac.csv", b"a,b\r1,\"x\ry\"\r\r3,4\r");
+    assert_eq!(header(&p).unwrap(), ["a", "b"]);
+    let (r, _) = run(&spec(&p, &["b", "a"], 2, false)).unwrap();
+    assert_eq!(rows(&r), vec![(2, vec!["x\ry", "1"]), (5, vec!["4", "3"])]);
+}
+
+#[test]
 fn csv_wrong_field_count_is_an_error_with_its_line() {
     let dir = temp_dir("csv_count");
-    let p = write(&dir, "a.csv", b"a,b,c\n1,2,3\n\"x\ny\",2,3\n4,5\n6,7,8,9\n10,11,12\n");
+    let p = write(
+        &dir,
+        "a.csv",
+        b"a,b,c\n1,2,3\n\"x\ny\",2,3\n4,5\n6,7,8,9\n10,11,12\n",
+    );
     let err = run(&spec(&p, &["a", "c"], 1, false)).unwrap_err();
     match &err {
-        ScanError::BadRow { line, message, column, .. } => {
+        ScanError::BadRow {
+            line,
+            message,
+            column,
+            ..
+        } => {
             assert_eq!(*line, 5);
             assert_eq!(message, "expected 3 fields, found 2");
             assert_eq!(*column, None);
         }
         e => panic!("{e:?}"),
     }
-    assert!(err.to_string().contains("a.csv:5: expected 3 fields, found 2"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("a.csv:5: expected 3 fields, found 2"),
+        "{err}"
+    );
 
     let (r, report) = run(&spec(&p, &["a", "c"], 1, true)).unwrap();
-    assert_eq!(rows(&r), vec![(2, vec!["1", "3"]), (3, vec!["x\ny", "3"]), (7, vec!["10", "12"])]);
+    assert_eq!(
+        rows(&r),
+        vec![
+            (2, vec!["1", "3"]),
+            (3, vec!["x\ny", "3"]),
+            (7, vec!["10", "12"])
+        ]
+    );
     assert_eq!(report.rows, 3);
     assert_eq!(report.skipped, 2);
     assert_eq!(
@@ -318,14 +434,19 @@ fn csv_missing_columns_lists_what_exists() {
     let p = write(&dir, "a.csv", b"id,ts,amount\n1,2026-01-05,3\n");
     let err = run(&spec(&p, &["ts", "amunt", "rep"], 1, false)).unwrap_err();
     match &err {
-        ScanError::MissingColumns { missing, available, .. } => {
+        ScanError::MissingColumns {
+            missing, available, ..
+        } => {
             assert_eq!(missing, &["amunt", "rep"]);
             assert_eq!(available, &["id", "ts", "amount"]);
         }
         e => panic!("{e:?}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("`amunt`") && msg.contains("`id`, `ts`, `amount`"), "{msg}");
+    assert!(
+        msg.contains("`amunt`") && msg.contains("`id`, `ts`, `amount`"),
+        "{msg}"
+    );
     assert!(msg.contains("did you mean `amount`"), "{msg}");
     // Missing file: an I/O error.
     let err = run(&spec(&dir.join("nope.csv"), &["id"], 1, false)).unwrap_err();
@@ -340,7 +461,9 @@ fn csv_sink_errors_name_the_column() {
         reject: Some("bad"),
         ..Collect::default()
     };
-    let err = scan(&spec(&p, &["id", "x"], 1, false), mk).map(|_| ()).unwrap_err();
+    let err = scan(&spec(&p, &["id", "x"], 1, false), mk)
+        .map(|_| ())
+        .unwrap_err();
     assert_eq!(
         err,
         ScanError::BadRow {
@@ -351,11 +474,18 @@ fn csv_sink_errors_name_the_column() {
             message: "rejected `bad`".to_string(),
         }
     );
-    assert!(err.to_string().ends_with("a.csv:3: column `id` (field 2): rejected `bad`"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("a.csv:3: column `id` (field 2): rejected `bad`"),
+        "{err}"
+    );
     let (sinks, report) = scan(&spec(&p, &["id", "x"], 1, true), mk).unwrap();
     assert_eq!(sinks.iter().map(|s| s.rows.len()).sum::<usize>(), 2);
     assert_eq!((report.rows, report.skipped), (2, 2));
-    assert_eq!(report.first_skipped[0], (3, "column `id`: rejected `bad`".to_string()));
+    assert_eq!(
+        report.first_skipped[0],
+        (3, "column `id`: rejected `bad`".to_string())
+    );
 }
 
 #[test]
@@ -380,7 +510,10 @@ fn csv_empty_and_header_only() {
     let dir = temp_dir("csv_empty");
     let p = write(&dir, "empty.csv", b"");
     assert!(header(&p).unwrap().is_empty());
-    assert!(matches!(run(&spec(&p, &["a"], 1, false)), Err(ScanError::MissingColumns { .. })));
+    assert!(matches!(
+        run(&spec(&p, &["a"], 1, false)),
+        Err(ScanError::MissingColumns { .. })
+    ));
     let p = write(&dir, "h.csv", b"a,b");
     let (r, report) = run(&spec(&p, &["b"], 2, false)).unwrap();
     assert!(r.is_empty());
@@ -422,7 +555,10 @@ fn ndjson_keys_nulls_numbers_and_bad_lines() {
         ]
     );
     assert_eq!(report.skipped, 2);
-    assert_eq!(report.first_skipped.iter().map(|s| s.0).collect::<Vec<_>>(), [5, 6]);
+    assert_eq!(
+        report.first_skipped.iter().map(|s| s.0).collect::<Vec<_>>(),
+        [5, 6]
+    );
     let err = run(&spec(&p, &["nope"], 1, false)).unwrap_err();
     assert!(matches!(err, ScanError::MissingColumns { .. }));
 }
@@ -444,9 +580,18 @@ fn format_is_sniffed_without_a_known_extension() {
 fn big_row(i: u64) -> (u64, String, String, &'static str, String) {
     let types = ["call", "email", "visit", "meeting", "deal_won"];
     let (y, m, d) = civil_from_day(19_000 + (i / 977) as i32);
-    let ts = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", i % 24, i % 60, (i * 7) % 60);
+    let ts = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        i % 24,
+        i % 60,
+        (i * 7) % 60
+    );
     let rep = format!("rep_{:03}", (i * 31) % 200);
-    let amount = if i % 5 == 4 { format!("{}.{:02}", i % 9973, i % 100) } else { String::new() };
+    let amount = if i % 5 == 4 {
+        format!("{}.{:02}", i % 9973, i % 100)
+    } else {
+        String::new()
+    };
     (i, ts, rep, types[(i % 5) as usize], amount)
 }
 
@@ -524,7 +669,10 @@ fn parallel_with_quotes_and_bad_rows() {
 
     // A quoted field with newlines right across the middle of the file: the
     // scan must fall back to one thread for the rest of the file.
-    let (s1, s2) = (line_after(&text, text.len() / 2 - 300), line_after(&text, text.len() / 2 + 300));
+    let (s1, s2) = (
+        line_after(&text, text.len() / 2 - 300),
+        line_after(&text, text.len() / 2 + 300),
+    );
     let quoted = format!(
         "{}999999,2026-01-05T00:00:00,\"rep\n{}\",call,\n{}",
         &text[..s1],
@@ -538,11 +686,18 @@ fn parallel_with_quotes_and_bad_rows() {
     assert!(seq == par);
     let field = format!("\0999999\0rep\n{}\0", &text[s1..s2]);
     assert!(memchr::memmem::find(&seq.bytes, field.as_bytes()).is_some());
-    assert_eq!(seq.lines.last().copied(), Some(quoted.lines().count() as u64));
+    assert_eq!(
+        seq.lines.last().copied(),
+        Some(quoted.lines().count() as u64)
+    );
 
     // A quote only near the end: the chunks before it are still parallel.
     let s3 = line_after(&text, text.len() - 1000);
-    let late = format!("{}1,2026-01-05,\"a,\"\"b\",call,\n{}", &text[..s3], &text[s3..]);
+    let late = format!(
+        "{}1,2026-01-05,\"a,\"\"b\",call,\n{}",
+        &text[..s3],
+        &text[s3..]
+    );
     let p = write(&dir, "late.csv", late.as_bytes());
     let (seq, _, _) = digest(&spec(&p, &BIG_COLS, 1, false)).unwrap();
     let (par, n, _) = digest(&spec(&p, &BIG_COLS, 2, false)).unwrap();
@@ -557,7 +712,9 @@ fn parallel_with_quotes_and_bad_rows() {
     let e1 = run(&spec(&p, &BIG_COLS, 1, false)).unwrap_err();
     let e2 = run(&spec(&p, &BIG_COLS, 2, false)).unwrap_err();
     assert_eq!(e1, e2);
-    assert!(matches!(e1, ScanError::BadRow { line, .. } if line == text[..s].lines().count() as u64 + 1));
+    assert!(
+        matches!(e1, ScanError::BadRow { line, .. } if line == text[..s].lines().count() as u64 + 1)
+    );
     let (_, _, r1) = digest(&spec(&p, &BIG_COLS, 1, true)).unwrap();
     let (_, _, r2) = digest(&spec(&p, &BIG_COLS, 2, true)).unwrap();
     assert_eq!(r1, r2);

@@ -7,7 +7,6 @@ use crate::compile::graph::Graph;
 use crate::compile::NodeId;
 use crate::data::period::Grain;
 use crate::diag::did_you_mean;
-use crate::eval;
 use crate::report::{self, OutFormat};
 
 use super::common::{self, DataOpts, DefOpts};
@@ -39,6 +38,8 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    #[command(flatten)]
+    engine: super::sql::EngineOpts,
 }
 
 pub fn parse_grain(s: &str) -> Result<Grain, String> {
@@ -135,7 +136,7 @@ pub fn run(args: Args) -> u8 {
     };
     req.metrics = metrics;
     req.fill = args.fill;
-    let out = match eval::evaluate(&graph, &req) {
+    let out = match super::sql::evaluate(&graph, &req, &args.engine) {
         Ok(o) => o,
         Err(e) => return common::eval_error(e),
     };

@@ -11,9 +11,11 @@ mod fmt;
 mod funnel;
 mod graph;
 mod insights;
+mod load;
 mod plan;
 mod review;
 mod schema;
+mod sql;
 mod test;
 mod whatif;
 
@@ -54,6 +56,10 @@ enum Command {
     Whatif(whatif::Args),
     /// What the top quartile of groups does differently from the rest
     Insights(insights::Args),
+    /// The evaluation as one SQL query for a warehouse (postgres, duckdb, trino, spark, bigquery, snowflake)
+    Sql(sql::Args),
+    /// Copy a CSV export into a PostgreSQL table (for `kpi eval --engine postgres`)
+    Load(load::Args),
     /// Evaluate checks against targets at their review cadence
     Checks(checks::Args),
     /// List definitions due or overdue for review
@@ -115,6 +121,8 @@ fn run() -> u8 {
         Command::Check(a) => check::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Checks(a) => checks::run(a),
+        Command::Sql(a) => sql::run(a),
+        Command::Load(a) => load::run(a),
         Command::Funnel(a) => funnel::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Whatif(a) => whatif::run(a),

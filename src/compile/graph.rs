@@ -329,6 +329,20 @@ impl Default for SettingsDef {
     }
 }
 
+/// A Rhai script of the definitions, read and checked at compile time; evaluation
+/// compiles `text` (once per run) and calls its `functions`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptDef {
+    /// Resolved relative to the defining file.
+    pub path: PathBuf,
+    pub text: String,
+    /// Its public functions (name and parameters).
+    pub functions: Vec<crate::script::ScriptFn>,
+    /// Whether it was read and compiled; if not, an error was reported and calls to
+    /// functions no script defines are not reported again.
+    pub ok: bool,
+}
+
 /// A compiled, checked definition set.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
@@ -339,8 +353,8 @@ pub struct Graph {
     pub checks: Vec<CheckDef>,
     pub reviews: Vec<ReviewDef>,
     pub settings: SettingsDef,
-    /// Rhai scripts, resolved relative to their defining file.
-    pub scripts: Vec<PathBuf>,
+    /// Rhai scripts (`script "x.rhai"`), in declaration order.
+    pub scripts: Vec<ScriptDef>,
     /// Names of metrics (and funnel members) to node ids.
     pub by_name: HashMap<String, NodeId>,
     /// Metrics in definition order (what `eval` prints by default).

@@ -19,7 +19,7 @@ pub struct Lowerer<'s, 'a> {
     /// Metric, param and funnel-member names to nodes.
     pub names: &'s HashMap<String, NodeId>,
     aggs: HashMap<String, NodeId>,
-    /// Whether scripts are declared (unknown functions are then script calls).
+    /// Whether scripts are declared (their functions are in `graph.scripts`).
     pub has_scripts: bool,
 }
 
@@ -248,29 +248,24 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             }
             return self.window(f, args, span);
         }
-        if self.has_scripts {
-            return Formula::Script(
+        match super::scripts::lookup(&self.graph.scripts, f, n, span) {
+            super::scripts::Lookup::Call if place == Place::Constant => self.err(
+                Diagnostic::error("E0410", "a param value must be a constant")
+                    .at(span, "script function call")
+                    .with_help("define a metric for this instead"),
+            ),
+            super::scripts::Lookup::Call => Formula::Script(
                 f.name.clone(),
                 args.iter().map(|a| self.lower(a, place)).collect(),
-            );
+            ),
+            super::scripts::Lookup::Arity(d) => self.err(d),
+            // A script failed to load (reported): this may be one of its functions.
+            super::scripts::Lookup::Unsure => Formula::Const(Value::Null),
+            super::scripts::Lookup::Unknown => {
+                let d = super::scripts::unknown(&self.graph.scripts, f, &WINDOW_NAMES);
+                self.err(d)
+            }
         }
-        let mut candidates: Vec<&str> = Builtin::NAMES.to_vec();
-        candidates.extend(WINDOW_NAMES);
-        candidates.extend([
-            "count",
-            "sum",
-            "avg",
-            "count_distinct",
-            "median",
-            "percentile",
-        ]);
-        let mut d = Diagnostic::error("E0211", format!("unknown function `{}`", f.name))
-            .at(f.span, "not a function");
-        d = d.with_help(match did_you_mean(&f.name, candidates) {
-            Some(h) => h,
-            None => "built-ins: coalesce, if, min, max, abs, round, prev, change, rolling, to_date; more in a `script`".into(),
-        });
-        self.err(d)
     }
 
     fn window(&mut self, f: &Ident, args: &[Expr], span: Span) -> Formula {

@@ -9,6 +9,7 @@ pub mod load;
 pub mod lower;
 mod members;
 pub mod resolve;
+mod scripts;
 mod settings;
 pub mod show;
 pub mod types;
@@ -70,9 +71,13 @@ pub fn compile_root(loader: &mut Loader, root: FileId, opts: &Options) -> (Graph
         }
         closures.insert(f, set);
     }
+    let scripts = scripts::load(loader, &order, &mut diags);
     let files: Vec<&crate::syntax::ast::File> = order.iter().map(|&f| loader.ast(f)).collect();
     let scope = resolve::collect(&files, &closures, &mut diags);
-    let mut graph = Graph::default();
+    let mut graph = Graph {
+        scripts,
+        ..Graph::default()
+    };
     settings::apply(&scope, &loader.map, &mut graph, &mut diags);
     let mut b = Build {
         graph,

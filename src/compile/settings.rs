@@ -1,4 +1,4 @@
-//! Settings, calendars, sources and scripts into the graph; `--set` values; reviews.
+//! Settings, calendars and sources into the graph; `--set` values; reviews.
 
 use crate::diag::{did_you_mean, Diagnostic, SourceMap};
 use crate::syntax::ast::{self, Ident, ReviewEvery};
@@ -85,25 +85,7 @@ pub(super) fn apply(
     for (src, file) in &scope.sources {
         graph.sources.push(source_def(src, *file, map, diags));
     }
-    for (script, file) in &scope.scripts {
-        let dir = map
-            .get(*file)
-            .path
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default();
-        graph.scripts.push(dir.join(&script.value));
-        diags.push(
-            Diagnostic::error(
-                "E0230",
-                "Rhai scripts are not available in this version of kpi",
-            )
-            .at(script.span, "script not loaded")
-            .with_help(
-                "script support is tracked in issue #6; until then use the built-in functions",
-            ),
-        );
-    }
+    // Scripts are loaded by `scripts::load`, before the scope is built.
 }
 
 fn source_def(

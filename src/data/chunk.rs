@@ -23,6 +23,10 @@ use super::{csv, ndjson};
 
 /// Bytes read per block (61 in unit tests, so that records straddle blocks).
 pub(crate) const BLOCK: usize = if cfg!(test) { 61 } else { 1 << 20 };
+/// The longest record the buffer grows to hold (4 KiB in unit tests); past it a
+/// quote was most likely left open, and the scan fails instead of reading the
+/// rest of the file into memory.
+pub(crate) const MAX_RECORD: usize = if cfg!(test) { 4 << 10 } else { 64 << 20 };
 /// Below this much data a scan stays on one thread.
 pub(crate) const PARALLEL_MIN_BYTES: u64 = 32 << 20;
 
@@ -187,6 +191,15 @@ pub(crate) trait Parser {
     fn may_span(&self) -> bool;
 }
 
+/// 0x80 in each byte of `x` that equals the byte repeated in `pat`, else 0
+/// (exact: no false positives, unlike the classic "has zero byte" test).
+#[inline(always)]
+pub(crate) fn eq_mask(x: u64, pat: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let v = x ^ pat;
+    !((v & LOW7).wrapping_add(LOW7) | v | LOW7)
+}
+
 /// An empty vector of slices that reuses `v`'s allocation for a new lifetime.
 pub(crate) fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
     v.clear();
@@ -237,6 +250,18 @@ pub(crate) fn drive<P: Parser, S: RowSink>(
         }
         if filled == buf.len() {
             // One record larger than the buffer.
+            if buf.len() >= MAX_RECORD {
+                return Err(ScanError::BadRow {
+                    path: path.to_path_buf(),
+                    line,
+                    column: None,
+                    field_index: None,
+                    message: format!(
+                        "a record longer than {} KiB; is a quote left open?",
+                        MAX_RECORD >> 10
+                    ),
+                });
+            }
             buf.resize(buf.len() * 2, 0);
         }
         if stop() {

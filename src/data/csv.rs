@@ -1,17 +1,18 @@
 //! The CSV reader: a fast path for unquoted lines and csv-core for the rest.
 //!
-//! One pass of `memchr3` over the block finds every `,`, `\n` and `"`. A line
-//! without a quote is split at its commas right there (a trailing `\r` is
-//! dropped); a record that contains a quote is handed to `csv_core`, which
+//! `memchr` finds the next `"` in the block; up to it, lines are split 8 bytes at
+//! a time (SWAR masks of `,` and `\n`, a trailing `\r` dropped) without looking
+//! at each byte. The record that holds the quote is handed to `csv_core`, which
 //! handles quoted commas, doubled quotes and embedded newlines, and the fast path
 //! resumes after it. Blank lines are not records. A record with the wrong number
-//! of fields, and a non-UTF-8 field, are bad rows.
+//! of fields, and a non-UTF-8 field, are bad rows. Files whose lines end in a
+//! lone `\r` go through csv-core entirely.
 
 use std::path::Path;
 
 use csv_core::{ReadRecordResult, Reader};
 
-use super::chunk::{recycle, Ctx, Input, Parser, Source};
+use super::chunk::{eq_mask, recycle, Ctx, Input, Parser, Source};
 use super::scan::{Header, RowSink, ScanError};
 
 /// The CSV record parser of one chunk.
@@ -99,17 +100,9 @@ fn wrong_count(expected: usize, found: usize) -> String {
     format!("expected {expected} fields, found {found}")
 }
 
-const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
 const NEWLINES: u64 = 0x0A0A_0A0A_0A0A_0A0A;
-
-/// 0x80 in each byte of `x` that equals the byte repeated in `pat`, else 0.
-#[inline(always)]
-fn eq_mask(x: u64, pat: u64) -> u64 {
-    let v = x ^ pat;
-    !((v & LOW7).wrapping_add(LOW7) | v | LOW7)
-}
 
 /// The unquoted-line fast path over one block.
 struct Lines<'d, 'p> {

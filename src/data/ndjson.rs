@@ -11,7 +11,7 @@ use std::path::Path;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::chunk::{recycle, Ctx, Input, Parser, Source};
+use super::chunk::{eq_mask, recycle, Ctx, Input, Parser, Source};
 use super::scan::{Header, RowSink, ScanError};
 
 /// Where a value's bytes are.
@@ -23,6 +23,26 @@ enum Val {
     Line(usize, usize),
     /// `scratch[start..end]` (a string with escapes).
     Scratch(usize, usize),
+}
+
+/// The position of the first `"` or `\\` in `s[from..]`, 8 bytes at a time.
+#[inline]
+fn quote_or_backslash(s: &[u8], from: usize) -> Option<usize> {
+    const QUOTES: u64 = 0x2222_2222_2222_2222;
+    const BACKSLASHES: u64 = 0x5C5C_5C5C_5C5C_5C5C;
+    let mut i = from;
+    while let Some(w) = s.get(i..i + 8) {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or([b'"'; 8]));
+        let m = eq_mask(x, QUOTES) | eq_mask(x, BACKSLASHES);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i.min(s.len())..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|k| i + k)
 }
 
 /// A JSON scanner over one line.
@@ -74,16 +94,16 @@ impl<'a> Cur<'a> {
     fn string(&mut self, scratch: &mut Vec<u8>) -> JResult<Val> {
         self.i += 1;
         let start = self.i;
-        let Some(k) = memchr::memchr2(b'"', b'\\', &self.s[start..]) else {
+        let Some(end) = quote_or_backslash(self.s, start) else {
             return Err("invalid JSON: unterminated string".to_string());
         };
-        if self.s[start + k] == b'"' {
-            self.i = start + k + 1;
-            return Ok(Val::Line(start, start + k));
+        if self.s[end] == b'"' {
+            self.i = end + 1;
+            return Ok(Val::Line(start, end));
         }
         let from = scratch.len();
-        scratch.extend_from_slice(&self.s[start..start + k]);
-        self.i = start + k;
+        scratch.extend_from_slice(&self.s[start..end]);
+        self.i = end;
         loop {
             let Some(&b) = self.s.get(self.i) else {
                 return Err("invalid JSON: unterminated string".to_string());
@@ -313,8 +333,12 @@ impl<'a> Cur<'a> {
 
 /// The NDJSON record parser of one chunk.
 pub(crate) struct NdjsonParser {
-    /// Requested key -> index into the spec's columns (first one wins).
+    /// Requested key -> the indexes into the spec's columns it fills.
     wanted: HashMap<Vec<u8>, Vec<usize>>,
+    /// The keys of the previous object by member position, and what they fill:
+    /// objects of one file mostly list their keys in one order, so a key is
+    /// usually compared once instead of hashed.
+    order: Vec<(Vec<u8>, Option<Vec<usize>>)>,
     vals: Vec<Val>,
     scratch: Vec<u8>,
     key_buf: Vec<u8>,
@@ -331,6 +355,7 @@ impl NdjsonParser {
         }
         NdjsonParser {
             wanted,
+            order: Vec::new(),
             vals: vec![Val::Empty; columns.len()],
             scratch: Vec::new(),
             key_buf: Vec::new(),
@@ -348,14 +373,25 @@ impl NdjsonParser {
     ) -> Result<(), ScanError> {
         self.vals.fill(Val::Empty);
         self.scratch.clear();
-        let (wanted, vals) = (&self.wanted, &mut self.vals);
+        let (wanted, order, vals) = (&self.wanted, &mut self.order, &mut self.vals);
+        let mut member = 0;
         let mut cur = Cur { s, i: 0 };
         let res = cur.object(&mut self.scratch, &mut self.key_buf, |k, v| {
-            if let Some(js) = wanted.get(k) {
+            if order.len() <= member {
+                order.push((Vec::new(), None));
+            }
+            let slot = &mut order[member];
+            if slot.0 != k {
+                slot.0.clear();
+                slot.0.extend_from_slice(k);
+                slot.1 = wanted.get(k).cloned();
+            }
+            if let Some(js) = &slot.1 {
                 for &j in js {
                     vals[j] = v;
                 }
             }
+            member += 1;
         });
         if let Err(msg) = res {
             return ctx.bad(line, None, msg);

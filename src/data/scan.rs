@@ -5,7 +5,7 @@
 //! requested order. It reads the file in large blocks into reused buffers (no
 //! allocation per row, memory independent of the file size) and, for large files
 //! and `threads >= 2`, splits the file into byte ranges at line boundaries that are
-//! parsed in parallel, each with its own sink (see [`super::chunk`]). Bad rows
+//! parsed in parallel, each with its own sink (see the `chunk` module). Bad rows
 //! either stop the scan with a [`ScanError::BadRow`] naming file, line and column,
 //! or are skipped and counted in the [`ScanReport`]; never dropped silently.
 

@@ -251,3 +251,18 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn an_open_quote_does_not_swallow_the_file() {
+    let mut data = b"a,b\n1,2\n3,\"open\n".to_vec();
+    for i in 0..2000 {
+        data.extend_from_slice(format!("{i},x\n").as_bytes());
+    }
+    let err = run("x.csv", &data, &["a"], true).map(|_| ()).unwrap_err();
+    assert!(matches!(&err, ScanError::BadRow { line: 3, .. }), "{err:?}");
+    assert!(err.to_string().contains("quote left open"), "{err}");
+    // Short of the limit, the open quote runs to the end of the file.
+    let (rows, _) = run("x.csv", &data[..200], &["a"], true).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1], (3, vec![b"3".to_vec()]));
+}

@@ -218,10 +218,49 @@ fn parse_hms(s: &[u8], i: usize) -> Option<(u32, u32, u32)> {
     Some((v(0), v(3), v(6)))
 }
 
+/// `"00T00:00"` (bytes 8..16 of a timestamp) and its non-digit bytes.
+const MID_TEMPLATE: u64 = u64::from_le_bytes(*b"00T00:00");
+const MID_SEPS: u64 = u64::from_le_bytes([0, 0, 0xFF, 0, 0, 0xFF, 0, 0]);
+/// Days of each month in a common year, indexed 1..=12.
+const MONTH_DAYS: [u32; 13] = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/// The common case `YYYY-MM-DDTHH:MM:SS` (exactly), as local seconds; `None`
+/// means "not this exact shape or not valid", and the general path decides.
+#[inline(always)]
+fn parse_19(s: &[u8]) -> Option<i64> {
+    let a = word(s, 0)? ^ DATE_TEMPLATE;
+    let b = word(s, 8)? ^ MID_TEMPLATE;
+    let c = word(s, 11)? ^ TIME_TEMPLATE;
+    if !(all_below_ten(a) && all_below_ten(b) && all_below_ten(c))
+        || (a & DATE_DASHES) | (b & MID_SEPS) | (c & TIME_COLONS) != 0
+    {
+        return None;
+    }
+    let (a, b, c) = (a.to_le_bytes(), b.to_le_bytes(), c.to_le_bytes());
+    let two = |x: [u8; 8], k: usize| u32::from(x[k]) * 10 + u32::from(x[k + 1]);
+    let y = two(a, 0) * 100 + two(a, 2);
+    let (m, d) = (two(a, 5), two(b, 0));
+    let (h, mi, sec) = (two(c, 0), two(c, 3), two(c, 6));
+    if !(1..=12).contains(&m) || h > 23 || mi > 59 || sec > 59 || d == 0 {
+        return None;
+    }
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    if d > MONTH_DAYS[m as usize] + u32::from(m == 2 && leap) {
+        return None;
+    }
+    let day = i64::from(fast_day_number(y, m, d));
+    Some(day * SECS_PER_DAY + i64::from(h * 3600 + mi * 60 + sec))
+}
+
 /// Parses the fixed formats: local seconds as written, and the UTC offset in
 /// seconds if the timestamp carries one.
 #[inline]
 fn parse_fixed(s: &[u8]) -> Option<(i64, Option<i64>)> {
+    if s.len() == 19 {
+        if let Some(secs) = parse_19(s) {
+            return Some((secs, None));
+        }
+    }
     let day = i64::from(parse_date(s)?);
     let mut secs = day * SECS_PER_DAY;
     if s.len() == 10 {

@@ -194,6 +194,8 @@ pub struct Evaluator<'g> {
     rolled: HashMap<(Window, NodeId), Vec<f64>>,
     /// Topological position of every node.
     topo_pos: Vec<usize>,
+    /// The script runtime of this evaluation, when formulas call script functions.
+    pub scripts: Option<&'g crate::script::Runtime<'g>>,
 }
 
 impl<'g> Evaluator<'g> {
@@ -207,6 +209,7 @@ impl<'g> Evaluator<'g> {
             grid,
             rolled: HashMap::new(),
             topo_pos,
+            scripts: None,
         }
     }
 
@@ -428,9 +431,32 @@ impl<'g> Evaluator<'g> {
             }
             Formula::Call(b, args) => self.call(*b, args, r, cols)?,
             Formula::Window(w, m) => self.window(*w, *m, r, cols),
-            Formula::Script(name, _) => {
-                return Err(EvalError::Data(format!("script function `{name}` cannot be evaluated: Rhai scripts are not available in this version")))
-            }
+            Formula::Script(name, args) => self.script(name, args, r, cols)?,
+        })
+    }
+
+    /// A script function on this row's values (one call per group and period).
+    fn script(&self, name: &str, args: &'g [Formula], r: usize, cols: &Cols) -> Result<F<'g>, EvalError> {
+        use crate::script::{Arg, Scalar};
+        let Some(rt) = self.scripts else {
+            return Err(EvalError::Data(format!("script function `{name}` called without its script")));
+        };
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            vals.push(match self.eval(a, r, cols)? {
+                F::Num(x) if !x.is_nan() => Arg::Num(x),
+                F::Bool(b) => Arg::Bool(b),
+                F::Str(s) => Arg::Str(s),
+                F::Date(d) => Arg::Date(d),
+                F::Dur(s) => Arg::Seconds(s),
+                F::Null | F::Num(_) => Arg::Null,
+            });
+        }
+        Ok(match rt.call(name, &vals, self.grid.rows[r])? {
+            Scalar::Null => F::Null,
+            Scalar::Num(x) => F::Num(x),
+            Scalar::Bool(b) => F::Bool(b),
+            Scalar::Str(s) => F::Str(s),
         })
     }
 

@@ -262,7 +262,14 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     for (aggs, m) in agg_lists.zip(merged.iter_mut()) {
         grid::fill_aggregates(&grid, aggs, m, &mut cols);
     }
+    let names = crate::script::GroupNames {
+        by: &req.by,
+        values: &groups.values,
+        grain,
+    };
+    let scripts = crate::script::Runtime::for_nodes(graph, &needed, names)?;
     let mut ev = grid::Evaluator::new(graph, &grid);
+    ev.scripts = scripts.as_ref();
     ev.run(&needed, &mut cols)?;
     let columns: Vec<Column> = req
         .metrics

@@ -111,7 +111,7 @@ impl Filter {
     fn eval<'a>(&'a self, row: &[RowVal<'a>]) -> RowVal<'a> {
         match self {
             Filter::StrEq { col, value, negate } => match row[*col] {
-                RowVal::Str(s) => RowVal::Bool((s == value.as_slice()) != *negate),
+                RowVal::Str(s) => RowVal::Bool(text_eq(s, value) != *negate),
                 RowVal::Null => RowVal::Null,
                 v => match compare(v, RowVal::Str(value)) {
                     Some(ord) => RowVal::Bool((ord == std::cmp::Ordering::Equal) != *negate),
@@ -119,7 +119,7 @@ impl Filter {
                 },
             },
             Filter::StrIn(col, values) => match row[*col] {
-                RowVal::Str(s) => RowVal::Bool(values.iter().any(|v| s == v.as_slice())),
+                RowVal::Str(s) => RowVal::Bool(values.iter().any(|v| text_eq(s, v))),
                 RowVal::Null => RowVal::Null,
                 v => RowVal::Bool(
                     values
@@ -199,6 +199,13 @@ impl Filter {
             Filter::Call(b, args) => call(*b, args, row),
         }
     }
+}
+
+/// Byte equality that rejects on length or first byte before calling `memcmp`
+/// (filters compare short category names, most of which differ right away).
+#[inline(always)]
+fn text_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
 }
 
 /// `column == "text"` or `"text" == column`: the column and the text.

@@ -165,7 +165,6 @@ impl<'p> SourceSink<'p> {
 
 /// Convert the raw fields of a row to typed values (`kinds[i]` says how), validating
 /// every field first. Plain decimals are also kept exactly in `fixed` (10^-6 units).
-#[inline]
 pub fn typed_row<'a>(
     kinds: &[ColKind],
     fields: &[&'a [u8]],
@@ -174,6 +173,21 @@ pub fn typed_row<'a>(
     nums: &mut [f64],
 ) -> Result<[RowVal<'a>; MAX_COLUMNS], BadRow> {
     let mut vals = [RowVal::Null; MAX_COLUMNS];
+    typed_row_into(kinds, fields, time, fixed, nums, &mut vals)?;
+    Ok(vals)
+}
+
+/// [`typed_row`] into `vals` (at least `kinds.len()` long): the hot path of a scan
+/// keeps the row on the stack, sized to the plan, instead of moving a 64-column array.
+#[inline]
+pub fn typed_row_into<'a>(
+    kinds: &[ColKind],
+    fields: &[&'a [u8]],
+    time: &mut TimeParser,
+    fixed: &mut [Option<i128>],
+    nums: &mut [f64],
+    vals: &mut [RowVal<'a>],
+) -> Result<(), BadRow> {
     for (i, kind) in kinds.iter().enumerate() {
         let f = fields[i];
         if f.is_empty() {
@@ -229,7 +243,7 @@ pub fn typed_row<'a>(
             },
         };
     }
-    Ok(vals)
+    Ok(())
 }
 
 impl RowSink for SourceSink<'_> {
@@ -255,13 +269,22 @@ impl RowSink for SourceSink<'_> {
             }
             None => 0,
         };
-        let mut vals = typed_row(
-            &plan.kinds,
-            fields,
-            &mut self.time,
-            &mut self.fixed,
-            &mut self.nums,
-        )?;
+        match plan.kinds.len() {
+            0..=8 => self.accept::<8>(fields, day, period),
+            9..=16 => self.accept::<16>(fields, day, period),
+            _ => self.accept::<MAX_COLUMNS>(fields, day, period),
+        }
+    }
+}
+
+impl SourceSink<'_> {
+    /// Step 2 of [`RowSink::row`]: type the row (on the stack, `N` >= its columns)
+    /// and update the group's accumulators.
+    #[inline(always)]
+    fn accept<const N: usize>(&mut self, fields: &[&[u8]], day: i32, period: i32) -> Result<(), BadRow> {
+        let plan = self.plan;
+        let mut vals = [RowVal::Null; N];
+        typed_row_into(&plan.kinds, fields, &mut self.time, &mut self.fixed, &mut self.nums, &mut vals)?;
         // The event time is the local day (in the settings' time zone), so filters such
         // as `ts >= 2026-03-29` compare days, not the text of an offset timestamp.
         if let Some(t) = plan.time {

@@ -1,0 +1,84 @@
+//! DuckDB (executed by the tests through its Python package).
+
+use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use crate::data::period::Grain;
+
+/// DuckDB 1.0 or later (with the bundled ICU extension for time zones).
+pub struct DuckDb;
+
+impl Dialect for DuckDb {
+    fn name(&self) -> &'static str {
+        "duckdb"
+    }
+
+    fn type_name(&self, t: SqlType) -> &'static str {
+        match t {
+            SqlType::Double => "DOUBLE",
+            SqlType::Decimal => "DECIMAL(38, 6)",
+            SqlType::Text => "VARCHAR",
+            SqlType::Date => "DATE",
+            SqlType::Bool => "BOOLEAN",
+            SqlType::BigInt => "BIGINT",
+        }
+    }
+
+    fn local_day(&self, t: &str, tz: &str) -> String {
+        local_day_case(
+            &format!("regexp_matches(substr({t}, 12), '{OFFSET_RE}')"),
+            &format!(
+                "CAST(CAST({t} AS TIMESTAMPTZ) AT TIME ZONE {} AS DATE)",
+                self.string_literal(tz)
+            ),
+            &format!("CAST({t} || '-01' AS DATE)"),
+            &format!("CAST(substr({t}, 1, 10) AS DATE)"),
+            &format!("length({t}) = 7"),
+        )
+    }
+
+    fn period_start(&self, day: &str, grain: Grain) -> String {
+        format!("CAST(date_trunc('{}', {day}) AS DATE)", grain.as_str())
+    }
+
+    fn add_days(&self, day: &str, n: i64) -> String {
+        if n < 0 {
+            format!("({day} - {})", -n)
+        } else {
+            format!("({day} + {n})")
+        }
+    }
+
+    fn add_months(&self, day: &str, n: i64) -> String {
+        format!("CAST({day} + INTERVAL ({n}) MONTH AS DATE)")
+    }
+
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("date_diff('day', {a}, {b})")
+    }
+
+    fn iso_week_label(&self, monday: &str) -> String {
+        format!("strftime({monday}, '%G-W%V')")
+    }
+
+    fn date_label(&self, start: &str, grain: Grain) -> String {
+        match grain {
+            Grain::Day => format!("strftime({start}, '%Y-%m-%d')"),
+            Grain::Month => format!("strftime({start}, '%Y-%m')"),
+            Grain::Quarter => {
+                format!("strftime({start}, '%Y') || '-Q' || CAST(quarter({start}) AS VARCHAR)")
+            }
+            _ => format!("strftime({start}, '%Y')"),
+        }
+    }
+
+    fn period_series(&self, from: &str, start: &str, end: &str, grain: Grain, col: &str) -> String {
+        let (days, n) = series_step(grain);
+        let step = if days {
+            format!("INTERVAL ({n}) DAY")
+        } else {
+            format!("INTERVAL ({n}) MONTH")
+        };
+        format!(
+            "SELECT CAST(s.x AS DATE) AS {col} FROM {from} CROSS JOIN generate_series(CAST({start} AS TIMESTAMP), CAST({end} AS TIMESTAMP), {step}) AS s(x)"
+        )
+    }
+}

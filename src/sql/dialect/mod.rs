@@ -1,0 +1,212 @@
+//! SQL dialects: one documented hook per difference between warehouses. The query
+//! builder (`super::query`) writes standard SQL and asks the dialect for everything
+//! that differs: identifier quoting, literals, casts, event-time parsing and zone
+//! conversion, period arithmetic and labels (ISO weeks), period series, `FILTER`,
+//! percentiles, distinct counts and text ordering.
+
+mod bigquery;
+mod duckdb;
+mod postgres;
+mod snowflake;
+mod spark;
+mod trino;
+
+use crate::data::period::{civil_from_day, Grain};
+
+pub use bigquery::BigQuery;
+pub use duckdb::DuckDb;
+pub use postgres::Postgres;
+pub use snowflake::Snowflake;
+pub use spark::Spark;
+pub use trino::Trino;
+
+/// The names `--dialect` accepts.
+pub const DIALECTS: [&str; 6] = ["postgres", "duckdb", "trino", "spark", "bigquery", "snowflake"];
+
+/// The dialect called `name` (see [`DIALECTS`]).
+pub fn by_name(name: &str) -> Option<Box<dyn Dialect>> {
+    Some(match name {
+        "postgres" | "postgresql" => Box::new(Postgres),
+        "duckdb" => Box::new(DuckDb),
+        "trino" => Box::new(Trino),
+        "spark" => Box::new(Spark),
+        "bigquery" => Box::new(BigQuery),
+        "snowflake" => Box::new(Snowflake),
+        _ => return None,
+    })
+}
+
+/// The SQL types the generated queries cast to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlType {
+    /// 64-bit float: every derived value, as the in-process engine computes in f64.
+    Double,
+    /// Exact decimal: numeric columns without a type hint (stored as text), summed exactly.
+    Decimal,
+    Text,
+    Date,
+    Bool,
+    BigInt,
+}
+
+/// A regular expression that matches the end of an event time carrying a UTC offset
+/// (`Z`, `+01:00`, `+0100`, `+01`), applied to the text after the date.
+pub const OFFSET_RE: &str = "([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$";
+
+/// What differs between SQL dialects. Expressions are SQL text; `day` arguments are
+/// `DATE` expressions.
+pub trait Dialect {
+    /// The name (`postgres`, `duckdb`, ..), used in `--dialect` and in errors.
+    fn name(&self) -> &'static str;
+
+    /// Identifier quoting: a column, a table part, or an output name such as
+    /// `outbound.total`. Standard SQL: double quotes, doubled inside.
+    fn quote_ident(&self, s: &str) -> String {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+
+    /// A string literal. Standard SQL doubles single quotes; dialects where the
+    /// backslash escapes inside literals (Spark, BigQuery, Snowflake) escape it too.
+    fn string_literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+
+    /// Type names of [`SqlType`] (casts).
+    fn type_name(&self, t: SqlType) -> &'static str;
+
+    /// `CAST(e AS t)`.
+    fn cast(&self, e: &str, t: SqlType) -> String {
+        format!("CAST({e} AS {})", self.type_name(t))
+    }
+
+    /// Boolean literals.
+    fn bool_literal(&self, b: bool) -> &'static str {
+        if b {
+            "TRUE"
+        } else {
+            "FALSE"
+        }
+    }
+
+    /// A date literal of a day number.
+    fn date_literal(&self, day: i32) -> String {
+        let (y, m, d) = civil_from_day(day);
+        format!("DATE '{y:04}-{m:02}-{d:02}'")
+    }
+
+    /// Timestamp parsing and zone conversion: the local day (`DATE`) in zone `tz` of
+    /// an event time given as text `t` (an expression that may be repeated): a date or
+    /// a timestamp without offset is local time as written (its first ten characters);
+    /// one with `Z` or an offset is converted into the zone, DST included; `YYYY-MM`
+    /// is the first day of the month (monthly sources such as quotas).
+    fn local_day(&self, t: &str, tz: &str) -> String;
+
+    /// Period truncation: the first day of the `grain` period holding `day` (ISO
+    /// weeks start on Monday). Never called with `Grain::Day` or `Grain::All`.
+    fn period_start(&self, day: &str, grain: Grain) -> String;
+
+    /// Date arithmetic: `day` plus `n` days (`n` may be negative).
+    fn add_days(&self, day: &str, n: i64) -> String;
+
+    /// Date arithmetic: `day` plus `n` months.
+    fn add_months(&self, day: &str, n: i64) -> String;
+
+    /// Date arithmetic: the number of days from `a` to `b` (`b - a`, an integer).
+    fn days_between(&self, a: &str, b: &str) -> String;
+
+    /// ISO week/year extraction: the label `2026-W02` of the ISO week starting on
+    /// Monday `monday`, with the ISO week-year (2025-12-29 is `2026-W01`).
+    fn iso_week_label(&self, monday: &str) -> String;
+
+    /// Period label formatting: `2026-01-05` (day), `2026-01` (month), `2026-Q1`
+    /// (quarter), `2026` (year) of the period starting on `start`.
+    fn date_label(&self, start: &str, grain: Grain) -> String;
+
+    /// Series generation: a `SELECT` of one `DATE` column named `col` with every
+    /// period start from `start` to `end` (inclusive, both period starts), reading
+    /// them from the one-row table `from` (e.g. `"range__" r`).
+    fn period_series(&self, from: &str, start: &str, end: &str, grain: Grain, col: &str)
+        -> String;
+
+    /// FILTER support: whether aggregates take `FILTER (WHERE ..)`; otherwise the
+    /// aggregated value is wrapped in `CASE WHEN .. THEN .. END`.
+    fn supports_filter(&self) -> bool {
+        true
+    }
+
+    /// Percentile/median: the continuous percentile (linear interpolation between
+    /// the closest ranks, as `percentile_cont`) of the double `value`, as an
+    /// aggregate; `Err(why)` where the dialect has no exact aggregate for it.
+    fn percentile(&self, value: &str, fraction: f64) -> Result<String, String> {
+        Ok(format!(
+            "percentile_cont({}) WITHIN GROUP (ORDER BY {value})",
+            float_text(fraction)
+        ))
+    }
+
+    /// Count distinct of non-null values.
+    fn count_distinct(&self, value: &str) -> String {
+        format!("COUNT(DISTINCT {value})")
+    }
+
+    /// Text ordering by bytes (the engine compares and sorts text bytewise): wraps a
+    /// text expression in `ORDER BY` and in `<`/`>` comparisons. Most warehouses
+    /// compare binary by default; PostgreSQL needs `COLLATE "C"`.
+    fn binary_order(&self, e: &str) -> String {
+        e.to_string()
+    }
+
+    /// `day` plus `n` periods of `grain` (built from [`Dialect::add_days`] and
+    /// [`Dialect::add_months`]).
+    fn add_periods(&self, day: &str, grain: Grain, n: i64) -> String {
+        match grain {
+            Grain::Day => self.add_days(day, n),
+            Grain::Week => self.add_days(day, 7 * n),
+            Grain::Month => self.add_months(day, n),
+            Grain::Quarter => self.add_months(day, 3 * n),
+            Grain::Year => self.add_months(day, 12 * n),
+            Grain::All => day.to_string(),
+        }
+    }
+
+    /// The label of the period starting on `start`.
+    fn period_label(&self, start: &str, grain: Grain) -> String {
+        match grain {
+            Grain::Week => self.iso_week_label(start),
+            _ => self.date_label(start, grain),
+        }
+    }
+
+    /// The start of the period holding `day` (identity for days).
+    fn truncate(&self, day: &str, grain: Grain) -> String {
+        match grain {
+            Grain::Day | Grain::All => day.to_string(),
+            _ => self.period_start(day, grain),
+        }
+    }
+}
+
+/// Shortest text of a finite f64 that reads back as the same number (no exponent).
+pub fn float_text(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    format!("{x}")
+}
+
+/// `CASE WHEN <offset> THEN <converted> WHEN length = 7 THEN <month> ELSE <date> END`:
+/// the shape every dialect's [`Dialect::local_day`] shares.
+pub fn local_day_case(has_offset: &str, converted: &str, month: &str, date: &str, len7: &str) -> String {
+    format!("CASE WHEN {has_offset} THEN {converted} WHEN {len7} THEN {month} ELSE {date} END")
+}
+
+/// The step of a period series: days per step for day and week, months otherwise.
+pub fn series_step(grain: Grain) -> (bool, i64) {
+    match grain {
+        Grain::Day | Grain::All => (true, 1),
+        Grain::Week => (true, 7),
+        Grain::Month => (false, 1),
+        Grain::Quarter => (false, 3),
+        Grain::Year => (false, 12),
+    }
+}

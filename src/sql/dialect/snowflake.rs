@@ -1,0 +1,88 @@
+//! Snowflake (generated and snapshot-tested; not executed by the tests).
+
+use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use crate::data::period::Grain;
+
+/// Snowflake. Weeks assume the default `WEEK_START = 0` (ISO weeks, Monday first).
+pub struct Snowflake;
+
+impl Dialect for Snowflake {
+    fn name(&self) -> &'static str {
+        "snowflake"
+    }
+
+    fn string_literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    }
+
+    fn type_name(&self, t: SqlType) -> &'static str {
+        match t {
+            SqlType::Double => "DOUBLE",
+            SqlType::Decimal => "NUMBER(38, 6)",
+            SqlType::Text => "VARCHAR",
+            SqlType::Date => "DATE",
+            SqlType::Bool => "BOOLEAN",
+            SqlType::BigInt => "BIGINT",
+        }
+    }
+
+    /// `REGEXP_LIKE` matches the whole text, hence the leading `.*`.
+    fn local_day(&self, t: &str, tz: &str) -> String {
+        local_day_case(
+            &format!("REGEXP_LIKE(SUBSTR({t}, 12), '.*{OFFSET_RE}')"),
+            &format!(
+                "TO_DATE(CONVERT_TIMEZONE({}, TO_TIMESTAMP_TZ({t})))",
+                self.string_literal(tz)
+            ),
+            &format!("TO_DATE({t} || '-01')"),
+            &format!("TO_DATE(SUBSTR({t}, 1, 10))"),
+            &format!("LENGTH({t}) = 7"),
+        )
+    }
+
+    fn period_start(&self, day: &str, grain: Grain) -> String {
+        format!("DATE_TRUNC('{}', {day})", grain.as_str().to_uppercase())
+    }
+
+    fn add_days(&self, day: &str, n: i64) -> String {
+        format!("DATEADD(day, {n}, {day})")
+    }
+
+    fn add_months(&self, day: &str, n: i64) -> String {
+        format!("DATEADD(month, {n}, {day})")
+    }
+
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("DATEDIFF(day, {a}, {b})")
+    }
+
+    fn iso_week_label(&self, monday: &str) -> String {
+        format!("YEAROFWEEKISO({monday}) || '-W' || LPAD(WEEKISO({monday}), 2, '0')")
+    }
+
+    fn date_label(&self, start: &str, grain: Grain) -> String {
+        match grain {
+            Grain::Day => format!("TO_CHAR({start}, 'YYYY-MM-DD')"),
+            Grain::Month => format!("TO_CHAR({start}, 'YYYY-MM')"),
+            Grain::Quarter => format!("TO_CHAR({start}, 'YYYY') || '-Q' || QUARTER({start})"),
+            _ => format!("TO_CHAR({start}, 'YYYY')"),
+        }
+    }
+
+    /// Snowflake has no `generate_series`: a range of step numbers, flattened.
+    fn period_series(&self, from: &str, start: &str, end: &str, grain: Grain, col: &str) -> String {
+        let (days, n) = series_step(grain);
+        let (unit, count) = if days {
+            ("day", format!("DATEDIFF(day, {start}, {end}) / {n}"))
+        } else {
+            ("month", format!("DATEDIFF(month, {start}, {end}) / {n}"))
+        };
+        format!(
+            "SELECT DATEADD({unit}, f.value * {n}, {start}) AS {col} FROM {from}, LATERAL FLATTEN(input => ARRAY_GENERATE_RANGE(0, {count} + 1)) f"
+        )
+    }
+
+    fn supports_filter(&self) -> bool {
+        false
+    }
+}

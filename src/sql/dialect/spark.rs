@@ -1,0 +1,96 @@
+//! Spark SQL 3.1+ (generated and snapshot-tested; not executed by the tests).
+
+use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use crate::data::period::Grain;
+
+/// Spark SQL (and Databricks).
+pub struct Spark;
+
+impl Dialect for Spark {
+    fn name(&self) -> &'static str {
+        "spark"
+    }
+
+    fn quote_ident(&self, s: &str) -> String {
+        format!("`{}`", s.replace('`', "``"))
+    }
+
+    fn string_literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+
+    fn type_name(&self, t: SqlType) -> &'static str {
+        match t {
+            SqlType::Double => "DOUBLE",
+            SqlType::Decimal => "DECIMAL(38, 6)",
+            SqlType::Text => "STRING",
+            SqlType::Date => "DATE",
+            SqlType::Bool => "BOOLEAN",
+            SqlType::BigInt => "BIGINT",
+        }
+    }
+
+    /// Spark timestamps are instants shown in the session zone: the offset text is
+    /// parsed into an instant, moved to UTC wall time, then to the zone's wall time.
+    fn local_day(&self, t: &str, tz: &str) -> String {
+        local_day_case(
+            &format!("substr({t}, 12) RLIKE '{OFFSET_RE}'"),
+            &format!(
+                "to_date(from_utc_timestamp(to_utc_timestamp(CAST({t} AS TIMESTAMP), current_timezone()), {}))",
+                self.string_literal(tz)
+            ),
+            &format!("to_date(concat({t}, '-01'))"),
+            &format!("to_date(substr({t}, 1, 10))"),
+            &format!("length({t}) = 7"),
+        )
+    }
+
+    fn period_start(&self, day: &str, grain: Grain) -> String {
+        format!("trunc({day}, '{}')", grain.as_str().to_uppercase())
+    }
+
+    fn add_days(&self, day: &str, n: i64) -> String {
+        format!("date_add({day}, {n})")
+    }
+
+    fn add_months(&self, day: &str, n: i64) -> String {
+        format!("add_months({day}, {n})")
+    }
+
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("datediff({b}, {a})")
+    }
+
+    /// `weekofyear` is the ISO week; the ISO year is the year of the week's Thursday.
+    fn iso_week_label(&self, monday: &str) -> String {
+        format!(
+            "concat(CAST(year(date_add({monday}, 3)) AS STRING), '-W', lpad(CAST(weekofyear({monday}) AS STRING), 2, '0'))"
+        )
+    }
+
+    fn date_label(&self, start: &str, grain: Grain) -> String {
+        match grain {
+            Grain::Day => format!("date_format({start}, 'yyyy-MM-dd')"),
+            Grain::Month => format!("date_format({start}, 'yyyy-MM')"),
+            Grain::Quarter => format!(
+                "concat(date_format({start}, 'yyyy'), '-Q', CAST(quarter({start}) AS STRING))"
+            ),
+            _ => format!("date_format({start}, 'yyyy')"),
+        }
+    }
+
+    fn period_series(&self, from: &str, start: &str, end: &str, grain: Grain, col: &str) -> String {
+        let (days, n) = series_step(grain);
+        let step = if days {
+            format!("INTERVAL {n} DAYS")
+        } else {
+            format!("INTERVAL {n} MONTHS")
+        };
+        format!("SELECT explode(sequence({start}, {end}, {step})) AS {col} FROM {from}")
+    }
+
+    /// Spark's `percentile` is exact, with linear interpolation.
+    fn percentile(&self, value: &str, fraction: f64) -> Result<String, String> {
+        Ok(format!("percentile({value}, {})", super::float_text(fraction)))
+    }
+}

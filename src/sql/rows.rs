@@ -1,0 +1,534 @@
+//! Row level: the SQL form of a source column in each role (group key, text, number,
+//! boolean, local day) and `where` filters translated with the engine's rules —
+//! SQL's three-valued logic, text compared bytewise, numbers as f64.
+//!
+//! Table contract: columns hinted `int`/`decimal` are numeric in the warehouse,
+//! `bool` boolean; every other column (the time column included) is text or is cast
+//! to text (a `TIMESTAMP` column casts to `2026-01-05 09:00:00`, which reads as
+//! local time). `kpi load` creates tables this way.
+
+use std::collections::HashMap;
+
+use crate::compile::graph::{Builtin, ColumnType, RowExpr, SourceDef, Value};
+use crate::eval::row::parse_bool;
+use crate::eval::scan::ColKind;
+use crate::syntax::ast::{BinOp, UnOp};
+
+use super::dialect::{float_text, Dialect, SqlType};
+use super::SqlError;
+
+/// The kind of a row-level SQL value (the engine's `RowVal`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum K {
+    Null,
+    Num,
+    Str,
+    Bool,
+    Date,
+}
+
+/// A translated expression: SQL text, its kind, and the constant it is (if any).
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub sql: String,
+    pub kind: K,
+    pub konst: Option<Value>,
+}
+
+/// The columns of one source as the scan plan types them.
+pub struct SourceCols<'a> {
+    pub d: &'a dyn Dialect,
+    pub src: &'a SourceDef,
+    pub kinds: HashMap<String, ColKind>,
+    /// The SQL name of the local-day column of the rows CTE (the time column).
+    pub day_col: String,
+    /// The settings' time zone (date-hinted columns are local days in it).
+    pub tz: String,
+}
+
+impl SourceCols<'_> {
+    fn q(&self, c: &str) -> String {
+        self.d.quote_ident(c)
+    }
+
+    fn hint(&self, c: &str) -> Option<ColumnType> {
+        self.src.column_type(c)
+    }
+
+    fn is_time(&self, c: &str) -> bool {
+        self.src.time.as_deref() == Some(c)
+    }
+
+    /// The raw text of a column, null when empty (distinct counts, text filters).
+    pub fn text(&self, c: &str) -> String {
+        match self.hint(c) {
+            Some(ColumnType::Int | ColumnType::Decimal | ColumnType::Bool) => {
+                self.d.cast(&self.q(c), SqlType::Text)
+            }
+            _ if self.is_time(c) => format!(
+                "NULLIF({}, '')",
+                self.d.cast(&self.q(c), SqlType::Text)
+            ),
+            _ => format!("NULLIF({}, '')", self.q(c)),
+        }
+    }
+
+    /// A group key: the raw text, `''` when empty.
+    pub fn key(&self, c: &str) -> String {
+        match self.hint(c) {
+            Some(ColumnType::String) | None if !self.is_time(c) => {
+                format!("COALESCE({}, '')", self.q(c))
+            }
+            _ => format!("COALESCE({}, '')", self.d.cast(&self.q(c), SqlType::Text)),
+        }
+    }
+
+    /// A number in the warehouse's exact type (sums, averages).
+    pub fn number(&self, c: &str) -> String {
+        match self.hint(c) {
+            Some(ColumnType::Int | ColumnType::Decimal) => self.q(c),
+            _ => self
+                .d
+                .cast(&format!("NULLIF({}, '')", self.q(c)), SqlType::Decimal),
+        }
+    }
+
+    /// A number as f64 (filters, min/max, percentiles).
+    pub fn double(&self, c: &str) -> String {
+        self.d.cast(&self.number(c), SqlType::Double)
+    }
+
+    fn boolean(&self, c: &str) -> String {
+        match self.hint(c) {
+            Some(ColumnType::Bool) => self.q(c),
+            _ => self
+                .d
+                .cast(&format!("NULLIF({}, '')", self.q(c)), SqlType::Bool),
+        }
+    }
+
+    /// The event time of the row as its local day.
+    pub fn day(&self) -> String {
+        self.day_col.clone()
+    }
+
+    /// The kind the scan gives column `c`.
+    pub fn kind(&self, c: &str) -> ColKind {
+        self.kinds.get(c).copied().unwrap_or(ColKind::Str)
+    }
+
+    /// A column as the engine sees it in a filter.
+    pub fn column(&self, c: &str) -> Expr {
+        let (sql, kind) = if self.is_time(c) {
+            (self.day(), K::Date)
+        } else {
+            match self.kind(c) {
+                ColKind::Str => (self.text(c), K::Str),
+                ColKind::Num => (self.double(c), K::Num),
+                ColKind::Bool => (self.boolean(c), K::Bool),
+                ColKind::Date => (self.d.local_day(&self.text(c), &self.tz), K::Date),
+            }
+        };
+        Expr {
+            sql,
+            kind,
+            konst: None,
+        }
+    }
+}
+
+/// Constant SQL values shared by rows and formulas.
+pub fn typed_null(d: &dyn Dialect, kind: K) -> String {
+    match kind {
+        K::Bool => d.cast("NULL", SqlType::Bool),
+        K::Num => d.cast("NULL", SqlType::Double),
+        K::Str => d.cast("NULL", SqlType::Text),
+        K::Date => d.cast("NULL", SqlType::Date),
+        K::Null => "NULL".into(),
+    }
+}
+
+/// A double literal (cast, so integer literals never divide as integers).
+pub fn num_literal(d: &dyn Dialect, x: f64) -> String {
+    if !x.is_finite() {
+        return typed_null(d, K::Num);
+    }
+    d.cast(&float_text(x), SqlType::Double)
+}
+
+/// A constant value.
+pub fn konst(d: &dyn Dialect, v: &Value) -> Expr {
+    let (sql, kind) = match v {
+        Value::Null => ("NULL".to_string(), K::Null),
+        Value::Num(x) => (num_literal(d, *x), K::Num),
+        Value::Duration(s) => (num_literal(d, *s as f64), K::Num),
+        Value::Str(s) => (d.string_literal(s), K::Str),
+        Value::Bool(b) => (d.bool_literal(*b).to_string(), K::Bool),
+        Value::Date(day) => (d.date_literal(*day), K::Date),
+    };
+    Expr {
+        sql,
+        kind,
+        konst: Some(v.clone()),
+    }
+}
+
+/// A text constant read as `want` (the engine converts a text operand when compared
+/// with a number, a date or a boolean): `None` when it does not read as one (null).
+fn convert_text(text: &str, want: K) -> Option<Value> {
+    match want {
+        K::Num => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Value::Num),
+        K::Bool => parse_bool(text.as_bytes()).map(Value::Bool),
+        K::Date => {
+            let b = text.as_bytes();
+            (b.len() >= 10)
+                .then(|| crate::data::time::parse_date_arg(&text[..10]))
+                .flatten()
+                .map(Value::Date)
+        }
+        _ => None,
+    }
+}
+
+/// Translates `where` filters of one source.
+pub struct RowTranslator<'a> {
+    pub cols: &'a SourceCols<'a>,
+}
+
+impl RowTranslator<'_> {
+    fn d(&self) -> &dyn Dialect {
+        self.cols.d
+    }
+
+    fn unsupported(&self, what: String) -> SqlError {
+        SqlError::Unsupported {
+            construct: what,
+            dialect: self.d().name().to_string(),
+        }
+    }
+
+    /// The filter as a boolean condition (a non-boolean filter keeps no row).
+    pub fn condition(&self, e: &RowExpr) -> Result<String, SqlError> {
+        let x = self.expr(e)?;
+        Ok(match x.kind {
+            K::Bool => x.sql,
+            _ => self.d().bool_literal(false).to_string(),
+        })
+    }
+
+    pub fn expr(&self, e: &RowExpr) -> Result<Expr, SqlError> {
+        Ok(match e {
+            RowExpr::Const(v) => konst(self.d(), v),
+            RowExpr::Column(c) => self.cols.column(c),
+            RowExpr::Unary(UnOp::Not, a) => {
+                let a = self.expr(a)?;
+                bool_expr(match a.kind {
+                    K::Bool => format!("(NOT {})", a.sql),
+                    _ => typed_null(self.d(), K::Bool),
+                })
+            }
+            RowExpr::Unary(UnOp::Neg, a) => {
+                let a = self.numeric(self.expr(a)?, "negation")?;
+                num_expr(format!("(-{a})"))
+            }
+            RowExpr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let a = self.as_bool(self.expr(a)?);
+                let b = self.as_bool(self.expr(b)?);
+                let word = if *op == BinOp::And { "AND" } else { "OR" };
+                bool_expr(format!("({a} {word} {b})"))
+            }
+            RowExpr::Binary(op, a, b) if op.is_comparison() => {
+                let (a, b) = (self.expr(a)?, self.expr(b)?);
+                bool_expr(self.compare(*op, a, b)?)
+            }
+            RowExpr::Binary(op, a, b) => {
+                let a = self.numeric(self.expr(a)?, op.symbol())?;
+                let b = self.numeric(self.expr(b)?, op.symbol())?;
+                num_expr(arith(*op, &a, &b))
+            }
+            RowExpr::In(a, items) => self.in_list(a, items)?,
+            RowExpr::Call(f, args) => self.call(*f, args)?,
+        })
+    }
+
+    fn as_bool(&self, x: Expr) -> String {
+        match x.kind {
+            K::Bool => x.sql,
+            _ => typed_null(self.d(), K::Bool),
+        }
+    }
+
+    /// An operand of arithmetic as a double (the engine reads text as a number).
+    fn numeric(&self, x: Expr, what: &str) -> Result<String, SqlError> {
+        match (x.kind, &x.konst) {
+            (K::Num, _) => Ok(x.sql),
+            (K::Null, _) => Ok(typed_null(self.d(), K::Num)),
+            (K::Str, Some(Value::Str(s))) => Ok(match convert_text(s, K::Num) {
+                Some(Value::Num(v)) => num_literal(self.d(), v),
+                _ => typed_null(self.d(), K::Num),
+            }),
+            (K::Bool, Some(Value::Bool(b))) => Ok(num_literal(self.d(), f64::from(u8::from(*b)))),
+            _ => Err(self.unsupported(format!(
+                "`{what}` over a {} value in a filter (declare the column `int` or `decimal`)",
+                kind_name(x.kind)
+            ))),
+        }
+    }
+
+    /// Bring two operands to one kind as the engine compares them, or null.
+    fn unify(&self, a: Expr, b: Expr) -> Result<Option<(Expr, Expr)>, SqlError> {
+        if a.kind == K::Null || b.kind == K::Null {
+            return Ok(None);
+        }
+        if a.kind == b.kind {
+            return Ok(Some((a, b)));
+        }
+        let convert = |x: &Expr, want: K| -> Option<Option<Expr>> {
+            match &x.konst {
+                Some(Value::Str(s)) => Some(convert_text(s, want).map(|v| konst(self.d(), &v))),
+                Some(Value::Bool(b)) if want == K::Num => {
+                    Some(Some(konst(self.d(), &Value::Num(f64::from(u8::from(*b))))))
+                }
+                Some(Value::Date(day)) if want == K::Num => {
+                    Some(Some(konst(self.d(), &Value::Num(f64::from(*day)))))
+                }
+                _ => None,
+            }
+        };
+        if let Some(conv) = convert(&b, a.kind) {
+            return Ok(conv.map(|b| (a, b)));
+        }
+        if let Some(conv) = convert(&a, b.kind) {
+            return Ok(conv.map(|a| (a, b)));
+        }
+        Err(self.unsupported(format!(
+            "comparing a {} with a {} in a filter (give the column a type hint)",
+            kind_name(a.kind),
+            kind_name(b.kind)
+        )))
+    }
+
+    fn compare(&self, op: BinOp, a: Expr, b: Expr) -> Result<String, SqlError> {
+        let Some((a, b)) = self.unify(a, b)? else {
+            return Ok(typed_null(self.d(), K::Bool));
+        };
+        Ok(comparison(self.d(), op, &a, &b))
+    }
+
+    fn in_list(&self, a: &RowExpr, items: &[RowExpr]) -> Result<Expr, SqlError> {
+        let x = self.expr(a)?;
+        if x.kind == K::Null {
+            return Ok(bool_expr(typed_null(self.d(), K::Bool)));
+        }
+        let mut consts = Vec::new();
+        let mut others = Vec::new();
+        for i in items {
+            let item = self.expr(i)?;
+            let Some((_, item)) = self.unify(x.clone(), item)? else {
+                continue;
+            };
+            if item.konst.is_some() {
+                consts.push(item.sql);
+            } else {
+                others.push(item.sql);
+            }
+        }
+        Ok(bool_expr(in_sql(self.d(), &x.sql, &consts, &others)))
+    }
+
+    fn call(&self, f: Builtin, args: &[RowExpr]) -> Result<Expr, SqlError> {
+        let xs: Vec<Expr> = args.iter().map(|a| self.expr(a)).collect::<Result<_, _>>()?;
+        call_sql(self.d(), f, xs, &|what| self.unsupported(what))
+    }
+}
+
+/// `x IN (..)` as the engine: null when x is null, else whether an item equals it
+/// (an item that is null or of another kind never does).
+pub fn in_sql(d: &dyn Dialect, x: &str, consts: &[String], others: &[String]) -> String {
+    let mut terms = Vec::new();
+    if !consts.is_empty() {
+        terms.push(format!("{x} IN ({})", consts.join(", ")));
+    }
+    for o in others {
+        terms.push(format!("COALESCE({x} = {o}, {})", d.bool_literal(false)));
+    }
+    if terms.is_empty() {
+        terms.push(d.bool_literal(false).to_string());
+    }
+    if others.is_empty() && !consts.is_empty() {
+        return format!("({})", terms[0]);
+    }
+    format!(
+        "(CASE WHEN {x} IS NULL THEN {} ELSE {} END)",
+        typed_null(d, K::Bool),
+        terms.join(" OR ")
+    )
+}
+
+/// A comparison of two operands of one kind; text orders bytewise.
+pub fn comparison(d: &dyn Dialect, op: BinOp, a: &Expr, b: &Expr) -> String {
+    let sym = match op {
+        BinOp::Eq => "=",
+        BinOp::Ne => "<>",
+        BinOp::Lt => "<",
+        BinOp::Le => "<=",
+        BinOp::Gt => ">",
+        _ => ">=",
+    };
+    let ordering = !matches!(op, BinOp::Eq | BinOp::Ne);
+    if a.kind == K::Str && ordering {
+        format!("({} {sym} {})", d.binary_order(&a.sql), b.sql)
+    } else {
+        format!("({} {sym} {})", a.sql, b.sql)
+    }
+}
+
+/// `+ - * /` over doubles; division by zero is null.
+pub fn arith(op: BinOp, a: &str, b: &str) -> String {
+    match op {
+        BinOp::Add => format!("({a} + {b})"),
+        BinOp::Sub => format!("({a} - {b})"),
+        BinOp::Mul => format!("({a} * {b})"),
+        _ => format!("({a} / NULLIF({b}, 0))"),
+    }
+}
+
+/// Built-in functions over translated arguments (rows and formulas alike).
+pub fn call_sql(
+    d: &dyn Dialect,
+    f: Builtin,
+    xs: Vec<Expr>,
+    unsupported: &dyn Fn(String) -> SqlError,
+) -> Result<Expr, SqlError> {
+    let num_arg = |x: &Expr| -> Result<String, SqlError> {
+        match x.kind {
+            K::Num => Ok(x.sql.clone()),
+            K::Null => Ok(typed_null(d, K::Num)),
+            k => Err(unsupported(format!(
+                "`{}` of a {} value",
+                f.name(),
+                kind_name(k)
+            ))),
+        }
+    };
+    Ok(match f {
+        Builtin::Coalesce | Builtin::If => {
+            let (cond, values) = if f == Builtin::If {
+                let c = xs.first().map_or_else(
+                    || typed_null(d, K::Bool),
+                    |c| match c.kind {
+                        K::Bool => c.sql.clone(),
+                        _ => typed_null(d, K::Bool),
+                    },
+                );
+                (Some(c), xs.into_iter().skip(1).collect::<Vec<_>>())
+            } else {
+                (None, xs)
+            };
+            let kinds: Vec<K> = values
+                .iter()
+                .map(|x| x.kind)
+                .filter(|k| *k != K::Null)
+                .collect();
+            let kind = kinds.first().copied().unwrap_or(K::Null);
+            if kinds.iter().any(|k| *k != kind) {
+                return Err(unsupported(format!(
+                    "`{}` over values of different kinds",
+                    f.name()
+                )));
+            }
+            let vals: Vec<String> = values
+                .iter()
+                .map(|x| {
+                    if x.kind == K::Null {
+                        typed_null(d, kind)
+                    } else {
+                        x.sql.clone()
+                    }
+                })
+                .collect();
+            let sql = match cond {
+                Some(c) => format!(
+                    "(CASE WHEN {c} THEN {} ELSE {} END)",
+                    vals.first().cloned().unwrap_or_else(|| "NULL".into()),
+                    vals.get(1).cloned().unwrap_or_else(|| "NULL".into())
+                ),
+                None if vals.len() == 1 => vals[0].clone(),
+                None => format!("COALESCE({})", vals.join(", ")),
+            };
+            Expr {
+                sql,
+                kind,
+                konst: None,
+            }
+        }
+        Builtin::Min | Builtin::Max => {
+            let args: Vec<String> = xs.iter().map(num_arg).collect::<Result<_, _>>()?;
+            let word = if f == Builtin::Min { "LEAST" } else { "GREATEST" };
+            let nulls: Vec<String> = args.iter().map(|a| format!("{a} IS NULL")).collect();
+            num_expr(format!(
+                "(CASE WHEN {} THEN {} ELSE {word}({}) END)",
+                nulls.join(" OR "),
+                typed_null(d, K::Num),
+                args.join(", ")
+            ))
+        }
+        Builtin::Abs => {
+            let a = xs.first().map(num_arg).transpose()?.unwrap_or_else(|| typed_null(d, K::Num));
+            num_expr(format!("ABS({a})"))
+        }
+        Builtin::Round => {
+            let a = xs.first().map(num_arg).transpose()?.unwrap_or_else(|| typed_null(d, K::Num));
+            let digits = match xs.get(1) {
+                None => 0.0,
+                Some(x) => match &x.konst {
+                    Some(Value::Num(v)) => *v,
+                    Some(Value::Null) => 0.0,
+                    _ => {
+                        return Err(unsupported(
+                            "`round` with a number of digits that is not a constant".into(),
+                        ))
+                    }
+                },
+            };
+            let p = 10f64.powi(digits.clamp(-15.0, 15.0) as i32);
+            let y = format!("({a} * {})", num_literal(d, p));
+            // Half away from zero, as the engine's f64::round.
+            num_expr(format!(
+                "(SIGN({y}) * FLOOR(ABS({y}) + 0.5) / {})",
+                num_literal(d, p)
+            ))
+        }
+    })
+}
+
+pub fn kind_name(k: K) -> &'static str {
+    match k {
+        K::Null => "null",
+        K::Num => "number",
+        K::Str => "text",
+        K::Bool => "boolean",
+        K::Date => "date",
+    }
+}
+
+pub fn bool_expr(sql: String) -> Expr {
+    Expr {
+        sql,
+        kind: K::Bool,
+        konst: None,
+    }
+}
+
+pub fn num_expr(sql: String) -> Expr {
+    Expr {
+        sql,
+        kind: K::Num,
+        konst: None,
+    }
+}
