@@ -46,8 +46,11 @@ kpi_pg_start() {
 }
 
 kpi_pg_stop() {
-  if [ -n "${KPI_PG_DIR:-}" ] && [ -d "$KPI_PG_DIR/data" ]; then
-    "${KPI_PG_CTL[@]}" -m fast -w stop >/dev/null 2>&1 || true
+  if [ -n "${KPI_PG_DIR:-}" ] && [ -d "$KPI_PG_DIR" ]; then
+    if [ -n "${KPI_PG_CTL+x}" ]; then
+      "${KPI_PG_CTL[@]}" -m fast -w stop >/dev/null 2>&1 || true
+    fi
     rm -rf "$KPI_PG_DIR"
+    echo "postgres: stopped"
   fi
 }

@@ -13,6 +13,6 @@ pub mod deftest;
 pub mod diag;
 pub mod eval;
 pub mod report;
-pub mod sql;
 pub mod script;
+pub mod sql;
 pub mod syntax;

@@ -506,6 +506,34 @@ fn csv_invalid_utf8_is_a_bad_row() {
 }
 
 #[test]
+fn utf16_files_are_an_encoding_error() {
+    let dir = temp_dir("utf16");
+    let p = write(&dir, "u.csv", b"\xFF\xFEa\0,\0b\0\n\0");
+    let err = header(&p).unwrap_err();
+    assert!(
+        matches!(err, ScanError::Encoding { line: 1, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("UTF-16"), "{err}");
+}
+
+#[test]
+fn in_memory_data() {
+    let spec = spec(Path::new("fixture.csv"), &["rep", "n"], 1, false);
+    let data = b"n,rep\n1,ann\n2,bob\n";
+    assert_eq!(
+        kpi::data::scan::header_bytes(&spec.path, data).unwrap(),
+        ["n", "rep"]
+    );
+    let (sinks, report) = kpi::data::scan::scan_bytes(&spec, data, Collect::default).unwrap();
+    assert_eq!(
+        rows(&sinks[0].rows),
+        vec![(2, vec!["ann", "1"]), (3, vec!["bob", "2"])]
+    );
+    assert_eq!(report.bytes, data.len() as u64);
+}
+
+#[test]
 fn csv_empty_and_header_only() {
     let dir = temp_dir("csv_empty");
     let p = write(&dir, "empty.csv", b"");
@@ -684,6 +712,12 @@ fn parallel_with_quotes_and_bad_rows() {
     let (par, n, _) = digest(&spec(&p, &BIG_COLS, 2, false)).unwrap();
     assert_eq!(n, 1, "the thread of the first chunk reads on");
     assert!(seq == par);
+    let (par4, n4, _) = digest(&spec(&p, &BIG_COLS, 4, false)).unwrap();
+    assert!(
+        (2..4).contains(&n4),
+        "chunks before the quote stay parallel: {n4}"
+    );
+    assert!(seq == par4);
     let field = format!("\0999999\0rep\n{}\0", &text[s1..s2]);
     assert!(memchr::memmem::find(&seq.bytes, field.as_bytes()).is_some());
     assert_eq!(

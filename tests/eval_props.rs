@@ -173,6 +173,40 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Grouping by more than three dimensions (a general hash key) gives the same
+    /// groups and values as by up to three (a packed key): `--by rep,team,rep,team`
+    /// is `--by rep,team` with the columns repeated.
+    #[test]
+    fn many_dimensions_group_like_few(acts in prop::collection::vec(act(), 1..120), g in 0usize..3) {
+        let grain = [Grain::All, Grain::Week, Grain::Day][g];
+        let dir = std::env::temp_dir().join(format!("kpi-eval-props-dims-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let defs = dir.join("p.kpi");
+        if !defs.exists() {
+            std::fs::write(dir.join("p.tmp"), DEFS).unwrap();
+            std::fs::rename(dir.join("p.tmp"), &defs).unwrap();
+        }
+        let graph = compile_file(&defs);
+        let data = csv(&acts);
+        let few = eval_lib(&graph, &Lib { by: &["rep", "team"], grain, ..Default::default() }, &[("acts", "acts.csv", data.clone())]).unwrap();
+        let many = eval_lib(&graph, &Lib { by: &["rep", "team", "rep", "team"], grain, ..Default::default() }, &[("acts", "acts.csv", data)]).unwrap();
+        prop_assert_eq!(few.rows.len(), many.rows.len());
+        for (a, b) in few.rows.iter().zip(&many.rows) {
+            prop_assert_eq!(&b.dims, &vec![a.dims[0].clone(), a.dims[1].clone(), a.dims[0].clone(), a.dims[1].clone()]);
+            prop_assert_eq!(&a.period, &b.period);
+            prop_assert_eq!(&a.values, &b.values);
+        }
+        // and each rep is in one team, so the groups are the reps that have rows
+        let reps: std::collections::BTreeSet<usize> = acts.iter().map(|a| a.rep).collect();
+        if grain == Grain::All {
+            prop_assert_eq!(few.rows.len(), reps.len());
+        }
+    }
+}
+
 /// A fixed case where the two differ: ann 1 deal / 1 call, bob 1 deal / 4 calls.
 /// Team north: 2/5 = 0.4; the mean of the rep ratios would be (1 + 0.25) / 2 = 0.625.
 #[test]

@@ -80,6 +80,7 @@ fn a_graph_differs_when_a_formula_does() {
     assert_ne!(text, changed);
     let p = dir.join("sales.kpi");
     std::fs::write(&p, changed).unwrap();
+    std::fs::copy("metrics/functions.rhai", dir.join("functions.rhai")).unwrap();
     assert_ne!(
         canonical("metrics/sales.kpi"),
         canonical(p.to_str().unwrap())

@@ -296,6 +296,7 @@ fn diff_compares_compiled_definitions() {
         .unwrap()
         .replace("metric calls = ", "metric   calls   =   ");
     std::fs::write(&ugly, text.replace("from \"../data/", "from \"../../data/")).unwrap();
+    std::fs::copy("metrics/functions.rhai", d.join("functions.rhai")).unwrap();
     let (code, _, err) = kpi(&[
         "diff",
         "metrics/sales.kpi",

@@ -28,7 +28,7 @@ enum Format {
     Json,
 }
 
-fn load(path: &PathBuf) -> Result<compile::Graph, u8> {
+fn load(path: &std::path::Path) -> Result<compile::Graph, u8> {
     if !path.is_file() {
         eprintln!("error: no such file: `{}`", path.display());
         return Err(USAGE);

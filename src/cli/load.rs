@@ -46,7 +46,13 @@ pub fn run(args: Args) -> u8 {
         let src = data.keys().next().cloned().unwrap_or_default();
         args.tables
             .iter()
-            .map(|t| if t.contains('=') { t.clone() } else { format!("{src}={t}") })
+            .map(|t| {
+                if t.contains('=') {
+                    t.clone()
+                } else {
+                    format!("{src}={t}")
+                }
+            })
             .collect()
     } else {
         args.tables.clone()

@@ -102,7 +102,8 @@ pub fn evaluate(graph: &Graph, req: &Request, opts: &EngineOpts) -> Result<Outpu
             }
             let Some(dsn) = &opts.dsn else {
                 return Err(EvalError::Usage(
-                    "--engine postgres needs --dsn URL (e.g. postgresql://user@localhost:5432/db)".into(),
+                    "--engine postgres needs --dsn URL (e.g. postgresql://user@localhost:5432/db)"
+                        .into(),
                 ));
             };
             let tables = bind_tables(graph, &opts.tables).map_err(EvalError::Usage)?;
@@ -134,8 +135,13 @@ pub fn bind_tables(graph: &Graph, args: &[String]) -> Result<HashMap<String, Str
             }
             return Err(msg);
         }
-        if table.is_empty() || table.split('.').any(|p| p.is_empty()) || table.split('.').count() > 3 {
-            return Err(format!("--table {t}: expected SOURCE=TABLE or SOURCE=SCHEMA.TABLE"));
+        if table.is_empty()
+            || table.split('.').any(|p| p.is_empty())
+            || table.split('.').count() > 3
+        {
+            return Err(format!(
+                "--table {t}: expected SOURCE=TABLE or SOURCE=SCHEMA.TABLE"
+            ));
         }
         map.insert(src, table);
     }

@@ -225,7 +225,12 @@ impl<'g> Infer<'g> {
             "change" => (Kind::Num, Unit::none()),
             // A script function may return a number, string or boolean; its result is
             // dimensionless (a metric's declared `unit` gives it one).
-            _ if self.graph.scripts.iter().any(|s| s.functions.iter().any(|g| g.name == name)) => {
+            _ if self
+                .graph
+                .scripts
+                .iter()
+                .any(|s| s.functions.iter().any(|g| g.name == name)) =>
+            {
                 (Kind::Any, Unit::none())
             }
             _ => (Kind::Num, Unit::none()),

@@ -13,7 +13,11 @@ use super::graph::{Builtin, ScriptDef};
 use super::load::Loader;
 
 /// Load the scripts declared by `files` (deduplicated by path).
-pub(super) fn load(loader: &mut Loader, files: &[FileId], diags: &mut Vec<Diagnostic>) -> Vec<ScriptDef> {
+pub(super) fn load(
+    loader: &mut Loader,
+    files: &[FileId],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ScriptDef> {
     let mut declared: Vec<(String, Span, FileId)> = Vec::new();
     for &f in files {
         for item in &loader.ast(f).items {
@@ -24,7 +28,13 @@ pub(super) fn load(loader: &mut Loader, files: &[FileId], diags: &mut Vec<Diagno
     }
     let mut out: Vec<ScriptDef> = Vec::new();
     for (value, span, f) in declared {
-        let dir = loader.map.get(f).path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = loader
+            .map
+            .get(f)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let path = dir.join(&value);
         if out.iter().any(|s| s.path == path) {
             continue;
@@ -41,9 +51,10 @@ pub(super) fn load(loader: &mut Loader, files: &[FileId], diags: &mut Vec<Diagno
                     Diagnostic::error(
                         "E0232",
                         format!(
-                            "function `{}` of {} arguments is defined by two scripts",
+                            "function `{}` ({} argument{}) is defined by two scripts",
                             func.name,
-                            func.params.len()
+                            func.params.len(),
+                            if func.params.len() == 1 { "" } else { "s" }
                         ),
                     )
                     .at(span, format!("`{}` defines it again", path.display()))
@@ -59,7 +70,12 @@ pub(super) fn load(loader: &mut Loader, files: &[FileId], diags: &mut Vec<Diagno
     out
 }
 
-fn load_one(loader: &mut Loader, path: &Path, span: Span, diags: &mut Vec<Diagnostic>) -> ScriptDef {
+fn load_one(
+    loader: &mut Loader,
+    path: &Path,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> ScriptDef {
     let mut def = ScriptDef {
         path: path.to_path_buf(),
         text: String::new(),
@@ -70,9 +86,12 @@ fn load_one(loader: &mut Loader, path: &Path, span: Span, diags: &mut Vec<Diagno
         Ok(t) => t,
         Err(why) => {
             diags.push(
-                Diagnostic::error("E0230", format!("cannot read script `{}`: {why}", path.display()))
-                    .at(span, "script not readable")
-                    .with_help("the path is relative to the file that declares the script"),
+                Diagnostic::error(
+                    "E0230",
+                    format!("cannot read script `{}`: {why}", path.display()),
+                )
+                .at(span, "script not readable")
+                .with_help("the path is relative to the file that declares the script"),
             );
             return def;
         }
@@ -130,7 +149,7 @@ fn syntax_error(e: &rhai::ParseError, file: FileId, loader: &Loader, declared: S
             "too deep",
             "split the expression with `let` variables or helper functions",
         ),
-        other => (format!("Rhai syntax error: {other}"), "here", ""),
+        other => (format!("Rhai syntax error: {other}"), "not valid Rhai", ""),
     };
     let source = loader.map.get(file);
     let mut d = Diagnostic::error("E0231", message);
@@ -202,7 +221,14 @@ pub(super) fn lookup(scripts: &[ScriptDef], f: &Ident, n: usize, span: Span) -> 
 pub(super) fn unknown(scripts: &[ScriptDef], f: &Ident, windows: &[&str]) -> Diagnostic {
     let mut candidates: Vec<&str> = Builtin::NAMES.to_vec();
     candidates.extend(windows);
-    candidates.extend(["count", "sum", "avg", "count_distinct", "median", "percentile"]);
+    candidates.extend([
+        "count",
+        "sum",
+        "avg",
+        "count_distinct",
+        "median",
+        "percentile",
+    ]);
     let script_fns: Vec<&str> = scripts
         .iter()
         .flat_map(|s| s.functions.iter().map(|g| g.name.as_str()))

@@ -210,6 +210,15 @@ impl Graph {
                 src.name, src.time, src.dimensions, src.entity, src.columns
             );
         }
+        for script in &self.scripts {
+            let name = script.path.file_name().map(|f| f.to_string_lossy());
+            let fns: Vec<String> = script
+                .functions
+                .iter()
+                .map(|f| format!("{}({})", f.name, f.params.join(", ")))
+                .collect();
+            let _ = writeln!(out, "script {name:?} functions={fns:?}");
+        }
         let mut params: Vec<(&String, &NodeId)> = self.params.iter().collect();
         params.sort();
         for (name, id) in params {

@@ -148,7 +148,7 @@ impl Ctx<'_> {
     }
 
     /// Hands one row to the sink (checking UTF-8 first if asked to).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn emit<S: RowSink>(
         &mut self,
         sink: &mut S,
@@ -426,8 +426,15 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
             }
             line += sum;
         }
-        let mut sink = make_sink();
         let stop = || first_error.load(Ordering::Relaxed) < t;
+        if stop() {
+            return ChunkOut {
+                sink: None,
+                report: ctx.report,
+                error: None,
+            };
+        }
+        let mut sink = make_sink();
         let (a, b) = (bounds[t], bounds[t + 1]);
         let res = match format {
             Format::Csv => {

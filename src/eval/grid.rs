@@ -88,6 +88,12 @@ pub struct Cols {
 
 /// Fill the aggregate columns of one source.
 pub fn fill_aggregates(grid: &Grid, aggs: &[AggPlan], merged: &mut Merged, cols: &mut Cols) {
+    // Each grid row's slot in this source, looked up once for all its aggregates.
+    let slots: Vec<Option<usize>> = grid
+        .rows
+        .iter()
+        .map(|key| merged.slots.get(key).copied())
+        .collect();
     for (k, agg) in aggs.iter().enumerate() {
         let n = grid.rows.len();
         let mut vals = vec![f64::NAN; n];
@@ -96,16 +102,16 @@ pub fn fill_aggregates(grid: &Grid, aggs: &[AggPlan], merged: &mut Merged, cols:
         let mut parts = None;
         match acc {
             AccVec::Count(v) => {
-                for (r, key) in grid.rows.iter().enumerate() {
-                    vals[r] = merged.slots.get(key).map_or(0.0, |&s| v[s] as f64);
+                for (r, slot) in slots.iter().enumerate() {
+                    vals[r] = slot.map_or(0.0, |s| v[s] as f64);
                 }
             }
             AccVec::Sum(v) => {
                 let mut ex = vec![Some(0i128); n];
                 let mut sums = vec![0.0; n];
                 let mut counts = vec![0.0; n];
-                for (r, key) in grid.rows.iter().enumerate() {
-                    if let Some(&s) = merged.slots.get(key) {
+                for (r, slot) in slots.iter().enumerate() {
+                    if let Some(s) = *slot {
                         let a = v[s];
                         sums[r] = a.value();
                         counts[r] = a.n as f64;
@@ -128,22 +134,19 @@ pub fn fill_aggregates(grid: &Grid, aggs: &[AggPlan], merged: &mut Merged, cols:
                 }
             }
             AccVec::Min(v) | AccVec::Max(v) => {
-                for (r, key) in grid.rows.iter().enumerate() {
-                    vals[r] = merged.slots.get(key).map_or(f64::NAN, |&s| v[s]);
+                for (r, slot) in slots.iter().enumerate() {
+                    vals[r] = slot.map_or(f64::NAN, |s| v[s]);
                 }
             }
             AccVec::Distinct(v) => {
-                for (r, key) in grid.rows.iter().enumerate() {
-                    vals[r] = merged.slots.get(key).map_or(0.0, |&s| v[s].len() as f64);
+                for (r, slot) in slots.iter().enumerate() {
+                    vals[r] = slot.map_or(0.0, |s| v[s].len() as f64);
                 }
             }
             AccVec::Values(v) => {
                 let q = agg.fraction.unwrap_or(0.5);
-                for (r, key) in grid.rows.iter().enumerate() {
-                    vals[r] = merged
-                        .slots
-                        .get(key)
-                        .map_or(f64::NAN, |&s| quantile(&mut v[s], q));
+                for (r, slot) in slots.iter().enumerate() {
+                    vals[r] = slot.map_or(f64::NAN, |s| quantile(&mut v[s], q));
                 }
             }
         }
@@ -402,9 +405,15 @@ impl<'g> Evaluator<'g> {
         Ok(match f {
             Formula::Const(v) => from_value(v),
             Formula::Node(id) => self.node_value(*id, r, cols),
-            Formula::Workdays => F::Num(cols.calendar.as_ref().map_or(self.grid.workdays[r], |c| c.0[r])),
+            Formula::Workdays => F::Num(
+                cols.calendar
+                    .as_ref()
+                    .map_or(self.grid.workdays[r], |c| c.0[r]),
+            ),
             Formula::Days => F::Num(cols.calendar.as_ref().map_or(self.grid.days[r], |c| c.1[r])),
-            Formula::Unary(UnOp::Neg, a) => num(self.eval(a, r, cols)?).map_or(F::Null, |x| F::Num(-x)),
+            Formula::Unary(UnOp::Neg, a) => {
+                num(self.eval(a, r, cols)?).map_or(F::Null, |x| F::Num(-x))
+            }
             Formula::Unary(UnOp::Not, a) => match self.eval(a, r, cols)? {
                 F::Bool(b) => F::Bool(!b),
                 _ => F::Null,
@@ -436,10 +445,18 @@ impl<'g> Evaluator<'g> {
     }
 
     /// A script function on this row's values (one call per group and period).
-    fn script(&self, name: &str, args: &'g [Formula], r: usize, cols: &Cols) -> Result<F<'g>, EvalError> {
+    fn script(
+        &self,
+        name: &str,
+        args: &'g [Formula],
+        r: usize,
+        cols: &Cols,
+    ) -> Result<F<'g>, EvalError> {
         use crate::script::{Arg, Scalar};
         let Some(rt) = self.scripts else {
-            return Err(EvalError::Data(format!("script function `{name}` called without its script")));
+            return Err(EvalError::Data(format!(
+                "script function `{name}` called without its script"
+            )));
         };
         let mut vals = Vec::with_capacity(args.len());
         for a in args {

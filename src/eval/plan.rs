@@ -263,6 +263,12 @@ pub fn source_plans(
                 kinds[t] = ColKind::Str;
             }
         }
+        // Text comparisons on plain text columns (not the time column, which is a
+        // day) are coded once per row instead of once per filter.
+        let coded = super::row::encode_filters(
+            agg_plans.iter_mut().filter_map(|a| a.filter.as_mut()),
+            &|c| kinds[c] == ColKind::Str && Some(c) != time,
+        );
         plans.push(SourcePlan {
             source: s,
             name: src.name.clone(),
@@ -277,6 +283,7 @@ pub fn source_plans(
             to: req.to,
             keep_before,
             tz: tz.clone(),
+            coded,
         });
     }
     Ok(plans)

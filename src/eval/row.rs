@@ -33,6 +33,120 @@ pub enum Filter {
     },
     /// `column in ["a", "b", ..]` with text constants.
     StrIn(usize, Vec<Vec<u8>>),
+    /// [`Filter::StrEq`] on a plain text column, coded: the row's code of the column
+    /// (`codes[slot]`, see [`code_of`]) is `code`.
+    CodeEq {
+        slot: u8,
+        code: u8,
+        negate: bool,
+    },
+    /// [`Filter::StrIn`] coded: bit `codes[slot]` of `mask` is set.
+    CodeIn {
+        slot: u8,
+        mask: u64,
+    },
+}
+
+/// Most text columns whose comparisons a scan codes.
+pub const MAX_CODED: usize = 8;
+/// The code of a null (empty) field.
+pub const CODE_NULL: u8 = 255;
+/// The code of text that is none of the column's constants.
+pub const CODE_OTHER: u8 = 254;
+
+/// The code of a plain text column's value: the index of the constant it equals
+/// among `values`, [`CODE_OTHER`], or [`CODE_NULL`]. One comparison pass per row and
+/// column replaces one per filter (a scan tests `type == ".."` in many aggregates).
+#[inline]
+pub fn code_of(v: RowVal, values: &[Vec<u8>]) -> u8 {
+    match v {
+        RowVal::Str(s) => values
+            .iter()
+            .position(|c| text_eq(s, c))
+            .map_or(CODE_OTHER, |i| i as u8),
+        _ => CODE_NULL,
+    }
+}
+
+/// Code the text comparisons of `filters` on the columns `is_text` accepts (columns
+/// whose values are always text or null): [`Filter::StrEq`] and [`Filter::StrIn`]
+/// become [`Filter::CodeEq`] and [`Filter::CodeIn`]. Returns the coded columns, in
+/// slot order, with their constants (code = index). Comparisons beyond the limits
+/// ([`MAX_CODED`] columns, 64 constants a column) stay as they are.
+pub fn encode_filters<'f>(
+    filters: impl Iterator<Item = &'f mut Filter>,
+    is_text: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, Vec<Vec<u8>>)> {
+    fn code(coded: &mut Vec<(usize, Vec<Vec<u8>>)>, col: usize, value: &[u8]) -> Option<(u8, u8)> {
+        let slot = match coded.iter().position(|(c, _)| *c == col) {
+            Some(i) => i,
+            None if coded.len() < MAX_CODED => {
+                coded.push((col, Vec::new()));
+                coded.len() - 1
+            }
+            None => return None,
+        };
+        let values = &mut coded[slot].1;
+        let code = match values.iter().position(|v| v == value) {
+            Some(i) => i,
+            None if values.len() < 64 => {
+                values.push(value.to_vec());
+                values.len() - 1
+            }
+            None => return None,
+        };
+        Some((slot as u8, code as u8))
+    }
+    fn walk(
+        f: &mut Filter,
+        coded: &mut Vec<(usize, Vec<Vec<u8>>)>,
+        is_text: &dyn Fn(usize) -> bool,
+    ) {
+        match f {
+            Filter::StrEq { col, value, negate } if is_text(*col) => {
+                if let Some((slot, code)) = code(coded, *col, value) {
+                    *f = Filter::CodeEq {
+                        slot,
+                        code,
+                        negate: *negate,
+                    };
+                }
+            }
+            Filter::StrIn(col, values) if is_text(*col) => {
+                let col = *col;
+                let mut mask = 0u64;
+                let mut slot = None;
+                for v in values.iter() {
+                    match code(coded, col, v) {
+                        Some((s, c)) => {
+                            slot = Some(s);
+                            mask |= 1 << c;
+                        }
+                        None => return,
+                    }
+                }
+                if let Some(slot) = slot {
+                    *f = Filter::CodeIn { slot, mask };
+                }
+            }
+            Filter::Unary(_, a) => walk(a, coded, is_text),
+            Filter::Binary(_, a, b) => {
+                walk(a, coded, is_text);
+                walk(b, coded, is_text);
+            }
+            Filter::In(a, items) => {
+                walk(a, coded, is_text);
+                items.iter_mut().for_each(|i| walk(i, coded, is_text));
+            }
+            Filter::Call(_, args) => args.iter_mut().for_each(|a| walk(a, coded, is_text)),
+            _ => {}
+        }
+    }
+    let mut coded = Vec::new();
+    for f in filters {
+        walk(f, &mut coded, is_text);
+    }
+    coded
 }
 
 /// An owned constant (string bytes kept for byte comparison).
@@ -105,11 +219,26 @@ impl Filter {
     /// Whether the row passes (unknown counts as no).
     #[inline]
     pub fn test(&self, row: &[RowVal]) -> bool {
-        matches!(self.eval(row), RowVal::Bool(true))
+        matches!(self.eval(row, &[]), RowVal::Bool(true))
     }
 
-    fn eval<'a>(&'a self, row: &[RowVal<'a>]) -> RowVal<'a> {
+    /// [`Filter::test`] of a filter coded by [`encode_filters`], with the row's codes
+    /// from [`code_of`].
+    #[inline]
+    pub fn test_coded(&self, row: &[RowVal], codes: &[u8]) -> bool {
+        matches!(self.eval(row, codes), RowVal::Bool(true))
+    }
+
+    fn eval<'a>(&'a self, row: &[RowVal<'a>], codes: &[u8]) -> RowVal<'a> {
         match self {
+            Filter::CodeEq { slot, code, negate } => match codes[*slot as usize] {
+                CODE_NULL => RowVal::Null,
+                c => RowVal::Bool((c == *code) != *negate),
+            },
+            Filter::CodeIn { slot, mask } => match codes[*slot as usize] {
+                CODE_NULL => RowVal::Null,
+                c => RowVal::Bool(c < 64 && (mask >> c) & 1 == 1),
+            },
             Filter::StrEq { col, value, negate } => match row[*col] {
                 RowVal::Str(s) => RowVal::Bool(text_eq(s, value) != *negate),
                 RowVal::Null => RowVal::Null,
@@ -135,33 +264,33 @@ impl Filter {
                 RowConst::Date(d) => RowVal::Date(*d),
             },
             Filter::Column(i) => row[*i],
-            Filter::Unary(UnOp::Not, a) => match a.eval(row) {
+            Filter::Unary(UnOp::Not, a) => match a.eval(row, codes) {
                 RowVal::Bool(b) => RowVal::Bool(!b),
                 _ => RowVal::Null,
             },
-            Filter::Unary(UnOp::Neg, a) => match num(a.eval(row)) {
+            Filter::Unary(UnOp::Neg, a) => match num(a.eval(row, codes)) {
                 Some(x) => RowVal::Num(-x),
                 None => RowVal::Null,
             },
             // Three-valued `and`/`or`, short-circuited: false and x = false, true or x = true.
-            Filter::Binary(BinOp::And, a, b) => match a.eval(row) {
+            Filter::Binary(BinOp::And, a, b) => match a.eval(row, codes) {
                 RowVal::Bool(false) => RowVal::Bool(false),
-                x => match (x, b.eval(row)) {
+                x => match (x, b.eval(row, codes)) {
                     (_, RowVal::Bool(false)) => RowVal::Bool(false),
                     (RowVal::Bool(true), RowVal::Bool(true)) => RowVal::Bool(true),
                     _ => RowVal::Null,
                 },
             },
-            Filter::Binary(BinOp::Or, a, b) => match a.eval(row) {
+            Filter::Binary(BinOp::Or, a, b) => match a.eval(row, codes) {
                 RowVal::Bool(true) => RowVal::Bool(true),
-                x => match (x, b.eval(row)) {
+                x => match (x, b.eval(row, codes)) {
                     (_, RowVal::Bool(true)) => RowVal::Bool(true),
                     (RowVal::Bool(false), RowVal::Bool(false)) => RowVal::Bool(false),
                     _ => RowVal::Null,
                 },
             },
             Filter::Binary(op, a, b) if op.is_comparison() => {
-                match compare(a.eval(row), b.eval(row)) {
+                match compare(a.eval(row, codes), b.eval(row, codes)) {
                     Some(ord) => RowVal::Bool(match op {
                         BinOp::Eq => ord == std::cmp::Ordering::Equal,
                         BinOp::Ne => ord != std::cmp::Ordering::Equal,
@@ -173,7 +302,7 @@ impl Filter {
                     None => RowVal::Null,
                 }
             }
-            Filter::Binary(op, a, b) => match (num(a.eval(row)), num(b.eval(row))) {
+            Filter::Binary(op, a, b) => match (num(a.eval(row, codes)), num(b.eval(row, codes))) {
                 (Some(x), Some(y)) => {
                     let r = match op {
                         BinOp::Add => x + y,
@@ -187,16 +316,16 @@ impl Filter {
                 _ => RowVal::Null,
             },
             Filter::In(a, items) => {
-                let v = a.eval(row);
+                let v = a.eval(row, codes);
                 if v == RowVal::Null {
                     return RowVal::Null;
                 }
                 let hit = items
                     .iter()
-                    .any(|i| compare(v, i.eval(row)) == Some(std::cmp::Ordering::Equal));
+                    .any(|i| compare(v, i.eval(row, codes)) == Some(std::cmp::Ordering::Equal));
                 RowVal::Bool(hit)
             }
-            Filter::Call(b, args) => call(*b, args, row),
+            Filter::Call(b, args) => call(*b, args, row, codes),
         }
     }
 }
@@ -217,19 +346,19 @@ fn str_eq_operands<'e>(a: &'e RowExpr, b: &'e RowExpr) -> Option<(&'e str, &'e s
     }
 }
 
-fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>]) -> RowVal<'a> {
+fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>], codes: &[u8]) -> RowVal<'a> {
     match b {
         Builtin::Coalesce => args
             .iter()
-            .map(|a| a.eval(row))
+            .map(|a| a.eval(row, codes))
             .find(|v| *v != RowVal::Null)
             .unwrap_or(RowVal::Null),
-        Builtin::If => match args.first().map(|c| c.eval(row)) {
-            Some(RowVal::Bool(true)) => args.get(1).map_or(RowVal::Null, |a| a.eval(row)),
-            _ => args.get(2).map_or(RowVal::Null, |a| a.eval(row)),
+        Builtin::If => match args.first().map(|c| c.eval(row, codes)) {
+            Some(RowVal::Bool(true)) => args.get(1).map_or(RowVal::Null, |a| a.eval(row, codes)),
+            _ => args.get(2).map_or(RowVal::Null, |a| a.eval(row, codes)),
         },
         Builtin::Min | Builtin::Max => {
-            let xs: Option<Vec<f64>> = args.iter().map(|a| num(a.eval(row))).collect();
+            let xs: Option<Vec<f64>> = args.iter().map(|a| num(a.eval(row, codes))).collect();
             match xs {
                 Some(xs) if !xs.is_empty() => RowVal::Num(if b == Builtin::Min {
                     xs.iter().copied().fold(f64::INFINITY, f64::min)
@@ -241,11 +370,14 @@ fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>]) -> RowVal<'a> {
         }
         Builtin::Abs => args
             .first()
-            .and_then(|a| num(a.eval(row)))
+            .and_then(|a| num(a.eval(row, codes)))
             .map_or(RowVal::Null, |x| RowVal::Num(x.abs())),
         Builtin::Round => {
-            let x = args.first().and_then(|a| num(a.eval(row)));
-            let d = args.get(1).and_then(|a| num(a.eval(row))).unwrap_or(0.0);
+            let x = args.first().and_then(|a| num(a.eval(row, codes)));
+            let d = args
+                .get(1)
+                .and_then(|a| num(a.eval(row, codes)))
+                .unwrap_or(0.0);
             x.map_or(RowVal::Null, |x| RowVal::Num(round(x, d)))
         }
     }
@@ -458,7 +590,53 @@ mod tests {
                 _ => unreachable!(),
             };
             for v in vals {
-                assert_eq!(fast.eval(&[v]), general.eval(&[v]), "{e:?} on {v:?}");
+                assert_eq!(
+                    fast.eval(&[v], &[]),
+                    general.eval(&[v], &[]),
+                    "{e:?} on {v:?}"
+                );
+            }
+        }
+    }
+
+    /// Coded filters give what the uncoded ones give, for every value of the coded
+    /// columns (constants, other text, null), past the column and constant limits too.
+    #[test]
+    fn coded_filters_agree_with_uncoded() {
+        use crate::compile::graph::RowExpr as E;
+        let col = |i: usize| Box::new(E::Column(format!("c{i}")));
+        let txt = |s: &str| Box::new(E::Const(Value::Str(s.into())));
+        let mut exprs = vec![
+            E::Binary(BinOp::Eq, col(0), txt("call")),
+            E::Binary(BinOp::Ne, col(0), txt("email")),
+            E::In(col(0), vec![*txt("call"), *txt("email")]),
+            E::Binary(BinOp::And, Box::new(E::In(col(0), vec![*txt("call"), *txt("visit")])), Box::new(E::Binary(BinOp::Eq, col(1), txt("out")))),
+            E::Binary(BinOp::Or, Box::new(E::Binary(BinOp::Eq, col(1), txt("in"))), Box::new(E::Unary(UnOp::Not, Box::new(E::Binary(BinOp::Eq, col(0), txt("call")))))),
+        ];
+        // 70 constants on column 2 (past 64), and 10 columns (past MAX_CODED)
+        for k in 0..70 {
+            exprs.push(E::Binary(BinOp::Eq, col(2), txt(&format!("v{k}"))));
+        }
+        for c in 3..13 {
+            exprs.push(E::Binary(BinOp::Eq, col(c), txt("x")));
+        }
+        let mut index = |n: &str| n[1..].parse::<usize>().unwrap();
+        let plain: Vec<Filter> = exprs.iter().map(|e| Filter::compile(e, &mut index)).collect();
+        let mut coded = plain.clone();
+        let table = encode_filters(coded.iter_mut(), &|_| true);
+        assert_eq!(table.len(), MAX_CODED);
+        assert!(matches!(coded[0], Filter::CodeEq { .. }) && matches!(coded[2], Filter::CodeIn { .. }));
+        assert!(matches!(coded[5 + 69], Filter::StrEq { .. }), "constant 70 of a column is not coded");
+        let texts: [&[u8]; 7] = [b"call", b"email", b"visit", b"out", b"in", b"v3", b"v68"];
+        for a in 0..=texts.len() {
+            for b in 0..=texts.len() {
+                let v = |i: usize| if i == texts.len() { RowVal::Null } else { RowVal::Str(texts[i]) };
+                let mut row = vec![v(a), v(b), v(a), v(b)];
+                row.extend((4..13).map(|i| if i % 2 == 0 { RowVal::Str(b"x") } else { v(b) }));
+                let codes: Vec<u8> = table.iter().map(|(c, vals)| code_of(row[*c], vals)).collect();
+                for (p, c) in plain.iter().zip(&coded) {
+                    assert_eq!(p.test(&row), c.test_coded(&row, &codes), "{p:?} on {row:?}");
+                }
             }
         }
     }
@@ -481,12 +659,12 @@ mod tests {
                 };
                 let as_val = |o: Option<bool>| o.map_or(RowVal::Null, RowVal::Bool);
                 assert_eq!(
-                    Filter::Binary(BinOp::And, b(x), b(y)).eval(&[]),
+                    Filter::Binary(BinOp::And, b(x), b(y)).eval(&[], &[]),
                     as_val(and),
                     "{x:?} and {y:?}"
                 );
                 assert_eq!(
-                    Filter::Binary(BinOp::Or, b(x), b(y)).eval(&[]),
+                    Filter::Binary(BinOp::Or, b(x), b(y)).eval(&[], &[]),
                     as_val(or),
                     "{x:?} or {y:?}"
                 );

@@ -54,6 +54,9 @@ pub struct SourcePlan {
     /// Keep rows of whole periods before `from` (window functions read them).
     pub keep_before: bool,
     pub tz: jiff::tz::TimeZone,
+    /// Text columns whose filter comparisons are coded, with their constants
+    /// (see [`super::row::encode_filters`]); at most [`super::row::MAX_CODED`].
+    pub coded: Vec<(usize, Vec<Vec<u8>>)>,
 }
 
 type Key = [u32; MAX_DIMS + 1];
@@ -65,6 +68,9 @@ pub struct SourceSink<'p> {
     dicts: Vec<HashMap<Vec<u8>, u32, foldhash::fast::RandomState>>,
     names: Vec<Vec<Vec<u8>>>,
     groups: HashMap<Key, u32, foldhash::fast::RandomState>,
+    /// The same map for up to three dimensions, keyed by the ids and period packed
+    /// into one `u128` (hashed in a few instructions, unlike the 32-byte array).
+    small_groups: HashMap<u128, u32, foldhash::fast::RandomState>,
     pub keys: Vec<Key>,
     /// Rows per group slot.
     pub rows: Vec<u64>,
@@ -84,6 +90,7 @@ impl<'p> SourceSink<'p> {
             dicts: vec![HashMap::default(); plan.dims.len()],
             names: vec![Vec::new(); plan.dims.len()],
             groups: HashMap::default(),
+            small_groups: HashMap::default(),
             keys: Vec::new(),
             rows: Vec::new(),
             accs: plan.aggs.iter().map(|a| AccVec::new(a.func)).collect(),
@@ -149,11 +156,24 @@ impl<'p> SourceSink<'p> {
             key[d] = id;
         }
         key[MAX_DIMS] = period as u32;
-        if let Some(&s) = self.groups.get(&key) {
-            return s;
-        }
         let s = self.keys.len() as u32;
-        self.groups.insert(key, s);
+        if self.plan.dims.len() <= 3 {
+            let small = u128::from(key[0])
+                | u128::from(key[1]) << 32
+                | u128::from(key[2]) << 64
+                | u128::from(key[MAX_DIMS]) << 96;
+            match self.small_groups.entry(small) {
+                std::collections::hash_map::Entry::Occupied(e) => return *e.get(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(s);
+                }
+            }
+        } else {
+            if let Some(&g) = self.groups.get(&key) {
+                return g;
+            }
+            self.groups.insert(key, s);
+        }
         self.keys.push(key);
         self.rows.push(0);
         for a in &mut self.accs {
@@ -281,22 +301,38 @@ impl SourceSink<'_> {
     /// Step 2 of [`RowSink::row`]: type the row (on the stack, `N` >= its columns)
     /// and update the group's accumulators.
     #[inline(always)]
-    fn accept<const N: usize>(&mut self, fields: &[&[u8]], day: i32, period: i32) -> Result<(), BadRow> {
+    fn accept<const N: usize>(
+        &mut self,
+        fields: &[&[u8]],
+        day: i32,
+        period: i32,
+    ) -> Result<(), BadRow> {
         let plan = self.plan;
         let mut vals = [RowVal::Null; N];
-        typed_row_into(&plan.kinds, fields, &mut self.time, &mut self.fixed, &mut self.nums, &mut vals)?;
+        typed_row_into(
+            &plan.kinds,
+            fields,
+            &mut self.time,
+            &mut self.fixed,
+            &mut self.nums,
+            &mut vals,
+        )?;
         // The event time is the local day (in the settings' time zone), so filters such
         // as `ts >= 2026-03-29` compare days, not the text of an offset timestamp.
         if let Some(t) = plan.time {
             vals[t] = RowVal::Date(day);
         }
         let row = &vals[..plan.kinds.len()];
+        let mut codes = [super::row::CODE_NULL; super::row::MAX_CODED];
+        for (code, (c, values)) in codes.iter_mut().zip(&plan.coded) {
+            *code = super::row::code_of(row[*c], values);
+        }
         // 2. Update the group's accumulators.
         let slot = self.slot(fields, period) as usize;
         self.rows[slot] += 1;
         for (a, acc) in plan.aggs.iter().zip(self.accs.iter_mut()) {
             if let Some(f) = &a.filter {
-                if !f.test(row) {
+                if !f.test_coded(row, &codes) {
                     continue;
                 }
             }

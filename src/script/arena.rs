@@ -9,9 +9,12 @@ const CHUNKS: usize = 32;
 /// Most text the strings of one evaluation may hold together (bytes).
 pub const MAX_TEXT: usize = 64 * 1024 * 1024;
 
+/// A chunk: a fixed number of slots, each filled once.
+type Chunk = Box<[OnceCell<Box<str>>]>;
+
 #[derive(Default)]
 pub struct StrArena {
-    chunks: [OnceCell<Box<[OnceCell<Box<str>>]>>; CHUNKS],
+    chunks: [OnceCell<Chunk>; CHUNKS],
     next: Cell<usize>,
     bytes: Cell<usize>,
 }

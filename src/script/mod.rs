@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn finds_definitions() {
         let text = "// tier\nfn tiers() {}\nfn tier(x) { x }\n";
-        assert_eq!(definition_of(text, "tier"), Some(text.find("tier(x").unwrap()));
+        assert_eq!(
+            definition_of(text, "tier"),
+            Some(text.find("tier(x").unwrap())
+        );
         assert_eq!(definition_of(text, "nope"), None);
     }
 

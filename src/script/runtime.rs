@@ -133,7 +133,11 @@ impl<'g> Runtime<'g> {
             return Ok(Scalar::Null);
         }
         if let Ok(x) = v.as_float() {
-            return Ok(if x.is_finite() { Scalar::Num(x) } else { Scalar::Null });
+            return Ok(if x.is_finite() {
+                Scalar::Num(x)
+            } else {
+                Scalar::Null
+            });
         }
         if let Ok(i) = v.as_int() {
             return Ok(Scalar::Num(i as f64));
@@ -148,7 +152,10 @@ impl<'g> Runtime<'g> {
                 None => Err(self.report(
                     def,
                     None,
-                    format!("function `{name}` returned more text than kpi keeps ({} MiB in all)", MAX_TEXT >> 20),
+                    format!(
+                        "function `{name}` returned more text than kpi keeps ({} MiB in all)",
+                        MAX_TEXT >> 20
+                    ),
                     row,
                     "",
                 )),
@@ -235,10 +242,7 @@ impl<'g> Runtime<'g> {
     ) -> EvalError {
         let mut map = SourceMap::new();
         let file = map.add(def.path.clone(), def.text.clone());
-        let mut d = Diagnostic::error(
-            "",
-            format!("script `{}`: {message}", def.path.display()),
-        );
+        let mut d = Diagnostic::error("", format!("script `{}`: {message}", def.path.display()));
         if let Some((start, len)) = at {
             d = d.at(crate::diag::Span::new(file, start..start + len), "here");
         }
@@ -257,12 +261,11 @@ impl<'g> Runtime<'g> {
     /// `group team=north, period 2026-01`
     fn group_text(&self, (id, p): (u32, i32)) -> String {
         let g = self.groups;
-        let mut parts: Vec<String> = g
-            .by
-            .iter()
-            .zip(g.values.get(id as usize).into_iter().flatten())
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let mut parts: Vec<String> =
+            g.by.iter()
+                .zip(g.values.get(id as usize).into_iter().flatten())
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
         if g.grain != Grain::All {
             parts.push(format!("period {}", period_label(g.grain, p)));
         }
@@ -274,7 +277,12 @@ impl<'g> Runtime<'g> {
     }
 }
 
-fn call_fn(engine: &rhai::Engine, ast: &AST, name: &str, args: &[Arg]) -> Result<Dynamic, Box<EvalAltResult>> {
+fn call_fn(
+    engine: &rhai::Engine,
+    ast: &AST,
+    name: &str,
+    args: &[Arg],
+) -> Result<Dynamic, Box<EvalAltResult>> {
     let values: Vec<Dynamic> = args.iter().map(|a| to_dynamic(*a)).collect();
     let mut scope = Scope::new();
     let opts = CallFnOptions::new().eval_ast(false).rewind_scope(true);
@@ -325,7 +333,11 @@ fn limit_of(err: &EvalAltResult) -> Option<String> {
             w => format!("{} too large", w.to_lowercase()),
         },
         EvalAltResult::ErrorTerminated(why, _) => {
-            if why.clone().into_immutable_string().is_ok_and(|s| s == STOP_RUN_TIME) {
+            if why
+                .clone()
+                .into_immutable_string()
+                .is_ok_and(|s| s == STOP_RUN_TIME)
+            {
                 format!(
                     "script calls of this evaluation ran longer than {} s together (wall-clock limit)",
                     MAX_RUN_TIME.as_secs()

@@ -85,15 +85,23 @@ impl Clock {
 
     /// End a call: its time counts against the evaluation's budget.
     pub fn end_call(&self) {
-        self.spent.set(self.spent.get() + self.started.get().elapsed());
+        self.spent
+            .set(self.spent.get() + self.started.get().elapsed());
     }
 
     fn check(&self, ops: u64) -> Option<Dynamic> {
         self.operations.set(ops);
-        if ops % CLOCK_EVERY != 0 || Instant::now() < self.deadline.get() {
+        if !ops.is_multiple_of(CLOCK_EVERY) || Instant::now() < self.deadline.get() {
             return None;
         }
-        Some(if self.run_limited.get() { STOP_RUN_TIME } else { STOP_CALL_TIME }.into())
+        Some(
+            if self.run_limited.get() {
+                STOP_RUN_TIME
+            } else {
+                STOP_CALL_TIME
+            }
+            .into(),
+        )
     }
 }
 
@@ -117,7 +125,10 @@ pub fn sandboxed_engine(clock: Rc<Clock>) -> Engine {
     // Output goes to stderr, never into kpi's result on stdout.
     e.on_print(|s| eprintln!("script: {s}"));
     e.on_debug(|s, src, pos| {
-        eprintln!("script {}{pos}: {s}", src.map(|s| format!("{s} ")).unwrap_or_default())
+        eprintln!(
+            "script {}{pos}: {s}",
+            src.map(|s| format!("{s} ")).unwrap_or_default()
+        )
     });
     // Undeclared variables are compile errors; the same optimizer in every build.
     e.set_strict_variables(true);

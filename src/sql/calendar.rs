@@ -5,7 +5,9 @@
 
 use crate::compile::graph::Graph;
 use crate::data::calendar::WorkCalendar;
-use crate::data::period::{period_first_day, period_of_day, weekday_index, Grain, MAX_DAY, MIN_DAY};
+use crate::data::period::{
+    period_first_day, period_of_day, weekday_index, Grain, MAX_DAY, MIN_DAY,
+};
 
 use super::dialect::{Dialect, SqlType};
 
@@ -120,8 +122,5 @@ pub fn workdays(d: &dyn Dialect, graph: &Graph, len: &str, dow: &str, a: &str, b
 pub fn weekday(d: &dyn Dialect, day: &str) -> String {
     let epoch = d.date_literal(0);
     debug_assert_eq!(weekday_index(0), 3);
-    format!(
-        "MOD(MOD({} + 3, 7) + 7, 7)",
-        d.days_between(&epoch, day)
-    )
+    format!("MOD(MOD({} + 3, 7) + 7, 7)", d.days_between(&epoch, day))
 }

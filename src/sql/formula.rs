@@ -15,7 +15,7 @@ use crate::data::period::Grain;
 use crate::syntax::ast::{AggFunc, BinOp, UnOp};
 
 use super::dialect::{Dialect, SqlType};
-use super::rows::{arith, call_sql, comparison, in_sql, konst, num_expr, typed_null, Expr, K};
+use super::expr::{arith, call_sql, comparison, in_sql, konst, num_expr, typed_null, Expr, K};
 use super::SqlError;
 
 /// Internal column names of the grid.
@@ -127,9 +127,9 @@ impl FormulaCx<'_> {
             K::Bool => format!(
                 "(CASE WHEN {} THEN {} WHEN NOT {} THEN {} END)",
                 e.sql,
-                super::rows::num_literal(self.d, 1.0),
+                super::expr::num_literal(self.d, 1.0),
                 e.sql,
-                super::rows::num_literal(self.d, 0.0)
+                super::expr::num_literal(self.d, 0.0)
             ),
             _ => typed_null(self.d, K::Num),
         })
@@ -248,7 +248,7 @@ impl FormulaCx<'_> {
             }
             Formula::Unary(UnOp::Not, a) => {
                 let a = self.double(a, frame)?;
-                super::rows::bool_expr(match a.kind {
+                super::expr::bool_expr(match a.kind {
                     K::Bool => format!("(NOT {})", a.sql),
                     _ => typed_null(d, K::Bool),
                 })
@@ -261,11 +261,11 @@ impl FormulaCx<'_> {
                 let a = as_bool(self.double(a, frame)?);
                 let b = as_bool(self.double(b, frame)?);
                 let word = if *op == BinOp::And { "AND" } else { "OR" };
-                super::rows::bool_expr(format!("({a} {word} {b})"))
+                super::expr::bool_expr(format!("({a} {word} {b})"))
             }
             Formula::Binary(op, a, b) if op.is_comparison() => {
                 let (a, b) = (self.double(a, frame)?, self.double(b, frame)?);
-                super::rows::bool_expr(if a.kind == b.kind && a.kind != K::Null {
+                super::expr::bool_expr(if a.kind == b.kind && a.kind != K::Null {
                     comparison(d, *op, &a, &b)
                 } else {
                     typed_null(d, K::Bool)
@@ -282,7 +282,7 @@ impl FormulaCx<'_> {
             Formula::In(a, items) => {
                 let x = self.double(a, frame)?;
                 if x.kind == K::Null {
-                    return Ok(super::rows::bool_expr(typed_null(d, K::Bool)));
+                    return Ok(super::expr::bool_expr(typed_null(d, K::Bool)));
                 }
                 let (mut consts, mut others) = (Vec::new(), Vec::new());
                 for i in items {
@@ -296,7 +296,7 @@ impl FormulaCx<'_> {
                         others.push(item.sql);
                     }
                 }
-                super::rows::bool_expr(in_sql(d, &x.sql, &consts, &others))
+                super::expr::bool_expr(in_sql(d, &x.sql, &consts, &others))
             }
             Formula::Call(b, args) => {
                 let xs = args

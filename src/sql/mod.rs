@@ -13,10 +13,13 @@
 mod analyze;
 mod calendar;
 pub mod dialect;
+mod expr;
 mod formula;
+mod grid;
 pub mod postgres;
 mod query;
 mod rows;
+mod sources;
 
 use std::collections::HashMap;
 
@@ -40,7 +43,7 @@ impl std::fmt::Display for SqlError {
         match self {
             SqlError::Unsupported { construct, dialect } => write!(
                 f,
-                "the {dialect} SQL backend cannot express {construct} yet; evaluate it in-process with `kpi eval` (no --engine)"
+                "{construct} cannot be expressed in {dialect} SQL yet; evaluate it in-process with `kpi eval` (no --engine)"
             ),
             SqlError::Eval(e) => write!(f, "{e}"),
         }

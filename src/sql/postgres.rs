@@ -19,7 +19,8 @@ use super::{OutColumn, SqlError};
 
 /// Connect to `dsn` (`postgresql://user@host:port/db` or `host=.. user=..`).
 pub fn connect(dsn: &str) -> Result<Client, String> {
-    Client::connect(dsn, NoTls).map_err(|e| format!("cannot connect to PostgreSQL: {}", pg_message(&e)))
+    Client::connect(dsn, NoTls)
+        .map_err(|e| format!("cannot connect to PostgreSQL: {}", pg_message(&e)))
 }
 
 /// The server's message of an error (or the client's).
@@ -136,7 +137,9 @@ pub fn cell(c: &OutColumn, text: Option<&str>) -> Result<Cell, EvalError> {
 
 /// The column names of a CSV header line (quotes removed).
 pub fn csv_header(line: &str) -> Vec<String> {
-    let line = line.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
+    let line = line
+        .trim_start_matches('\u{feff}')
+        .trim_end_matches(['\r', '\n']);
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
@@ -180,7 +183,8 @@ pub fn load(
     table: &str,
     replace: bool,
 ) -> Result<u64, String> {
-    let mut file = std::fs::File::open(csv).map_err(|e| format!("cannot read `{}`: {e}", csv.display()))?;
+    let mut file =
+        std::fs::File::open(csv).map_err(|e| format!("cannot read `{}`: {e}", csv.display()))?;
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while head.len() < 1 << 20 {
@@ -191,7 +195,8 @@ pub fn load(
             Err(e) => return Err(format!("cannot read `{}`: {e}", csv.display())),
         }
     }
-    let header = String::from_utf8(head).map_err(|_| format!("`{}`: the header is not UTF-8", csv.display()))?;
+    let header = String::from_utf8(head)
+        .map_err(|_| format!("`{}`: the header is not UTF-8", csv.display()))?;
     let names = csv_header(&header);
     if names.iter().all(|n| n.trim().is_empty()) {
         return Err(format!("`{}` has no header line", csv.display()));
@@ -201,7 +206,11 @@ pub fn load(
     if parts.len() > 2 || parts.iter().any(|p| p.is_empty()) {
         return Err(format!("--table `{table}`: expected TABLE or SCHEMA.TABLE"));
     }
-    let qualified = parts.iter().map(|p| d.quote_ident(p)).collect::<Vec<_>>().join(".");
+    let qualified = parts
+        .iter()
+        .map(|p| d.quote_ident(p))
+        .collect::<Vec<_>>()
+        .join(".");
     let cols: Vec<String> = names
         .iter()
         .map(|n| format!("{} {}", d.quote_ident(n), column_type(src, n)))
@@ -209,7 +218,10 @@ pub fn load(
     let mut tx = client.transaction().map_err(|e| pg_message(&e))?;
     let mut ddl = String::new();
     if parts.len() == 2 {
-        ddl.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", d.quote_ident(parts[0])));
+        ddl.push_str(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {};\n",
+            d.quote_ident(parts[0])
+        ));
     }
     if replace {
         ddl.push_str(&format!("DROP TABLE IF EXISTS {qualified};\n"));
@@ -218,7 +230,10 @@ pub fn load(
     tx.batch_execute(&ddl).map_err(|e| pg_message(&e))?;
     // The header line was read already: copy the rest.
     let list: Vec<String> = names.iter().map(|n| d.quote_ident(n)).collect();
-    let stmt = format!("COPY {qualified} ({}) FROM STDIN WITH (FORMAT csv)", list.join(", "));
+    let stmt = format!(
+        "COPY {qualified} ({}) FROM STDIN WITH (FORMAT csv)",
+        list.join(", ")
+    );
     let mut writer = tx.copy_in(&stmt).map_err(|e| pg_message(&e))?;
     std::io::copy(&mut file, &mut writer)
         .map_err(|e| format!("copying `{}`: {e}", csv.display()))?;

@@ -50,6 +50,34 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 
 /// Parse a whole `.kpi` file. Returns the items that parsed and every diagnostic.
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    parse_file_impl(file, text, true)
+}
+
+/// [`parse_file`] without the fast path: every item through pest. For tests that
+/// compare the two.
+#[doc(hidden)]
+pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    parse_file_impl(file, text, false)
+}
+
+/// Every item of `text` through the fast path only: `None` if any item needs pest.
+/// For tests that check the fast path is taken.
+#[doc(hidden)]
+pub fn parse_file_fast_only(file: FileId, text: &str) -> Option<File> {
+    if check_nesting(text, file, 0).is_some() {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut pos = skip_trivia(text, 0);
+    while pos < text.len() {
+        let (item, end) = super::fast::item(file, text, pos)?;
+        items.push(item);
+        pos = skip_trivia(text, end);
+    }
+    Some(File { id: file, items })
+}
+
+fn parse_file_impl(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnostic>) {
     let mut b = Builder {
         file,
         base: 0,
@@ -62,6 +90,12 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     }
     let mut pos = skip_trivia(text, 0);
     while pos < text.len() {
+        // Clean items take the fast path; anything else (and every error) is pest's.
+        if let Some((item, end)) = fast.then(|| super::fast::item(file, text, pos)).flatten() {
+            items.push(item);
+            pos = skip_trivia(text, end);
+            continue;
+        }
         match KpiParser::parse(Rule::item, &text[pos..]) {
             Ok(mut pairs) => {
                 let pair = pairs.next().expect("item rule yields one pair");
@@ -84,6 +118,18 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
 
 /// Parse one expression from `text`, whose first byte is at `offset` in `file`.
 pub fn parse_expr_at(text: &str, file: FileId, offset: usize) -> Result<Expr, Diagnostic> {
+    if let Some(d) = check_nesting(text, file, offset) {
+        return Err(d);
+    }
+    if let Some(e) = super::fast::expr_only(file, text, offset) {
+        return Ok(e);
+    }
+    parse_expr_with_pest(text, file, offset)
+}
+
+/// [`parse_expr_at`] without the fast path (after the nesting check). For tests.
+#[doc(hidden)]
+pub fn parse_expr_with_pest(text: &str, file: FileId, offset: usize) -> Result<Expr, Diagnostic> {
     if let Some(d) = check_nesting(text, file, offset) {
         return Err(d);
     }

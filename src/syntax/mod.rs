@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod dsl;
+mod fast;
 pub mod format;
 pub mod schema;
 pub mod yaml;

@@ -21,7 +21,14 @@ pub use spark::Spark;
 pub use trino::Trino;
 
 /// The names `--dialect` accepts.
-pub const DIALECTS: [&str; 6] = ["postgres", "duckdb", "trino", "spark", "bigquery", "snowflake"];
+pub const DIALECTS: [&str; 6] = [
+    "postgres",
+    "duckdb",
+    "trino",
+    "spark",
+    "bigquery",
+    "snowflake",
+];
 
 /// The dialect called `name` (see [`DIALECTS`]).
 pub fn by_name(name: &str) -> Option<Box<dyn Dialect>> {
@@ -63,6 +70,13 @@ pub trait Dialect {
     /// `outbound.total`. Standard SQL: double quotes, doubled inside.
     fn quote_ident(&self, s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
+    }
+
+    /// Identifier quoting of the warehouse's own names: source columns and tables.
+    /// Quoted like everything else by default; Snowflake leaves plain lower-case
+    /// names unquoted so they match its upper-cased unquoted names.
+    fn quote_column(&self, s: &str) -> String {
+        self.quote_ident(s)
     }
 
     /// A string literal. Standard SQL doubles single quotes; dialects where the
@@ -125,8 +139,7 @@ pub trait Dialect {
     /// Series generation: a `SELECT` of one `DATE` column named `col` with every
     /// period start from `start` to `end` (inclusive, both period starts), reading
     /// them from the one-row table `from` (e.g. `"range__" r`).
-    fn period_series(&self, from: &str, start: &str, end: &str, grain: Grain, col: &str)
-        -> String;
+    fn period_series(&self, from: &str, start: &str, end: &str, grain: Grain, col: &str) -> String;
 
     /// FILTER support: whether aggregates take `FILTER (WHERE ..)`; otherwise the
     /// aggregated value is wrapped in `CASE WHEN .. THEN .. END`.
@@ -196,7 +209,13 @@ pub fn float_text(x: f64) -> String {
 
 /// `CASE WHEN <offset> THEN <converted> WHEN length = 7 THEN <month> ELSE <date> END`:
 /// the shape every dialect's [`Dialect::local_day`] shares.
-pub fn local_day_case(has_offset: &str, converted: &str, month: &str, date: &str, len7: &str) -> String {
+pub fn local_day_case(
+    has_offset: &str,
+    converted: &str,
+    month: &str,
+    date: &str,
+    len7: &str,
+) -> String {
     format!("CASE WHEN {has_offset} THEN {converted} WHEN {len7} THEN {month} ELSE {date} END")
 }
 

@@ -11,6 +11,20 @@ impl Dialect for Snowflake {
         "snowflake"
     }
 
+    /// Unquoted where the name is a plain lower-case identifier and not a reserved
+    /// word, so it resolves to the usual unquoted (upper-cased) column and table
+    /// names; quoted (case-sensitive) otherwise.
+    fn quote_column(&self, s: &str) -> String {
+        let plain = s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if plain && !RESERVED.contains(&s.to_ascii_uppercase().as_str()) {
+            s.to_string()
+        } else {
+            self.quote_ident(s)
+        }
+    }
+
     fn string_literal(&self, s: &str) -> String {
         format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
     }
@@ -73,9 +87,12 @@ impl Dialect for Snowflake {
     fn period_series(&self, from: &str, start: &str, end: &str, grain: Grain, col: &str) -> String {
         let (days, n) = series_step(grain);
         let (unit, count) = if days {
-            ("day", format!("DATEDIFF(day, {start}, {end}) / {n}"))
+            ("day", format!("FLOOR(DATEDIFF(day, {start}, {end}) / {n})"))
         } else {
-            ("month", format!("DATEDIFF(month, {start}, {end}) / {n}"))
+            (
+                "month",
+                format!("FLOOR(DATEDIFF(month, {start}, {end}) / {n})"),
+            )
         };
         format!(
             "SELECT DATEADD({unit}, f.value * {n}, {start}) AS {col} FROM {from}, LATERAL FLATTEN(input => ARRAY_GENERATE_RANGE(0, {count} + 1)) f"
@@ -86,3 +103,98 @@ impl Dialect for Snowflake {
         false
     }
 }
+
+/// Snowflake's reserved words (never left unquoted).
+const RESERVED: &[&str] = &[
+    "ACCOUNT",
+    "ALL",
+    "ALTER",
+    "AND",
+    "ANY",
+    "AS",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLUMN",
+    "CONNECT",
+    "CONNECTION",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "DATABASE",
+    "DELETE",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "EXISTS",
+    "FALSE",
+    "FOLLOWING",
+    "FOR",
+    "FROM",
+    "FULL",
+    "GRANT",
+    "GROUP",
+    "GSCLUSTER",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INCREMENT",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISSUE",
+    "JOIN",
+    "LATERAL",
+    "LEFT",
+    "LIKE",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "MINUS",
+    "NATURAL",
+    "NOT",
+    "NULL",
+    "OF",
+    "ON",
+    "OR",
+    "ORDER",
+    "ORGANIZATION",
+    "QUALIFY",
+    "REGEXP",
+    "REVOKE",
+    "RIGHT",
+    "RLIKE",
+    "ROW",
+    "ROWS",
+    "SAMPLE",
+    "SCHEMA",
+    "SELECT",
+    "SET",
+    "SOME",
+    "START",
+    "TABLE",
+    "TABLESAMPLE",
+    "THEN",
+    "TO",
+    "TRIGGER",
+    "TRUE",
+    "TRY_CAST",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USING",
+    "VALUES",
+    "VIEW",
+    "WHEN",
+    "WHENEVER",
+    "WHERE",
+    "WITH",
+];

@@ -91,6 +91,9 @@ impl Dialect for Spark {
 
     /// Spark's `percentile` is exact, with linear interpolation.
     fn percentile(&self, value: &str, fraction: f64) -> Result<String, String> {
-        Ok(format!("percentile({value}, {})", super::float_text(fraction)))
+        Ok(format!(
+            "percentile({value}, {})",
+            super::float_text(fraction)
+        ))
     }
 }

@@ -1,0 +1,253 @@
+//! Per source: `<src>__rows` (group keys and the event's local day, from the table)
+//! and `<src>__agg` (every aggregate of the source in one `GROUP BY` over the keys and
+//! period, each `where` as `FILTER (WHERE ..)` or `CASE WHEN`).
+
+use std::collections::HashMap;
+
+use crate::compile::graph::{NodeId, NodeKind};
+use crate::data::period::Grain;
+use crate::eval::scan::SourcePlan;
+use crate::syntax::ast::AggFunc;
+
+use super::calendar;
+use super::dialect::{Dialect, SqlType};
+use super::formula::col;
+use super::query::{indent, Chain, Cx};
+use super::rows::{RowTranslator, SourceCols};
+use super::SqlError;
+
+/// A table name `schema.table` with each part quoted.
+fn table_ref(d: &dyn Dialect, name: &str) -> String {
+    name.split('.')
+        .map(|p| d.quote_column(p))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// `<src>__rows` and `<src>__agg`; returns the agg CTE's name.
+pub fn source_ctes(
+    cx: &Cx,
+    v: &SourcePlan,
+    tables: &HashMap<String, String>,
+    chain: &mut Chain,
+) -> Result<String, SqlError> {
+    let d = cx.d;
+    let src = &cx.graph.sources[v.source];
+    let time = src.time.clone().unwrap_or_default();
+    let cols = SourceCols {
+        d,
+        src,
+        kinds: v
+            .columns
+            .iter()
+            .cloned()
+            .zip(v.kinds.iter().copied())
+            .collect(),
+        day_col: d.quote_ident("day__"),
+        tz: cx.graph.settings.timezone.clone(),
+    };
+    let table = table_ref(
+        d,
+        tables
+            .get(&src.name)
+            .map_or(src.name.as_str(), |s| s.as_str()),
+    );
+    let mut items = vec!["*".to_string()];
+    for (i, dim) in cx.req.by.iter().enumerate() {
+        items.push(format!("{} AS {}", cols.key(dim), cx.q(&cx.dims[i])));
+    }
+    let text = d.cast(&d.quote_column(&time), SqlType::Text);
+    items.push(format!(
+        "{} AS {}",
+        d.local_day(&text, &cx.graph.settings.timezone),
+        cols.day()
+    ));
+    let rows_name = format!("{}__rows", src.name);
+    chain.push(
+        d,
+        &rows_name,
+        format!("SELECT\n    {}\n  FROM {table}", indent(&items)),
+    );
+
+    let day = cols.day();
+    let period = d.truncate(&day, cx.grain);
+    let mut items: Vec<String> = cx.dims.iter().map(|k| cx.q(k)).collect();
+    let mut group: Vec<String> = items.clone();
+    if cx.grain != Grain::All {
+        items.push(format!("{period} AS {}", cx.q(col::PERIOD)));
+        group.push(period.clone());
+    }
+    if cx.konst_key {
+        items.push(format!("1 AS {}", cx.q("k__")));
+    }
+    if cx.dense || cx.calendar {
+        items.push(format!("MIN({day}) AS {}", cx.q("min_day__")));
+        items.push(format!("MAX({day}) AS {}", cx.q("max_day__")));
+    }
+    let tr = RowTranslator { cols: &cols };
+    for a in &v.aggs {
+        let NodeKind::Aggregate(spec) = &cx.graph.node(a.node).kind else {
+            continue;
+        };
+        let cond = spec.filter.as_ref().map(|f| tr.condition(f)).transpose()?;
+        let column = spec.column.as_deref();
+        items.extend(aggregate(
+            cx,
+            &cols,
+            a.node,
+            a.func,
+            column,
+            a.fraction,
+            cond.as_deref(),
+        )?);
+    }
+    let mut wh = Vec::new();
+    if let Some(to) = cx.req.to {
+        wh.push(format!("{day} <= {}", d.date_literal(to)));
+    }
+    if let Some(from) = cx.req.from {
+        let lit = d.date_literal(from);
+        if cx.windows {
+            let start = d.date_literal(calendar::from_period_start(cx.grain, from));
+            wh.push(format!("({day} >= {lit} OR {period} < {start})"));
+        } else {
+            wh.push(format!("{day} >= {lit}"));
+        }
+    }
+    let mut body = format!(
+        "SELECT\n    {}\n  FROM {}",
+        indent(&items),
+        d.quote_ident(&rows_name)
+    );
+    if !wh.is_empty() {
+        body.push_str(&format!("\n  WHERE {}", wh.join(" AND ")));
+    }
+    if group.is_empty() {
+        body.push_str("\n  HAVING COUNT(*) > 0");
+    } else {
+        body.push_str(&format!("\n  GROUP BY {}", group.join(", ")));
+    }
+    let name = format!("{}__agg", src.name);
+    chain.push(d, &name, body);
+    Ok(name)
+}
+
+/// The SELECT items of one aggregate (two for `avg`: its sum and count).
+fn aggregate(
+    cx: &Cx,
+    cols: &SourceCols,
+    id: NodeId,
+    func: AggFunc,
+    column: Option<&str>,
+    fraction: Option<f64>,
+    cond: Option<&str>,
+) -> Result<Vec<String>, SqlError> {
+    let d = cx.d;
+    let filtered = |call: &dyn Fn(&str) -> String, value: &str| -> String {
+        match cond {
+            None => call(value),
+            Some(c) if d.supports_filter() => format!("{} FILTER (WHERE {c})", call(value)),
+            Some(c) => {
+                let v = if value == "*" { "1" } else { value };
+                call(&format!("CASE WHEN {c} THEN {v} END"))
+            }
+        }
+    };
+    let name = |c: String| cx.q(&c);
+    let numeric = |c: &str| -> Result<(), SqlError> {
+        let is_time = cols.src.time.as_deref() == Some(c);
+        if is_time || cols.kind(c) != crate::eval::scan::ColKind::Num {
+            return Err(SqlError::Unsupported {
+                construct: format!(
+                    "{}({}.{c}) over a column that is not a number",
+                    func.name(),
+                    cols.src.name
+                ),
+                dialect: d.name().to_string(),
+            });
+        }
+        Ok(())
+    };
+    let out = match (func, column) {
+        (AggFunc::Count, None) => {
+            vec![format!(
+                "{} AS {}",
+                filtered(&|v| format!("COUNT({v})"), "*"),
+                name(col::node(id))
+            )]
+        }
+        (AggFunc::Count, Some(c)) => {
+            let v = cols.column(c).sql;
+            vec![format!(
+                "{} AS {}",
+                filtered(&|v| format!("COUNT({v})"), &v),
+                name(col::node(id))
+            )]
+        }
+        (AggFunc::CountDistinct, Some(c)) => {
+            let v = cols.text(c);
+            vec![format!(
+                "{} AS {}",
+                filtered(&|v| d.count_distinct(v), &v),
+                name(col::node(id))
+            )]
+        }
+        (AggFunc::Sum, Some(c)) => {
+            numeric(c)?;
+            vec![format!(
+                "COALESCE({}, 0) AS {}",
+                filtered(&|v| format!("SUM({v})"), &cols.number(c)),
+                name(col::node(id))
+            )]
+        }
+        (AggFunc::Avg, Some(c)) => {
+            numeric(c)?;
+            let v = cols.number(c);
+            vec![
+                format!(
+                    "{} AS {}",
+                    filtered(&|v| format!("SUM({v})"), &v),
+                    name(col::avg_sum(id))
+                ),
+                format!(
+                    "{} AS {}",
+                    filtered(&|v| format!("COUNT({v})"), &v),
+                    name(col::avg_count(id))
+                ),
+            ]
+        }
+        (AggFunc::Min | AggFunc::Max, Some(c)) => {
+            numeric(c)?;
+            let f = if func == AggFunc::Min { "MIN" } else { "MAX" };
+            vec![format!(
+                "{} AS {}",
+                filtered(&|v| format!("{f}({v})"), &cols.double(c)),
+                name(col::node(id))
+            )]
+        }
+        (AggFunc::Median | AggFunc::Percentile, Some(c)) => {
+            numeric(c)?;
+            let q = if func == AggFunc::Median {
+                0.5
+            } else {
+                fraction.unwrap_or(0.5)
+            };
+            d.percentile("x", q).map_err(|why| SqlError::Unsupported {
+                construct: format!("{}({}.{c}) ({why})", func.name(), cols.src.name),
+                dialect: d.name().to_string(),
+            })?;
+            vec![format!(
+                "{} AS {}",
+                filtered(&|v| d.percentile(v, q).unwrap_or_default(), &cols.double(c)),
+                name(col::node(id))
+            )]
+        }
+        (_, None) => {
+            return Err(SqlError::Unsupported {
+                construct: format!("{}({}) without a column", func.name(), cols.src.name),
+                dialect: d.name().to_string(),
+            })
+        }
+    };
+    Ok(out)
+}
