@@ -100,6 +100,10 @@ const CORNERS: &[&str] = &[
     "param android = 1\nmetric orange = android + notes + index + wherever + trueish",
     "\u{FEFF}metric m = 1",
     "metric m = 1\r\nmetric n = 2\r\n",
+    "metric m = 2026-09-3 + 10-09-2026 + -5% + a in[1] + (a==b) + (a<-b) + a--b + 1d",
+    "metric m=a{}\ncheck c=a{every week fail when<1}\nparam p=1 param q=2 metric n = a metric o = b",
+    "metric m = 2026-09-301",
+    "metric m = a.b.c.d + x",
 ];
 
 /// Items the fast path must leave to pest (errors, or literals the builder reports).
@@ -140,6 +144,16 @@ const ERRORS: &[&str] = &[
     "metric m = 1 2",
     "metric m = a\nnonsense",
     "metric m = a /* not a comment */",
+    "metric m = 1.x",
+    "metric m = a.b(1)",
+    "metric m = 5%%",
+    "metric m = 5 %",
+    "metric m = 1dx",
+    "metric m = 0x10",
+    "metric m = count(where x) ",
+    "metric m = a.and",
+    "metric m = true(1)",
+    "param p = 1 2",
 ];
 
 #[test]
@@ -361,7 +375,7 @@ fn item() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_programs_agree(items in prop::collection::vec((item(), blank()), 1..5)) {

@@ -73,14 +73,17 @@ impl Grid {
     }
 }
 
+/// A map by node, with a fast hasher: formulas look their inputs up per cell.
+pub type NodeMap<V> = HashMap<NodeId, V, foldhash::fast::RandomState>;
+
 /// Values of the nodes over the grid.
 #[derive(Default, Clone)]
 pub struct Cols {
-    pub values: HashMap<NodeId, Vec<f64>>,
+    pub values: NodeMap<Vec<f64>>,
     /// Exact sums (10^-6 units) of `sum` aggregates of plain decimals.
-    pub exact: HashMap<NodeId, Vec<Option<i128>>>,
+    pub exact: NodeMap<Vec<Option<i128>>>,
     /// For `avg` aggregates: the sum and count behind each value (to roll them up).
-    pub avg_parts: HashMap<NodeId, (Vec<f64>, Vec<f64>)>,
+    pub avg_parts: NodeMap<(Vec<f64>, Vec<f64>)>,
     /// `workdays` and `days` per row when they differ from the grid's (rolled up
     /// over a window, where a derived metric is recomputed from rolled bases).
     pub calendar: Option<(Vec<f64>, Vec<f64>)>,

@@ -114,6 +114,31 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// [`csv_field`] appended to `s`.
+fn push_csv_field(s: &mut String, f: &str) {
+    if f.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        s.push_str(&csv_field(f));
+    } else {
+        s.push_str(f);
+    }
+}
+
+/// [`cell_raw`] appended to `s`, quoted as a CSV field where needed.
+fn push_cell_raw(s: &mut String, c: &Cell) {
+    use std::fmt::Write as _;
+    match c {
+        Cell::Null => {}
+        Cell::Int(i) => {
+            let _ = write!(s, "{i}");
+        }
+        Cell::Num(x) if *x == 0.0 => s.push('0'),
+        Cell::Num(x) => {
+            let _ = write!(s, "{x}");
+        }
+        other => push_csv_field(s, &cell_raw(other)),
+    }
+}
+
 fn md_field(s: &str) -> String {
     s.replace('|', "\\|")
 }
@@ -149,14 +174,31 @@ pub fn render(out: &Output, format: OutFormat) -> String {
     let head = header(out);
     match format {
         OutFormat::Csv => {
-            let mut s = head
-                .iter()
-                .map(|h| csv_field(h))
-                .collect::<Vec<_>>()
-                .join(",");
+            // One buffer, no string per cell: CSV is the format of large results.
+            let mut s = String::with_capacity(64 + out.rows.len() * 16 * (head.len() + 1));
+            for (i, h) in head.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                push_csv_field(&mut s, h);
+            }
             s.push('\n');
-            for r in rows_text(out, |c, _| cell_raw(c)) {
-                s.push_str(&r.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
+            for r in &out.rows {
+                let mut first = true;
+                for d in r.dims.iter().chain(r.period.as_ref()) {
+                    if !first {
+                        s.push(',');
+                    }
+                    first = false;
+                    push_csv_field(&mut s, d);
+                }
+                for c in &r.values {
+                    if !first {
+                        s.push(',');
+                    }
+                    first = false;
+                    push_cell_raw(&mut s, c);
+                }
                 s.push('\n');
             }
             s

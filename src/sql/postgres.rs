@@ -4,7 +4,7 @@
 //! `COPY` (`kpi load`).
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use postgres::{Client, NoTls, SimpleQueryMessage};
@@ -31,6 +31,9 @@ pub fn pg_message(e: &postgres::Error) -> String {
             if let Some(d) = db.detail() {
                 s.push_str(&format!(" ({d})"));
             }
+            if let Some(w) = db.where_() {
+                s.push_str(&format!(" [{w}]"));
+            }
             s
         }
         None => e.to_string(),
@@ -49,9 +52,13 @@ pub fn evaluate(
         e => EvalError::Data(e.to_string()),
     })?;
     let mut client = connect(dsn).map_err(EvalError::Usage)?;
-    let messages = client
-        .simple_query(&query.sql)
-        .map_err(|e| EvalError::Data(format!("PostgreSQL: {}", pg_message(&e))))?;
+    let messages = client.simple_query(&query.sql).map_err(|e| {
+        let mut msg = format!("PostgreSQL: {}", pg_message(&e));
+        if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) {
+            msg.push_str("\n  = help: bind each source to its table with `--table SOURCE=SCHEMA.TABLE` (`kpi load` copies a CSV export into one)");
+        }
+        EvalError::Data(msg)
+    })?;
     let mut rows = Vec::new();
     for m in messages {
         if let SimpleQueryMessage::Row(r) = m {
@@ -227,11 +234,19 @@ pub fn load(
         ddl.push_str(&format!("DROP TABLE IF EXISTS {qualified};\n"));
     }
     ddl.push_str(&format!("CREATE TABLE {qualified} ({});", cols.join(", ")));
-    tx.batch_execute(&ddl).map_err(|e| pg_message(&e))?;
-    // The header line was read already: copy the rest.
+    tx.batch_execute(&ddl).map_err(|e| {
+        let mut msg = pg_message(&e);
+        if e.code() == Some(&postgres::error::SqlState::DUPLICATE_TABLE) {
+            msg.push_str("\n  = help: `--replace` drops it first");
+        }
+        msg
+    })?;
+    // Copy the whole file, header included, so PostgreSQL's line numbers are the file's.
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| format!("cannot read `{}`: {e}", csv.display()))?;
     let list: Vec<String> = names.iter().map(|n| d.quote_ident(n)).collect();
     let stmt = format!(
-        "COPY {qualified} ({}) FROM STDIN WITH (FORMAT csv)",
+        "COPY {qualified} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)",
         list.join(", ")
     );
     let mut writer = tx.copy_in(&stmt).map_err(|e| pg_message(&e))?;
@@ -242,4 +257,45 @@ pub fn load(
         .map_err(|e| format!("`{}`: {}", csv.display(), pg_message(&e)))?;
     tx.commit().map_err(|e| pg_message(&e))?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_header_fields() {
+        assert_eq!(
+            csv_header("\u{feff}ts,rep,\"a,b\",\"q\"\"x\"\r\n"),
+            ["ts", "rep", "a,b", "q\"x"]
+        );
+        assert_eq!(csv_header(""), [""]);
+    }
+
+    #[test]
+    fn cells_as_the_engine_prints_them() {
+        let col = |exact, count_like| OutColumn {
+            name: "m".into(),
+            node: crate::compile::NodeId(0),
+            format: None,
+            exact,
+            count_like,
+        };
+        assert_eq!(
+            cell(&col(true, false), Some("1000.10")).ok(),
+            Some(Cell::Dec(1_000_100_000))
+        );
+        assert_eq!(cell(&col(false, true), Some("5")).ok(), Some(Cell::Int(5)));
+        assert_eq!(
+            cell(&col(false, true), Some("2.5")).ok(),
+            Some(Cell::Num(2.5))
+        );
+        assert_eq!(
+            cell(&col(false, false), Some("1e+20")).ok(),
+            Some(Cell::Num(1e20))
+        );
+        assert_eq!(cell(&col(false, false), Some("NaN")).ok(), Some(Cell::Null));
+        assert_eq!(cell(&col(false, false), None).ok(), Some(Cell::Null));
+        assert!(cell(&col(false, false), Some("x")).is_err());
+    }
 }

@@ -229,3 +229,35 @@ pub fn series_step(grain: Grain) -> (bool, i64) {
         Grain::Year => (false, 12),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_literals_escape() {
+        for name in DIALECTS {
+            let d = by_name(name).expect("dialect");
+            assert_eq!(d.name(), name);
+            let q = d.quote_ident("out.\"x`");
+            assert!(q.len() > 7, "{name}: {q}");
+            let s = d.string_literal("it's a \\ b");
+            assert!(s.starts_with('\'') && s.ends_with('\''), "{name}: {s}");
+            assert!(
+                !s[1..s.len() - 1]
+                    .replace("''", "")
+                    .replace("\\'", "")
+                    .contains('\''),
+                "{name}: {s}"
+            );
+        }
+        assert_eq!(Snowflake.quote_column("amount"), "amount");
+        assert_eq!(Snowflake.quote_column("order"), "\"order\"");
+        assert_eq!(Snowflake.quote_column("Amount"), "\"Amount\"");
+        assert_eq!(
+            Postgres.date_literal(crate::data::period::MIN_DAY),
+            "DATE '0001-01-01 BC'"
+        );
+        assert!(by_name("oracle").is_none());
+    }
+}
