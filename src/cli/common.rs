@@ -160,6 +160,22 @@ pub fn base_request(
     })
 }
 
+/// A progress line on stderr while the request's data files are read (large files,
+/// terminal only).
+pub fn progress(
+    graph: &Graph,
+    req: &crate::eval::Request,
+) -> Option<crate::data::progress::Progress> {
+    let total: u64 = graph
+        .sources
+        .iter()
+        .filter_map(|s| req.data.get(&s.name).or(s.from.as_ref()))
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    crate::data::progress::start(total)
+}
+
 /// Report an evaluation error and give its exit code.
 pub fn eval_error(e: crate::eval::EvalError) -> u8 {
     match e {

@@ -136,7 +136,10 @@ pub fn run(args: Args) -> u8 {
     };
     req.metrics = metrics;
     req.fill = args.fill;
-    let out = match super::sql::evaluate(&graph, &req, &args.engine) {
+    let progress = common::progress(&graph, &req);
+    let result = super::sql::evaluate(&graph, &req, &args.engine);
+    drop(progress);
+    let out = match result {
         Ok(o) => o,
         Err(e) => return common::eval_error(e),
     };

@@ -66,7 +66,10 @@ impl<'a> Source<'a> {
         match self {
             Source::File(f) => loop {
                 match f.read(buf) {
-                    Ok(n) => return Ok(n),
+                    Ok(n) => {
+                        super::progress::add(n as u64);
+                        return Ok(n);
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(ScanError::io(path, &e)),
                 }

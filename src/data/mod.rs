@@ -13,6 +13,7 @@ mod chunk;
 mod csv;
 mod ndjson;
 pub mod period;
+pub mod progress;
 pub mod scan;
 #[cfg(test)]
 mod scan_tests;
