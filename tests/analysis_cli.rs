@@ -35,7 +35,10 @@ const REPS: [(&str, &str, usize, usize, usize, f64); 4] = [
 fn funnel_data() -> String {
     // A folder per call: tests run in parallel and must not rewrite each other's file.
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = tmp(&format!("funnel{}", N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
+    let dir = tmp(&format!(
+        "funnel{}",
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
     let mut csv = String::from("ts,rep,team,type,amount\n");
     for (rep, team, calls, meetings, won, amount) in REPS {
         for i in 0..calls {
@@ -289,7 +292,10 @@ fn insights_compare_the_top_quartile_with_the_rest() {
 
 fn checks_data() -> (String, String) {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = tmp(&format!("checks{}", N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
+    let dir = tmp(&format!(
+        "checks{}",
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
     let mut csv = String::from("ts,rep,type,amount\n");
     // ann: 20 calls in W01, 10 in W02, 5 in W03; one won deal of 900 in W01.
     // bob: 5 calls in W01, none in W02, 6 in W03.

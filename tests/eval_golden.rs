@@ -303,9 +303,12 @@ fn json_prints_null_and_integer_counts() {
 /// 2026-01-01 is a Thursday; 2026-12-31 and 2027-01-01 are in 2026-W53 (2026 starts
 /// on a Thursday, so it has 53 ISO weeks); 2027-01-04 starts 2027-W01. Amounts are
 /// powers of two, so each sum names the rows in its period.
+/// (period label, n, amt)
+type Period<'a> = (&'a str, &'a str, &'a str);
+
 #[test]
 fn every_grain_with_labels_iso_weeks_and_leap_day() {
-    let cases: &[(&str, &[(&str, &str, &str)])] = &[
+    let cases: &[(&str, &[Period])] = &[
         (
             "day",
             &[
@@ -1139,7 +1142,7 @@ fn rolled_money_is_exact() {
 #[test]
 fn two_sources_meet_on_by_and_period() {
     let t = eval_csv(&[
-        &f("msrc.kpi"),
+        &f("msrc_gap.kpi"),
         "--data",
         &format!("activities={}", f("msrc_activities.csv")),
         "--data",
@@ -1223,8 +1226,16 @@ fn two_sources_meet_on_by_and_period() {
     expect(
         &t,
         &["eve", "2026-02"],
-        &[("won_amount", "750.75"), ("quota", "0"), ("attainment", "")],
+        &[
+            ("won_amount", "750.75"),
+            ("quota", "0"),
+            ("attainment", ""),
+            ("gap", "-750.75"),
+        ],
     );
+    // gap = quota - won_amount, exact: 3000 - 1500.75; 1000 - 500.10
+    expect(&t, &["ann", "2026-01"], &[("gap", "1499.25")]);
+    expect(&t, &["bob", "2026-02"], &[("gap", "499.9")]);
     // Per team: ratio of the team's sums.
     let t = eval_csv(&[
         &f("msrc.kpi"),
@@ -1400,6 +1411,31 @@ fn csv_exact_text_and_layout() {
     );
 }
 
+/// Dimension values with commas, quotes or newlines are quoted in CSV (RFC 4180).
+#[test]
+fn csv_quotes_fields_that_need_it() {
+    let dir = tempdir("quote");
+    let data = dir.join("q.csv");
+    std::fs::write(&data, "ts,rep,team,type,amount\n2026-01-05,\"Smith, Ann\",north,call,\n2026-01-05,\"say \"\"hi\"\"\",north,call,\n2026-01-06,\"two\nlines\",north,call,\n").unwrap();
+    let r = kpi(&[
+        "eval",
+        &f("funnel.kpi"),
+        "--data",
+        data.to_str().unwrap(),
+        "--by",
+        "rep",
+        "--metrics",
+        "calls",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "rep,calls\n\"Smith, Ann\",1\n\"say \"\"hi\"\"\",1\n\"two\nlines\",1\n"
+    );
+}
+
 #[test]
 fn json_is_an_array_of_objects_in_layout_order() {
     let r = run(&funnel_args("team,rep", "won,calls,hit_rate", "json"));
@@ -1523,7 +1559,7 @@ fn output_file_gets_the_same_text() {
 /// (reference.py msrc, rep level).
 #[test]
 fn library_eval_over_inline_data() {
-    let graph = compile_file(&fixtures().join("msrc.kpi"));
+    let graph = compile_file(&fixtures().join("msrc_gap.kpi"));
     let acts = std::fs::read(fixtures().join("msrc_activities.csv")).unwrap();
     let quotas = std::fs::read(fixtures().join("msrc_quotas.csv")).unwrap();
     let out = eval_lib(
@@ -1531,7 +1567,7 @@ fn library_eval_over_inline_data() {
         &Lib {
             by: &["rep"],
             grain: Grain::Month,
-            metrics: &["attainment", "won_amount", "quota"],
+            metrics: &["attainment", "won_amount", "quota", "gap"],
             ..Default::default()
         },
         &[
@@ -1545,6 +1581,8 @@ fn library_eval_over_inline_data() {
     assert_eq!(ann["won_amount"], Cell::Dec(1_500_750_000));
     assert_eq!(ann["quota"], Cell::Dec(3_000_000_000));
     assert_eq!(ann["attainment"].as_f64(), Some(1500.75 / 3000.0));
+    // the difference of two exact sums is exact too
+    assert_eq!(ann["gap"], Cell::Dec(1_499_250_000));
     let eve = &c[&vec!["eve".to_string(), "2026-02".to_string()]];
     assert_eq!(eve["attainment"], Cell::Null);
     assert_eq!(out.rows.len(), 8);

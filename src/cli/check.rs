@@ -56,7 +56,7 @@ pub fn run(args: Args) -> u8 {
     };
     let mut loader = Loader::new();
     let ids: Vec<_> = files.iter().filter_map(|f| loader.load(f, None)).collect();
-    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut unique = Unique::default();
     let options = compile::Options {
         require_params: true,
         ..Default::default()
@@ -64,9 +64,7 @@ pub fn run(args: Args) -> u8 {
     for root in compile::roots(&loader, &ids) {
         let (graph, more) = compile::compile_root(&mut loader, root, &options);
         for d in more {
-            if !diags.contains(&d) {
-                diags.push(d);
-            }
+            unique.push(d);
         }
         for r in &graph.reviews {
             if r.status(today) == "overdue" {
@@ -79,9 +77,7 @@ pub fn run(args: Args) -> u8 {
                 if args.strict_reviews {
                     d.severity = diag::Severity::Error;
                 }
-                if !diags.contains(&d) {
-                    diags.push(d);
-                }
+                unique.push(d);
             }
         }
         if graph.settings.review_required {
@@ -91,17 +87,17 @@ pub fn run(args: Args) -> u8 {
                     .with_help(
                         "settings require reviews: add `review every quarter last YYYY-MM-DD`",
                     );
-                if !diags.contains(&d) {
-                    diags.push(d);
-                }
+                unique.push(d);
             }
         }
+        // Freeing a large graph takes milliseconds per thousand metrics, and the
+        // process exits right after: leave it to the operating system.
+        std::mem::forget(graph);
     }
     for d in std::mem::take(&mut loader.diags) {
-        if !diags.contains(&d) {
-            diags.push(d);
-        }
+        unique.push(d);
     }
+    let diags = unique.items;
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     match args.format {
@@ -154,9 +150,33 @@ pub fn run(args: Args) -> u8 {
             print!("{}", junit::document(&[("kpi check".to_string(), cases)]));
         }
     }
+    // As with the graphs: the sources and syntax trees are freed at exit.
+    std::mem::forget(loader);
     if errors > 0 || (args.deny_warnings && warnings > 0) {
         FAILED
     } else {
         OK
+    }
+}
+
+/// Diagnostics without duplicates (a file imported by several roots is compiled with
+/// each), in constant time per diagnostic.
+#[derive(Default)]
+struct Unique {
+    items: Vec<Diagnostic>,
+    index: std::collections::HashMap<(&'static str, Option<crate::diag::Span>, String), Vec<usize>>,
+}
+
+impl Unique {
+    fn push(&mut self, d: Diagnostic) {
+        let same = self
+            .index
+            .entry((d.code, d.span, d.message.clone()))
+            .or_default();
+        if same.iter().any(|&i| self.items[i] == d) {
+            return;
+        }
+        same.push(self.items.len());
+        self.items.push(d);
     }
 }

@@ -1,13 +1,11 @@
 //! Dependency cycles between metrics, found without recursion and printed whole.
 
-use std::collections::HashSet;
-
 use crate::diag::Diagnostic;
 
 use super::graph::{Graph, NodeId, NodeKind};
 
 /// Report every cycle (once) and return the nodes on cycles.
-pub(super) fn report(graph: &Graph, diags: &mut Vec<Diagnostic>) -> HashSet<NodeId> {
+pub(super) fn report(graph: &Graph, diags: &mut Vec<Diagnostic>) -> super::NodeSet {
     let n = graph.nodes.len();
     let deps: Vec<Vec<NodeId>> = graph
         .nodes
@@ -23,7 +21,7 @@ pub(super) fn report(graph: &Graph, diags: &mut Vec<Diagnostic>) -> HashSet<Node
         })
         .collect();
     let mut color = vec![0u8; n]; // 0 new, 1 on stack, 2 done
-    let mut cyclic = HashSet::new();
+    let mut cyclic = super::NodeSet::default();
     for start in 0..n {
         if color[start] != 0 {
             continue;

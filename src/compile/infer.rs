@@ -1,8 +1,6 @@
 //! Kind and unit inference over a definition's expression, run in dependency order so
 //! every referenced metric's unit is known. Unlike units are refused (E03xx).
 
-use std::collections::HashMap;
-
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{AggFunc, BinOp, Expr, ExprKind, UnOp};
 
@@ -11,7 +9,7 @@ use super::types::{Kind, Unit};
 
 pub struct Infer<'g> {
     pub graph: &'g Graph,
-    pub names: &'g HashMap<String, NodeId>,
+    pub names: &'g super::NameMap,
     /// Known (kind, unit) of nodes already inferred.
     pub known: &'g [Option<(Kind, Unit)>],
     pub currency: Option<&'g str>,
@@ -34,12 +32,11 @@ impl<'g> Infer<'g> {
             ExprKind::Date(_) => (Kind::Date, Unit::none()),
             ExprKind::Duration(_) => (Kind::Duration, Unit::none()),
             ExprKind::Name(parts) => {
-                let full: String = parts
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(".");
-                match self.names.get(&full) {
+                let found = match parts.as_slice() {
+                    [one] => self.names.get(one.name.as_str()),
+                    _ => self.names.get(&dotted(parts)),
+                };
+                match found {
                     Some(&id) => self.node(id),
                     None => (Kind::Num, Unit::none()), // workdays, days, or an error already reported
                 }
@@ -111,16 +108,30 @@ impl<'g> Infer<'g> {
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> (Kind, Unit) {
         let (ka, ua) = self.expr(a);
         let (kb, ub) = self.expr(b);
-        let ctx = format!("`{}`", op.symbol());
+        // `+` and so on, for messages (without formatting one per operation).
+        let ctx = match op {
+            BinOp::Or => "`or`",
+            BinOp::And => "`and`",
+            BinOp::Eq => "`==`",
+            BinOp::Ne => "`!=`",
+            BinOp::Lt => "`<`",
+            BinOp::Le => "`<=`",
+            BinOp::Gt => "`>`",
+            BinOp::Ge => "`>=`",
+            BinOp::Add => "`+`",
+            BinOp::Sub => "`-`",
+            BinOp::Mul => "`*`",
+            BinOp::Div => "`/`",
+        };
         match op {
             BinOp::And | BinOp::Or => {
-                self.want(a, ka, Kind::Bool, &ctx);
-                self.want(b, kb, Kind::Bool, &ctx);
+                self.want(a, ka, Kind::Bool, ctx);
+                self.want(b, kb, Kind::Bool, ctx);
                 (Kind::Bool, Unit::none())
             }
             BinOp::Mul | BinOp::Div => {
-                self.want(a, ka, Kind::Num, &ctx);
-                self.want(b, kb, Kind::Num, &ctx);
+                self.want(a, ka, Kind::Num, ctx);
+                self.want(b, kb, Kind::Num, ctx);
                 let u = if op == BinOp::Mul {
                     ua.mul(&ub)
                 } else {
@@ -129,8 +140,8 @@ impl<'g> Infer<'g> {
                 (Kind::Num, u)
             }
             BinOp::Add | BinOp::Sub => {
-                self.want(a, ka, Kind::Num, &ctx);
-                self.want(b, kb, Kind::Num, &ctx);
+                self.want(a, ka, Kind::Num, ctx);
+                self.want(b, kb, Kind::Num, ctx);
                 match ua.unify(&ub) {
                     Some(u) => (Kind::Num, u),
                     None => {
@@ -149,7 +160,7 @@ impl<'g> Infer<'g> {
             }
             _ => {
                 if !(ka.fits(kb)) {
-                    self.kind_error(b, kb, ka, &ctx);
+                    self.kind_error(b, kb, ka, ctx);
                 }
                 if ua.unify(&ub).is_none() {
                     self.diags.push(
@@ -247,4 +258,13 @@ fn operands(d: Diagnostic, a: &Expr, ua: &Unit, b: &Expr, ub: &Unit) -> Diagnost
     } else {
         d.with_secondary(a.span, format!("unit `{ua}`"))
     }
+}
+
+/// `a.b` of a name's parts.
+fn dotted(parts: &[crate::syntax::ast::Ident]) -> String {
+    parts
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(".")
 }

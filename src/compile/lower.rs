@@ -17,8 +17,8 @@ pub struct Lowerer<'s, 'a> {
     pub graph: &'s mut Graph,
     pub diags: &'s mut Vec<Diagnostic>,
     /// Metric, param and funnel-member names to nodes.
-    pub names: &'s HashMap<String, NodeId>,
-    aggs: HashMap<String, NodeId>,
+    pub names: &'s super::NameMap,
+    aggs: HashMap<String, NodeId, foldhash::fast::RandomState>,
     /// Whether scripts are declared (their functions are in `graph.scripts`).
     pub has_scripts: bool,
 }
@@ -37,7 +37,7 @@ impl<'s, 'a> Lowerer<'s, 'a> {
         scope: &'s Scope<'a>,
         graph: &'s mut Graph,
         diags: &'s mut Vec<Diagnostic>,
-        names: &'s HashMap<String, NodeId>,
+        names: &'s super::NameMap,
     ) -> Self {
         let has_scripts = !scope.scripts.is_empty();
         Lowerer {
@@ -45,7 +45,7 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             graph,
             diags,
             names,
-            aggs: HashMap::new(),
+            aggs: HashMap::default(),
             has_scripts,
         }
     }
@@ -124,12 +124,20 @@ impl<'s, 'a> Lowerer<'s, 'a> {
     }
 
     fn name(&mut self, parts: &[Ident], span: Span, place: Place) -> Formula {
-        let full: String = parts
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect::<Vec<_>>()
-            .join(".");
-        if let Some(&id) = self.names.get(&full) {
+        // The common case, a plain name that is defined, without building `a.b`.
+        let plain = match parts {
+            [one] => self.names.get(one.name.as_str()).copied(),
+            _ => None,
+        };
+        let full: String = match plain {
+            Some(_) => String::new(),
+            None => parts
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("."),
+        };
+        if let Some(id) = plain.or_else(|| self.names.get(&full).copied()) {
             let is_param = matches!(self.graph.node(id).kind, NodeKind::Param { .. });
             if place == Place::Constant && !is_param {
                 return self.err(

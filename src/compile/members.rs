@@ -98,7 +98,7 @@ pub(super) fn declare_funnel<'a>(b: &mut Build<'a>, f: &'a ast::Funnel) {
     });
 }
 
-pub(super) fn lower_funnel(l: &mut Lowerer, names: &HashMap<String, NodeId>, f: &ast::Funnel) {
+pub(super) fn lower_funnel(l: &mut Lowerer, names: &super::NameMap, f: &ast::Funnel) {
     let n = &f.name.name;
     let stage_ids: Vec<NodeId> = f
         .stages
@@ -211,7 +211,7 @@ pub(super) fn declare_journey<'a>(b: &mut Build<'a>, scope: &Scope<'a>, j: &'a a
 
 pub(super) fn lower_journey(
     l: &mut Lowerer,
-    names: &HashMap<String, NodeId>,
+    names: &super::NameMap,
     scope: &Scope,
     j: &ast::Journey,
 ) {

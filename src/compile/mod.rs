@@ -37,6 +37,11 @@ pub struct Options {
     pub require_params: bool,
 }
 
+/// Names of metrics, params and funnel members to their nodes, with a fast hash.
+pub type NameMap = HashMap<String, NodeId, foldhash::fast::RandomState>;
+/// A set of nodes, with a fast hash.
+pub type NodeSet = HashSet<NodeId, foldhash::fast::RandomState>;
+
 /// Load `path` and everything it imports, and compile it.
 pub fn compile_path(
     loader: &mut Loader,
@@ -81,7 +86,7 @@ pub fn compile_root(loader: &mut Loader, root: FileId, opts: &Options) -> (Graph
     settings::apply(&scope, &loader.map, &mut graph, &mut diags);
     let mut b = Build {
         graph,
-        names: HashMap::new(),
+        names: NameMap::default(),
         exprs: Vec::new(),
         diags,
     };
@@ -94,11 +99,10 @@ pub fn compile_root(loader: &mut Loader, root: FileId, opts: &Options) -> (Graph
     if opts.require_params {
         b.require_params();
     }
-    b.graph.by_name = b
-        .names
-        .iter()
-        .filter(|(_, id)| b.graph.node(**id).is_metric)
-        .map(|(k, v)| (k.clone(), *v))
+    let names = std::mem::take(&mut b.names);
+    b.graph.by_name = names
+        .into_iter()
+        .filter(|(_, id)| b.graph.node(*id).is_metric)
         .collect();
     let _ = files;
     (b.graph, b.diags)
@@ -106,7 +110,7 @@ pub fn compile_root(loader: &mut Loader, root: FileId, opts: &Options) -> (Graph
 
 struct Build<'a> {
     graph: Graph,
-    names: HashMap<String, NodeId>,
+    names: NameMap,
     /// The user expression behind each node (for inference), if any.
     exprs: Vec<Option<&'a Expr>>,
     diags: Vec<Diagnostic>,
@@ -259,7 +263,7 @@ impl<'a> Build<'a> {
     fn lower_all(&mut self, scope: &resolve::Scope<'a>) {
         let mut graph = std::mem::take(&mut self.graph);
         let mut diags = std::mem::take(&mut self.diags);
-        let names = self.names.clone();
+        let names = std::mem::take(&mut self.names);
         {
             let mut l = lower::Lowerer::new(scope, &mut graph, &mut diags, &names);
             for entry in &scope.defs {
@@ -280,12 +284,13 @@ impl<'a> Build<'a> {
         }
         self.graph = graph;
         self.diags = diags;
+        self.names = names;
         while self.exprs.len() < self.graph.nodes.len() {
             self.exprs.push(None);
         }
     }
 
-    fn infer(&mut self, scope: &resolve::Scope<'a>, cyclic: &HashSet<NodeId>) {
+    fn infer(&mut self, scope: &resolve::Scope<'a>, cyclic: &NodeSet) {
         let order = self.graph.topo_order();
         let mut known: Vec<Option<(Kind, Unit)>> = vec![None; self.graph.nodes.len()];
         let currency = self.graph.settings.currency.clone();

@@ -65,9 +65,9 @@ pub struct Entry<'a> {
 pub struct Scope<'a> {
     /// Metrics, params and funnels share one namespace, in definition order.
     pub defs: Vec<Entry<'a>>,
-    pub index: HashMap<String, usize>,
+    pub index: HashMap<String, usize, foldhash::fast::RandomState>,
     pub checks: Vec<(&'a Check, Option<Span>)>,
-    check_index: HashMap<String, usize>,
+    check_index: HashMap<String, usize, foldhash::fast::RandomState>,
     pub sources: Vec<(&'a Source, FileId)>,
     pub calendars: Vec<&'a Calendar>,
     pub profiles: HashMap<String, &'a Profile>,

@@ -2,6 +2,7 @@
 //! a dimensionless value (no declared unit) combines with anything.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::fmt;
 
 /// The kind of value an expression produces.
@@ -34,20 +35,22 @@ impl Kind {
 }
 
 /// A unit: base unit names with integer exponents (`meetings/calls` = {meetings: 1, calls: -1}).
+/// Dimensionless is `None`; units are shared, so cloning one (which inference does for
+/// every reference to a metric) does not allocate.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Hash)]
-pub struct Unit(BTreeMap<String, i32>);
+pub struct Unit(Option<Arc<BTreeMap<String, i32>>>);
 
 impl Unit {
     pub fn none() -> Unit {
-        Unit::default()
+        Unit(None)
     }
     pub fn named(name: &str) -> Unit {
         let mut m = BTreeMap::new();
         m.insert(name.to_string(), 1);
-        Unit(m)
+        Unit(Some(Arc::new(m)))
     }
     pub fn is_none(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
     pub fn mul(&self, other: &Unit) -> Unit {
         self.combine(other, 1)
@@ -56,15 +59,18 @@ impl Unit {
         self.combine(other, -1)
     }
     fn combine(&self, other: &Unit, sign: i32) -> Unit {
-        let mut m = self.0.clone();
-        for (k, v) in &other.0 {
+        let Some(theirs) = other.0.as_deref() else {
+            return self.clone();
+        };
+        let mut m = self.0.as_deref().cloned().unwrap_or_default();
+        for (k, v) in theirs {
             let e = m.entry(k.clone()).or_insert(0);
             *e += sign * v;
             if *e == 0 {
                 m.remove(k);
             }
         }
-        Unit(m)
+        Unit((!m.is_empty()).then(|| Arc::new(m)))
     }
     /// For `+ - == < coalesce min max if`: both sides must agree unless one is
     /// dimensionless; `None` when they do not.
@@ -81,12 +87,11 @@ impl Unit {
 
 impl fmt::Display for Unit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
+        let Some(map) = self.0.as_deref() else {
             return f.write_str("1 (dimensionless)");
-        }
+        };
         let part = |sign: i32| -> Vec<String> {
-            self.0
-                .iter()
+            map.iter()
                 .filter(|(_, &e)| e.signum() == sign)
                 .map(|(k, &e)| {
                     if e.abs() == 1 {

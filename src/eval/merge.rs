@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::accum::AccVec;
-use super::scan::{SourcePlan, SourceSink};
+use super::scan::{SourcePlan, SourceSink, MAX_DIMS};
 
 /// A source's aggregates over all chunks, keyed by global group id and period.
 pub struct Merged {
@@ -45,8 +45,21 @@ pub fn merge(plan: &SourcePlan, sinks: Vec<SourceSink>, groups: &mut Groups) -> 
     for mut sink in sinks {
         m.min_day = m.min_day.min(sink.min_day);
         m.max_day = m.max_day.max(sink.max_day);
+        // The chunk's dimension ids -> global group id, once per group rather than
+        // once per (group, period) slot (dim_values allocates strings).
+        let mut global: HashMap<[u32; MAX_DIMS], u32, foldhash::fast::RandomState> =
+            HashMap::default();
         for slot in 0..sink.keys.len() {
-            let g = groups.id(sink.dim_values(slot));
+            let mut ids = [0u32; MAX_DIMS];
+            ids.copy_from_slice(&sink.keys[slot][..MAX_DIMS]);
+            let g = match global.get(&ids) {
+                Some(&g) => g,
+                None => {
+                    let g = groups.id(sink.dim_values(slot));
+                    global.insert(ids, g);
+                    g
+                }
+            };
             let key = (g, sink.period(slot));
             let to = match m.slots.get(&key) {
                 Some(&t) => t,

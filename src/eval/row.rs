@@ -226,7 +226,23 @@ impl Filter {
     /// from [`code_of`].
     #[inline]
     pub fn test_coded(&self, row: &[RowVal], codes: &[u8]) -> bool {
-        matches!(self.eval(row, codes), RowVal::Bool(true))
+        // The common shapes without the general evaluator; `a and b` is true exactly
+        // when both are true, `a or b` when either is (three-valued logic agrees).
+        match self {
+            Filter::CodeEq { slot, code, negate } => {
+                let c = codes[*slot as usize];
+                c != CODE_NULL && ((c == *code) != *negate)
+            }
+            Filter::CodeIn { slot, mask } => {
+                let c = codes[*slot as usize];
+                c < 64 && (mask >> c) & 1 == 1
+            }
+            Filter::Binary(BinOp::And, a, b) => {
+                a.test_coded(row, codes) && b.test_coded(row, codes)
+            }
+            Filter::Binary(BinOp::Or, a, b) => a.test_coded(row, codes) || b.test_coded(row, codes),
+            _ => matches!(self.eval(row, codes), RowVal::Bool(true)),
+        }
     }
 
     fn eval<'a>(&'a self, row: &[RowVal<'a>], codes: &[u8]) -> RowVal<'a> {
@@ -610,8 +626,19 @@ mod tests {
             E::Binary(BinOp::Eq, col(0), txt("call")),
             E::Binary(BinOp::Ne, col(0), txt("email")),
             E::In(col(0), vec![*txt("call"), *txt("email")]),
-            E::Binary(BinOp::And, Box::new(E::In(col(0), vec![*txt("call"), *txt("visit")])), Box::new(E::Binary(BinOp::Eq, col(1), txt("out")))),
-            E::Binary(BinOp::Or, Box::new(E::Binary(BinOp::Eq, col(1), txt("in"))), Box::new(E::Unary(UnOp::Not, Box::new(E::Binary(BinOp::Eq, col(0), txt("call")))))),
+            E::Binary(
+                BinOp::And,
+                Box::new(E::In(col(0), vec![*txt("call"), *txt("visit")])),
+                Box::new(E::Binary(BinOp::Eq, col(1), txt("out"))),
+            ),
+            E::Binary(
+                BinOp::Or,
+                Box::new(E::Binary(BinOp::Eq, col(1), txt("in"))),
+                Box::new(E::Unary(
+                    UnOp::Not,
+                    Box::new(E::Binary(BinOp::Eq, col(0), txt("call"))),
+                )),
+            ),
         ];
         // 70 constants on column 2 (past 64), and 10 columns (past MAX_CODED)
         for k in 0..70 {
@@ -621,19 +648,36 @@ mod tests {
             exprs.push(E::Binary(BinOp::Eq, col(c), txt("x")));
         }
         let mut index = |n: &str| n[1..].parse::<usize>().unwrap();
-        let plain: Vec<Filter> = exprs.iter().map(|e| Filter::compile(e, &mut index)).collect();
+        let plain: Vec<Filter> = exprs
+            .iter()
+            .map(|e| Filter::compile(e, &mut index))
+            .collect();
         let mut coded = plain.clone();
         let table = encode_filters(coded.iter_mut(), &|_| true);
         assert_eq!(table.len(), MAX_CODED);
-        assert!(matches!(coded[0], Filter::CodeEq { .. }) && matches!(coded[2], Filter::CodeIn { .. }));
-        assert!(matches!(coded[5 + 69], Filter::StrEq { .. }), "constant 70 of a column is not coded");
+        assert!(
+            matches!(coded[0], Filter::CodeEq { .. }) && matches!(coded[2], Filter::CodeIn { .. })
+        );
+        assert!(
+            matches!(coded[5 + 69], Filter::StrEq { .. }),
+            "constant 70 of a column is not coded"
+        );
         let texts: [&[u8]; 7] = [b"call", b"email", b"visit", b"out", b"in", b"v3", b"v68"];
         for a in 0..=texts.len() {
             for b in 0..=texts.len() {
-                let v = |i: usize| if i == texts.len() { RowVal::Null } else { RowVal::Str(texts[i]) };
+                let v = |i: usize| {
+                    if i == texts.len() {
+                        RowVal::Null
+                    } else {
+                        RowVal::Str(texts[i])
+                    }
+                };
                 let mut row = vec![v(a), v(b), v(a), v(b)];
                 row.extend((4..13).map(|i| if i % 2 == 0 { RowVal::Str(b"x") } else { v(b) }));
-                let codes: Vec<u8> = table.iter().map(|(c, vals)| code_of(row[*c], vals)).collect();
+                let codes: Vec<u8> = table
+                    .iter()
+                    .map(|(c, vals)| code_of(row[*c], vals))
+                    .collect();
                 for (p, c) in plain.iter().zip(&coded) {
                     assert_eq!(p.test(&row), c.test_coded(&row, &codes), "{p:?} on {row:?}");
                 }

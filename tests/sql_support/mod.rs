@@ -540,6 +540,8 @@ pub fn suites() -> Vec<Suite> {
                     .range(None, Some("2026-02-20"))
                     .fill(),
                 Case::new("rep", "month").fill(),
+                Case::new("", "month"),
+                Case::new("", "week").range(Some("2026-01-19"), None).fill(),
             ],
         },
         Suite {
@@ -601,6 +603,8 @@ pub fn suites() -> Vec<Suite> {
                 Case::new("team,rep", "all"),
                 Case::new("", "all"),
                 Case::new("rep", "month").fill(),
+                Case::new("", "month"),
+                Case::new("", "week").range(Some("2026-01-19"), None).fill(),
             ],
         },
     ]
