@@ -88,7 +88,15 @@ pub fn run(args: Args) -> u8 {
         .iter()
         .zip(&weak)
         .map(|(r, w)| {
-            let mut values: Vec<Cell> = r.volumes.iter().map(|v| Cell::opt(*v)).collect();
+            // Stage volumes are counts: whole numbers print as integers.
+            let mut values: Vec<Cell> = r
+                .volumes
+                .iter()
+                .map(|v| match v {
+                    Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Cell::Int(*x as i64),
+                    other => Cell::opt(*other),
+                })
+                .collect();
             values.extend(r.rates.iter().map(|v| Cell::opt(*v)));
             values.push(Cell::opt(r.conversion));
             if shape.value.is_some() {
