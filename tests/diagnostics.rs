@@ -97,8 +97,11 @@ fn snapshots_of_rendered_diagnostics() {
     );
 }
 
+/// (code, line, column) of one diagnostic.
+type At = (&'static str, usize, usize);
+
 /// Every fixture, with the exact (code, line, column) of each diagnostic, in order.
-const EXPECTED: &[(&str, &[(&str, usize, usize)])] = &[
+const EXPECTED: &[(&str, &[At])] = &[
     ("err_agg_bad_target.kpi", &[("E0405", 2, 22)]),
     ("err_agg_too_many_args.kpi", &[("E0405", 2, 39)]),
     ("err_aggregation_in_filter.kpi", &[("E0401", 2, 52)]),

@@ -18,7 +18,8 @@ pub struct Lowerer<'s, 'a> {
     pub diags: &'s mut Vec<Diagnostic>,
     /// Metric, param and funnel-member names to nodes.
     pub names: &'s super::NameMap,
-    aggs: HashMap<String, NodeId, foldhash::fast::RandomState>,
+    /// Aggregates made so far, by a hash of their spec (equal specs share a node).
+    aggs: HashMap<u64, Vec<NodeId>, foldhash::fast::RandomState>,
     /// Whether scripts are declared (their functions are in `graph.scripts`).
     pub has_scripts: bool,
 }
@@ -442,8 +443,9 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             fraction,
             filter: filter.flatten(),
         };
-        let key = format!("{spec:?}");
-        if let Some(&id) = self.aggs.get(&key) {
+        let key = agg_hash(&spec);
+        let same = |id: &&NodeId| matches!(&self.graph.node(**id).kind, NodeKind::Aggregate(s) if *s == spec);
+        if let Some(&id) = self.aggs.get(&key).and_then(|ids| ids.iter().find(same)) {
             return Formula::Node(id);
         }
         let id = NodeId(self.graph.nodes.len() as u32);
@@ -457,7 +459,7 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             meta: Meta::default(),
             is_metric: false,
         });
-        self.aggs.insert(key, id);
+        self.aggs.entry(key).or_default().push(id);
         Formula::Node(id)
     }
 
@@ -544,6 +546,61 @@ impl<'s, 'a> Lowerer<'s, 'a> {
 /// Day number of a civil date (days since 1970-01-01).
 pub fn day_number(d: jiff::civil::Date) -> i32 {
     crate::data::period::day_number(d.year() as i32, d.month() as u32, d.day() as u32)
+}
+
+/// A hash of an aggregation's spec (its filter included), for sharing equal aggregates.
+fn agg_hash(spec: &AggSpec) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    fn value(v: &Value, h: &mut impl Hasher) {
+        match v {
+            Value::Null => 0u8.hash(h),
+            Value::Num(x) => (1u8, x.to_bits()).hash(h),
+            Value::Bool(b) => (2u8, b).hash(h),
+            Value::Str(s) => (3u8, s).hash(h),
+            Value::Date(d) => (4u8, d).hash(h),
+            Value::Duration(d) => (5u8, d).hash(h),
+        }
+    }
+    fn row(e: &RowExpr, h: &mut impl Hasher) {
+        match e {
+            RowExpr::Const(v) => {
+                0u8.hash(h);
+                value(v, h);
+            }
+            RowExpr::Column(c) => (1u8, c).hash(h),
+            RowExpr::Unary(op, a) => {
+                (2u8, *op as u8).hash(h);
+                row(a, h);
+            }
+            RowExpr::Binary(op, a, b) => {
+                (3u8, op).hash(h);
+                row(a, h);
+                row(b, h);
+            }
+            RowExpr::In(a, items) => {
+                (4u8, items.len()).hash(h);
+                row(a, h);
+                items.iter().for_each(|i| row(i, h));
+            }
+            RowExpr::Call(f, args) => {
+                (5u8, f, args.len()).hash(h);
+                args.iter().for_each(|a| row(a, h));
+            }
+        }
+    }
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
+    (
+        spec.source,
+        spec.func,
+        &spec.column,
+        spec.fraction.map(f64::to_bits),
+    )
+        .hash(&mut h);
+    match &spec.filter {
+        Some(f) => row(f, &mut h),
+        None => 9u8.hash(&mut h),
+    }
+    h.finish()
 }
 
 fn describe_agg(spec: &AggSpec, source: &str) -> String {

@@ -2,8 +2,8 @@
 //! a dimensionless value (no declared unit) combines with anything.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::fmt;
+use std::sync::Arc;
 
 /// The kind of value an expression produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

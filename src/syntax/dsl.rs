@@ -96,7 +96,7 @@ fn parse_file_impl(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnosti
             pos = skip_trivia(text, end);
             continue;
         }
-        match KpiParser::parse(Rule::item, &text[pos..]) {
+        match parse_item(text, pos) {
             Ok(mut pairs) => {
                 let pair = pairs.next().expect("item rule yields one pair");
                 let end = pos + pair.as_span().end();
@@ -195,6 +195,26 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
             continue;
         }
         return pos;
+    }
+}
+
+/// Parse the item at `pos` with pest, on as short a slice as gives the same result:
+/// up to the next line that starts with an item keyword, widened while the parse fails
+/// at the end of the slice (where the item might go on). pest's errors locate their
+/// line by scanning the whole input, so parsing each broken item against the rest of
+/// the file would make a file of many errors quadratic.
+fn parse_item(
+    text: &str,
+    pos: usize,
+) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
+    let mut limit = pos;
+    loop {
+        limit = next_item_start(text, limit);
+        let slice = &text[pos..limit];
+        match KpiParser::parse(Rule::item, slice) {
+            Err(e) if limit < text.len() && error_pos(&e) >= slice.trim_end().len() => {}
+            result => return result,
+        }
     }
 }
 
