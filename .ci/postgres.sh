@@ -4,7 +4,8 @@
 #   kpi_pg_stop                              # stops it and removes its data
 # Installs Debian's `postgresql` package when no server binaries are found. Runs the
 # server as the `postgres` user when started as root (initdb refuses root), on
-# 127.0.0.1:${KPI_PG_PORT:-54329} with trust authentication, data in a temp folder.
+# 127.0.0.1 (the first free port from ${KPI_PG_PORT:-54329}) with trust authentication,
+# data in a temp folder.
 
 kpi_pg_bin() {
   local d
@@ -26,7 +27,11 @@ kpi_pg_start() {
     echo "postgres: no server binaries after installing" >&2
     return 1
   fi
+  # The first free port from KPI_PG_PORT (default 54329): several runs may share a machine.
   port="${KPI_PG_PORT:-54329}"
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    port=$((port + 1))
+  done
   KPI_PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/kpi-pg.XXXXXX")"
   export KPI_PG_DIR
   as=()

@@ -219,8 +219,35 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    // Jaro-Winkler is at most 0.6 * jaro + 0.4, so a score above 0.8 needs jaro above
+    // 2/3, which needs m/|a| + m/|b| > 1 for m matching characters; m is at most the
+    // characters the two names have in common. Candidates that cannot reach that are
+    // skipped without computing the score (lists of thousands of names are common).
+    let ascii = !name.is_empty() && name.is_ascii();
+    let mut counts = [0u16; 128];
+    if ascii {
+        for b in name.bytes() {
+            counts[b as usize] = counts[b as usize].saturating_add(1);
+        }
+    }
+    let la = name.len();
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
+        if ascii && !c.is_empty() && c.is_ascii() {
+            let lb = c.len();
+            let mut used = [0u16; 128];
+            let mut common = 0usize;
+            for b in c.bytes() {
+                let i = b as usize;
+                if used[i] < counts[i] {
+                    used[i] += 1;
+                    common += 1;
+                }
+            }
+            if common * (la + lb) < la * lb {
+                continue;
+            }
+        }
         let score = strsim::jaro_winkler(name, c);
         if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
@@ -265,19 +292,39 @@ pub fn render(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
             let file = map.get(span.file);
             let path = file.path.display().to_string();
             let range = clamp(&file.text, span);
-            let mut snippet = Snippet::source(file.text.as_str())
+            // The renderer gets only the lines it shows (not the whole file, which
+            // made rendering many diagnostics of a large file quadratic).
+            let same_file = d.secondary.iter().filter(|l| l.span.file == span.file);
+            let (lo, hi) = same_file.fold((range.start, range.end), |(lo, hi), l| {
+                let r = clamp(&file.text, l.span);
+                (lo.min(r.start), hi.max(r.end))
+            });
+            let (seg, first_line) = excerpt(file, lo, hi);
+            let shift = |r: Range<usize>| r.start - seg.start..r.end - seg.start;
+            let mut snippet = Snippet::source(&file.text[seg.clone()])
+                .line_start(first_line)
                 .path(path)
-                .annotation(AnnotationKind::Primary.span(range).label(d.label.as_str()));
+                .annotation(
+                    AnnotationKind::Primary
+                        .span(shift(range))
+                        .label(d.label.as_str()),
+                );
             let mut others: Vec<Snippet<_>> = Vec::new();
             for l in &d.secondary {
-                let r = clamp(&map.get(l.span.file).text, l.span);
+                let of = map.get(l.span.file);
+                let r = clamp(&of.text, l.span);
                 if l.span.file == span.file {
-                    snippet = snippet
-                        .annotation(AnnotationKind::Context.span(r).label(l.message.as_str()));
+                    snippet = snippet.annotation(
+                        AnnotationKind::Context
+                            .span(shift(r))
+                            .label(l.message.as_str()),
+                    );
                 } else {
-                    let of = map.get(l.span.file);
+                    let (oseg, oline) = excerpt(of, r.start, r.end);
+                    let r = r.start - oseg.start..r.end - oseg.start;
                     others.push(
-                        Snippet::source(of.text.as_str())
+                        Snippet::source(&of.text[oseg])
+                            .line_start(oline)
                             .path(of.path.display().to_string())
                             .annotation(AnnotationKind::Context.span(r).label(l.message.as_str())),
                     );
@@ -304,6 +351,15 @@ pub fn render(map: &SourceMap, d: &Diagnostic, color: bool) -> String {
         Renderer::plain()
     };
     renderer.render(&groups)
+}
+
+/// The whole lines of `file` that hold `lo..hi`: their byte range and the number of
+/// the first.
+fn excerpt(file: &SourceFile, lo: usize, hi: usize) -> (Range<usize>, usize) {
+    let text = &file.text;
+    let start = text[..lo].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
+    (start..end, file.line_col(start).0)
 }
 
 /// A span's byte range, inside `text` and on character boundaries (the renderer

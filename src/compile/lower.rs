@@ -22,7 +22,14 @@ pub struct Lowerer<'s, 'a> {
     aggs: HashMap<u64, Vec<NodeId>, foldhash::fast::RandomState>,
     /// Whether scripts are declared (their functions are in `graph.scripts`).
     pub has_scripts: bool,
+    /// Names still to compare for "did you mean" hints of unknown names. Each hint
+    /// compares against every name, so a file with thousands of unknown names among
+    /// thousands of definitions gets hints for the first few hundred only.
+    hint_budget: usize,
 }
+
+/// Name comparisons spent on "did you mean" hints, at most, per compilation.
+const HINT_BUDGET: usize = 2_000_000;
 
 /// Where an expression stands.
 #[derive(Clone, Copy, PartialEq)]
@@ -48,6 +55,7 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             names,
             aggs: HashMap::default(),
             has_scripts,
+            hint_budget: HINT_BUDGET,
         }
     }
 
@@ -208,14 +216,17 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                 }
             }
         }
-        let mut candidates: Vec<&str> = self.names.keys().map(|k| k.as_str()).collect();
-        if place == Place::Formula {
-            candidates.extend(["workdays", "days"]);
-        }
         let mut d =
             Diagnostic::error("E0201", format!("unknown metric `{full}`")).at(span, "not defined");
-        if let Some(h) = did_you_mean(&full, candidates) {
-            d = d.with_help(h);
+        if self.hint_budget >= self.names.len() {
+            self.hint_budget -= self.names.len();
+            let mut candidates: Vec<&str> = self.names.keys().map(|k| k.as_str()).collect();
+            if place == Place::Formula {
+                candidates.extend(["workdays", "days"]);
+            }
+            if let Some(h) = did_you_mean(&full, candidates) {
+                d = d.with_help(h);
+            }
         }
         self.err(d)
     }
