@@ -203,7 +203,7 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     let mut present: BTreeSet<(u32, i32)> = BTreeSet::new();
     for m in &merged {
         for (&(g, p), &slot) in &m.slots {
-            if m.rows[slot] > 0 && p >= p_lo && p <= p_hi && has_data {
+            if m.rows[slot] > 0 && p >= p_lo && p <= p_hi && (has_data || grain == Grain::All) {
                 present.insert((g, p));
             }
         }
