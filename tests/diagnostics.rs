@@ -150,7 +150,7 @@ const EXPECTED: &[(&str, &[At])] = &[
     ("err_review_overdue.kpi", &[("W0501", 4, 3)]),
     ("err_review_required.kpi", &[("W0502", 3, 8)]),
     ("err_rolling_bad_periods.kpi", &[("E0406", 3, 35)]),
-    ("err_script.kpi", &[("E0230", 1, 8)]),
+    ("err_script_missing.kpi", &[("E0230", 1, 8)]),
     ("err_script_arity/main.kpi", &[("E0212", 4, 12)]),
     ("err_script_import/main.kpi", &[("E0231", 2, 1)]),
     ("err_script_syntax/main.kpi", &[("E0231", 3, 8)]),
