@@ -21,8 +21,9 @@ use std::sync::{Condvar, Mutex};
 use super::scan::{Format, Header, RowSink, ScanError, ScanReport, ScanSpec, MAX_REMEMBERED_SKIPS};
 use super::{csv, ndjson};
 
-/// Bytes read per block (61 in unit tests, so that records straddle blocks).
-pub(crate) const BLOCK: usize = if cfg!(test) { 61 } else { 1 << 20 };
+/// Bytes read per block (211 in unit tests, so that records straddle blocks and
+/// the CSV reader's 64-byte steps).
+pub(crate) const BLOCK: usize = if cfg!(test) { 211 } else { 1 << 20 };
 /// The longest record the buffer grows to hold (4 KiB in unit tests); past it a
 /// quote was most likely left open, and the scan fails instead of reading the
 /// rest of the file into memory.

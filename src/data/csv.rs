@@ -1,7 +1,7 @@
 //! The CSV reader: a fast path for unquoted lines and csv-core for the rest.
 //!
-//! `memchr` finds the next `"` in the block; up to it, lines are split 8 bytes at
-//! a time (SWAR masks of `,` and `\n`, a trailing `\r` dropped) without looking
+//! `memchr` finds the next `"` in the block; up to it, lines are split 64 bytes
+//! at a time (SIMD masks of `,` and `\n`, a trailing `\r` dropped) without looking
 //! at each byte. The record that holds the quote is handed to `csv_core`, which
 //! handles quoted commas, doubled quotes and embedded newlines, and the fast path
 //! resumes after it. Blank lines are not records. A record with the wrong number
@@ -12,7 +12,9 @@ use std::path::Path;
 
 use csv_core::{ReadRecordResult, Reader};
 
-use super::chunk::{eq_mask, recycle, Ctx, Input, Parser, Source};
+use wide::u8x16;
+
+use super::chunk::{recycle, Ctx, Input, Parser, Source};
 use super::scan::{Header, RowSink, ScanError};
 
 /// The CSV record parser of one chunk.
@@ -100,15 +102,32 @@ fn wrong_count(expected: usize, found: usize) -> String {
     format!("expected {expected} fields, found {found}")
 }
 
-const HIGH: u64 = 0x8080_8080_8080_8080;
-const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
-const NEWLINES: u64 = 0x0A0A_0A0A_0A0A_0A0A;
+/// Bit `i` set for each byte `i` of a 64-byte block that is `,`, `\n`, and >= 0x80.
+#[inline(always)]
+fn block_masks(block: &[u8]) -> (u64, u64, u64) {
+    let (comma, newline) = (u8x16::splat(b','), u8x16::splat(b'\n'));
+    let (mut c, mut n, mut h) = (0u64, 0u64, 0u64);
+    for (k, part) in block.chunks_exact(16).take(4).enumerate() {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(part);
+        let v = u8x16::new(bytes);
+        let shift = 16 * k;
+        c |= u64::from(v.simd_eq(comma).to_bitmask() as u16) << shift;
+        n |= u64::from(v.simd_eq(newline).to_bitmask() as u16) << shift;
+        h |= u64::from(v.to_bitmask() as u16) << shift;
+    }
+    (c, n, h)
+}
 
 /// The unquoted-line fast path over one block.
 struct Lines<'d, 'p> {
     data: &'d [u8],
     out: Vec<&'d [u8]>,
+    /// Positions of the first commas of the current line: as many as the
+    /// requested fields need (the rest are only counted).
     commas: Vec<usize>,
+    /// Commas of the current line.
+    ncommas: usize,
     positions: &'p [usize],
     nfields: usize,
     /// Start of the current record.
@@ -116,6 +135,14 @@ struct Lines<'d, 'p> {
 }
 
 impl<'d> Lines<'d, '_> {
+    #[inline(always)]
+    fn comma(&mut self, p: usize) {
+        if let Some(c) = self.commas.get_mut(self.ncommas) {
+            *c = p;
+        }
+        self.ncommas += 1;
+    }
+
     /// Ends the line whose content is `data[rec..end]` (a newline follows it).
     #[inline(always)]
     fn finish<S: RowSink>(
@@ -127,31 +154,34 @@ impl<'d> Lines<'d, '_> {
         sink: &mut S,
     ) -> Result<(), ScanError> {
         let (rec, data) = (self.rec, self.data);
+        let ncommas = std::mem::take(&mut self.ncommas);
         let end = if end > rec && data[end - 1] == b'\r' {
             end - 1
         } else {
             end
         };
-        if end == rec && self.commas.is_empty() {
+        if end == rec && ncommas == 0 {
             return Ok(()); // a blank line
         }
-        let found = self.commas.len() + 1;
+        let found = ncommas + 1;
         if found != self.nfields {
-            self.commas.clear();
             return ctx.bad(line, None, wrong_count(self.nfields, found));
         }
         let commas = &self.commas;
         for (slot, &p) in self.out.iter_mut().zip(self.positions) {
             let s = if p == 0 { rec } else { commas[p - 1] + 1 };
-            let e = if p < commas.len() { commas[p] } else { end };
+            let e = if p < ncommas { commas[p] } else { end };
             *slot = &data[s..e];
         }
-        self.commas.clear();
         ctx.emit(sink, line, &self.out, non_ascii)
     }
 
     /// Splits every line that ends in `data[from..limit]` (which holds no quote)
     /// and hands it to the sink; the commas of the unfinished line stay.
+    ///
+    /// 64 bytes at a time: masks of commas, newlines and non-ASCII bytes; the
+    /// commas below each newline belong to the line it ends. A line is checked
+    /// for UTF-8 if a block it touches holds a non-ASCII byte.
     #[inline(always)]
     fn region<S: RowSink>(
         &mut self,
@@ -163,37 +193,43 @@ impl<'d> Lines<'d, '_> {
     ) -> Result<(), ScanError> {
         let data = self.data;
         let mut i = from;
-        // OR of the bytes of the current line (and a few around it).
-        let mut seen = 0u64;
-        while i + 8 <= limit {
-            let x = u64::from_le_bytes(data[i..i + 8].try_into().unwrap_or([0; 8]));
-            seen |= x;
-            let nl = eq_mask(x, NEWLINES);
-            let mut m = eq_mask(x, COMMAS) | nl;
-            while m != 0 {
-                let bit = m.trailing_zeros();
-                let p = i + (bit >> 3) as usize;
-                if (nl >> bit) & 1 != 0 {
-                    self.finish(p, seen & HIGH != 0, *line, ctx, sink)?;
-                    *line += 1;
-                    self.rec = p + 1;
-                    seen = x;
-                } else {
-                    self.commas.push(p);
+        // Whether the current line touched a block with a non-ASCII byte.
+        let mut high = false;
+        while i + 64 <= limit {
+            let (mut commas, mut newlines, h) = block_masks(&data[i..i + 64]);
+            let block_high = h != 0;
+            while newlines != 0 {
+                let bit = newlines.trailing_zeros();
+                let below = (1u64 << bit) - 1;
+                let mut mine = commas & below;
+                commas &= !below;
+                while mine != 0 {
+                    self.comma(i + mine.trailing_zeros() as usize);
+                    mine &= mine - 1;
                 }
-                m &= m - 1;
-            }
-            i += 8;
-        }
-        for (p, &b) in data.iter().enumerate().take(limit).skip(i) {
-            seen |= u64::from(b);
-            if b == b',' {
-                self.commas.push(p);
-            } else if b == b'\n' {
-                self.finish(p, seen & HIGH != 0, *line, ctx, sink)?;
+                let p = i + bit as usize;
+                self.finish(p, high || block_high, *line, ctx, sink)?;
                 *line += 1;
                 self.rec = p + 1;
-                seen = 0;
+                high = block_high;
+                newlines &= newlines - 1;
+            }
+            while commas != 0 {
+                self.comma(i + commas.trailing_zeros() as usize);
+                commas &= commas - 1;
+            }
+            high |= block_high;
+            i += 64;
+        }
+        for (p, &b) in data.iter().enumerate().take(limit).skip(i) {
+            high |= b >= 0x80;
+            if b == b',' {
+                self.comma(p);
+            } else if b == b'\n' {
+                self.finish(p, high, *line, ctx, sink)?;
+                *line += 1;
+                self.rec = p + 1;
+                high = false;
             }
         }
         Ok(())
@@ -212,11 +248,12 @@ impl Parser for CsvParser<'_> {
         let mut out: Vec<&[u8]> = recycle(std::mem::take(&mut self.fields));
         out.resize(self.positions.len(), &[]);
         let mut commas = std::mem::take(&mut self.commas);
-        commas.clear();
+        commas.resize(self.positions.iter().max().map_or(0, |&p| p + 1), 0);
         let mut lines = Lines {
             data,
             out,
             commas,
+            ncommas: 0,
             positions: self.positions,
             nfields: self.nfields,
             rec: 0,
@@ -256,7 +293,7 @@ impl CsvParser<'_> {
             // The record from `rec` holds a quote (or all do, with `cr_lines`):
             // csv-core parses it.
             self.saw_quote = true;
-            lines.commas.clear();
+            lines.ncommas = 0;
             let rec = lines.rec;
             let Some((len, found)) = self.slow.record(&data[rec..], eof) else {
                 return Ok(rec);

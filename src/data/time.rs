@@ -41,6 +41,10 @@ pub struct TimeParser {
     len: usize,
     next: usize,
     last: usize,
+    /// The date part of the last `YYYY-MM-DDTHH:MM:SS` seen and its day: rows come
+    /// in time order often enough that most rows repeat it.
+    last_date: [u8; 10],
+    last_day: Option<i32>,
 }
 
 impl TimeParser {
@@ -57,6 +61,8 @@ impl TimeParser {
             len: 0,
             next: 0,
             last: 0,
+            last_date: [0; 10],
+            last_day: None,
         }
     }
 
@@ -83,8 +89,21 @@ impl TimeParser {
     /// Like [`TimeParser::parse`], but returns the local day number.
     #[inline]
     pub fn parse_day(&mut self, s: &[u8]) -> Option<i32> {
-        self.parse(s)
-            .map(|secs| secs.div_euclid(SECS_PER_DAY) as i32)
+        if s.len() == 19 && s[..10] == self.last_date && valid_time_19(s) {
+            if let Some(day) = self.last_day {
+                return Some(day);
+            }
+        }
+        let day = self
+            .parse(s)
+            .map(|secs| secs.div_euclid(SECS_PER_DAY) as i32)?;
+        // Remember the date only for the exact shape `valid_time_19` recognises
+        // (no offset: the day is the date as written).
+        if s.len() == 19 && valid_time_19(s) {
+            self.last_date.copy_from_slice(&s[..10]);
+            self.last_day = Some(day);
+        }
+        Some(day)
     }
 
     /// Converts UTC seconds since the epoch into local civil seconds in the zone.
@@ -216,6 +235,13 @@ fn parse_hms(s: &[u8], i: usize) -> Option<(u32, u32, u32)> {
     let b = t.to_le_bytes();
     let v = |k: usize| u32::from(b[k]) * 10 + u32::from(b[k + 1]);
     Some((v(0), v(3), v(6)))
+}
+
+/// Whether `s[10..19]` is `THH:MM:SS`, a valid time of day without offset.
+#[inline(always)]
+fn valid_time_19(s: &[u8]) -> bool {
+    s[10] == b'T'
+        && matches!(parse_hms(s, 11), Some((h, mi, sec)) if h <= 23 && mi <= 59 && sec <= 59)
 }
 
 /// `"00T00:00"` (bytes 8..16 of a timestamp) and its non-digit bytes.

@@ -3,12 +3,15 @@
 
 pub mod accum;
 pub mod checks;
+pub mod classes;
 pub mod grid;
+pub mod intern;
 pub mod journey;
 pub mod merge;
 pub mod plan;
 pub mod row;
 pub mod scan;
+pub mod slots;
 
 use std::collections::BTreeSet;
 

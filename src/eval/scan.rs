@@ -2,7 +2,6 @@
 //! from the same row. Each chunk of the file gets its own [`SourceSink`]; their
 //! partial results are merged afterwards.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::compile::graph::NodeId;
@@ -12,7 +11,10 @@ use crate::data::time::TimeParser;
 use crate::syntax::ast::AggFunc;
 
 use super::accum::{nan_max, nan_min, AccVec};
+use super::classes::Classes;
+use super::intern::Interner;
 use super::row::{parse_bool, parse_fixed, Filter, RowVal};
+use super::slots::SlotIndex;
 
 /// Most columns one source scan may read.
 pub const MAX_COLUMNS: usize = 64;
@@ -61,16 +63,33 @@ pub struct SourcePlan {
 
 type Key = [u32; MAX_DIMS + 1];
 
+/// An id no interned value has: a coded column's value past the interning limit.
+const NO_ID: u32 = u32::MAX;
+/// Distinct values a coded (non-dimension) column interns; past it, the codes of
+/// new values are computed by comparison (a column like an e-mail address).
+const MAX_CODED_VALUES: usize = 1 << 16;
+/// Most interned text columns: every dimension and every coded column.
+const MAX_TEXTS: usize = MAX_DIMS + super::row::MAX_CODED;
+
+/// A text column whose values are interned: a dimension, a coded column, or both.
+struct Text {
+    col: usize,
+    values: Interner,
+    is_dim: bool,
+    /// The coded slot of the column and the code of each interned id.
+    code_slot: Option<usize>,
+    codes: Vec<u8>,
+}
+
 /// Per-chunk state of a scan.
 pub struct SourceSink<'p> {
     plan: &'p SourcePlan,
     time: TimeParser,
-    dicts: Vec<HashMap<Vec<u8>, u32, foldhash::fast::RandomState>>,
-    names: Vec<Vec<Vec<u8>>>,
-    groups: HashMap<Key, u32, foldhash::fast::RandomState>,
-    /// The same map for up to three dimensions, keyed by the ids and period packed
-    /// into one `u128` (hashed in a few instructions, unlike the 32-byte array).
-    small_groups: HashMap<u128, u32, foldhash::fast::RandomState>,
+    texts: Vec<Text>,
+    /// Per dimension: its entry in `texts`.
+    dim_text: Vec<usize>,
+    index: SlotIndex,
+    classes: Option<Classes>,
     pub keys: Vec<Key>,
     /// Rows per group slot.
     pub rows: Vec<u64>,
@@ -80,17 +99,45 @@ pub struct SourceSink<'p> {
     pub min_day: i32,
     pub max_day: i32,
     from_period: i32,
+    /// The last day seen and its period.
+    last_day: i32,
+    last_period: i32,
 }
 
 impl<'p> SourceSink<'p> {
     pub fn new(plan: &'p SourcePlan) -> SourceSink<'p> {
+        let mut texts: Vec<Text> = Vec::new();
+        let text_of = |texts: &mut Vec<Text>, col: usize| -> usize {
+            if let Some(t) = texts.iter().position(|t| t.col == col) {
+                return t;
+            }
+            texts.push(Text {
+                col,
+                values: Interner::new(),
+                is_dim: false,
+                code_slot: None,
+                codes: Vec::new(),
+            });
+            texts.len() - 1
+        };
+        let mut dim_text = Vec::with_capacity(plan.dims.len());
+        for &c in &plan.dims {
+            let t = text_of(&mut texts, c);
+            texts[t].is_dim = true;
+            dim_text.push(t);
+        }
+        for (k, (c, _)) in plan.coded.iter().enumerate() {
+            let t = text_of(&mut texts, *c);
+            texts[t].code_slot = Some(k);
+        }
+        let sizes: Vec<usize> = plan.coded.iter().map(|(_, v)| v.len()).collect();
         SourceSink {
             plan,
             time: TimeParser::new(plan.tz.clone()),
-            dicts: vec![HashMap::default(); plan.dims.len()],
-            names: vec![Vec::new(); plan.dims.len()],
-            groups: HashMap::default(),
-            small_groups: HashMap::default(),
+            texts,
+            dim_text,
+            index: SlotIndex::new(),
+            classes: Classes::build(&plan.aggs, &sizes),
             keys: Vec::new(),
             rows: Vec::new(),
             accs: plan.aggs.iter().map(|a| AccVec::new(a.func)).collect(),
@@ -99,14 +146,18 @@ impl<'p> SourceSink<'p> {
             min_day: i32::MAX,
             max_day: i32::MIN,
             from_period: plan.from.map_or(i32::MIN, |f| period_of_day(plan.grain, f)),
+            last_day: i32::MIN,
+            last_period: period_of_day(plan.grain, i32::MIN),
         }
     }
 
     /// The dimension values of a group slot.
     pub fn dim_values(&self, slot: usize) -> Vec<String> {
         let key = &self.keys[slot];
-        (0..self.plan.dims.len())
-            .map(|d| String::from_utf8_lossy(&self.names[d][key[d] as usize]).into_owned())
+        self.dim_text
+            .iter()
+            .enumerate()
+            .map(|(d, &t)| String::from_utf8_lossy(self.texts[t].values.value(key[d])).into_owned())
             .collect()
     }
 
@@ -118,8 +169,8 @@ impl<'p> SourceSink<'p> {
         if field.is_empty() {
             return Err(BadRow::field(col, "missing timestamp"));
         }
-        if let Some(secs) = self.time.parse(field) {
-            return Ok(secs.div_euclid(86_400) as i32);
+        if let Some(day) = self.time.parse_day(field) {
+            return Ok(day);
         }
         // A month (`2026-01`) as used by monthly sources such as quotas.
         if field.len() == 7 && field[4] == b'-' {
@@ -140,46 +191,63 @@ impl<'p> SourceSink<'p> {
         ))
     }
 
-    fn slot(&mut self, fields: &[&[u8]], period: i32) -> u32 {
-        let mut key: Key = [0; MAX_DIMS + 1];
-        for (d, &c) in self.plan.dims.iter().enumerate() {
-            let v = fields[c];
-            let id = match self.dicts[d].get(v) {
-                Some(&id) => id,
-                None => {
-                    let id = self.names[d].len() as u32;
-                    self.names[d].push(v.to_vec());
-                    self.dicts[d].insert(v.to_vec(), id);
-                    id
+    /// Interns the row's text columns: the dimension ids (into `ids`) and the
+    /// codes of the coded columns (into `codes`).
+    #[inline(always)]
+    fn intern(&mut self, fields: &[&[u8]], ids: &mut [u32; MAX_DIMS], codes: &mut [u8]) {
+        let mut tids = [0u32; MAX_TEXTS];
+        for (t, text) in self.texts.iter_mut().enumerate() {
+            let f = fields[text.col];
+            let id = if text.is_dim || text.values.len() < MAX_CODED_VALUES {
+                let (id, new) = text.values.intern(f);
+                if new {
+                    if let Some(k) = text.code_slot {
+                        text.codes.push(code_of_bytes(f, &self.plan.coded[k].1));
+                    }
                 }
+                id
+            } else {
+                text.values.get(f).unwrap_or(NO_ID)
             };
-            key[d] = id;
-        }
-        key[MAX_DIMS] = period as u32;
-        let s = self.keys.len() as u32;
-        if self.plan.dims.len() <= 3 {
-            let small = u128::from(key[0])
-                | u128::from(key[1]) << 32
-                | u128::from(key[2]) << 64
-                | u128::from(key[MAX_DIMS]) << 96;
-            match self.small_groups.entry(small) {
-                std::collections::hash_map::Entry::Occupied(e) => return *e.get(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(s);
-                }
+            tids[t] = id;
+            if let Some(k) = text.code_slot {
+                codes[k] = match text.codes.get(id as usize) {
+                    Some(&c) => c,
+                    None => code_of_bytes(f, &self.plan.coded[k].1),
+                };
             }
-        } else {
-            if let Some(&g) = self.groups.get(&key) {
-                return g;
+        }
+        for (d, &t) in self.dim_text.iter().enumerate() {
+            ids[d] = tids[t];
+        }
+    }
+
+    /// The slot of (dimension ids, period), created if new.
+    #[inline(always)]
+    fn slot(&mut self, ids: &[u32; MAX_DIMS], period: i32) -> usize {
+        let combo = self.index.combo(&ids[..self.dim_text.len()]);
+        let next = self.keys.len() as u32;
+        let (s, new) = self.index.slot(combo, period, next);
+        if new {
+            let mut key: Key = [0; MAX_DIMS + 1];
+            key[..MAX_DIMS].copy_from_slice(ids);
+            key[MAX_DIMS] = period as u32;
+            self.keys.push(key);
+            self.rows.push(0);
+            for a in &mut self.accs {
+                a.grow();
             }
-            self.groups.insert(key, s);
         }
-        self.keys.push(key);
-        self.rows.push(0);
-        for a in &mut self.accs {
-            a.grow();
-        }
-        s
+        s as usize
+    }
+}
+
+/// The code of a coded column's raw field (see [`super::row::code_of`]).
+fn code_of_bytes(f: &[u8], values: &[Vec<u8>]) -> u8 {
+    if f.is_empty() {
+        super::row::CODE_NULL
+    } else {
+        super::row::code_of(RowVal::Str(f), values)
     }
 }
 
@@ -277,7 +345,11 @@ impl RowSink for SourceSink<'_> {
                 if plan.to.is_some_and(|to| day > to) {
                     return Ok(());
                 }
-                let p = period_of_day(plan.grain, day);
+                if day != self.last_day {
+                    self.last_day = day;
+                    self.last_period = period_of_day(plan.grain, day);
+                }
+                let p = self.last_period;
                 if let Some(from) = plan.from {
                     if day < from && !(plan.keep_before && p < self.from_period) {
                         return Ok(());
@@ -324,67 +396,111 @@ impl SourceSink<'_> {
         }
         let row = &vals[..plan.kinds.len()];
         let mut codes = [super::row::CODE_NULL; super::row::MAX_CODED];
-        for (code, (c, values)) in codes.iter_mut().zip(&plan.coded) {
-            *code = super::row::code_of(row[*c], values);
-        }
-        // 2. Update the group's accumulators.
-        let slot = self.slot(fields, period) as usize;
+        let mut ids = [0u32; MAX_DIMS];
+        self.intern(fields, &mut ids, &mut codes);
+        // 2. Update the group's accumulators: those whose filter passes for the
+        // row's class, and those whose filter is tested per row and passes.
+        let slot = self.slot(&ids, period);
         self.rows[slot] += 1;
-        for (a, acc) in plan.aggs.iter().zip(self.accs.iter_mut()) {
-            if let Some(f) = &a.filter {
-                if !f.test_coded(row, &codes) {
-                    continue;
+        let (fixed, nums) = (&self.fixed, &self.nums);
+        match &self.classes {
+            Some(classes) => {
+                let mut mask = classes.masks[classes.class(&codes)];
+                let mut rest = classes.per_row;
+                while rest != 0 {
+                    let i = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    if plan.aggs[i]
+                        .filter
+                        .as_ref()
+                        .is_some_and(|f| f.test_coded(row, &codes))
+                    {
+                        mask |= 1 << i;
+                    }
+                }
+                while mask != 0 {
+                    let i = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    update(
+                        &plan.aggs[i],
+                        &mut self.accs[i],
+                        slot,
+                        row,
+                        fields,
+                        fixed,
+                        nums,
+                    );
                 }
             }
-            match acc {
-                AccVec::Count(v) => {
-                    if a.column.is_none_or(|c| row[c] != RowVal::Null) {
-                        v[slot] += 1;
-                    }
-                }
-                AccVec::Sum(v) => {
-                    let Some(c) = a.column else { continue };
-                    if row[c] == RowVal::Null {
-                        continue;
-                    }
-                    let s = &mut v[slot];
-                    s.n += 1;
-                    match self.fixed[c] {
-                        Some(x) => s.fixed += x,
-                        None => {
-                            s.float += self.nums[c];
-                            s.inexact = true;
-                        }
-                    }
-                }
-                AccVec::Min(v) | AccVec::Max(v) => {
-                    let Some(c) = a.column else { continue };
-                    let x = match row[c] {
-                        RowVal::Num(x) => x,
-                        RowVal::Date(d) => d as f64,
-                        _ => continue,
-                    };
-                    v[slot] = if a.func == AggFunc::Min {
-                        nan_min(v[slot], x)
-                    } else {
-                        nan_max(v[slot], x)
-                    };
-                }
-                AccVec::Distinct(v) => {
-                    let Some(c) = a.column else { continue };
-                    let f = fields[c];
-                    if !f.is_empty() && !v[slot].contains(f) {
-                        v[slot].insert(f.to_vec());
-                    }
-                }
-                AccVec::Values(v) => {
-                    let Some(c) = a.column else { continue };
-                    if let RowVal::Num(x) = row[c] {
-                        v[slot].push(x);
+            None => {
+                for (a, acc) in plan.aggs.iter().zip(self.accs.iter_mut()) {
+                    if a.filter.as_ref().is_none_or(|f| f.test_coded(row, &codes)) {
+                        update(a, acc, slot, row, fields, fixed, nums);
                     }
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Adds a row that passed `a`'s filter to slot `slot` of its accumulator.
+#[inline(always)]
+fn update(
+    a: &AggPlan,
+    acc: &mut AccVec,
+    slot: usize,
+    row: &[RowVal],
+    fields: &[&[u8]],
+    fixed: &[Option<i128>],
+    nums: &[f64],
+) {
+    match acc {
+        AccVec::Count(v) => {
+            if a.column.is_none_or(|c| row[c] != RowVal::Null) {
+                v[slot] += 1;
+            }
+        }
+        AccVec::Sum(v) => {
+            let Some(c) = a.column else { return };
+            if row[c] == RowVal::Null {
+                return;
+            }
+            let s = &mut v[slot];
+            s.n += 1;
+            match fixed[c] {
+                Some(x) => s.fixed += x,
+                None => {
+                    s.float += nums[c];
+                    s.inexact = true;
+                }
+            }
+        }
+        AccVec::Min(v) | AccVec::Max(v) => {
+            let Some(c) = a.column else { return };
+            let x = match row[c] {
+                RowVal::Num(x) => x,
+                RowVal::Date(d) => d as f64,
+                _ => return,
+            };
+            v[slot] = if a.func == AggFunc::Min {
+                nan_min(v[slot], x)
+            } else {
+                nan_max(v[slot], x)
+            };
+        }
+        AccVec::Distinct(v) => {
+            let Some(c) = a.column else { return };
+            let f = fields[c];
+            if !f.is_empty() && !v[slot].contains(f) {
+                v[slot].insert(f.to_vec());
+            }
+        }
+        AccVec::Values(v) => {
+            let Some(c) = a.column else { return };
+            if let RowVal::Num(x) = row[c] {
+                v[slot].push(x);
+            }
+        }
     }
 }

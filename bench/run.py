@@ -1,0 +1,728 @@
+#!/usr/bin/env python3
+"""kpi against DuckDB and Polars on the same generated CRM exports.
+
+    python3 bench/run.py [--rows 1000000 10000000] [--runs 5] [--threads 2]
+                         [--peers duckdb,polars|none] [--data-dir target/bench-data]
+                         [--kpi PATH] [--json FILE] [--scaling | --no-scaling]
+
+For each size: generate the activities CSV (bench/gen_activities.py, cached in the
+data dir), build kpi (cargo build --release) unless --kpi is given, read the file once
+(page cache), then run kpi, the peers and `cat FILE` (the I/O floor) in turn, paired
+(run i of every tool before run i+1), --runs times; wall time and peak RSS of each
+whole process. The first run's outputs are compared column by column (kpi vs every
+peer); a disagreement or a failing tool makes the exit code non-zero. Prints a
+Markdown report (medians, ratios, kpi's throughput, PASS/MISS per target) on stdout,
+progress on stderr. Then (by default, on the smallest size) the metrics-scaling
+measurement: 10 vs 100 metrics over one source.
+
+Only the standard library is needed for kpi-only figures (--peers none, or when
+duckdb/polars are not installed: `pip install -r bench/requirements.txt`).
+Exit codes: 0 ok (targets missed are reported, not failed); 1 a tool failed or the
+results disagree; 2 usage, build or set-up problem.
+"""
+import argparse
+import csv
+import importlib.util
+import json
+import math
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+import gen_activities  # noqa: E402
+
+DEFS = BENCH / "sales_report.kpi"
+PEERS = {
+    "duckdb": BENCH / "peers" / "duckdb_report.py",
+    "polars": BENCH / "peers" / "polars_report.py",
+}
+INSTALL_HINT = "python3 -m pip install -r bench/requirements.txt   # duckdb==2.0.1, polars==2.1.0"
+
+# The report's columns (kpi's `period` is mapped to `week_start`, the ISO week's Monday).
+KEY = ("rep", "week_start")
+INT_COLS = {
+    "calls", "emails", "meetings", "visits", "opportunities", "won_deals",
+    "outbound_touches", "inbound_meetings",
+}
+REL_TOL = 1e-9
+
+# Targets (the issue): (id, text, rows, kind, peer, factor)
+TARGETS = [
+    ("T1", "10M rows: kpi wall <= 0.25 x DuckDB (2 threads)", 10_000_000, "wall", "duckdb", 0.25),
+    ("T2", "10M rows: kpi wall <= 0.25 x Polars (2 threads)", 10_000_000, "wall", "polars", 0.25),
+    ("T3", "10M rows: kpi peak memory <= DuckDB's", 10_000_000, "rss", "duckdb", 1.0),
+    ("T4", "1M rows: kpi wall <= 0.25 x DuckDB (2 threads)", 1_000_000, "wall", "duckdb", 0.25),
+    ("T5", "10M rows: kpi throughput >= 1 GB/s of CSV", 10_000_000, "gbps", None, 1.0),
+]
+
+
+class Failure(Exception):
+    """A tool failed or a result disagreed: exit 1."""
+
+
+class SetupError(Exception):
+    """Usage, build or set-up problem: exit 2."""
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def rel(p) -> str:
+    """A path relative to the project root when it is inside it (for printed commands)."""
+    p = Path(p).resolve()
+    try:
+        return str(p.relative_to(ROOT))
+    except ValueError:
+        return str(p)
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def machine_info() -> dict:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {
+        "nproc": usable,
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "mem_gib": mem_gib,
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def find_kpi(args) -> Path:
+    if args.kpi:
+        kpi = Path(args.kpi).resolve()
+        if not (kpi.is_file() and os.access(kpi, os.X_OK)):
+            raise SetupError(f"--kpi {args.kpi}: not an executable file")
+        return kpi
+    kpi = ROOT / "target" / "release" / "kpi"
+    if args.no_build:
+        if not kpi.is_file():
+            raise SetupError(f"{rel(kpi)} does not exist: run `cargo build --release` or pass --kpi PATH")
+        return kpi
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        if kpi.is_file():
+            log(f"warning: cargo not found; using the existing {rel(kpi)} as it is")
+            return kpi
+        raise SetupError("cargo not found and no target/release/kpi: install Rust (rustup) or pass --kpi PATH")
+    log("building kpi: cargo build --release --bin kpi ...")
+    t0 = time.perf_counter()
+    p = subprocess.run([cargo, "build", "--release", "--bin", "kpi"], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        tail = "\n".join(p.stdout.splitlines()[-40:])
+        raise SetupError(f"cargo build --release failed (exit {p.returncode}):\n{tail}\n"
+                         "fix the build, or benchmark an existing binary with --kpi PATH")
+    log(f"  built in {time.perf_counter() - t0:.1f} s")
+    if not kpi.is_file():
+        raise SetupError(f"cargo build succeeded but {rel(kpi)} is missing")
+    return kpi
+
+
+def tool_version(cmd) -> str:
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=30)
+        return p.stdout.strip().splitlines()[0] if p.returncode == 0 and p.stdout.strip() else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def peer_versions(peers) -> dict:
+    from importlib import metadata
+    out = {}
+    for name in peers:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "?"
+    return out
+
+
+def select_peers(spec: str) -> list:
+    if spec.strip().lower() in ("none", ""):
+        return []
+    wanted = [p.strip().lower() for p in spec.split(",") if p.strip()]
+    unknown = [p for p in wanted if p not in PEERS]
+    if unknown:
+        raise SetupError(f"--peers: unknown peer(s) {', '.join(unknown)} (known: {', '.join(PEERS)}, or none)")
+    have = [p for p in wanted if importlib.util.find_spec(p) is not None]
+    missing = [p for p in wanted if p not in have]
+    if missing:
+        log(f"note: {' and '.join(missing)} not importable by {sys.executable}: "
+            "continuing without them (kpi-only figures for those).\n"
+            f"      To compare against the peers: {INSTALL_HINT}")
+    return have
+
+
+def data_file(data_dir: Path, rows: int, seed: int) -> Path:
+    path = data_dir / f"activities_{rows}_seed{seed}_v{gen_activities.GEN_VERSION}.csv"
+    if path.is_file():
+        log(f"data: reusing {rel(path)}")
+        return path
+    log(f"data: generating {rows:,} rows -> {rel(path)} ...")
+    t0 = time.perf_counter()
+    gen_activities.generate(rows, str(path), seed)
+    log(f"  generated {path.stat().st_size / 1e6:,.1f} MB in {time.perf_counter() - t0:.1f} s")
+    return path
+
+
+def warm(path: Path) -> None:
+    """Read the file once so that every tool reads it from the page cache."""
+    with open(path, "rb", buffering=0) as f:
+        while f.read(1 << 24):
+            pass
+
+
+# ---------------------------------------------------------------- running
+
+
+# The launcher: a small Python process that forks and execs every timed command and
+# reports its wall time and peak RSS (os.wait4). It exists because a child's ru_maxrss
+# starts at the high-water mark of the process that forked it (Linux carries it over
+# exec): forked from this script, every tool would report at least this script's RSS.
+# Forked from the launcher, the floor is the launcher's ~6-7 MiB (the `cat` row shows it).
+LAUNCHER = r"""
+import json, os, sys, time
+for line in sys.stdin:
+    job = json.loads(line)
+    err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chdir(job["cwd"])
+            null = os.open(os.devnull, os.O_RDWR)
+            os.dup2(null, 0)
+            os.dup2(null, 1)
+            os.dup2(err, 2)
+            os.execvp(job["cmd"][0], job["cmd"])
+        except BaseException as e:
+            os.write(2, f"cannot run {job['cmd'][0]}: {e}\n".encode())
+        os._exit(127)
+    _, status, ru = os.wait4(pid, 0)
+    wall = time.perf_counter() - t0
+    os.close(err)
+    print(json.dumps({"wall": wall, "maxrss_kib": ru.ru_maxrss,
+                      "code": os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+
+class Launcher:
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-S", "-I", "-c", LAUNCHER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def run(self, cmd, stderr_path: Path) -> tuple:
+        """Run cmd (cwd = project root): (wall s, peak RSS KiB). Raises Failure on a non-zero exit."""
+        job = {"cmd": [str(c) for c in cmd], "cwd": str(ROOT), "stderr": str(stderr_path)}
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SetupError("the launcher process died")
+        r = json.loads(line)
+        if r["code"] != 0:
+            msg = stderr_path.read_text(errors="replace").strip() or "(it printed nothing on stderr)"
+            raise Failure(f"`{display(cmd)}` failed (exit {r['code']}):\n{msg[-4000:]}")
+        return r["wall"], r["maxrss_kib"]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def kpi_cmd(kpi: Path, defs: Path, data: Path, out: Path) -> list:
+    return [str(kpi), "eval", rel(defs), "--data", f"activities={rel(data)}",
+            "--by", "rep", "--grain", "week", "--format", "csv", "-o", rel(out)]
+
+
+def tool_commands(kpi: Path, peers, data: Path, out_dir: Path, threads: int, floor: bool) -> dict:
+    tag = data.stem
+    cmds = {"kpi": (kpi_cmd(kpi, DEFS, data, out_dir / f"kpi_{tag}.csv"), out_dir / f"kpi_{tag}.csv")}
+    for p in peers:
+        out = out_dir / f"{p}_{tag}.csv"
+        cmds[p] = ([sys.executable, rel(PEERS[p]), rel(data), rel(out), "--threads", str(threads)], out)
+    if floor:
+        cmds["cat"] = (["cat", rel(data)], None)  # stdout goes to /dev/null
+    return cmds
+
+
+def display(cmd) -> str:
+    shown = ["python3" if c == sys.executable else c for c in cmd]
+    if shown[0] != "python3" and shown[0] != "cat":
+        shown[0] = rel(shown[0])
+    s = shlex.join(shown)
+    return s + " > /dev/null" if shown[0] == "cat" else s
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def read_report(path: Path, from_kpi: bool) -> tuple:
+    """(columns, {(rep, week_start): row dict}); kpi's `period` becomes `week_start`."""
+    with open(path, newline="") as f:
+        rd = csv.DictReader(f)
+        cols = list(rd.fieldnames or [])
+        rows = list(rd)
+    if from_kpi:
+        if "period" not in cols:
+            raise Failure(f"{rel(path)}: kpi output has no `period` column (columns: {cols})")
+        cols = ["week_start" if c == "period" else c for c in cols]
+        for r in rows:
+            p = r.pop("period")
+            try:
+                y, w = p.split("-W")
+                r["week_start"] = date.fromisocalendar(int(y), int(w), 1).isoformat()
+            except ValueError:
+                r["week_start"] = f"<bad period {p!r}>"
+    table = {}
+    for r in rows:
+        table[(r.get("rep"), r.get("week_start"))] = r
+    return cols, table, len(rows)
+
+
+def same_value(col: str, a: str, b: str) -> bool:
+    a, b = (a or "").strip(), (b or "").strip()
+    if a in ("", "null") or b in ("", "null"):
+        return a in ("", "null") and b in ("", "null")
+    if col in KEY:
+        return a == b
+    if col in INT_COLS:
+        try:
+            return int(a) == int(b)
+        except ValueError:
+            return False
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return a == b
+    if math.isnan(x) or math.isnan(y):
+        return False
+    return abs(x - y) <= REL_TOL * max(abs(x), abs(y), 1.0)
+
+
+def compare(kpi_out: Path, peer: str, peer_out: Path) -> list:
+    """Differences between kpi's and a peer's report, as messages (empty: they agree)."""
+    kcols, k, kn = read_report(kpi_out, from_kpi=True)
+    pcols, p, pn = read_report(peer_out, from_kpi=False)
+    problems = []
+    if kcols != pcols:
+        missing = [c for c in kcols if c not in pcols]
+        extra = [c for c in pcols if c not in kcols]
+        if missing or extra:
+            problems.append(f"{peer}: columns differ: only in kpi {missing}, only in {peer} {extra}")
+        else:
+            log(f"note: {peer} prints the same columns in another order")
+    if kn != len(k) or pn != len(p):
+        problems.append(f"duplicate (rep, week) rows: kpi {kn - len(k)}, {peer} {pn - len(p)}")
+    only_k = sorted(set(k) - set(p))
+    only_p = sorted(set(p) - set(k))
+    if only_k:
+        problems.append(f"{peer}: {len(only_k)} (rep, week) groups only in kpi, e.g. {only_k[:3]}")
+    if only_p:
+        problems.append(f"{peer}: {len(only_p)} (rep, week) groups only in {peer}, e.g. {only_p[:3]}")
+    common = sorted(set(k) & set(p))
+    for col in [c for c in kcols if c in pcols and c not in KEY]:
+        bad = [key for key in common if not same_value(col, k[key][col], p[key][col])]
+        if bad:
+            key = bad[0]
+            problems.append(
+                f"{peer}: column `{col}` disagrees on {len(bad):,} of {len(common):,} rows, first at "
+                f"rep={key[0]} week_start={key[1]}: kpi={k[key][col]!r} {peer}={p[key][col]!r}")
+    return problems
+
+
+def funnel_identity(kpi_out: Path) -> list:
+    """The universal sales formula: where funnel_total is not null it equals won_amount."""
+    _, k, _ = read_report(kpi_out, from_kpi=True)
+    bad, n = [], 0
+    for key, r in sorted(k.items()):
+        ft, wa = r.get("funnel_total", ""), r.get("won_amount", "")
+        if ft in ("", None):
+            continue
+        n += 1
+        if abs(float(ft) - float(wa)) > 1e-6 * max(abs(float(wa)), 1.0):
+            bad.append((key, ft, wa))
+    if bad:
+        key, ft, wa = bad[0]
+        return [f"kpi: funnel_total != won_amount on {len(bad)} of {n} rows, first at {key}: {ft} vs {wa}"]
+    return []
+
+
+def compare_columns(a_path: Path, b_path: Path, cols) -> list:
+    """kpi vs kpi: the listed columns of two kpi outputs agree (scaling consistency)."""
+    _, a, _ = read_report(a_path, from_kpi=True)
+    _, b, _ = read_report(b_path, from_kpi=True)
+    problems = []
+    if set(a) != set(b):
+        problems.append(f"scaling: the 10- and 100-metric outputs have different groups ({len(a)} vs {len(b)})")
+    for col in cols:
+        bad = [key for key in set(a) & set(b) if not same_value(col, a[key].get(col), b[key].get(col))]
+        if bad:
+            problems.append(f"scaling: `{col}` differs between the 10- and 100-metric runs on {len(bad)} rows")
+    return problems
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def summarize(walls, rss) -> dict:
+    return {
+        "walls_s": [round(w, 4) for w in walls],
+        "median_s": statistics.median(walls),
+        "min_s": min(walls),
+        "max_s": max(walls),
+        "peak_rss_mib": max(rss) / 1024,
+    }
+
+
+def bench_size(rows: int, args, kpi: Path, peers, out_dir: Path, launcher: Launcher) -> dict:
+    data = data_file(Path(args.data_dir), rows, args.seed)
+    size = data.stat().st_size
+    cmds = tool_commands(kpi, peers, data, out_dir, args.threads, not args.no_floor)
+    log(f"{rows:,} rows: warming the page cache ({size / 1e6:,.1f} MB) ...")
+    warm(data)
+    for _, out in cmds.values():  # a tool that writes nothing must not pass on an old file
+        if out is not None:
+            out.unlink(missing_ok=True)
+    walls = {t: [] for t in cmds}
+    rss = {t: [] for t in cmds}
+    problems = []
+    for i in range(args.runs):
+        for tool, (cmd, _) in cmds.items():
+            w, m = launcher.run(cmd, out_dir / f"{tool}.stderr")
+            walls[tool].append(w)
+            rss[tool].append(m)
+        log(f"  run {i + 1}/{args.runs}: " + ", ".join(f"{t} {walls[t][-1]:.3f} s" for t in cmds))
+        if i == 0:
+            kpi_out = cmds["kpi"][1]
+            problems += funnel_identity(kpi_out)
+            for p in peers:
+                problems += compare(kpi_out, p, cmds[p][1])
+            n = read_report(kpi_out, from_kpi=True)[2]
+            if problems:
+                log("  DISAGREEMENT:\n    " + "\n    ".join(problems))
+            else:
+                log(f"  results agree ({n:,} rows; kpi vs {', '.join(peers)})" if peers else
+                    f"  kpi's funnel identity holds ({n:,} rows; no peers to compare with)")
+    tools = {t: summarize(walls[t], rss[t]) for t in cmds}
+    kmed = tools["kpi"]["median_s"]
+    for t in tools.values():
+        t["kpi_ratio"] = kmed / t["median_s"] if t["median_s"] > 0 else None
+    return {
+        "rows": rows,
+        "file": rel(data),
+        "bytes": size,
+        "result_rows": read_report(cmds["kpi"][1], from_kpi=True)[2],
+        "tools": tools,
+        "kpi_gbps": size / kmed / 1e9,
+        "commands": {t: display(c) for t, (c, _) in cmds.items()},
+        "agreement": {"compared_with": list(peers), "problems": problems},
+    }
+
+
+SCALING_TYPES = ["call", "email", "visit", "meeting", "opportunity", "deal_won", "deal_lost"]
+AMOUNT_TYPES = ["opportunity", "deal_won", "deal_lost"]
+SCALING_REGIONS = ["north", "south", "east", "west"]
+
+
+def scaling_metric(i: int) -> str:
+    """The i-th metric of the scaling files: varied filters over the one source."""
+    t = SCALING_TYPES[i % 7]
+    at = AMOUNT_TYPES[i % 3]
+    ch = ("inbound", "outbound")[i % 2]
+    reg = SCALING_REGIONS[i % 4]
+    thr = 500 + 250 * i
+    dur = 30 + 20 * i
+    team = f"team_{i % 10 + 1:02d}"
+    kind = i % 6
+    if kind == 0:
+        return f'count(activities where type == "{t}" and channel == "{ch}")'
+    if kind == 1:
+        return f'sum(activities.amount where type == "{at}" and amount > {thr})'
+    if kind == 2:
+        return f'count(activities where duration_s > {dur} and region == "{reg}")'
+    if kind == 3:
+        return (f'sum(activities.duration_s where type in ["call", "meeting"] and channel == "{ch}"'
+                f' and duration_s < {dur * 10})')
+    if kind == 4:
+        return f'count(activities where amount > {thr} and team != "{team}")'
+    return f'avg(activities.amount where type in ["{at}", "{t}"] and region != "{reg}")'
+
+
+def scaling_defs(n: int) -> str:
+    head = (f"# Generated by bench/run.py: {n} metrics over one source (metrics scaling).\n"
+            "source activities {\n  time ts\n  dimensions rep, team, region, channel\n"
+            "  column amount: decimal\n  column duration_s: int\n}\n")
+    return head + "".join(f"metric m{i:03d} = {scaling_metric(i)}\n" for i in range(n))
+
+
+def bench_scaling(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) -> dict:
+    data = data_file(Path(args.data_dir), rows, args.seed)
+    warm(data)
+    cmds = {}
+    for n in (10, 100):
+        defs = Path(args.data_dir) / f"scaling_{n}.kpi"
+        defs.write_text(scaling_defs(n))
+        out = out_dir / f"scaling_{n}_{data.stem}.csv"
+        cmds[n] = (kpi_cmd(kpi, defs, data, out), out)
+    for _, out in cmds.values():
+        out.unlink(missing_ok=True)
+    log(f"scaling: 10 vs 100 metrics over {rows:,} rows, {args.scaling_runs} runs ...")
+    walls = {n: [] for n in cmds}
+    rss = {n: [] for n in cmds}
+    for _ in range(args.scaling_runs):
+        for n, (cmd, _) in cmds.items():
+            w, m = launcher.run(cmd, out_dir / "kpi_scaling.stderr")
+            walls[n].append(w)
+            rss[n].append(m)
+    problems = compare_columns(cmds[10][1], cmds[100][1], [f"m{i:03d}" for i in range(10)])
+    res = {n: summarize(walls[n], rss[n]) for n in cmds}
+    return {
+        "rows": rows,
+        "file": rel(data),
+        "metrics_10": res[10],
+        "metrics_100": res[100],
+        "ratio_100_over_10": res[100]["median_s"] / res[10]["median_s"],
+        "commands": {str(n): display(c) for n, (c, _) in cmds.items()},
+        "problems": problems,
+    }
+
+
+# ---------------------------------------------------------------- report
+
+
+def fmt_rows(n: int) -> str:
+    for unit, div in (("M", 1_000_000), ("k", 1_000)):
+        if n >= div and n % div == 0:
+            return f"{n // div}{unit}"
+    return f"{n:,}"
+
+
+def tool_label(t: str, threads: int, nproc: int) -> str:
+    if t == "kpi":
+        return f"kpi (all {nproc} cores)"
+    if t == "cat":
+        return "cat FILE > /dev/null (I/O floor)"
+    return f"{'DuckDB' if t == 'duckdb' else 'Polars'} ({threads} threads)"
+
+
+def judge(targets_spec, sizes: dict, threads: int) -> list:
+    out = []
+    for tid, text, rows, kind, peer, factor in targets_spec:
+        s = sizes.get(rows)
+        status, detail = "n/a", ""
+        if s is None:
+            detail = f"{fmt_rows(rows)} rows not measured (--rows {rows})"
+        elif peer is not None and peer not in s["tools"]:
+            detail = f"{peer} not measured ({INSTALL_HINT})"
+        elif kind == "wall":
+            r = s["tools"]["kpi"]["median_s"] / s["tools"][peer]["median_s"]
+            status = "PASS" if r <= factor else "MISS"
+            detail = (f"kpi {s['tools']['kpi']['median_s']:.3f} s / {peer} "
+                      f"{s['tools'][peer]['median_s']:.3f} s = {r:.3f}x (target <= {factor}x)")
+        elif kind == "rss":
+            a, b = s["tools"]["kpi"]["peak_rss_mib"], s["tools"][peer]["peak_rss_mib"]
+            status = "PASS" if a <= b else "MISS"
+            detail = f"kpi {a:.0f} MiB vs {peer} {b:.0f} MiB"
+        elif kind == "gbps":
+            g = s["kpi_gbps"]
+            status = "PASS" if g >= factor else "MISS"
+            detail = f"{g:.2f} GB/s ({s['bytes'] / 1e9:.2f} GB / {s['tools']['kpi']['median_s']:.3f} s)"
+        if status != "n/a" and peer is not None and threads != 2:
+            detail += f" [note: peers ran with {threads} threads, the target is stated at 2]"
+        out.append({"id": tid, "target": text, "status": status, "detail": detail})
+    return out
+
+
+def report(res: dict) -> str:
+    m = res["machine"]
+    threads = res["threads"]
+    lines = ["# kpi benchmark: the sales KPI report (per rep x ISO week)", ""]
+    lines.append(f"Machine: {m['nproc']} cores usable ({m['cpu_count']} online), {m['cpu_model']}, "
+                 f"{m['mem_gib']} GiB RAM, Linux {m['kernel']}; load average at start "
+                 f"{' '.join(str(x) for x in m['loadavg_at_start'])}; Python {m['python']}.")
+    vers = ", ".join(f"{k} {v}" for k, v in res["versions"].items())
+    lines.append(f"Versions: {vers}. Runs: {res['runs']} paired runs per tool, whole process "
+                 "(start-up and imports included), files in the page cache; "
+                 "median/min/max wall time, peak RSS = max over the runs.")
+    lines.append("")
+    for s in res["sizes"]:
+        lines.append(f"## {s['rows']:,} rows ({s['bytes'] / 1e6:,.1f} MB, `{s['file']}`; "
+                     f"{s['result_rows']:,} result rows)")
+        lines.append("")
+        lines.append("| tool | median s | min s | max s | peak RSS MiB | kpi / tool |")
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        for t, f in s["tools"].items():
+            ratio = f"{f['kpi_ratio']:.3f}" if f["kpi_ratio"] is not None else "-"
+            lines.append(f"| {tool_label(t, threads, m['nproc'])} | {f['median_s']:.3f} | {f['min_s']:.3f} | "
+                         f"{f['max_s']:.3f} | {f['peak_rss_mib']:.1f} | {ratio} |")
+        lines.append("")
+        lines.append(f"kpi throughput: **{s['kpi_gbps']:.2f} GB/s** of CSV "
+                     f"({s['bytes'] / 1e9:.3f} GB / {s['tools']['kpi']['median_s']:.3f} s median).")
+        ag = s["agreement"]
+        if ag["problems"]:
+            lines.append("Agreement: **DISAGREE**")
+            lines += [f"- {p}" for p in ag["problems"]]
+        elif ag["compared_with"]:
+            lines.append(f"Agreement: kpi, {' and '.join(ag['compared_with'])} agree on every row and column "
+                         f"(integers exact, floats to {REL_TOL:g} relative); funnel_total = won_amount "
+                         "wherever it is not null.")
+        else:
+            lines.append("Agreement: no peers to compare with; kpi's funnel_total = won_amount "
+                         "wherever it is not null.")
+        lines.append("")
+    if res["targets"]:
+        lines.append("## Targets")
+        lines.append("")
+        for t in res["targets"]:
+            lines.append(f"- **{t['status']}** {t['id']} {t['target']}: {t['detail']}")
+        lines.append("")
+    sc = res.get("scaling")
+    if sc:
+        a, b = sc["metrics_10"], sc["metrics_100"]
+        lines.append(f"## Metrics scaling: 10 vs 100 metrics over one source ({sc['rows']:,} rows, "
+                     f"{len(a['walls_s'])} runs)")
+        lines.append("")
+        lines.append("| definitions | median s | min s | max s | peak RSS MiB |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for name, f in (("10 metrics", a), ("100 metrics", b)):
+            lines.append(f"| {name} | {f['median_s']:.3f} | {f['min_s']:.3f} | {f['max_s']:.3f} | "
+                         f"{f['peak_rss_mib']:.1f} |")
+        lines.append("")
+        lines.append(f"t(100) / t(10) = **{sc['ratio_100_over_10']:.2f}** (10 separate passes would be 10; "
+                     "one pass over the data should be well under that).")
+        if sc["problems"]:
+            lines.append("Consistency: **DISAGREE**")
+            lines += [f"- {p}" for p in sc["problems"]]
+        else:
+            lines.append("Consistency: the first 10 metrics of the 100-metric run equal the 10-metric run.")
+        lines.append("")
+    lines.append("## Commands (from the project root)")
+    lines.append("")
+    lines.append("```sh")
+    for s in res["sizes"]:
+        lines.append(f"# {s['rows']:,} rows")
+        lines += list(s["commands"].values())
+    if sc:
+        lines.append(f"# scaling, {sc['rows']:,} rows (definitions generated into {res['data_dir']})")
+        lines += list(sc["commands"].values())
+    lines.append("```")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000], help="sizes (default 1M 10M)")
+    ap.add_argument("--runs", type=int, default=5, help="paired runs per size (default 5)")
+    ap.add_argument("--threads", type=int, default=2, help="DuckDB/Polars threads (default 2; kpi uses all cores)")
+    ap.add_argument("--peers", default="duckdb,polars", help="comma list of duckdb,polars, or none")
+    ap.add_argument("--data-dir", default="target/bench-data", help="generated data and outputs (default: %(default)s, "
+                    "relative to the project root)")
+    ap.add_argument("--seed", type=int, default=gen_activities.DEFAULT_SEED)
+    ap.add_argument("--kpi", help="benchmark this kpi binary (no cargo build)")
+    ap.add_argument("--no-build", action="store_true", help="use target/release/kpi as it is")
+    ap.add_argument("--no-floor", action="store_true", help="do not time `cat FILE > /dev/null`")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--scaling", action="store_true", help="only the metrics-scaling measurement")
+    g.add_argument("--no-scaling", action="store_true", help="skip the metrics-scaling measurement")
+    ap.add_argument("--scaling-runs", type=int, default=3, help="runs of each scaling file (default 3)")
+    args = ap.parse_args()
+    if args.runs < 1 or args.scaling_runs < 1 or args.threads < 1 or any(r < 1 for r in args.rows):
+        ap.error("--rows, --runs, --scaling-runs and --threads must be >= 1")
+    args.rows = sorted(set(args.rows))
+    data_dir = Path(args.data_dir)
+    if not data_dir.is_absolute():
+        data_dir = ROOT / data_dir
+    args.data_dir = str(data_dir)
+
+    machine = machine_info()  # load average before we add any
+    launcher = Launcher()  # started while this process is small
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        out_dir = data_dir / "out"
+        out_dir.mkdir(exist_ok=True)
+        peers = [] if args.scaling else select_peers(args.peers)
+        kpi = find_kpi(args)
+        versions = {"kpi": tool_version([str(kpi), "--version"]).removeprefix("kpi ")}
+        versions.update({p: v for p, v in peer_versions(peers).items()})
+        res = {"machine": machine, "versions": versions, "runs": args.runs, "threads": args.threads,
+               "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None}
+        if not args.scaling:
+            for rows in args.rows:
+                res["sizes"].append(bench_size(rows, args, kpi, peers, out_dir, launcher))
+            res["targets"] = judge(TARGETS, {s["rows"]: s for s in res["sizes"]}, args.threads)
+        if not args.no_scaling:
+            res["scaling"] = bench_scaling(args.rows[0], args, kpi, out_dir, launcher)
+    except SetupError as e:
+        log(f"error: {e}")
+        return 2
+    except Failure as e:
+        log(f"error: {e}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    finally:
+        launcher.close()
+
+    print(report(res))
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=2) + "\n")
+        log(f"figures written to {args.json}")
+    bad = [p for s in res["sizes"] for p in s["agreement"]["problems"]]
+    if res["scaling"]:
+        bad += res["scaling"]["problems"]
+    if bad:
+        log(f"error: results disagree ({len(bad)} problem(s), see the report)")
+        return 1
+    if not peers and not args.scaling:
+        log(f"note: kpi-only figures. For DuckDB/Polars: {INSTALL_HINT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

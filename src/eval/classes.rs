@@ -1,0 +1,186 @@
+//! Filter outcomes decided once per class of rows instead of once per row.
+//!
+//! After coding (see [`super::row::encode_filters`]) most filters only look at the
+//! codes of a few text columns: `type == "call" and channel == "outbound"`. The
+//! codes of a row, read as digits of a mixed-radix number, give its *class*; every
+//! row of a class passes the same such filters. So for each class the set of
+//! aggregates whose filter passes is computed once, up front, as a bit mask, and
+//! a row only looks up its class's mask. Filters that look at anything else (a
+//! number, a date, a column compared with a column) are tested per row.
+
+use super::row::{Filter, RowConst, CODE_NULL, CODE_OTHER};
+use super::scan::AggPlan;
+use crate::syntax::ast::{BinOp, UnOp};
+
+/// Most classes (product of the coded columns' code counts) worth tabulating.
+pub const MAX_CLASSES: usize = 4096;
+/// Most aggregates of one source the masks cover (one bit each).
+pub const MAX_AGGS: usize = 64;
+
+/// The class table of one source.
+#[derive(Clone, Debug)]
+pub struct Classes {
+    /// Per coded slot: the number of constants (codes `0..n`, then other, null).
+    sizes: Vec<usize>,
+    /// Per coded slot: the class stride.
+    strides: Vec<usize>,
+    /// Per class: the aggregates whose filter passes (or that have none).
+    pub masks: Vec<u64>,
+    /// Aggregates whose filter is tested per row.
+    pub per_row: u64,
+}
+
+impl Classes {
+    /// The table for `aggs` whose coded columns have `sizes[k]` constants; `None`
+    /// if there are more than [`MAX_AGGS`] aggregates (every filter per row then).
+    pub fn build(aggs: &[AggPlan], sizes: &[usize]) -> Option<Classes> {
+        if aggs.len() > MAX_AGGS {
+            return None;
+        }
+        let mut strides = Vec::with_capacity(sizes.len());
+        let mut n = 1usize;
+        for &s in sizes {
+            strides.push(n);
+            n = n.saturating_mul(s + 2);
+        }
+        // Too many classes: tabulate nothing; every filter is tested per row.
+        let tabulate = n <= MAX_CLASSES;
+        let n = if tabulate { n } else { 1 };
+        let mut masks = vec![0u64; n];
+        let mut per_row = 0u64;
+        let mut codes = vec![CODE_NULL; sizes.len()];
+        for (i, a) in aggs.iter().enumerate() {
+            let bit = 1u64 << i;
+            match &a.filter {
+                None => masks.iter_mut().for_each(|m| *m |= bit),
+                Some(f) if tabulate && codes_only(f) => {
+                    for (class, m) in masks.iter_mut().enumerate() {
+                        for (k, code) in codes.iter_mut().enumerate() {
+                            let digit = class / strides[k] % (sizes[k] + 2);
+                            *code = match digit {
+                                d if d < sizes[k] => d as u8,
+                                d if d == sizes[k] => CODE_OTHER,
+                                _ => CODE_NULL,
+                            };
+                        }
+                        if f.test_coded(&[], &codes) {
+                            *m |= bit;
+                        }
+                    }
+                }
+                Some(_) => per_row |= bit,
+            }
+        }
+        Some(Classes {
+            sizes: sizes.to_vec(),
+            strides: if tabulate {
+                strides
+            } else {
+                vec![0; sizes.len()]
+            },
+            masks,
+            per_row,
+        })
+    }
+
+    /// The class of a row with these codes.
+    #[inline(always)]
+    pub fn class(&self, codes: &[u8]) -> usize {
+        let mut class = 0;
+        for ((&c, &size), &stride) in codes.iter().zip(&self.sizes).zip(&self.strides) {
+            let digit = match c {
+                CODE_NULL => size + 1,
+                CODE_OTHER => size,
+                c => c as usize,
+            };
+            class += digit * stride;
+        }
+        class
+    }
+}
+
+/// Whether `f` depends on nothing but codes (and constants).
+fn codes_only(f: &Filter) -> bool {
+    match f {
+        Filter::CodeEq { .. } | Filter::CodeIn { .. } => true,
+        Filter::Const(RowConst::Bool(_) | RowConst::Null) => true,
+        Filter::Unary(UnOp::Not, a) => codes_only(a),
+        Filter::Binary(BinOp::And | BinOp::Or, a, b) => codes_only(a) && codes_only(b),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ast::AggFunc;
+
+    fn agg(filter: Option<Filter>) -> AggPlan {
+        AggPlan {
+            node: crate::compile::graph::NodeId(0),
+            func: AggFunc::Count,
+            column: None,
+            fraction: None,
+            filter,
+        }
+    }
+
+    /// Every class's mask equals the filters tested on that class's codes.
+    #[test]
+    fn masks_match_the_filters() {
+        let eq = |slot, code| Filter::CodeEq {
+            slot,
+            code,
+            negate: false,
+        };
+        let aggs = vec![
+            agg(None),
+            agg(Some(eq(0, 1))),
+            agg(Some(Filter::Binary(
+                BinOp::And,
+                Box::new(Filter::CodeIn {
+                    slot: 0,
+                    mask: 0b11,
+                }),
+                Box::new(eq(1, 0)),
+            ))),
+            agg(Some(Filter::Unary(UnOp::Not, Box::new(eq(1, 1))))),
+            agg(Some(Filter::Column(3))),
+        ];
+        let c = Classes::build(&aggs, &[3, 2]).expect("table");
+        assert_eq!(c.masks.len(), 5 * 4);
+        assert_eq!(c.per_row, 1 << 4);
+        let all = [0, 1, 2, CODE_OTHER, CODE_NULL];
+        for &a in &all {
+            for &b in &all[1..] {
+                if b == 2 {
+                    continue; // slot 1 has two constants
+                }
+                let codes = [a, b];
+                let mut want = 0u64;
+                for (i, g) in aggs.iter().enumerate().take(4) {
+                    if g.filter.as_ref().is_none_or(|f| f.test_coded(&[], &codes)) {
+                        want |= 1 << i;
+                    }
+                }
+                assert_eq!(c.masks[c.class(&codes)], want, "codes {codes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn too_many_classes_tests_per_row() {
+        let aggs = vec![
+            agg(None),
+            agg(Some(Filter::CodeEq {
+                slot: 0,
+                code: 0,
+                negate: false,
+            })),
+        ];
+        let c = Classes::build(&aggs, &[62, 62, 62]).expect("table");
+        assert_eq!(c.masks, vec![1]);
+        assert_eq!(c.per_row, 2);
+        assert_eq!(c.class(&[5, CODE_NULL, 7]), 0);
+    }
+}
