@@ -6,7 +6,9 @@
 //! row of a class passes the same such filters. So for each class the set of
 //! aggregates whose filter passes is computed once, up front, as a bit mask, and
 //! a row only looks up its class's mask. Filters that look at anything else (a
-//! number, a date, a column compared with a column) are tested per row.
+//! number, a date, a column compared with a column) are tested per row, and only
+//! in the classes where their coded conjuncts pass: `type == "deal_won" and
+//! amount > 500` tests the amount of won deals only.
 
 use super::row::{Filter, RowConst, CODE_NULL, CODE_OTHER};
 use super::scan::AggPlan;
@@ -26,8 +28,8 @@ pub struct Classes {
     strides: Vec<usize>,
     /// Per class: the aggregates whose filter passes (or that have none).
     pub masks: Vec<u64>,
-    /// Aggregates whose filter is tested per row.
-    pub per_row: u64,
+    /// Per class: the aggregates whose filter is tested per row, in that class.
+    pub per_row: Vec<u64>,
 }
 
 impl Classes {
@@ -47,28 +49,39 @@ impl Classes {
         let tabulate = n <= MAX_CLASSES;
         let n = if tabulate { n } else { 1 };
         let mut masks = vec![0u64; n];
-        let mut per_row = 0u64;
-        let mut codes = vec![CODE_NULL; sizes.len()];
+        let mut per_row = vec![0u64; n];
+        let codes_of = |class: usize| -> Vec<u8> {
+            (0..sizes.len())
+                .map(|k| match class / strides[k] % (sizes[k] + 2) {
+                    d if d < sizes[k] => d as u8,
+                    d if d == sizes[k] => CODE_OTHER,
+                    _ => CODE_NULL,
+                })
+                .collect()
+        };
         for (i, a) in aggs.iter().enumerate() {
             let bit = 1u64 << i;
-            match &a.filter {
-                None => masks.iter_mut().for_each(|m| *m |= bit),
-                Some(f) if tabulate && codes_only(f) => {
-                    for (class, m) in masks.iter_mut().enumerate() {
-                        for (k, code) in codes.iter_mut().enumerate() {
-                            let digit = class / strides[k] % (sizes[k] + 2);
-                            *code = match digit {
-                                d if d < sizes[k] => d as u8,
-                                d if d == sizes[k] => CODE_OTHER,
-                                _ => CODE_NULL,
-                            };
-                        }
-                        if f.test_coded(&[], &codes) {
-                            *m |= bit;
-                        }
+            let Some(f) = &a.filter else {
+                masks.iter_mut().for_each(|m| *m |= bit);
+                continue;
+            };
+            if !tabulate {
+                per_row.iter_mut().for_each(|m| *m |= bit);
+                continue;
+            }
+            let mut coded = Vec::new();
+            if !codes_only(f) {
+                coded_conjuncts(f, &mut coded);
+            }
+            for class in 0..n {
+                let codes = codes_of(class);
+                if codes_only(f) {
+                    if f.test_coded(&[], &codes) {
+                        masks[class] |= bit;
                     }
+                } else if coded.iter().all(|c| c.test_coded(&[], &codes)) {
+                    per_row[class] |= bit;
                 }
-                Some(_) => per_row |= bit,
             }
         }
         Some(Classes {
@@ -96,6 +109,19 @@ impl Classes {
             class += digit * stride;
         }
         class
+    }
+}
+
+/// The conjuncts of `f` (an `and` chain) that depend on nothing but codes: the
+/// filter cannot pass where one of them fails.
+fn coded_conjuncts<'f>(f: &'f Filter, out: &mut Vec<&'f Filter>) {
+    match f {
+        Filter::Binary(BinOp::And, a, b) => {
+            coded_conjuncts(a, out);
+            coded_conjuncts(b, out);
+        }
+        f if codes_only(f) => out.push(f),
+        _ => {}
     }
 }
 
@@ -146,10 +172,16 @@ mod tests {
             ))),
             agg(Some(Filter::Unary(UnOp::Not, Box::new(eq(1, 1))))),
             agg(Some(Filter::Column(3))),
+            // Tested per row, only where `slot 0 is code 2` holds.
+            agg(Some(Filter::Binary(
+                BinOp::And,
+                Box::new(eq(0, 2)),
+                Box::new(Filter::Column(4)),
+            ))),
         ];
         let c = Classes::build(&aggs, &[3, 2]).expect("table");
         assert_eq!(c.masks.len(), 5 * 4);
-        assert_eq!(c.per_row, 1 << 4);
+        assert!(c.per_row.iter().all(|&m| m & (1 << 4) != 0));
         let all = [0, 1, 2, CODE_OTHER, CODE_NULL];
         for &a in &all {
             for &b in &all[1..] {
@@ -163,7 +195,10 @@ mod tests {
                         want |= 1 << i;
                     }
                 }
-                assert_eq!(c.masks[c.class(&codes)], want, "codes {codes:?}");
+                let class = c.class(&codes);
+                assert_eq!(c.masks[class], want, "codes {codes:?}");
+                let maybe = if a == 2 { 1 << 4 | 1 << 5 } else { 1 << 4 };
+                assert_eq!(c.per_row[class], maybe, "codes {codes:?}");
             }
         }
     }
@@ -180,7 +215,7 @@ mod tests {
         ];
         let c = Classes::build(&aggs, &[62, 62, 62]).expect("table");
         assert_eq!(c.masks, vec![1]);
-        assert_eq!(c.per_row, 2);
+        assert_eq!(c.per_row, vec![2]);
         assert_eq!(c.class(&[5, CODE_NULL, 7]), 0);
     }
 }

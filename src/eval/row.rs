@@ -45,6 +45,13 @@ pub enum Filter {
         slot: u8,
         mask: u64,
     },
+    /// `column <op> number` (`number <op> column` is turned around): compared
+    /// without the general [`compare`] while the field is a number (same result).
+    NumCmp {
+        col: usize,
+        op: BinOp,
+        value: f64,
+    },
 }
 
 /// Most text columns whose comparisons a scan codes.
@@ -182,6 +189,18 @@ impl Filter {
                     negate: *op == BinOp::Ne,
                 }
             }
+            RowExpr::Binary(op, a, b) if op.is_comparison() => match num_cmp_operands(*op, a, b) {
+                Some((c, op, value)) => Filter::NumCmp {
+                    col: col(c),
+                    op,
+                    value,
+                },
+                None => Filter::Binary(
+                    *op,
+                    Box::new(Filter::compile(a, col)),
+                    Box::new(Filter::compile(b, col)),
+                ),
+            },
             RowExpr::In(a, items)
                 if matches!(&**a, RowExpr::Column(_))
                     && items
@@ -216,6 +235,28 @@ impl Filter {
         }
     }
 
+    /// The columns whose typed values the filter reads (coded comparisons read
+    /// codes, not values).
+    pub fn columns(&self, out: &mut Vec<usize>) {
+        match self {
+            Filter::Column(c)
+            | Filter::StrEq { col: c, .. }
+            | Filter::StrIn(c, _)
+            | Filter::NumCmp { col: c, .. } => out.push(*c),
+            Filter::Const(_) | Filter::CodeEq { .. } | Filter::CodeIn { .. } => {}
+            Filter::Unary(_, a) => a.columns(out),
+            Filter::Binary(_, a, b) => {
+                a.columns(out);
+                b.columns(out);
+            }
+            Filter::In(a, items) => {
+                a.columns(out);
+                items.iter().for_each(|i| i.columns(out));
+            }
+            Filter::Call(_, args) => args.iter().for_each(|a| a.columns(out)),
+        }
+    }
+
     /// Whether the row passes (unknown counts as no).
     #[inline]
     pub fn test(&self, row: &[RowVal]) -> bool {
@@ -237,6 +278,11 @@ impl Filter {
                 let c = codes[*slot as usize];
                 c < 64 && (mask >> c) & 1 == 1
             }
+            Filter::NumCmp { col, op, value } => match row[*col] {
+                RowVal::Num(x) => holds(*op, x.partial_cmp(value)),
+                RowVal::Null => false,
+                v => holds(*op, compare(v, RowVal::Num(*value))),
+            },
             Filter::Binary(BinOp::And, a, b) => {
                 a.test_coded(row, codes) && b.test_coded(row, codes)
             }
@@ -254,6 +300,13 @@ impl Filter {
             Filter::CodeIn { slot, mask } => match codes[*slot as usize] {
                 CODE_NULL => RowVal::Null,
                 c => RowVal::Bool(c < 64 && (mask >> c) & 1 == 1),
+            },
+            Filter::NumCmp { col, op, value } => match row[*col] {
+                RowVal::Null => RowVal::Null,
+                v => match compare(v, RowVal::Num(*value)) {
+                    Some(ord) => RowVal::Bool(holds(*op, Some(ord))),
+                    None => RowVal::Null,
+                },
             },
             Filter::StrEq { col, value, negate } => match row[*col] {
                 RowVal::Str(s) => RowVal::Bool(text_eq(s, value) != *negate),
@@ -351,6 +404,38 @@ impl Filter {
 #[inline(always)]
 fn text_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.first() == b.first() && a == b
+}
+
+/// Whether comparison `op` holds for an ordering (`None`: unknown, so no).
+#[inline(always)]
+fn holds(op: BinOp, ord: Option<std::cmp::Ordering>) -> bool {
+    use std::cmp::Ordering::*;
+    match (op, ord) {
+        (_, None) => false,
+        (BinOp::Eq, Some(o)) => o == Equal,
+        (BinOp::Ne, Some(o)) => o != Equal,
+        (BinOp::Lt, Some(o)) => o == Less,
+        (BinOp::Le, Some(o)) => o != Greater,
+        (BinOp::Gt, Some(o)) => o == Greater,
+        (_, Some(o)) => o != Less,
+    }
+}
+
+/// `column <op> number` or `number <op> column`: the column, the comparison as
+/// seen from the column, and the number.
+fn num_cmp_operands<'e>(op: BinOp, a: &'e RowExpr, b: &'e RowExpr) -> Option<(&'e str, BinOp, f64)> {
+    let flipped = match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    };
+    match (a, b) {
+        (RowExpr::Column(c), RowExpr::Const(Value::Num(x))) if x.is_finite() => Some((c, op, *x)),
+        (RowExpr::Const(Value::Num(x)), RowExpr::Column(c)) if x.is_finite() => Some((c, flipped, *x)),
+        _ => None,
+    }
 }
 
 /// `column == "text"` or `"text" == column`: the column and the text.

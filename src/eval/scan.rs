@@ -90,6 +90,9 @@ pub struct SourceSink<'p> {
     dim_text: Vec<usize>,
     index: SlotIndex,
     classes: Option<Classes>,
+    /// The columns typed per row: every column but the text columns read only as
+    /// dimensions, codes or the time (those need no conversion or check).
+    typed: Vec<usize>,
     pub keys: Vec<Key>,
     /// Rows per group slot.
     pub rows: Vec<u64>,
@@ -131,6 +134,18 @@ impl<'p> SourceSink<'p> {
             texts[t].code_slot = Some(k);
         }
         let sizes: Vec<usize> = plan.coded.iter().map(|(_, v)| v.len()).collect();
+        let mut read = Vec::new();
+        for a in &plan.aggs {
+            read.extend(a.column);
+            if let Some(f) = &a.filter {
+                f.columns(&mut read);
+            }
+        }
+        let typed = (0..plan.kinds.len())
+            .filter(|&c| {
+                plan.kinds[c] != ColKind::Str || (read.contains(&c) && Some(c) != plan.time)
+            })
+            .collect();
         SourceSink {
             plan,
             time: TimeParser::new(plan.tz.clone()),
@@ -138,6 +153,7 @@ impl<'p> SourceSink<'p> {
             dim_text,
             index: SlotIndex::new(),
             classes: Classes::build(&plan.aggs, &sizes),
+            typed,
             keys: Vec::new(),
             rows: Vec::new(),
             accs: plan.aggs.iter().map(|a| AccVec::new(a.func)).collect(),
@@ -276,7 +292,22 @@ pub fn typed_row_into<'a>(
     nums: &mut [f64],
     vals: &mut [RowVal<'a>],
 ) -> Result<(), BadRow> {
-    for (i, kind) in kinds.iter().enumerate() {
+    type_columns(kinds, 0..kinds.len(), fields, time, fixed, nums, vals)
+}
+
+/// [`typed_row_into`] of the columns `which` only.
+#[inline(always)]
+fn type_columns<'a>(
+    kinds: &[ColKind],
+    which: impl Iterator<Item = usize>,
+    fields: &[&'a [u8]],
+    time: &mut TimeParser,
+    fixed: &mut [Option<i128>],
+    nums: &mut [f64],
+    vals: &mut [RowVal<'a>],
+) -> Result<(), BadRow> {
+    for i in which {
+        let kind = &kinds[i];
         let f = fields[i];
         if f.is_empty() {
             fixed[i] = None;
@@ -381,8 +412,9 @@ impl SourceSink<'_> {
     ) -> Result<(), BadRow> {
         let plan = self.plan;
         let mut vals = [RowVal::Null; N];
-        typed_row_into(
+        type_columns(
             &plan.kinds,
+            self.typed.iter().copied(),
             fields,
             &mut self.time,
             &mut self.fixed,
@@ -405,8 +437,9 @@ impl SourceSink<'_> {
         let (fixed, nums) = (&self.fixed, &self.nums);
         match &self.classes {
             Some(classes) => {
-                let mut mask = classes.masks[classes.class(&codes)];
-                let mut rest = classes.per_row;
+                let class = classes.class(&codes);
+                let mut mask = classes.masks[class];
+                let mut rest = classes.per_row[class];
                 while rest != 0 {
                     let i = rest.trailing_zeros() as usize;
                     rest &= rest - 1;
