@@ -16,8 +16,6 @@ use crate::syntax::ast::{BinOp, UnOp};
 
 /// Most classes (product of the coded columns' code counts) worth tabulating.
 pub const MAX_CLASSES: usize = 4096;
-/// Most aggregates of one source the masks cover (one bit each).
-pub const MAX_AGGS: usize = 64;
 
 /// The class table of one source.
 #[derive(Clone, Debug)]
@@ -26,19 +24,18 @@ pub struct Classes {
     sizes: Vec<usize>,
     /// Per coded slot: the class stride.
     strides: Vec<usize>,
+    /// 64-bit words per class in `masks` and `per_row` (one bit per aggregate).
+    words: usize,
     /// Per class: the aggregates whose filter passes (or that have none).
-    pub masks: Vec<u64>,
+    masks: Vec<u64>,
     /// Per class: the aggregates whose filter is tested per row, in that class.
-    pub per_row: Vec<u64>,
+    per_row: Vec<u64>,
 }
 
 impl Classes {
-    /// The table for `aggs` whose coded columns have `sizes[k]` constants; `None`
-    /// if there are more than [`MAX_AGGS`] aggregates (every filter per row then).
-    pub fn build(aggs: &[AggPlan], sizes: &[usize]) -> Option<Classes> {
-        if aggs.len() > MAX_AGGS {
-            return None;
-        }
+    /// The table for `aggs` whose coded columns have `sizes[k]` constants.
+    pub fn build(aggs: &[AggPlan], sizes: &[usize]) -> Classes {
+        let words = aggs.len().div_ceil(64).max(1);
         let mut strides = Vec::with_capacity(sizes.len());
         let mut n = 1usize;
         for &s in sizes {
@@ -48,52 +45,69 @@ impl Classes {
         // Too many classes: tabulate nothing; every filter is tested per row.
         let tabulate = n <= MAX_CLASSES;
         let n = if tabulate { n } else { 1 };
-        let mut masks = vec![0u64; n];
-        let mut per_row = vec![0u64; n];
-        let codes_of = |class: usize| -> Vec<u8> {
-            (0..sizes.len())
-                .map(|k| match class / strides[k] % (sizes[k] + 2) {
-                    d if d < sizes[k] => d as u8,
-                    d if d == sizes[k] => CODE_OTHER,
-                    _ => CODE_NULL,
-                })
-                .collect()
-        };
+        let mut masks = vec![0u64; n * words];
+        let mut per_row = vec![0u64; n * words];
+        let class_codes: Vec<Vec<u8>> = (0..n)
+            .map(|class| {
+                (0..sizes.len())
+                    .map(|k| match class / strides[k] % (sizes[k] + 2) {
+                        d if d < sizes[k] => d as u8,
+                        d if d == sizes[k] => CODE_OTHER,
+                        _ => CODE_NULL,
+                    })
+                    .collect()
+            })
+            .collect();
         for (i, a) in aggs.iter().enumerate() {
-            let bit = 1u64 << i;
+            let (word, bit) = (i / 64, 1u64 << (i % 64));
+            let set = |v: &mut Vec<u64>, class: usize| v[class * words + word] |= bit;
             let Some(f) = &a.filter else {
-                masks.iter_mut().for_each(|m| *m |= bit);
+                (0..n).for_each(|class| set(&mut masks, class));
                 continue;
             };
             if !tabulate {
-                per_row.iter_mut().for_each(|m| *m |= bit);
+                set(&mut per_row, 0);
                 continue;
             }
+            let whole = codes_only(f);
             let mut coded = Vec::new();
-            if !codes_only(f) {
+            if !whole {
                 coded_conjuncts(f, &mut coded);
             }
-            for class in 0..n {
-                let codes = codes_of(class);
-                if codes_only(f) {
-                    if f.test_coded(&[], &codes) {
-                        masks[class] |= bit;
+            for (class, codes) in class_codes.iter().enumerate() {
+                if whole {
+                    if f.test_coded(&[], codes) {
+                        set(&mut masks, class);
                     }
-                } else if coded.iter().all(|c| c.test_coded(&[], &codes)) {
-                    per_row[class] |= bit;
+                } else if coded.iter().all(|c| c.test_coded(&[], codes)) {
+                    set(&mut per_row, class);
                 }
             }
         }
-        Some(Classes {
+        Classes {
             sizes: sizes.to_vec(),
             strides: if tabulate {
                 strides
             } else {
                 vec![0; sizes.len()]
             },
+            words,
             masks,
             per_row,
-        })
+        }
+    }
+
+    /// The aggregates (bit `i` of word `i / 64`) whose filter passes for every
+    /// row of `class`.
+    #[inline(always)]
+    pub fn masks(&self, class: usize) -> &[u64] {
+        &self.masks[class * self.words..(class + 1) * self.words]
+    }
+
+    /// The aggregates whose filter is tested per row in `class`.
+    #[inline(always)]
+    pub fn per_row(&self, class: usize) -> &[u64] {
+        &self.per_row[class * self.words..(class + 1) * self.words]
     }
 
     /// The class of a row with these codes.
@@ -179,7 +193,7 @@ mod tests {
                 Box::new(Filter::Column(4)),
             ))),
         ];
-        let c = Classes::build(&aggs, &[3, 2]).expect("table");
+        let c = Classes::build(&aggs, &[3, 2]);
         assert_eq!(c.masks.len(), 5 * 4);
         assert!(c.per_row.iter().all(|&m| m & (1 << 4) != 0));
         let all = [0, 1, 2, CODE_OTHER, CODE_NULL];
@@ -196,11 +210,33 @@ mod tests {
                     }
                 }
                 let class = c.class(&codes);
-                assert_eq!(c.masks[class], want, "codes {codes:?}");
+                assert_eq!(c.masks(class), [want], "codes {codes:?}");
                 let maybe = if a == 2 { 1 << 4 | 1 << 5 } else { 1 << 4 };
-                assert_eq!(c.per_row[class], maybe, "codes {codes:?}");
+                assert_eq!(c.per_row(class), [maybe], "codes {codes:?}");
             }
         }
+    }
+
+    /// More aggregates than bits in a word: the masks take several words.
+    #[test]
+    fn many_aggregates() {
+        let aggs: Vec<AggPlan> = (0..150)
+            .map(|i| {
+                agg(Some(Filter::CodeEq {
+                    slot: 0,
+                    code: (i % 3) as u8,
+                    negate: false,
+                }))
+            })
+            .collect();
+        let c = Classes::build(&aggs, &[3]);
+        let mut want = [0u64; 3];
+        for i in (1..150).step_by(3) {
+            want[i / 64] |= 1 << (i % 64);
+        }
+        assert_eq!(c.masks(c.class(&[1])), want);
+        assert_eq!(c.per_row(c.class(&[1])), [0, 0, 0]);
+        assert_eq!(c.masks(c.class(&[CODE_NULL])), [0, 0, 0]);
     }
 
     #[test]
@@ -213,7 +249,7 @@ mod tests {
                 negate: false,
             })),
         ];
-        let c = Classes::build(&aggs, &[62, 62, 62]).expect("table");
+        let c = Classes::build(&aggs, &[62, 62, 62]);
         assert_eq!(c.masks, vec![1]);
         assert_eq!(c.per_row, vec![2]);
         assert_eq!(c.class(&[5, CODE_NULL, 7]), 0);

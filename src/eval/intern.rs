@@ -164,7 +164,7 @@ impl Interner {
     }
 
     /// The id of `s`, interning it if new; the flag says whether it was new.
-    #[inline]
+    #[inline(always)]
     pub fn intern(&mut self, s: &[u8]) -> (u32, bool) {
         if s.len() > 16 {
             return self.intern_long(s);
@@ -174,19 +174,25 @@ impl Interner {
         loop {
             let cell = self.table[i];
             if cell.id == EMPTY {
-                break;
+                return (self.insert(s, k, i), true);
             }
             if cell.key == k {
                 return (cell.id, false);
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// Adds short key `k` (the bytes `s`) at the empty cell `i`.
+    #[cold]
+    #[inline(never)]
+    fn insert(&mut self, s: &[u8], k: Short, i: usize) -> u32 {
         let id = self.push(s, k);
         self.table[i] = Cell { key: k, id };
         if self.shorts.len() * 4 > self.table.len() {
             self.grow();
         }
-        (id, true)
+        id
     }
 
     #[cold]

@@ -423,7 +423,11 @@ fn holds(op: BinOp, ord: Option<std::cmp::Ordering>) -> bool {
 
 /// `column <op> number` or `number <op> column`: the column, the comparison as
 /// seen from the column, and the number.
-fn num_cmp_operands<'e>(op: BinOp, a: &'e RowExpr, b: &'e RowExpr) -> Option<(&'e str, BinOp, f64)> {
+fn num_cmp_operands<'e>(
+    op: BinOp,
+    a: &'e RowExpr,
+    b: &'e RowExpr,
+) -> Option<(&'e str, BinOp, f64)> {
     let flipped = match op {
         BinOp::Lt => BinOp::Gt,
         BinOp::Le => BinOp::Ge,
@@ -433,7 +437,9 @@ fn num_cmp_operands<'e>(op: BinOp, a: &'e RowExpr, b: &'e RowExpr) -> Option<(&'
     };
     match (a, b) {
         (RowExpr::Column(c), RowExpr::Const(Value::Num(x))) if x.is_finite() => Some((c, op, *x)),
-        (RowExpr::Const(Value::Num(x)), RowExpr::Column(c)) if x.is_finite() => Some((c, flipped, *x)),
+        (RowExpr::Const(Value::Num(x)), RowExpr::Column(c)) if x.is_finite() => {
+            Some((c, flipped, *x))
+        }
         _ => None,
     }
 }

@@ -89,7 +89,7 @@ pub struct SourceSink<'p> {
     /// Per dimension: its entry in `texts`.
     dim_text: Vec<usize>,
     index: SlotIndex,
-    classes: Option<Classes>,
+    classes: Classes,
     /// The columns typed per row: every column but the text columns read only as
     /// dimensions, codes or the time (those need no conversion or check).
     typed: Vec<usize>,
@@ -435,42 +435,39 @@ impl SourceSink<'_> {
         let slot = self.slot(&ids, period);
         self.rows[slot] += 1;
         let (fixed, nums) = (&self.fixed, &self.nums);
-        match &self.classes {
-            Some(classes) => {
-                let class = classes.class(&codes);
-                let mut mask = classes.masks[class];
-                let mut rest = classes.per_row[class];
-                while rest != 0 {
-                    let i = rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    if plan.aggs[i]
-                        .filter
-                        .as_ref()
-                        .is_some_and(|f| f.test_coded(row, &codes))
-                    {
-                        mask |= 1 << i;
-                    }
-                }
-                while mask != 0 {
-                    let i = mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    update(
-                        &plan.aggs[i],
-                        &mut self.accs[i],
-                        slot,
-                        row,
-                        fields,
-                        fixed,
-                        nums,
-                    );
+        let classes = &self.classes;
+        let class = classes.class(&codes);
+        for (w, (&pass, &test)) in classes
+            .masks(class)
+            .iter()
+            .zip(classes.per_row(class))
+            .enumerate()
+        {
+            let mut mask = pass;
+            let mut rest = test;
+            while rest != 0 {
+                let i = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if plan.aggs[w * 64 + i]
+                    .filter
+                    .as_ref()
+                    .is_some_and(|f| f.test_coded(row, &codes))
+                {
+                    mask |= 1 << i;
                 }
             }
-            None => {
-                for (a, acc) in plan.aggs.iter().zip(self.accs.iter_mut()) {
-                    if a.filter.as_ref().is_none_or(|f| f.test_coded(row, &codes)) {
-                        update(a, acc, slot, row, fields, fixed, nums);
-                    }
-                }
+            while mask != 0 {
+                let i = w * 64 + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                update(
+                    &plan.aggs[i],
+                    &mut self.accs[i],
+                    slot,
+                    row,
+                    fields,
+                    fixed,
+                    nums,
+                );
             }
         }
         Ok(())

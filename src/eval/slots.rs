@@ -38,20 +38,24 @@ impl SlotIndex {
     }
 
     /// The combo number of a tuple of dimension ids.
-    #[inline]
+    #[inline(always)]
     pub fn combo(&mut self, ids: &[u32]) -> u32 {
         match ids {
             [] => 0,
             [id] => *id,
-            _ => match self.combos.get(ids) {
-                Some(&c) => c,
-                None => {
-                    let c = self.ncombos;
-                    self.ncombos += 1;
-                    self.combos.insert(ids.to_vec(), c);
-                    c
-                }
-            },
+            _ => self.combo_of(ids),
+        }
+    }
+
+    fn combo_of(&mut self, ids: &[u32]) -> u32 {
+        match self.combos.get(ids) {
+            Some(&c) => c,
+            None => {
+                let c = self.ncombos;
+                self.ncombos += 1;
+                self.combos.insert(ids.to_vec(), c);
+                c
+            }
         }
     }
 

@@ -169,13 +169,36 @@ pub fn table_output(
     }
 }
 
+/// CSV lines of `rows` (of `width` columns): one buffer, no string per cell.
+fn csv_rows(rows: &[crate::eval::Row], width: usize) -> String {
+    let mut s = String::with_capacity(rows.len() * 16 * (width + 1));
+    for r in rows {
+        let mut first = true;
+        for d in r.dims.iter().chain(r.period.as_ref()) {
+            if !first {
+                s.push(',');
+            }
+            first = false;
+            push_csv_field(&mut s, d);
+        }
+        for c in &r.values {
+            if !first {
+                s.push(',');
+            }
+            first = false;
+            push_cell_raw(&mut s, c);
+        }
+        s.push('\n');
+    }
+    s
+}
+
 /// Render `out` in `format`.
 pub fn render(out: &Output, format: OutFormat) -> String {
     let head = header(out);
     match format {
         OutFormat::Csv => {
-            // One buffer, no string per cell: CSV is the format of large results.
-            let mut s = String::with_capacity(64 + out.rows.len() * 16 * (head.len() + 1));
+            let mut s = String::with_capacity(64 + 16 * (head.len() + 1));
             for (i, h) in head.iter().enumerate() {
                 if i > 0 {
                     s.push(',');
@@ -183,24 +206,27 @@ pub fn render(out: &Output, format: OutFormat) -> String {
                 push_csv_field(&mut s, h);
             }
             s.push('\n');
-            for r in &out.rows {
-                let mut first = true;
-                for d in r.dims.iter().chain(r.period.as_ref()) {
-                    if !first {
-                        s.push(',');
-                    }
-                    first = false;
-                    push_csv_field(&mut s, d);
-                }
-                for c in &r.values {
-                    if !first {
-                        s.push(',');
-                    }
-                    first = false;
-                    push_cell_raw(&mut s, c);
-                }
-                s.push('\n');
-            }
+            // Large results are formatted in parts on every core, then joined.
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let per = if out.rows.len() >= 8192 {
+                out.rows.len().div_ceil(threads.clamp(1, 8))
+            } else {
+                out.rows.len().max(1)
+            };
+            let width = head.len();
+            let parts: Vec<String> = std::thread::scope(|scope| {
+                let handles: Vec<_> = out
+                    .rows
+                    .chunks(per)
+                    .map(|rows| scope.spawn(move || csv_rows(rows, width)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            s.reserve(parts.iter().map(String::len).sum());
+            parts.iter().for_each(|p| s.push_str(p));
             s
         }
         OutFormat::Json => {
