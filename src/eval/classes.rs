@@ -10,7 +10,7 @@
 //! in the classes where their coded conjuncts pass: `type == "deal_won" and
 //! amount > 500` tests the amount of won deals only.
 
-use super::row::{Filter, RowConst, CODE_NULL, CODE_OTHER};
+use super::row::{Filter, RowConst, RowVal, CODE_NULL, CODE_OTHER};
 use super::scan::AggPlan;
 use crate::syntax::ast::{BinOp, UnOp};
 
@@ -30,6 +30,9 @@ pub struct Classes {
     masks: Vec<u64>,
     /// Per class: the aggregates whose filter is tested per row, in that class.
     per_row: Vec<u64>,
+    /// Per aggregate tested per row: what is left to test of its filter where its
+    /// coded conjuncts pass (the filter without them).
+    residuals: Vec<Option<Filter>>,
 }
 
 impl Classes {
@@ -47,6 +50,7 @@ impl Classes {
         let n = if tabulate { n } else { 1 };
         let mut masks = vec![0u64; n * words];
         let mut per_row = vec![0u64; n * words];
+        let mut residuals = vec![None; aggs.len()];
         let class_codes: Vec<Vec<u8>> = (0..n)
             .map(|class| {
                 (0..sizes.len())
@@ -67,12 +71,14 @@ impl Classes {
             };
             if !tabulate {
                 set(&mut per_row, 0);
+                residuals[i] = Some(f.clone());
                 continue;
             }
             let whole = codes_only(f);
             let mut coded = Vec::new();
             if !whole {
                 coded_conjuncts(f, &mut coded);
+                residuals[i] = residual(f);
             }
             for (class, codes) in class_codes.iter().enumerate() {
                 if whole {
@@ -94,7 +100,17 @@ impl Classes {
             words,
             masks,
             per_row,
+            residuals,
         }
+    }
+
+    /// Whether a row of a class where aggregate `i` is tested per row passes its
+    /// filter.
+    #[inline(always)]
+    pub fn test(&self, i: usize, row: &[RowVal], codes: &[u8]) -> bool {
+        self.residuals[i]
+            .as_ref()
+            .is_none_or(|f| f.test_coded(row, codes))
     }
 
     /// The aggregates (bit `i` of word `i / 64`) whose filter passes for every
@@ -136,6 +152,18 @@ fn coded_conjuncts<'f>(f: &'f Filter, out: &mut Vec<&'f Filter>) {
         }
         f if codes_only(f) => out.push(f),
         _ => {}
+    }
+}
+
+/// `f` without its coded conjuncts (`None`: nothing is left, it always passes).
+fn residual(f: &Filter) -> Option<Filter> {
+    match f {
+        Filter::Binary(BinOp::And, a, b) => match (residual(a), residual(b)) {
+            (Some(a), Some(b)) => Some(Filter::Binary(BinOp::And, Box::new(a), Box::new(b))),
+            (a, b) => a.or(b),
+        },
+        f if codes_only(f) => None,
+        f => Some(f.clone()),
     }
 }
 
@@ -211,6 +239,8 @@ mod tests {
                 }
                 let class = c.class(&codes);
                 assert_eq!(c.masks(class), [want], "codes {codes:?}");
+                // Where aggregate 5's coded conjunct holds, only `Column(4)` is left.
+                assert!(matches!(c.residuals[5], Some(Filter::Column(4))));
                 let maybe = if a == 2 { 1 << 4 | 1 << 5 } else { 1 << 4 };
                 assert_eq!(c.per_row(class), [maybe], "codes {codes:?}");
             }

@@ -448,11 +448,7 @@ impl SourceSink<'_> {
             while rest != 0 {
                 let i = rest.trailing_zeros() as usize;
                 rest &= rest - 1;
-                if plan.aggs[w * 64 + i]
-                    .filter
-                    .as_ref()
-                    .is_some_and(|f| f.test_coded(row, &codes))
-                {
+                if classes.test(w * 64 + i, row, &codes) {
                     mask |= 1 << i;
                 }
             }
