@@ -293,20 +293,23 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         .iter()
         .map(|&id| cols.exact.contains_key(&id).then_some(id))
         .collect();
-    let mut out_rows = Vec::new();
+    // Each output column's vectors, looked up once rather than once per cell.
+    let exact_cols: Vec<_> = exact_of
+        .iter()
+        .map(|a| a.and_then(|a| cols.exact.get(&a)))
+        .collect();
+    let value_cols: Vec<_> = req.metrics.iter().map(|id| cols.values.get(id)).collect();
+    let mut out_rows = Vec::with_capacity(grid.rows.len());
     for (r, &(g, p)) in grid.rows.iter().enumerate() {
         if !shown[r] {
             continue;
         }
-        let values = req
-            .metrics
-            .iter()
-            .enumerate()
-            .map(|(k, id)| {
-                if let Some(e) = exact_of[k].and_then(|a| cols.exact[&a][r]) {
+        let values = (0..req.metrics.len())
+            .map(|k| {
+                if let Some(e) = exact_cols[k].and_then(|c| c[r]) {
                     return Cell::Dec(e);
                 }
-                let v = cols.values.get(id).map_or(f64::NAN, |c| c[r]);
+                let v = value_cols[k].map_or(f64::NAN, |c| c[r]);
                 if v.is_nan() {
                     Cell::Null
                 } else if ints[k] && v.fract() == 0.0 && v.abs() < 9.0e15 {
