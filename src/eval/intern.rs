@@ -31,15 +31,15 @@ const EMPTY_CELL: Cell = Cell {
 
 /// A short key: two words and the length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Short {
-    lo: u64,
-    hi: u64,
-    len: u32,
+pub(crate) struct Short {
+    pub(crate) lo: u64,
+    pub(crate) hi: u64,
+    pub(crate) len: u32,
 }
 
 /// The words of a key of at most 16 bytes (see the module docs).
 #[inline(always)]
-fn short(s: &[u8]) -> Short {
+pub(crate) fn short(s: &[u8]) -> Short {
     let n = s.len();
     let (lo, hi) = if n >= 8 {
         (word8(&s[..8]), word8(&s[n - 8..]))

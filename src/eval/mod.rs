@@ -4,6 +4,7 @@
 pub mod accum;
 pub mod checks;
 pub mod classes;
+pub mod codes;
 pub mod grid;
 pub mod intern;
 pub mod journey;

@@ -12,6 +12,7 @@ use crate::syntax::ast::AggFunc;
 
 use super::accum::{nan_max, nan_min, AccVec};
 use super::classes::Classes;
+use super::codes::CodeTable;
 use super::intern::Interner;
 use super::row::{parse_bool, parse_fixed, Filter, RowVal};
 use super::slots::SlotIndex;
@@ -63,31 +64,14 @@ pub struct SourcePlan {
 
 type Key = [u32; MAX_DIMS + 1];
 
-/// An id no interned value has: a coded column's value past the interning limit.
-const NO_ID: u32 = u32::MAX;
-/// Distinct values a coded (non-dimension) column interns; past it, the codes of
-/// new values are computed by comparison (a column like an e-mail address).
-const MAX_CODED_VALUES: usize = 1 << 16;
-/// Most interned text columns: every dimension and every coded column.
-const MAX_TEXTS: usize = MAX_DIMS + super::row::MAX_CODED;
-
-/// A text column whose values are interned: a dimension, a coded column, or both.
-struct Text {
-    col: usize,
-    values: Interner,
-    is_dim: bool,
-    /// The coded slot of the column and the code of each interned id.
-    code_slot: Option<usize>,
-    codes: Vec<u8>,
-}
-
 /// Per-chunk state of a scan.
 pub struct SourceSink<'p> {
     plan: &'p SourcePlan,
     time: TimeParser,
-    texts: Vec<Text>,
-    /// Per dimension: its entry in `texts`.
-    dim_text: Vec<usize>,
+    /// Per dimension: its column and the ids of its values.
+    dims: Vec<(usize, Interner)>,
+    /// Per coded slot: its column and the codes of its constants.
+    coded: Vec<(usize, CodeTable)>,
     index: SlotIndex,
     classes: Classes,
     /// The columns typed per row: every column but the text columns read only as
@@ -109,30 +93,6 @@ pub struct SourceSink<'p> {
 
 impl<'p> SourceSink<'p> {
     pub fn new(plan: &'p SourcePlan) -> SourceSink<'p> {
-        let mut texts: Vec<Text> = Vec::new();
-        let text_of = |texts: &mut Vec<Text>, col: usize| -> usize {
-            if let Some(t) = texts.iter().position(|t| t.col == col) {
-                return t;
-            }
-            texts.push(Text {
-                col,
-                values: Interner::new(),
-                is_dim: false,
-                code_slot: None,
-                codes: Vec::new(),
-            });
-            texts.len() - 1
-        };
-        let mut dim_text = Vec::with_capacity(plan.dims.len());
-        for &c in &plan.dims {
-            let t = text_of(&mut texts, c);
-            texts[t].is_dim = true;
-            dim_text.push(t);
-        }
-        for (k, (c, _)) in plan.coded.iter().enumerate() {
-            let t = text_of(&mut texts, *c);
-            texts[t].code_slot = Some(k);
-        }
         let sizes: Vec<usize> = plan.coded.iter().map(|(_, v)| v.len()).collect();
         let mut read = Vec::new();
         for a in &plan.aggs {
@@ -149,8 +109,12 @@ impl<'p> SourceSink<'p> {
         SourceSink {
             plan,
             time: TimeParser::new(plan.tz.clone()),
-            texts,
-            dim_text,
+            dims: plan.dims.iter().map(|&c| (c, Interner::new())).collect(),
+            coded: plan
+                .coded
+                .iter()
+                .map(|(c, values)| (*c, CodeTable::new(values)))
+                .collect(),
             index: SlotIndex::new(),
             classes: Classes::build(&plan.aggs, &sizes),
             typed,
@@ -170,10 +134,10 @@ impl<'p> SourceSink<'p> {
     /// The dimension values of a group slot.
     pub fn dim_values(&self, slot: usize) -> Vec<String> {
         let key = &self.keys[slot];
-        self.dim_text
+        self.dims
             .iter()
             .enumerate()
-            .map(|(d, &t)| String::from_utf8_lossy(self.texts[t].values.value(key[d])).into_owned())
+            .map(|(d, (_, values))| String::from_utf8_lossy(values.value(key[d])).into_owned())
             .collect()
     }
 
@@ -207,41 +171,22 @@ impl<'p> SourceSink<'p> {
         ))
     }
 
-    /// Interns the row's text columns: the dimension ids (into `ids`) and the
-    /// codes of the coded columns (into `codes`).
+    /// The row's dimension ids (into `ids`) and the codes of its coded columns
+    /// (into `codes`).
     #[inline(always)]
     fn intern(&mut self, fields: &[&[u8]], ids: &mut [u32; MAX_DIMS], codes: &mut [u8]) {
-        let mut tids = [0u32; MAX_TEXTS];
-        for (t, text) in self.texts.iter_mut().enumerate() {
-            let f = fields[text.col];
-            let id = if text.is_dim || text.values.len() < MAX_CODED_VALUES {
-                let (id, new) = text.values.intern(f);
-                if new {
-                    if let Some(k) = text.code_slot {
-                        text.codes.push(code_of_bytes(f, &self.plan.coded[k].1));
-                    }
-                }
-                id
-            } else {
-                text.values.get(f).unwrap_or(NO_ID)
-            };
-            tids[t] = id;
-            if let Some(k) = text.code_slot {
-                codes[k] = match text.codes.get(id as usize) {
-                    Some(&c) => c,
-                    None => code_of_bytes(f, &self.plan.coded[k].1),
-                };
-            }
+        for (id, (col, values)) in ids.iter_mut().zip(self.dims.iter_mut()) {
+            *id = values.intern(fields[*col]).0;
         }
-        for (d, &t) in self.dim_text.iter().enumerate() {
-            ids[d] = tids[t];
+        for (code, (col, table)) in codes.iter_mut().zip(&self.coded) {
+            *code = table.code(fields[*col]);
         }
     }
 
     /// The slot of (dimension ids, period), created if new.
     #[inline(always)]
     fn slot(&mut self, ids: &[u32; MAX_DIMS], period: i32) -> usize {
-        let combo = self.index.combo(&ids[..self.dim_text.len()]);
+        let combo = self.index.combo(&ids[..self.dims.len()]);
         let next = self.keys.len() as u32;
         let (s, new) = self.index.slot(combo, period, next);
         if new {
@@ -255,15 +200,6 @@ impl<'p> SourceSink<'p> {
             }
         }
         s as usize
-    }
-}
-
-/// The code of a coded column's raw field (see [`super::row::code_of`]).
-fn code_of_bytes(f: &[u8], values: &[Vec<u8>]) -> u8 {
-    if f.is_empty() {
-        super::row::CODE_NULL
-    } else {
-        super::row::code_of(RowVal::Str(f), values)
     }
 }
 
