@@ -228,7 +228,7 @@ pub fn run(
         })
         .collect();
     let mut m = Merged {
-        slots: HashMap::new(),
+        slots: HashMap::default(),
         rows: Vec::new(),
         accs: aggs.iter().map(|a| AccVec::new(a.func)).collect(),
         min_day: i32::MAX,

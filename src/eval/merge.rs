@@ -8,7 +8,7 @@ use super::scan::{SourcePlan, SourceSink, MAX_DIMS};
 
 /// A source's aggregates over all chunks, keyed by global group id and period.
 pub struct Merged {
-    pub slots: HashMap<(u32, i32), usize>,
+    pub slots: HashMap<(u32, i32), usize, foldhash::fast::RandomState>,
     pub rows: Vec<u64>,
     pub accs: Vec<AccVec>,
     pub min_day: i32,
@@ -36,7 +36,7 @@ impl Groups {
 
 pub fn merge(plan: &SourcePlan, sinks: Vec<SourceSink>, groups: &mut Groups) -> Merged {
     let mut m = Merged {
-        slots: HashMap::new(),
+        slots: HashMap::default(),
         rows: Vec::new(),
         accs: plan.aggs.iter().map(|a| AccVec::new(a.func)).collect(),
         min_day: i32::MAX,
@@ -45,6 +45,14 @@ pub fn merge(plan: &SourcePlan, sinks: Vec<SourceSink>, groups: &mut Groups) -> 
     for mut sink in sinks {
         m.min_day = m.min_day.min(sink.min_day);
         m.max_day = m.max_day.max(sink.max_day);
+        // The first chunk's state becomes the merged state as it is (its slots are
+        // distinct groups and periods); later chunks are added slot by slot.
+        let adopt = m.rows.is_empty();
+        if adopt {
+            m.rows = std::mem::take(&mut sink.rows);
+            m.accs = std::mem::take(&mut sink.accs);
+            m.slots.reserve(sink.keys.len());
+        }
         // The chunk's dimension ids -> global group id, once per group rather than
         // once per (group, period) slot (dim_values allocates strings).
         let mut global: HashMap<[u32; MAX_DIMS], u32, foldhash::fast::RandomState> =
@@ -61,6 +69,10 @@ pub fn merge(plan: &SourcePlan, sinks: Vec<SourceSink>, groups: &mut Groups) -> 
                 }
             };
             let key = (g, sink.period(slot));
+            if adopt {
+                m.slots.insert(key, slot);
+                continue;
+            }
             let to = match m.slots.get(&key) {
                 Some(&t) => t,
                 None => {
