@@ -3,7 +3,7 @@
 
     python3 bench/run.py [--rows 1000000 10000000] [--runs 5] [--threads 2]
                          [--peers duckdb,polars|none] [--data-dir target/bench-data]
-                         [--kpi PATH] [--json FILE] [--scaling | --no-scaling]
+                         [--kpi PATH] [--json FILE] [--scaling | --no-scaling] [--no-check]
 
 For each size: generate the activities CSV (bench/gen_activities.py, cached in the
 data dir), build kpi (cargo build --release) unless --kpi is given, read the file once
@@ -13,7 +13,8 @@ whole process. The first run's outputs are compared column by column (kpi vs eve
 peer); a disagreement or a failing tool makes the exit code non-zero. Prints a
 Markdown report (medians, ratios, kpi's throughput, PASS/MISS per target) on stdout,
 progress on stderr. Then (by default, on the smallest size) the metrics-scaling
-measurement: 10 vs 100 metrics over one source.
+measurement: 10 vs 100 metrics over one source; and (by default) the definitions
+check: `kpi check` of a generated 20,000-metric file (benches/compile.rs's).
 
 Only the standard library is needed for kpi-only figures (--peers none, or when
 duckdb/polars are not installed: `pip install -r bench/requirements.txt`).
@@ -65,6 +66,10 @@ TARGETS = [
     ("T4", "1M rows: kpi wall <= 0.25 x DuckDB (2 threads)", 1_000_000, "wall", "duckdb", 0.25),
     ("T5", "10M rows: kpi throughput >= 1 GB/s of CSV", 10_000_000, "gbps", None, 1.0),
 ]
+# The definitions check: `kpi check` of a generated file of CHECK_METRICS metrics.
+CHECK_METRICS = 20_000
+CHECK_TARGET_S = 0.200
+CHECK_TARGET = ("T6", f"`kpi check` of {CHECK_METRICS:,} metrics < {CHECK_TARGET_S * 1000:.0f} ms")
 
 
 class Failure(Exception):
@@ -528,6 +533,81 @@ def bench_scaling(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher)
     }
 
 
+CHECK_TYPES = ["call", "email", "meeting", "visit", "opportunity", "deal_won", "deal_lost"]
+
+
+def check_defs(n: int) -> str:
+    """A definitions file of n metrics, the same text as `definitions(n)` in
+    benches/compile.rs: every fourth a count, a sum, a ratio of the two before it, or a
+    sum over earlier metrics (the first four are all counts). Keep the two in step."""
+    parts = ['settings { currency "EUR" }\n'
+             "source activities {\n  time ts\n  dimensions rep, team, region, channel\n  "
+             "column amount: decimal\n  column duration_s: int\n}\nparam target = 10\n\n"]
+    for i in range(n):
+        ty = CHECK_TYPES[i % len(CHECK_TYPES)]
+        k = i % 4
+        if i < 4 or k == 0:
+            line = (f'metric m{i} = count(activities where type == "{ty}" and channel == "c{i % 13}")'
+                    " { unit touches }")
+        elif k == 1:
+            line = (f'metric m{i} = sum(activities.amount where type == "{ty}" and region in '
+                    f'["r{i % 3}", "r{i % 7}"])')
+        elif k == 2:
+            line = f"metric m{i} = m{i - 2} / m{i - 1} {{ format percent }}"
+        else:
+            line = f"metric m{i} = coalesce(m{i - 3} / target, 0) + m{i - 4} * 2"
+        parts.append(line + "\n")
+    return "".join(parts)
+
+
+def bench_check(args, kpi: Path, out_dir: Path, launcher: Launcher) -> dict:
+    """Time `kpi check FILE` on the generated CHECK_METRICS-metric file."""
+    n = CHECK_METRICS
+    defs = Path(args.data_dir) / f"check_{n}.kpi"
+    text = check_defs(n)
+    defs.write_text(text)
+    warm(defs)
+    warm(kpi)  # the binary too: the check takes milliseconds, a cold start would dominate
+    cmd = [str(kpi), "check", rel(defs)]
+    err = out_dir / "kpi_check.stderr"
+    log(f"check: `kpi check` of {n:,} metrics ({len(text) / 1e6:.2f} MB), {args.check_runs} runs ...")
+    walls, rss = [], []
+    verdict = ""
+    for i in range(args.check_runs):
+        w, m = launcher.run(cmd, err)  # raises Failure (with kpi's stderr) on a non-zero exit
+        walls.append(w)
+        rss.append(m)
+        if i == 0:
+            lines = err.read_text(errors="replace").strip().splitlines()
+            verdict = lines[-1] if lines else ""
+    problems = []
+    if not verdict.endswith(": 0 errors, 0 warnings (valid)"):
+        problems.append(f"check: the generated {n:,}-metric file is not clean: {verdict or '(no summary line)'}")
+    log(f"  {verdict}; " + ", ".join(f"{w * 1000:.0f} ms" for w in walls))
+    res = summarize(walls, rss)
+    return {
+        "metrics": n,
+        "file": rel(defs),
+        "bytes": len(text.encode()),
+        "runs": args.check_runs,
+        "result": res,
+        "verdict": verdict,
+        "target_s": CHECK_TARGET_S,
+        "command": display(cmd),
+        "problems": problems,
+    }
+
+
+def judge_check(chk) -> dict:
+    tid, text = CHECK_TARGET
+    if chk is None:
+        return {"id": tid, "target": text, "status": "n/a", "detail": "not measured (--no-check)"}
+    med = chk["result"]["median_s"]
+    return {"id": tid, "target": text, "status": "PASS" if med < CHECK_TARGET_S else "MISS",
+            "detail": f"median {med * 1000:.1f} ms over {chk['runs']} runs "
+                      f"(target < {CHECK_TARGET_S * 1000:.0f} ms)"}
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -637,6 +717,26 @@ def report(res: dict) -> str:
         else:
             lines.append("Consistency: the first 10 metrics of the 100-metric run equal the 10-metric run.")
         lines.append("")
+    ck = res.get("check")
+    if ck:
+        f = ck["result"]
+        lines.append(f"## Definitions check: {ck['metrics']:,} metrics")
+        lines.append("")
+        lines.append(f"`kpi check` of `{ck['file']}` ({ck['bytes'] / 1e6:.2f} MB, generated like "
+                     f"`definitions({ck['metrics']})` in benches/compile.rs), {ck['runs']} runs, whole process.")
+        lines.append("")
+        lines.append("| command | median ms | min ms | max ms | peak RSS MiB |")
+        lines.append("|---|---:|---:|---:|---:|")
+        lines.append(f"| kpi check | {f['median_s'] * 1000:.1f} | {f['min_s'] * 1000:.1f} | "
+                     f"{f['max_s'] * 1000:.1f} | {f['peak_rss_mib']:.1f} |")
+        lines.append("")
+        t6 = next((t for t in res["targets"] if t["id"] == CHECK_TARGET[0]), None) or judge_check(ck)
+        lines.append(f"Target: **{t6['status']}** (median {f['median_s'] * 1000:.1f} ms, "
+                     f"target < {ck['target_s'] * 1000:.0f} ms). kpi says: `{ck['verdict']}`.")
+        if ck["problems"]:
+            lines.append("Validity: **NOT CLEAN**")
+            lines += [f"- {p}" for p in ck["problems"]]
+        lines.append("")
     lines.append("## Commands (from the project root)")
     lines.append("")
     lines.append("```sh")
@@ -646,6 +746,9 @@ def report(res: dict) -> str:
     if sc:
         lines.append(f"# scaling, {sc['rows']:,} rows (definitions generated into {res['data_dir']})")
         lines += list(sc["commands"].values())
+    if ck:
+        lines.append(f"# definitions check, {ck['metrics']:,} metrics (generated into {res['data_dir']})")
+        lines.append(ck["command"])
     lines.append("```")
     return "\n".join(lines)
 
@@ -670,9 +773,13 @@ def main() -> int:
     g.add_argument("--scaling", action="store_true", help="only the metrics-scaling measurement")
     g.add_argument("--no-scaling", action="store_true", help="skip the metrics-scaling measurement")
     ap.add_argument("--scaling-runs", type=int, default=3, help="runs of each scaling file (default 3)")
+    ap.add_argument("--no-check", action="store_true",
+                    help=f"skip the definitions check (`kpi check` of {CHECK_METRICS:,} generated metrics)")
+    ap.add_argument("--check-runs", type=int, default=5, help="runs of `kpi check` (default 5)")
     args = ap.parse_args()
-    if args.runs < 1 or args.scaling_runs < 1 or args.threads < 1 or any(r < 1 for r in args.rows):
-        ap.error("--rows, --runs, --scaling-runs and --threads must be >= 1")
+    if (args.runs < 1 or args.scaling_runs < 1 or args.check_runs < 1 or args.threads < 1
+            or any(r < 1 for r in args.rows)):
+        ap.error("--rows, --runs, --scaling-runs, --check-runs and --threads must be >= 1")
     args.rows = sorted(set(args.rows))
     data_dir = Path(args.data_dir)
     if not data_dir.is_absolute():
@@ -690,13 +797,18 @@ def main() -> int:
         versions = {"kpi": tool_version([str(kpi), "--version"]).removeprefix("kpi ")}
         versions.update({p: v for p, v in peer_versions(peers).items()})
         res = {"machine": machine, "versions": versions, "runs": args.runs, "threads": args.threads,
-               "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None}
+               "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None,
+               "check": None}
         if not args.scaling:
             for rows in args.rows:
                 res["sizes"].append(bench_size(rows, args, kpi, peers, out_dir, launcher))
             res["targets"] = judge(TARGETS, {s["rows"]: s for s in res["sizes"]}, args.threads)
         if not args.no_scaling:
             res["scaling"] = bench_scaling(args.rows[0], args, kpi, out_dir, launcher)
+        if not args.scaling and not args.no_check:
+            res["check"] = bench_check(args, kpi, out_dir, launcher)
+        if not args.scaling:
+            res["targets"].append(judge_check(res["check"]))
     except SetupError as e:
         log(f"error: {e}")
         return 2
@@ -716,8 +828,10 @@ def main() -> int:
     bad = [p for s in res["sizes"] for p in s["agreement"]["problems"]]
     if res["scaling"]:
         bad += res["scaling"]["problems"]
+    if res["check"]:
+        bad += res["check"]["problems"]
     if bad:
-        log(f"error: results disagree ({len(bad)} problem(s), see the report)")
+        log(f"error: results disagree or a generated file is not clean ({len(bad)} problem(s), see the report)")
         return 1
     if not peers and not args.scaling:
         log(f"note: kpi-only figures. For DuckDB/Polars: {INSTALL_HINT}")
