@@ -20,10 +20,9 @@ pub const MAX_CLASSES: usize = 4096;
 /// The class table of one source.
 #[derive(Clone, Debug)]
 pub struct Classes {
-    /// Per coded slot: the number of constants (codes `0..n`, then other, null).
-    sizes: Vec<usize>,
-    /// Per coded slot: the class stride.
-    strides: Vec<usize>,
+    /// Per coded slot: what each code adds to the class number (its digit, for
+    /// codes `0..n` then other and null, times the slot's stride).
+    steps: Vec<Box<[u32; 256]>>,
     /// 64-bit words per class in `masks` and `per_row` (one bit per aggregate).
     words: usize,
     /// Per class: the aggregates whose filter passes (or that have none).
@@ -90,13 +89,27 @@ impl Classes {
                 }
             }
         }
+        let steps = sizes
+            .iter()
+            .zip(&strides)
+            .map(|(&size, &stride)| {
+                let mut step = Box::new([0u32; 256]);
+                if tabulate {
+                    for (code, s) in step.iter_mut().enumerate() {
+                        let digit = match code as u8 {
+                            CODE_NULL => size + 1,
+                            CODE_OTHER => size,
+                            c if usize::from(c) < size => usize::from(c),
+                            _ => 0, // not a code of this slot
+                        };
+                        *s = (digit * stride) as u32;
+                    }
+                }
+                step
+            })
+            .collect();
         Classes {
-            sizes: sizes.to_vec(),
-            strides: if tabulate {
-                strides
-            } else {
-                vec![0; sizes.len()]
-            },
+            steps,
             words,
             masks,
             per_row,
@@ -129,16 +142,11 @@ impl Classes {
     /// The class of a row with these codes.
     #[inline(always)]
     pub fn class(&self, codes: &[u8]) -> usize {
-        let mut class = 0;
-        for ((&c, &size), &stride) in codes.iter().zip(&self.sizes).zip(&self.strides) {
-            let digit = match c {
-                CODE_NULL => size + 1,
-                CODE_OTHER => size,
-                c => c as usize,
-            };
-            class += digit * stride;
-        }
-        class
+        codes
+            .iter()
+            .zip(&self.steps)
+            .map(|(&c, step)| step[usize::from(c)] as usize)
+            .sum()
     }
 }
 
