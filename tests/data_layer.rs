@@ -11,7 +11,9 @@ use kpi::data::period::{
     civil_from_day, day_number, grain_of_label, parse_period, period_first_day, period_label,
     period_last_day, period_of_day, Grain,
 };
-use kpi::data::scan::{header, scan, BadRow, RowSink, ScanError, ScanReport, ScanSpec};
+use kpi::data::scan::{
+    header, scan, scan_unordered, BadRow, RowSink, ScanError, ScanReport, ScanSpec,
+};
 use kpi::data::time::{parse_date_arg, TimeParser};
 
 // ---------------------------------------------------------------- helpers
@@ -754,4 +756,96 @@ fn parallel_with_quotes_and_bad_rows() {
     assert_eq!(r1, r2);
     assert_eq!(r1.skipped, 2);
     assert_eq!(r1.first_skipped[1].0, bad.lines().count() as u64);
+}
+
+/// The rows of an unordered scan (fields only: its sinks see chunk lines), sorted,
+/// the number of sinks, and the report.
+fn unordered(spec: &ScanSpec) -> Result<(Vec<Vec<String>>, usize, ScanReport), ScanError> {
+    let (sinks, report) = scan_unordered(spec, Collect::default)?;
+    let n = sinks.len();
+    let mut rows: Vec<Vec<String>> = sinks
+        .into_iter()
+        .flat_map(|s| s.rows.into_iter().map(|(_, f)| f))
+        .collect();
+    rows.sort();
+    Ok((rows, n, report))
+}
+
+/// The rows of an ordered scan, fields only, sorted.
+fn sorted_fields(spec: &ScanSpec) -> Vec<Vec<String>> {
+    let (rows, _) = run(spec).unwrap();
+    let mut f: Vec<Vec<String>> = rows.into_iter().map(|(_, f)| f).collect();
+    f.sort();
+    f
+}
+
+#[test]
+fn unordered_scan_has_the_same_rows_lines_and_errors() {
+    let csv = big_csv();
+    let want = sorted_fields(&spec(csv, &BIG_COLS, 1, false));
+    let (_, seq_report) = run(&spec(csv, &BIG_COLS, 1, false)).unwrap();
+    for threads in [2, 3] {
+        let (rows, n, report) = unordered(&spec(csv, &BIG_COLS, threads, false)).unwrap();
+        assert_eq!(n, threads, "one sink per thread");
+        assert!(rows == want, "{threads} threads: rows differ");
+        assert_eq!(report, seq_report);
+    }
+    let nd = big_ndjson();
+    let want = sorted_fields(&spec(nd, &BIG_COLS, 1, false));
+    let (rows, n, _) = unordered(&spec(nd, &BIG_COLS, 2, false)).unwrap();
+    assert_eq!(n, 2);
+    assert!(rows == want, "ndjson rows differ");
+
+    let text = std::fs::read_to_string(csv).unwrap();
+    let dir = temp_dir("unordered");
+    // Bad rows early, in the middle and at the end: errors and skip reports name
+    // the same file lines as a sequential scan.
+    let (a, b) = (
+        line_after(&text, 1000),
+        line_after(&text, text.len() / 2 + 77),
+    );
+    let bad = format!(
+        "{}1,2\n{}x,y\n{}1,2,3\n",
+        &text[..a],
+        &text[a..b],
+        &text[b..]
+    );
+    let p = write(&dir, "bad.csv", bad.as_bytes());
+    let e1 = run(&spec(&p, &BIG_COLS, 1, false)).unwrap_err();
+    let e2 = unordered(&spec(&p, &BIG_COLS, 2, false)).unwrap_err();
+    assert_eq!(e1, e2);
+    let (_, r1) = run(&spec(&p, &BIG_COLS, 1, true)).unwrap();
+    let (_, _, r2) = unordered(&spec(&p, &BIG_COLS, 2, true)).unwrap();
+    assert_eq!(r1, r2);
+    assert_eq!(r1.skipped, 3);
+    let lines: Vec<u64> = r2.first_skipped.iter().map(|s| s.0).collect();
+    let count = |t: &str| t.lines().count() as u64;
+    assert_eq!(
+        lines,
+        vec![
+            count(&text[..a]) + 1,
+            count(&bad[..a + 4 + (b - a)]) + 1,
+            count(&bad)
+        ]
+    );
+    // Only the middle row is bad: it is the error, with its file line.
+    let mid = format!("{}x,y\n{}", &text[..b], &text[b..]);
+    let p = write(&dir, "mid.csv", mid.as_bytes());
+    match unordered(&spec(&p, &BIG_COLS, 2, false)) {
+        Err(ScanError::BadRow { line, .. }) => assert_eq!(line, count(&text[..b]) + 1),
+        other => panic!("{:?}", other.map(|o| o.2)),
+    }
+
+    // A quoted field with a newline: the scan starts over on one thread.
+    let s1 = line_after(&text, text.len() / 3);
+    let quoted = format!(
+        "{}999999,2026-01-05T00:00:00,\"rep\nx\",call,\n{}",
+        &text[..s1],
+        &text[s1..]
+    );
+    let p = write(&dir, "quoted.csv", quoted.as_bytes());
+    let want = sorted_fields(&spec(&p, &BIG_COLS, 1, false));
+    let (rows, n, _) = unordered(&spec(&p, &BIG_COLS, 2, false)).unwrap();
+    assert!(n <= 2 && rows == want, "quoted file: {n} sinks");
+    assert!(rows.iter().any(|r| r[3] == "rep\nx"));
 }

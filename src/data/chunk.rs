@@ -301,7 +301,12 @@ fn count_range(
 }
 
 /// The start of the first line that begins at or after `at`, or `total`.
-fn line_start_after(path: &Path, input: Input<'_>, at: u64, total: u64) -> Result<u64, ScanError> {
+pub(crate) fn line_start_after(
+    path: &Path,
+    input: Input<'_>,
+    at: u64,
+    total: u64,
+) -> Result<u64, ScanError> {
     let mut src = Source::open(path, input, at.saturating_sub(1))?;
     let mut pos = at.saturating_sub(1);
     let mut buf = vec![0u8; 64 << 10];

@@ -11,6 +11,7 @@
 pub mod calendar;
 mod chunk;
 mod csv;
+mod morsel;
 mod ndjson;
 pub mod period;
 pub mod progress;

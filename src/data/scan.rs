@@ -293,16 +293,49 @@ pub fn scan_bytes<S: RowSink, F: Fn() -> S + Sync>(
     scan_input(spec, Input::Bytes(data), make_sink)
 }
 
+/// [`scan`] for sinks that do not need the rows in file order (aggregations): the
+/// threads share the file in many small chunks, one sink per thread, so that a
+/// slow core delays nothing. The `line` a sink sees counts from its chunk's start;
+/// bad rows in errors and reports still carry file lines.
+pub fn scan_unordered<S: RowSink, F: Fn() -> S + Sync>(
+    spec: &ScanSpec,
+    make_sink: F,
+) -> Result<(Vec<S>, ScanReport), ScanError> {
+    scan_input_with(spec, Input::Path(&spec.path), make_sink, true)
+}
+
+/// [`scan_unordered`] over in-memory data.
+pub fn scan_bytes_unordered<S: RowSink, F: Fn() -> S + Sync>(
+    spec: &ScanSpec,
+    data: &[u8],
+    make_sink: F,
+) -> Result<(Vec<S>, ScanReport), ScanError> {
+    scan_input_with(spec, Input::Bytes(data), make_sink, true)
+}
+
 fn scan_input<S: RowSink, F: Fn() -> S + Sync>(
     spec: &ScanSpec,
     input: Input<'_>,
     make_sink: F,
 ) -> Result<(Vec<S>, ScanReport), ScanError> {
+    scan_input_with(spec, input, make_sink, false)
+}
+
+fn scan_input_with<S: RowSink, F: Fn() -> S + Sync>(
+    spec: &ScanSpec,
+    input: Input<'_>,
+    make_sink: F,
+    unordered: bool,
+) -> Result<(Vec<S>, ScanReport), ScanError> {
     let path = spec.path.as_path();
     let format = detect(path, input)?;
     let head = read_header(path, input, format)?;
     let positions = resolve(path, &head.names, &spec.columns)?;
-    chunk::run(spec, input, format, &head, &positions, make_sink)
+    if unordered {
+        super::morsel::run(spec, input, format, &head, &positions, make_sink)
+    } else {
+        chunk::run(spec, input, format, &head, &positions, make_sink)
+    }
 }
 
 /// The position in `names` of each of `columns` (exact match first, then a

@@ -22,7 +22,7 @@ pub const MAX_CLASSES: usize = 4096;
 pub struct Classes {
     /// Per coded slot: what each code adds to the class number (its digit, for
     /// codes `0..n` then other and null, times the slot's stride).
-    steps: Vec<Box<[u32; 256]>>,
+    steps: Vec<[u32; 256]>,
     /// 64-bit words per class in `masks` and `per_row` (one bit per aggregate).
     words: usize,
     /// Per class: the aggregates whose filter passes (or that have none).
@@ -93,7 +93,7 @@ impl Classes {
             .iter()
             .zip(&strides)
             .map(|(&size, &stride)| {
-                let mut step = Box::new([0u32; 256]);
+                let mut step = [0u32; 256];
                 if tabulate {
                     for (code, s) in step.iter_mut().enumerate() {
                         let digit = match code as u8 {

@@ -161,8 +161,10 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             skip_bad_rows: req.skip_bad_rows,
         };
         let result = match req.inline.get(&p.name) {
-            Some(bytes) => crate::data::scan::scan_bytes(&spec, bytes, || scan::SourceSink::new(p)),
-            None => crate::data::scan::scan(&spec, || scan::SourceSink::new(p)),
+            Some(bytes) => {
+                crate::data::scan::scan_bytes_unordered(&spec, bytes, || scan::SourceSink::new(p))
+            }
+            None => crate::data::scan::scan_unordered(&spec, || scan::SourceSink::new(p)),
         };
         let (sinks, report) = result.map_err(|e| scan_error(&p.name, e))?;
         scans.push((p.name.clone(), p.path.clone(), report));
