@@ -303,6 +303,8 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         .collect();
     let value_cols: Vec<_> = req.metrics.iter().map(|id| cols.values.get(id)).collect();
     let mut out_rows = Vec::with_capacity(grid.rows.len());
+    let mut labels: std::collections::HashMap<i32, String, foldhash::fast::RandomState> =
+        Default::default();
     for (r, &(g, p)) in grid.rows.iter().enumerate() {
         if !shown[r] {
             continue;
@@ -324,7 +326,12 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             .collect();
         out_rows.push(Row {
             dims: groups.values[g as usize].clone(),
-            period: (grain != Grain::All).then(|| crate::data::period::period_label(grain, p)),
+            period: (grain != Grain::All).then(|| {
+                labels
+                    .entry(p)
+                    .or_insert_with(|| crate::data::period::period_label(grain, p))
+                    .clone()
+            }),
             values,
         });
     }
