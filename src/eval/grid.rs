@@ -375,6 +375,10 @@ impl<'g> Evaluator<'g> {
 
     fn column(&self, f: &Formula, cols: &Cols) -> Result<Vec<f64>, EvalError> {
         let n = self.grid.rows.len();
+        let (workdays, days) = (&self.grid.workdays[..], &self.grid.days[..]);
+        if let Some(a) = super::arith::resolve(self.graph, f, cols, workdays, days) {
+            return Ok((0..n).map(|r| a.at(r)).collect());
+        }
         let mut out = Vec::with_capacity(n);
         for r in 0..n {
             let v = self.eval(f, r, cols)?;

@@ -2,6 +2,7 @@
 //! formulas over the (group, period) grid.
 
 pub mod accum;
+pub mod arith;
 pub mod checks;
 pub mod classes;
 pub mod codes;
