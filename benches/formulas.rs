@@ -1,5 +1,5 @@
 //! Benchmarks of formula evaluation and of how the cost grows with the number of
-//! metrics, over in-memory data shaped like `benches/eval.rs`'s (same generator):
+//! metrics, over in-memory data shaped like `benches/eval.rs`'s (the generator in `benches/common`):
 //!
 //! - `formulas/grid_base_8`: 8 filtered aggregates per rep and ISO week, 50k rows, 1 thread
 //!   (200 reps x 104 weeks = 20,800 cells, `fill` on), no derived formulas: the
@@ -20,117 +20,21 @@
 //! therefore cost much less than 10x the cost of 10 metrics (the time of 10
 //! separate passes); a ratio `metrics_100 / metrics_10` near 10 would mean a pass per
 //! metric, or a per-metric cost that dwarfs the scan — an engine problem. (Filters on
-//! text columns alone are decided once per class of rows, for at most 64 aggregates
-//! per source (`src/eval/classes.rs`); 100 metrics are past that limit.)
+//! text columns alone are decided once per class of rows, for any number of
+//! aggregates, see `src/eval/classes.rs`; numeric conditions are tested per row.)
 //!
 //! All data and definitions are generated deterministically (xorshift, no `rand`).
 
-use std::collections::HashMap;
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use kpi::compile::{self, Graph, Loader};
-use kpi::data::period::{civil_from_day, day_number, Grain};
-use kpi::eval::{evaluate, Request};
+use kpi::data::period::Grain;
+use kpi::eval::evaluate;
 
-/// Deterministic rows (copied from `benches/eval.rs`): 200 reps in 10 teams, 104 ISO
-/// weeks from 2023-01-02, types call 40 % .. deal_won/lost, amounts on opportunities
-/// and deals, durations on calls and meetings.
-fn activities(rows: usize) -> Vec<u8> {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let regions = ["north", "south", "east", "west"];
-    let start = day_number(2023, 1, 2);
-    let mut s = Vec::with_capacity(rows * 70);
-    s.extend_from_slice(b"id,ts,rep,team,region,channel,type,amount,duration_s\n");
-    for i in 0..rows {
-        // time ascending over 728 days
-        let day = start + (i as u64 * 728 / rows as u64) as i32;
-        let (y, m, d) = civil_from_day(day);
-        let r = next();
-        let rep = (r % 200) as usize;
-        let team = rep % 10;
-        let p = (r >> 8) % 1000;
-        let ty = match p {
-            0..=399 => "call",
-            400..=679 => "email",
-            680..=849 => "visit",
-            850..=929 => "meeting",
-            930..=969 => "opportunity",
-            970..=981 => "deal_won",
-            _ => "deal_lost",
-        };
-        let channel = if (r >> 20) % 10 < 6 {
-            "outbound"
-        } else {
-            "inbound"
-        };
-        let secs = 7 * 3600 + (r >> 24) % (14 * 3600);
-        let amount = if p >= 930 {
-            format!("{}.{:02}", 200 + (r >> 40) % 20_000, (r >> 32) % 100)
-        } else {
-            String::new()
-        };
-        let dur = if ty == "call" || ty == "meeting" {
-            ((r >> 48) % 3000 + 5).to_string()
-        } else {
-            String::new()
-        };
-        s.extend_from_slice(
-            format!(
-                "{},{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02},rep_{:03},team_{:02},{},{channel},{ty},{amount},{dur}\n",
-                i + 1,
-                secs / 3600,
-                secs / 60 % 60,
-                secs % 60,
-                rep + 1,
-                team + 1,
-                regions[team % 4],
-            )
-            .as_bytes(),
-        );
-    }
-    s
-}
-
-/// Writes `text` under the target's tmp dir and compiles it (as `benches/eval.rs`).
-fn compile_text(name: &str, text: &str) -> Graph {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, text).expect("write defs");
-    let mut loader = Loader::new();
-    let opts = compile::Options {
-        require_params: true,
-        ..Default::default()
-    };
-    match compile::compile_path(&mut loader, &path, &opts) {
-        (Some(g), _) => g,
-        (None, d) => panic!("{} does not compile: {d:?}", path.display()),
-    }
-}
-
-fn request(graph: &Graph, by: &[&str], grain: Grain, data: &Arc<Vec<u8>>, fill: bool) -> Request {
-    Request {
-        metrics: graph.metric_order.clone(),
-        by: by.iter().map(|s| s.to_string()).collect(),
-        grain,
-        from: None,
-        to: None,
-        fill,
-        data: HashMap::from([("activities".to_string(), PathBuf::from("activities.csv"))]),
-        inline: HashMap::from([("activities".to_string(), data.clone())]),
-        skip_bad_rows: false,
-        threads: 1,
-        hermetic: false,
-    }
-}
+mod common;
+use common::{activities, compile_text, request};
 
 const SOURCE: &str = "source activities {\n  time ts\n  dimensions rep, team, region, channel\n  \
                       column amount: decimal\n  column duration_s: int\n}\n";
@@ -243,7 +147,7 @@ fn bench_formulas(c: &mut Criterion) {
         &format!("{SOURCE}{GRID_BASE}{GRID_DERIVED}"),
     );
     for (id, graph, cols) in [("grid_base_8", &base, 8), ("grid_derived_48", &derived, 48)] {
-        let req = request(graph, &["rep"], Grain::Week, &data, true);
+        let req = request(graph, &["rep"], Grain::Week, &data, true, 1);
         assert_eq!(req.metrics.len(), cols);
         group.bench_function(id, |b| {
             b.iter(|| {
@@ -263,7 +167,7 @@ fn bench_formulas(c: &mut Criterion) {
     group.throughput(Throughput::Elements(200_000));
     for n in [10, 100] {
         let graph = compile_text(&format!("bench_scaling_{n}.kpi"), &scaling_definitions(n));
-        let req = request(&graph, &[], Grain::All, &data, false);
+        let req = request(&graph, &[], Grain::All, &data, false, 1);
         assert_eq!(req.metrics.len(), n);
         group.bench_function(format!("metrics_{n}"), |b| {
             b.iter(|| evaluate(&graph, black_box(&req)).expect("eval").rows.len())
