@@ -169,6 +169,9 @@ pub fn table_output(
     }
 }
 
+/// Rows from which CSV output is formatted on several threads.
+const PARALLEL_CSV_ROWS: usize = 8192;
+
 /// CSV lines of `rows` (of `width` columns): one buffer, no string per cell.
 fn csv_rows(rows: &[crate::eval::Row], width: usize) -> String {
     let mut s = String::with_capacity(rows.len() * 16 * (width + 1));
@@ -206,14 +209,15 @@ pub fn render(out: &Output, format: OutFormat) -> String {
                 push_csv_field(&mut s, h);
             }
             s.push('\n');
-            // Large results are formatted in parts on every core, then joined.
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let per = if out.rows.len() >= 8192 {
-                out.rows.len().div_ceil(threads.clamp(1, 8))
-            } else {
-                out.rows.len().max(1)
-            };
+            // Large results are formatted in parts on every core, then joined; small
+            // ones on this thread.
             let width = head.len();
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            if out.rows.len() < PARALLEL_CSV_ROWS || threads < 2 {
+                s.push_str(&csv_rows(&out.rows, width));
+                return s;
+            }
+            let per = out.rows.len().div_ceil(threads.min(8));
             let parts: Vec<String> = std::thread::scope(|scope| {
                 let handles: Vec<_> = out
                     .rows
@@ -285,5 +289,41 @@ pub fn render(out: &Output, format: OutFormat) -> String {
             }
             format!("{t}\n")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{Cell, Row};
+
+    /// Output large enough to be formatted on several threads is the same text as
+    /// the rows formatted in one piece, in order.
+    #[test]
+    fn parallel_csv_is_the_sequential_text() {
+        let rows: Vec<Row> = (0..3 * PARALLEL_CSV_ROWS as i64 + 7)
+            .map(|i| Row {
+                dims: vec![format!("rep_{:05}", i), "a,b".to_string()],
+                period: Some(format!("2026-W{:02}", i % 52 + 1)),
+                values: vec![Cell::Int(i), Cell::Num(i as f64 / 7.0), Cell::Null],
+            })
+            .collect();
+        let expected_body = csv_rows(&rows, 6);
+        let out = table_output(
+            vec!["rep".to_string(), "team".to_string()],
+            crate::data::period::Grain::Week,
+            vec![
+                ("n".to_string(), None),
+                ("r".to_string(), None),
+                ("z".to_string(), None),
+            ],
+            rows,
+        );
+        let text = render(&out, OutFormat::Csv);
+        let (head, body) = text.split_once('\n').expect("a header line");
+        assert_eq!(head, "rep,team,period,n,r,z");
+        assert_eq!(body, expected_body);
+        assert!(body.starts_with("rep_00000,\"a,b\",2026-W01,0,0,\n"));
+        assert_eq!(body.lines().count(), 3 * PARALLEL_CSV_ROWS + 7);
     }
 }
