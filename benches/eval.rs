@@ -30,8 +30,8 @@ fn bench_eval(c: &mut Criterion) {
     group.bench_function("sales_perf_1m", |b| {
         b.iter(|| {
             let out = evaluate(&graph, black_box(&req)).expect("eval");
-            assert_eq!(out.rows.len(), 200 * 104);
-            out.rows.len()
+            assert_eq!(out.len(), 200 * 104);
+            out.len()
         })
     });
 
@@ -48,7 +48,7 @@ fn bench_eval(c: &mut Criterion) {
         b.iter(|| {
             evaluate(&filters, black_box(&req))
                 .expect("eval")
-                .rows
+                .rows()
                 .len()
         })
     });
@@ -59,7 +59,7 @@ fn bench_eval(c: &mut Criterion) {
     );
     let req = request(&groups, &["rep", "team"], Grain::Day, &small, false, 1);
     group.bench_function("group_hash_200k", |b| {
-        b.iter(|| evaluate(&groups, black_box(&req)).expect("eval").rows.len())
+        b.iter(|| evaluate(&groups, black_box(&req)).expect("eval").len())
     });
     group.finish();
 }

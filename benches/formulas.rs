@@ -152,8 +152,8 @@ fn bench_formulas(c: &mut Criterion) {
         group.bench_function(id, |b| {
             b.iter(|| {
                 let out = evaluate(graph, black_box(&req)).expect("eval");
-                assert_eq!(out.rows.len(), 200 * 104);
-                out.rows.len()
+                assert_eq!(out.len(), 200 * 104);
+                out.len()
             })
         });
     }
@@ -170,7 +170,7 @@ fn bench_formulas(c: &mut Criterion) {
         let req = request(&graph, &[], Grain::All, &data, false, 1);
         assert_eq!(req.metrics.len(), n);
         group.bench_function(format!("metrics_{n}"), |b| {
-            b.iter(|| evaluate(&graph, black_box(&req)).expect("eval").rows.len())
+            b.iter(|| evaluate(&graph, black_box(&req)).expect("eval").len())
         });
     }
     group.finish();

@@ -91,8 +91,8 @@ fn bench_script(c: &mut Criterion) {
     let graph = compile_defs();
     // The script and the built-ins agree (to rounding) before anything is timed.
     let both = evaluate(&graph, &request(&graph, &["commission", "native"], &data)).expect("eval");
-    assert_eq!(both.rows.len(), GROUPS);
-    for r in &both.rows {
+    assert_eq!(both.len(), GROUPS);
+    for r in both.rows() {
         let (a, b) = (r.values[0].as_f64().unwrap(), r.values[1].as_f64().unwrap());
         assert!((a - b).abs() < 1e-6, "{a} != {b}");
     }
@@ -107,7 +107,7 @@ fn bench_script(c: &mut Criterion) {
     ] {
         let req = request(&graph, &["won", metric], &data);
         group.bench_function(name, |b| {
-            b.iter(|| evaluate(&graph, black_box(&req)).expect("eval").rows.len())
+            b.iter(|| evaluate(&graph, black_box(&req)).expect("eval").len())
         });
     }
     group.finish();

@@ -1585,7 +1585,7 @@ fn library_eval_over_inline_data() {
     assert_eq!(ann["gap"], Cell::Dec(1_499_250_000));
     let eve = &c[&vec!["eve".to_string(), "2026-02".to_string()]];
     assert_eq!(eve["attainment"], Cell::Null);
-    assert_eq!(out.rows.len(), 8);
+    assert_eq!(out.rows().len(), 8);
 }
 
 /// NDJSON input gives the same numbers as CSV.

@@ -193,8 +193,8 @@ proptest! {
         let data = csv(&acts);
         let few = eval_lib(&graph, &Lib { by: &["rep", "team"], grain, ..Default::default() }, &[("acts", "acts.csv", data.clone())]).unwrap();
         let many = eval_lib(&graph, &Lib { by: &["rep", "team", "rep", "team"], grain, ..Default::default() }, &[("acts", "acts.csv", data)]).unwrap();
-        prop_assert_eq!(few.rows.len(), many.rows.len());
-        for (a, b) in few.rows.iter().zip(&many.rows) {
+        prop_assert_eq!(few.rows().len(), many.rows().len());
+        for (a, b) in few.rows().iter().zip(many.rows()) {
             prop_assert_eq!(&b.dims, &vec![a.dims[0].clone(), a.dims[1].clone(), a.dims[0].clone(), a.dims[1].clone()]);
             prop_assert_eq!(&a.period, &b.period);
             prop_assert_eq!(&a.values, &b.values);
@@ -202,7 +202,7 @@ proptest! {
         // and each rep is in one team, so the groups are the reps that have rows
         let reps: std::collections::BTreeSet<usize> = acts.iter().map(|a| a.rep).collect();
         if grain == Grain::All {
-            prop_assert_eq!(few.rows.len(), reps.len());
+            prop_assert_eq!(few.rows().len(), reps.len());
         }
     }
 }

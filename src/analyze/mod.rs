@@ -123,7 +123,7 @@ pub fn evaluate_funnel(
     let ns = f.stage_nodes.len();
     let nr = f.rate_nodes.len();
     Ok(out
-        .rows
+        .into_rows()
         .into_iter()
         .map(|r| {
             let v: Vec<Option<f64>> = r.values.iter().map(|c| c.as_f64()).collect();

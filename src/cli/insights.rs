@@ -111,8 +111,9 @@ pub fn run(args: Args) -> u8 {
         Ok(o) => o,
         Err(e) => return common::eval_error(e),
     };
-    let col =
-        |k: usize| -> Vec<Option<f64>> { out.rows.iter().map(|r| r.values[k].as_f64()).collect() };
+    let col = |k: usize| -> Vec<Option<f64>> {
+        out.rows().iter().map(|r| r.values[k].as_f64()).collect()
+    };
     let outcome_vals = col(0);
     let wd = col(1);
     let (top, rest) = split(&outcome_vals);
@@ -136,8 +137,9 @@ pub fn run(args: Args) -> u8 {
         }
     }
     rank(&mut items);
-    let name_of =
-        |ix: &[usize]| -> Vec<String> { ix.iter().map(|&i| out.rows[i].dims.join("/")).collect() };
+    let name_of = |ix: &[usize]| -> Vec<String> {
+        ix.iter().map(|&i| out.rows()[i].dims.join("/")).collect()
+    };
     match args.format {
         OutputFormat::Json => {
             let v = serde_json::json!({

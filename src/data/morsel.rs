@@ -16,7 +16,7 @@ use super::scan::{Format, Header, RowSink, ScanError, ScanReport, ScanSpec, MAX_
 use super::{csv, ndjson};
 
 /// Chunks per thread: enough for a slow thread to fall behind by only a few.
-const CHUNKS_PER_THREAD: u64 = 8;
+const CHUNKS_PER_THREAD: u64 = 32;
 /// The smallest chunk worth a start of its own.
 const MIN_CHUNK: u64 = 4 << 20;
 

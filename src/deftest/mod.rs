@@ -248,7 +248,7 @@ fn run_case(dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String
             .cloned()
             .chain((out.grain != Grain::All).then(|| "period".to_string()))
             .collect();
-        let mut matched = vec![false; out.rows.len()];
+        let mut matched = vec![false; out.rows().len()];
         for exp in &t.expect {
             let want: Vec<(String, String)> = keys
                 .iter()
@@ -259,7 +259,7 @@ fn run_case(dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let found = out.rows.iter().position(|r| {
+            let found = out.rows().iter().position(|r| {
                 want.iter().all(|(k, v)| {
                     if k == "period" {
                         r.period.as_deref() == Some(v.as_str())
@@ -281,7 +281,7 @@ fn run_case(dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String
                 continue;
             };
             matched[ri] = true;
-            let row = &out.rows[ri];
+            let row = &out.rows()[ri];
             for (col, v) in exp {
                 if keys.contains(col) {
                     continue;
@@ -314,7 +314,7 @@ fn run_case(dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String
         if t.exact {
             for (ri, m) in matched.iter().enumerate() {
                 if !m {
-                    let r = &out.rows[ri];
+                    let r = &out.rows()[ri];
                     let mut label: Vec<String> = out
                         .by
                         .iter()

@@ -67,24 +67,51 @@ impl AccVec {
         }
     }
 
-    /// Merge slot `from` of `other` into slot `to` of `self` (same variant).
-    pub fn merge_slot(&mut self, to: usize, other: &mut AccVec, from: usize) {
+    /// Grow to `n` slots (new groups start empty).
+    pub fn resize(&mut self, n: usize) {
+        match self {
+            AccVec::Count(v) => v.resize(n, 0),
+            AccVec::Sum(v) => v.resize(n, SumAcc::default()),
+            AccVec::Min(v) | AccVec::Max(v) => v.resize(n, f64::NAN),
+            AccVec::Distinct(v) => v.resize_with(n, HashSet::new),
+            AccVec::Values(v) => v.resize_with(n, Vec::new),
+        }
+    }
+
+    /// Merge every slot `from` of `other` into slot `to[from]` of `self` (same
+    /// variant): one loop per aggregate rather than one dispatch per slot.
+    pub fn merge_all(&mut self, other: &mut AccVec, to: &[usize]) {
         match (self, other) {
-            (AccVec::Count(a), AccVec::Count(b)) => a[to] += b[from],
-            (AccVec::Sum(a), AccVec::Sum(b)) => a[to].merge(&b[from]),
-            (AccVec::Min(a), AccVec::Min(b)) => a[to] = nan_min(a[to], b[from]),
-            (AccVec::Max(a), AccVec::Max(b)) => a[to] = nan_max(a[to], b[from]),
+            (AccVec::Count(a), AccVec::Count(b)) => {
+                to.iter().zip(b.iter()).for_each(|(&t, &x)| a[t] += x);
+            }
+            (AccVec::Sum(a), AccVec::Sum(b)) => {
+                to.iter().zip(b.iter()).for_each(|(&t, x)| a[t].merge(x));
+            }
+            (AccVec::Min(a), AccVec::Min(b)) => {
+                to.iter()
+                    .zip(b.iter())
+                    .for_each(|(&t, &x)| a[t] = nan_min(a[t], x));
+            }
+            (AccVec::Max(a), AccVec::Max(b)) => {
+                to.iter()
+                    .zip(b.iter())
+                    .for_each(|(&t, &x)| a[t] = nan_max(a[t], x));
+            }
             (AccVec::Distinct(a), AccVec::Distinct(b)) => {
-                let taken = std::mem::take(&mut b[from]);
-                if a[to].is_empty() {
-                    a[to] = taken;
-                } else {
-                    a[to].extend(taken);
+                for (&t, taken) in to.iter().zip(b.iter_mut()) {
+                    let taken = std::mem::take(taken);
+                    if a[t].is_empty() {
+                        a[t] = taken;
+                    } else {
+                        a[t].extend(taken);
+                    }
                 }
             }
             (AccVec::Values(a), AccVec::Values(b)) => {
-                let taken = std::mem::take(&mut b[from]);
-                a[to].extend(taken);
+                for (&t, taken) in to.iter().zip(b.iter_mut()) {
+                    a[t].extend(std::mem::take(taken));
+                }
             }
             _ => {}
         }

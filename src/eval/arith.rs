@@ -60,32 +60,78 @@ pub fn resolve<'c>(
     })
 }
 
+/// `x op y` under the null rules (NaN = null): a null operand, a division by zero
+/// or a non-finite result gives null.
+#[inline(always)]
+fn apply(op: BinOp, x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        return f64::NAN;
+    }
+    let v = match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        _ if y == 0.0 => return f64::NAN,
+        _ => x / y,
+    };
+    if v.is_finite() {
+        v
+    } else {
+        f64::NAN
+    }
+}
+
 impl Arith<'_> {
-    /// The value at row `r` (NaN = null).
-    #[inline]
+    /// The values of rows `0..n`, one operation over whole columns at a time.
+    pub fn column(&self, n: usize) -> Vec<f64> {
+        match self {
+            Arith::Col(c) => c[..n].to_vec(),
+            Arith::Const(x) => vec![*x; n],
+            Arith::Neg(a) => {
+                let mut v = a.column(n);
+                v.iter_mut().for_each(|x| *x = -*x);
+                v
+            }
+            Arith::Bin(op, a, b) => {
+                let op = *op;
+                match (&**a, &**b) {
+                    (Arith::Col(x), Arith::Col(y)) => x[..n]
+                        .iter()
+                        .zip(&y[..n])
+                        .map(|(&x, &y)| apply(op, x, y))
+                        .collect(),
+                    (_, Arith::Const(y)) => {
+                        let mut v = a.column(n);
+                        v.iter_mut().for_each(|x| *x = apply(op, *x, *y));
+                        v
+                    }
+                    (_, Arith::Col(y)) => {
+                        let mut v = a.column(n);
+                        v.iter_mut()
+                            .zip(&y[..n])
+                            .for_each(|(x, &y)| *x = apply(op, *x, y));
+                        v
+                    }
+                    _ => {
+                        let (mut v, w) = (a.column(n), b.column(n));
+                        v.iter_mut()
+                            .zip(&w)
+                            .for_each(|(x, &y)| *x = apply(op, *x, y));
+                        v
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value at row `r` (NaN = null): [`Arith::column`] one row at a time.
+    #[cfg(test)]
     pub fn at(&self, r: usize) -> f64 {
         match self {
             Arith::Col(c) => c[r],
             Arith::Const(x) => *x,
             Arith::Neg(a) => -a.at(r),
-            Arith::Bin(op, a, b) => {
-                let (x, y) = (a.at(r), b.at(r));
-                if x.is_nan() || y.is_nan() {
-                    return f64::NAN;
-                }
-                let v = match op {
-                    BinOp::Add => x + y,
-                    BinOp::Sub => x - y,
-                    BinOp::Mul => x * y,
-                    _ if y == 0.0 => return f64::NAN,
-                    _ => x / y,
-                };
-                if v.is_finite() {
-                    v
-                } else {
-                    f64::NAN
-                }
-            }
+            Arith::Bin(op, a, b) => apply(*op, a.at(r), b.at(r)),
         }
     }
 }
@@ -112,5 +158,54 @@ mod tests {
         let neg = Arith::Neg(Box::new(Arith::Bin(BinOp::Sub, col(b), col(a))));
         assert_eq!(neg.at(0), 3.0);
         assert!(neg.at(1).is_nan());
+        for e in [&div, &mul, &neg] {
+            let col: Vec<u64> = e.column(4).iter().map(|x| x.to_bits()).collect();
+            let rows: Vec<u64> = (0..4).map(|r| e.at(r).to_bits()).collect();
+            assert_eq!(col, rows);
+        }
+    }
+
+    /// Whole columns give what the row-by-row rules give, for every shape of
+    /// operands (column, constant, nested), nulls and zeros included.
+    #[test]
+    fn columns_equal_rows() {
+        let data: Vec<&'static [f64]> = (0..3)
+            .map(|k| {
+                let v: Vec<f64> = (0..50)
+                    .map(|r| match (r * 7 + k * 3) % 11 {
+                        0 => f64::NAN,
+                        1 => 0.0,
+                        2 => 1e300,
+                        m => (m as f64 - 5.0) * 1.5 + k as f64,
+                    })
+                    .collect();
+                &*Box::leak(v.into_boxed_slice())
+            })
+            .collect();
+        let ops = [BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div];
+        let leaf = |i: usize| -> Box<Arith<'static>> {
+            Box::new(match i % 4 {
+                3 => Arith::Const([0.0, 2.5, f64::NAN][i % 3]),
+                k => Arith::Col(data[k]),
+            })
+        };
+        let mut checked = 0;
+        for (i, &op) in ops.iter().enumerate() {
+            for j in 0..8 {
+                let inner = Arith::Bin(ops[(i + j) % 4], leaf(j), leaf(j + 1));
+                let shapes = [
+                    Arith::Bin(op, leaf(j), leaf(j + 2)),
+                    Arith::Bin(op, Box::new(inner), leaf(j + 3)),
+                    Arith::Neg(Box::new(Arith::Bin(op, leaf(j + 1), leaf(j)))),
+                ];
+                for e in &shapes {
+                    let col: Vec<u64> = e.column(50).iter().map(|x| x.to_bits()).collect();
+                    let rows: Vec<u64> = (0..50).map(|r| e.at(r).to_bits()).collect();
+                    assert_eq!(col, rows);
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 96);
     }
 }

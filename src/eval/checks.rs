@@ -107,8 +107,8 @@ pub fn evaluate_check(
         Some(c) => crate::data::calendar::WorkCalendar::new(&c.weekend, &c.holidays),
         None => crate::data::calendar::WorkCalendar::default_mon_fri(),
     };
-    let mut rows: Vec<CheckRow> = Vec::with_capacity(out.rows.len());
-    for r in &out.rows {
+    let mut rows: Vec<CheckRow> = Vec::with_capacity(out.rows().len());
+    for r in out.rows() {
         let period = r.period.clone().unwrap_or_default();
         let v = r.values[0].as_f64();
         let mut k = 1;

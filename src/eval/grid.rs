@@ -377,7 +377,7 @@ impl<'g> Evaluator<'g> {
         let n = self.grid.rows.len();
         let (workdays, days) = (&self.grid.workdays[..], &self.grid.days[..]);
         if let Some(a) = super::arith::resolve(self.graph, f, cols, workdays, days) {
-            return Ok((0..n).map(|r| a.at(r)).collect());
+            return Ok(a.column(n));
         }
         let mut out = Vec::with_capacity(n);
         for r in 0..n {

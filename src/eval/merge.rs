@@ -57,6 +57,8 @@ pub fn merge(plan: &SourcePlan, sinks: Vec<SourceSink>, groups: &mut Groups) -> 
         // once per (group, period) slot (dim_values allocates strings).
         let mut global: HashMap<[u32; MAX_DIMS], u32, foldhash::fast::RandomState> =
             HashMap::default();
+        // Where each of the chunk's slots goes in the merged state.
+        let mut to = Vec::with_capacity(if adopt { 0 } else { sink.keys.len() });
         for slot in 0..sink.keys.len() {
             let mut ids = [0u32; MAX_DIMS];
             ids.copy_from_slice(&sink.keys[slot][..MAX_DIMS]);
@@ -73,21 +75,18 @@ pub fn merge(plan: &SourcePlan, sinks: Vec<SourceSink>, groups: &mut Groups) -> 
                 m.slots.insert(key, slot);
                 continue;
             }
-            let to = match m.slots.get(&key) {
-                Some(&t) => t,
-                None => {
-                    let t = m.rows.len();
-                    m.slots.insert(key, t);
-                    m.rows.push(0);
-                    for a in &mut m.accs {
-                        a.grow();
-                    }
-                    t
-                }
-            };
-            m.rows[to] += sink.rows[slot];
+            let next = m.rows.len();
+            let t = *m.slots.entry(key).or_insert(next);
+            if t == next {
+                m.rows.push(0);
+            }
+            m.rows[t] += sink.rows[slot];
+            to.push(t);
+        }
+        if !adopt {
             for (a, b) in m.accs.iter_mut().zip(sink.accs.iter_mut()) {
-                a.merge_slot(to, b, slot);
+                a.resize(m.rows.len());
+                a.merge_all(b, &to);
             }
         }
     }

@@ -14,8 +14,7 @@ pub mod plan;
 pub mod row;
 pub mod scan;
 pub mod slots;
-
-use std::collections::BTreeSet;
+pub mod table;
 
 use crate::compile::graph::{Formula, Graph, NodeId, NodeKind};
 use crate::data::calendar::WorkCalendar;
@@ -93,7 +92,8 @@ pub struct Output {
     pub by: Vec<String>,
     pub grain: Grain,
     pub columns: Vec<Column>,
-    pub rows: Vec<Row>,
+    /// The rows, as evaluated ([`table::Table`]) or as built ([`Output::rows`]).
+    pub body: Body,
     /// Per source: name, file, and how the scan went.
     pub scans: Vec<(String, std::path::PathBuf, ScanReport)>,
     /// The evaluated range (inclusive day numbers).
@@ -101,6 +101,59 @@ pub struct Output {
     /// The days the data covers: `--from`/`--to` where given, else the first and last
     /// day holding data (over all sources).
     pub data_days: Option<(i32, i32)>,
+}
+
+/// The rows of an [`Output`].
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// Read from the evaluated columns; built into [`Row`]s only when asked.
+    Table(table::Table, std::sync::OnceLock<Vec<Row>>),
+    Rows(Vec<Row>),
+}
+
+impl Output {
+    /// The output rows (built from the evaluated columns on first use).
+    pub fn rows(&self) -> &[Row] {
+        match &self.body {
+            Body::Rows(rows) => rows,
+            Body::Table(t, rows) => rows.get_or_init(|| (0..t.len()).map(|i| t.row(i)).collect()),
+        }
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        match &self.body {
+            Body::Rows(rows) => rows.len(),
+            Body::Table(t, _) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The output rows, owned.
+    pub fn into_rows(self) -> Vec<Row> {
+        match self.body {
+            Body::Rows(rows) => rows,
+            Body::Table(t, rows) => rows
+                .into_inner()
+                .unwrap_or_else(|| (0..t.len()).map(|i| t.row(i)).collect()),
+        }
+    }
+}
+
+/// The column of `id` out of `m`: a copy if it is `needed_again`.
+fn take_column<T: Clone>(
+    m: &mut grid::NodeMap<Vec<T>>,
+    id: NodeId,
+    needed_again: bool,
+) -> Option<Vec<T>> {
+    if needed_again {
+        m.get(&id).cloned()
+    } else {
+        m.remove(&id)
+    }
 }
 
 fn scan_error(source: &str, e: ScanError) -> EvalError {
@@ -206,22 +259,26 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     } else {
         (period_of_day(grain, range.0), period_of_day(grain, range.1))
     };
-    // Which (group, period) pairs hold rows in the range.
-    let mut present: BTreeSet<(u32, i32)> = BTreeSet::new();
+    // Which (group, period) pairs hold rows in the range, sorted.
+    let mut present: Vec<(u32, i32)> = Vec::new();
     for m in &merged {
         for (&(g, p), &slot) in &m.slots {
             if m.rows[slot] > 0 && p >= p_lo && p <= p_hi && (has_data || grain == Grain::All) {
-                present.insert((g, p));
+                present.push((g, p));
             }
         }
     }
-    let mut order: Vec<u32> = present
-        .iter()
-        .map(|(g, _)| *g)
-        .collect::<BTreeSet<u32>>()
-        .into_iter()
-        .collect();
+    present.sort_unstable();
+    present.dedup();
+    let mut order: Vec<u32> = present.iter().map(|(g, _)| *g).collect();
+    order.dedup();
     order.sort_by(|a, b| groups.values[*a as usize].cmp(&groups.values[*b as usize]));
+    // The present periods of group `g`.
+    let periods_of = |g: u32| {
+        let a = present.partition_point(|&(h, _)| h < g);
+        let b = present.partition_point(|&(h, _)| h <= g);
+        &present[a..b]
+    };
     let data_first = if has_data && grain != Grain::All {
         period_of_day(grain, min_day)
     } else {
@@ -238,13 +295,16 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         )));
     }
     for &g in &order {
+        let mine = periods_of(g);
         if dense {
             for p in start..=p_hi {
                 rows.push((g, p));
-                shown.push(p >= p_lo && (req.fill || present.contains(&(g, p))));
+                shown.push(
+                    p >= p_lo && (req.fill || mine.binary_search_by_key(&p, |&(_, q)| q).is_ok()),
+                );
             }
         } else {
-            for &(_, p) in present.range((g, i32::MIN)..=(g, i32::MAX)) {
+            for &(_, p) in mine {
                 rows.push((g, p));
                 shown.push(true);
             }
@@ -287,60 +347,45 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             format: graph.node(id).meta.format,
         })
         .collect();
-    let ints: Vec<bool> = req
-        .metrics
-        .iter()
-        .map(|&id| count_like(graph, id, 0))
-        .collect();
-    let exact_of: Vec<Option<NodeId>> = req
-        .metrics
-        .iter()
-        .map(|&id| cols.exact.contains_key(&id).then_some(id))
-        .collect();
-    // Each output column's vectors, looked up once rather than once per cell.
-    let exact_cols: Vec<_> = exact_of
-        .iter()
-        .map(|a| a.and_then(|a| cols.exact.get(&a)))
-        .collect();
-    let value_cols: Vec<_> = req.metrics.iter().map(|id| cols.values.get(id)).collect();
-    let mut out_rows = Vec::with_capacity(grid.rows.len());
-    let mut labels: std::collections::HashMap<i32, String, foldhash::fast::RandomState> =
+    // The output reads the evaluated columns in place: each metric's vectors are
+    // moved out of `cols` (copied only for a metric asked for twice).
+    let mut table = table::Table {
+        columns: Vec::with_capacity(req.metrics.len()),
+        ..table::Table::default()
+    };
+    for (k, id) in req.metrics.iter().enumerate() {
+        let again = req.metrics[k + 1..].contains(id);
+        table.columns.push(table::ColumnData {
+            exact: take_column(&mut cols.exact, *id, again),
+            values: take_column(&mut cols.values, *id, again),
+            int: count_like(graph, *id, 0),
+        });
+    }
+    let mut label_of: std::collections::HashMap<i32, u32, foldhash::fast::RandomState> =
         Default::default();
+    table.keys.reserve(shown.iter().filter(|&&s| s).count());
     for (r, &(g, p)) in grid.rows.iter().enumerate() {
         if !shown[r] {
             continue;
         }
-        let values = (0..req.metrics.len())
-            .map(|k| {
-                if let Some(e) = exact_cols[k].and_then(|c| c[r]) {
-                    return Cell::Dec(e);
-                }
-                let v = value_cols[k].map_or(f64::NAN, |c| c[r]);
-                if v.is_nan() {
-                    Cell::Null
-                } else if ints[k] && v.fract() == 0.0 && v.abs() < 9.0e15 {
-                    Cell::Int(v as i64)
-                } else {
-                    Cell::Num(v)
-                }
+        let label = if grain == Grain::All {
+            u32::MAX
+        } else {
+            *label_of.entry(p).or_insert_with(|| {
+                table
+                    .labels
+                    .push(crate::data::period::period_label(grain, p));
+                table.labels.len() as u32 - 1
             })
-            .collect();
-        out_rows.push(Row {
-            dims: groups.values[g as usize].clone(),
-            period: (grain != Grain::All).then(|| {
-                labels
-                    .entry(p)
-                    .or_insert_with(|| crate::data::period::period_label(grain, p))
-                    .clone()
-            }),
-            values,
-        });
+        };
+        table.keys.push((g, label, r as u32));
     }
+    table.groups = groups.values;
     Ok(Output {
         by: req.by.clone(),
         grain,
         columns,
-        rows: out_rows,
+        body: Body::Table(table, std::sync::OnceLock::new()),
         scans,
         range,
         data_days: has_data.then_some((

@@ -2,7 +2,7 @@
 
 pub mod number;
 
-use crate::eval::{Cell, Output};
+use crate::eval::{Body, Cell, Output};
 use crate::syntax::ast::Format;
 
 /// Output formats of `eval`.
@@ -69,7 +69,7 @@ pub fn cell_display(c: &Cell, format: Option<Format>) -> String {
 }
 
 fn rows_text(out: &Output, f: impl Fn(&Cell, Option<Format>) -> String) -> Vec<Vec<String>> {
-    out.rows
+    out.rows()
         .iter()
         .map(|r| {
             let mut v: Vec<String> = r.dims.clone();
@@ -88,7 +88,7 @@ fn rows_text(out: &Output, f: impl Fn(&Cell, Option<Format>) -> String) -> Vec<V
 }
 
 fn json_rows(out: &Output) -> Vec<serde_json::Value> {
-    out.rows
+    out.rows()
         .iter()
         .map(|r| {
             let mut m = serde_json::Map::new();
@@ -124,18 +124,16 @@ fn push_csv_field(s: &mut String, f: &str) {
 }
 
 /// [`cell_raw`] appended to `s`, quoted as a CSV field where needed.
+///
+/// Numbers are written without allocating (see [`number::push_full`]).
 fn push_cell_raw(s: &mut String, c: &Cell) {
-    use std::fmt::Write as _;
     match c {
         Cell::Null => {}
-        Cell::Int(i) => {
-            let _ = write!(s, "{i}");
-        }
-        Cell::Num(x) if *x == 0.0 => s.push('0'),
-        Cell::Num(x) => {
-            let _ = write!(s, "{x}");
-        }
-        other => push_csv_field(s, &cell_raw(other)),
+        Cell::Int(i) => number::push_int(s, *i),
+        Cell::Num(x) => number::push_full(s, *x),
+        // Digits, '-' and '.': never quoted.
+        Cell::Dec(d) => number::push_fixed(s, *d),
+        Cell::Str(f) => push_csv_field(s, f),
     }
 }
 
@@ -162,7 +160,7 @@ pub fn table_output(
                 format,
             })
             .collect(),
-        rows,
+        body: crate::eval::Body::Rows(rows),
         scans: Vec::new(),
         range: (0, -1),
         data_days: None,
@@ -172,26 +170,46 @@ pub fn table_output(
 /// Rows from which CSV output is formatted on several threads.
 const PARALLEL_CSV_ROWS: usize = 8192;
 
-/// CSV lines of `rows` (of `width` columns): one buffer, no string per cell.
-fn csv_rows(rows: &[crate::eval::Row], width: usize) -> String {
-    let mut s = String::with_capacity(rows.len() * 16 * (width + 1));
-    for r in rows {
-        let mut first = true;
-        for d in r.dims.iter().chain(r.period.as_ref()) {
-            if !first {
-                s.push(',');
-            }
-            first = false;
-            push_csv_field(&mut s, d);
-        }
-        for c in &r.values {
-            if !first {
-                s.push(',');
-            }
-            first = false;
-            push_cell_raw(&mut s, c);
+/// CSV lines of output rows `range` (of `width` columns): one buffer, no string
+/// per cell; an evaluated table is read in place.
+fn csv_lines(out: &Output, range: std::ops::Range<usize>, width: usize) -> String {
+    let mut s = String::with_capacity(range.len() * 16 * (width + 1));
+    // Each field is followed by a comma; the row's last one becomes the newline.
+    let end_row = |s: &mut String, start: usize| {
+        if s.len() > start {
+            s.pop();
         }
         s.push('\n');
+    };
+    match &out.body {
+        Body::Table(t, _) => {
+            for i in range {
+                let start = s.len();
+                for d in t.dims(i).iter().map(String::as_str).chain(t.period(i)) {
+                    push_csv_field(&mut s, d);
+                    s.push(',');
+                }
+                for k in 0..t.columns.len() {
+                    push_cell_raw(&mut s, &t.cell(i, k));
+                    s.push(',');
+                }
+                end_row(&mut s, start);
+            }
+        }
+        Body::Rows(rows) => {
+            for r in &rows[range] {
+                let start = s.len();
+                for d in r.dims.iter().chain(r.period.as_ref()) {
+                    push_csv_field(&mut s, d);
+                    s.push(',');
+                }
+                for c in &r.values {
+                    push_cell_raw(&mut s, c);
+                    s.push(',');
+                }
+                end_row(&mut s, start);
+            }
+        }
     }
     s
 }
@@ -213,16 +231,16 @@ pub fn render(out: &Output, format: OutFormat) -> String {
             // ones on this thread.
             let width = head.len();
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            if out.rows.len() < PARALLEL_CSV_ROWS || threads < 2 {
-                s.push_str(&csv_rows(&out.rows, width));
+            let n = out.len();
+            if n < PARALLEL_CSV_ROWS || threads < 2 {
+                s.push_str(&csv_lines(out, 0..n, width));
                 return s;
             }
-            let per = out.rows.len().div_ceil(threads.min(8));
+            let per = n.div_ceil(threads.min(8));
             let parts: Vec<String> = std::thread::scope(|scope| {
-                let handles: Vec<_> = out
-                    .rows
-                    .chunks(per)
-                    .map(|rows| scope.spawn(move || csv_rows(rows, width)))
+                let handles: Vec<_> = (0..n)
+                    .step_by(per)
+                    .map(|a| scope.spawn(move || csv_lines(out, a..(a + per).min(n), width)))
                     .collect();
                 handles
                     .into_iter()
@@ -308,7 +326,6 @@ mod tests {
                 values: vec![Cell::Int(i), Cell::Num(i as f64 / 7.0), Cell::Null],
             })
             .collect();
-        let expected_body = csv_rows(&rows, 6);
         let out = table_output(
             vec!["rep".to_string(), "team".to_string()],
             crate::data::period::Grain::Week,
@@ -319,6 +336,7 @@ mod tests {
             ],
             rows,
         );
+        let expected_body = csv_lines(&out, 0..out.len(), 6);
         let text = render(&out, OutFormat::Csv);
         let (head, body) = text.split_once('\n').expect("a header line");
         assert_eq!(head, "rep,team,period,n,r,z");

@@ -12,7 +12,7 @@ use postgres::{Client, NoTls, SimpleQueryMessage};
 use crate::compile::graph::{ColumnType, Graph, SourceDef};
 use crate::data::period::Grain;
 use crate::eval::row::parse_fixed;
-use crate::eval::{Cell, Column, EvalError, Output, Request, Row};
+use crate::eval::{Body, Cell, Column, EvalError, Output, Request, Row};
 
 use super::dialect::{Dialect, Postgres};
 use super::{OutColumn, SqlError};
@@ -79,7 +79,7 @@ pub fn evaluate(
                 format: c.format,
             })
             .collect(),
-        rows,
+        body: Body::Rows(rows),
         scans: Vec::new(),
         range: (0, -1),
         data_days: None,

@@ -184,7 +184,7 @@ pub fn eval_lib(
 /// An output as {(dims.., period) -> {column -> cell}}.
 pub fn cells(out: &Output) -> BTreeMap<Vec<String>, BTreeMap<String, Cell>> {
     let mut m = BTreeMap::new();
-    for r in &out.rows {
+    for r in out.rows() {
         let mut key = r.dims.clone();
         if let Some(p) = &r.period {
             key.push(p.clone());

@@ -230,7 +230,7 @@ pub fn table_of(out: &Output) -> Table {
     }
     header.extend(out.columns.iter().map(|c| c.name.clone()));
     let rows = out
-        .rows
+        .rows()
         .iter()
         .map(|r| {
             let mut v: Vec<Option<String>> = r.dims.iter().map(|d| Some(d.clone())).collect();
