@@ -249,7 +249,9 @@ pub fn did_you_mean<'a>(
             }
         }
         let score = strsim::jaro_winkler(name, c);
-        if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
+        // Ties go to the first name in sort order, so the hint does not depend on
+        // the order of the candidates (often a hash map's).
+        if score > 0.8 && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
             best = Some((score, c));
         }
     }
@@ -509,4 +511,21 @@ pub fn to_sarif(map: &SourceMap, diags: &[Diagnostic]) -> serde_json::Value {
             "results": results
         }]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    /// Equally close names: the hint is the first in sort order, whatever order the
+    /// candidates come in.
+    #[test]
+    fn did_you_mean_breaks_ties_by_name() {
+        let names = ["m1491", "m14919", "m1499", "calls"];
+        let forward = did_you_mean("m149", names.iter().copied());
+        let backward = did_you_mean("m149", names.iter().rev().copied());
+        assert_eq!(forward, backward);
+        assert_eq!(forward.as_deref(), Some("did you mean `m1491`?"));
+        assert_eq!(did_you_mean("m149", ["calls"]), None);
+    }
 }

@@ -32,7 +32,8 @@ pub struct File {
 
 /// One top-level item.
 #[derive(Clone, Debug, PartialEq)]
-#[allow(clippy::large_enum_variant)] // few items per file; boxing buys nothing
+/// The rare large variants are boxed so that a list of items (mostly metrics)
+/// stays compact (a file may hold tens of thousands).
 pub enum Item {
     /// `import "path"`
     Import(StrLit),
@@ -49,11 +50,11 @@ pub enum Item {
     /// `[override] metric NAME = EXPR { attrs }`
     Metric(Metric),
     /// `funnel NAME { stage .. value .. }`
-    Funnel(Funnel),
+    Funnel(Box<Funnel>),
     /// `funnel NAME over SRC by ENTITY within DUR { step .. }`
-    Journey(Journey),
+    Journey(Box<Journey>),
     /// `check NAME = EXPR { per .. every .. warn when .. fail when .. }`
-    Check(Check),
+    Check(Box<Check>),
     /// `profile NAME { param = value .. }`
     Profile(Profile),
 }

@@ -77,19 +77,90 @@ pub fn parse_file_fast_only(file: FileId, text: &str) -> Option<File> {
     Some(File { id: file, items })
 }
 
+/// From this size on, the two halves of a file are parsed on two threads.
+const PARALLEL_PARSE_BYTES: usize = 512 << 10;
+
+/// About how many items `text` declares: its lines that start with a
+/// letter (not indented, not a comment or a closing brace). The item list is then
+/// allocated once instead of being copied as it doubles.
+fn item_estimate(text: &str) -> usize {
+    text.lines()
+        .filter(|l| l.as_bytes().first().is_some_and(u8::is_ascii_alphabetic))
+        .count()
+}
+
+/// The first line at or after `at` that starts with a letter (most likely an
+/// item's first line), if any.
+fn line_start_after(text: &str, at: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = at;
+    loop {
+        i += memchr::memchr(b'\n', b.get(i..)?)? + 1;
+        if b.get(i).is_some_and(u8::is_ascii_alphabetic) {
+            return Some(i);
+        }
+    }
+}
+
 fn parse_file_impl(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnostic>) {
+    if let Some(d) = check_nesting(text, file, 0) {
+        return (
+            File {
+                id: file,
+                items: Vec::new(),
+            },
+            vec![d],
+        );
+    }
+    let start = skip_trivia(text, 0);
+    // A large file is cut at an item's first line near its middle and the halves
+    // are parsed at once. The cut holds if the first half's last item ends right
+    // at it (a multi-line item could continue at the start of a line); otherwise
+    // the rest is parsed after the first half, as on one thread.
+    if let Some(mid) = (text.len() >= PARALLEL_PARSE_BYTES)
+        .then(|| line_start_after(text, text.len() / 2))
+        .flatten()
+    {
+        let second = || parse_items(file, text, mid, text.len(), fast);
+        let (first, rest) = std::thread::scope(|s| {
+            // As large a stack as the thread that runs the command (src/cli/mod.rs).
+            let h = std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn_scoped(s, second);
+            let first = parse_items(file, text, start, mid, fast);
+            (first, h.ok().map(|h| h.join()))
+        });
+        let (mut items, mut diags, reached) = first;
+        let rest = match rest {
+            Some(Ok(r)) if reached == mid => r,
+            Some(Err(p)) => std::panic::resume_unwind(p),
+            _ => parse_items(file, text, reached, text.len(), fast),
+        };
+        items.extend(rest.0);
+        diags.extend(rest.1);
+        return (File { id: file, items }, diags);
+    }
+    let (items, diags, _) = parse_items(file, text, start, text.len(), fast);
+    (File { id: file, items }, diags)
+}
+
+/// The items starting in `text[from..stop]` (the last may run past `stop`), their
+/// diagnostics, and where the next item would start.
+fn parse_items(
+    file: FileId,
+    text: &str,
+    from: usize,
+    stop: usize,
+    fast: bool,
+) -> (Vec<Item>, Vec<Diagnostic>, usize) {
     let mut b = Builder {
         file,
         base: 0,
         diags: Vec::new(),
     };
-    let mut items = Vec::new();
-    if let Some(d) = check_nesting(text, file, 0) {
-        b.diags.push(d);
-        return (File { id: file, items }, b.diags);
-    }
-    let mut pos = skip_trivia(text, 0);
-    while pos < text.len() {
+    let mut items = Vec::with_capacity(item_estimate(&text[from..stop]));
+    let mut pos = from;
+    while pos < stop {
         // Clean items take the fast path; anything else (and every error) is pest's.
         if let Some((item, end)) = fast.then(|| super::fast::item(file, text, pos)).flatten() {
             items.push(item);
@@ -113,7 +184,7 @@ fn parse_file_impl(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnosti
             }
         }
     }
-    (File { id: file, items }, b.diags)
+    (items, b.diags, pos)
 }
 
 /// Parse one expression from `text`, whose first byte is at `offset` in `file`.
@@ -341,25 +412,27 @@ fn check_nesting(text: &str, file: FileId, offset: usize) -> Option<Diagnostic> 
     let mut in_string = false;
     let mut in_comment = false;
     let mut escaped = false;
-    for (i, c) in text.char_indices() {
+    // Byte by byte: every byte that matters is ASCII, and no byte of a multi-byte
+    // UTF-8 character is.
+    for (i, &c) in text.as_bytes().iter().enumerate() {
         if in_comment {
-            in_comment = c != '\n';
+            in_comment = c != b'\n';
             continue;
         }
         if in_string {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if c == b'\\' {
                 escaped = true;
-            } else if c == '"' || c == '\n' {
+            } else if c == b'"' || c == b'\n' {
                 in_string = false;
             }
             continue;
         }
         match c {
-            '#' => in_comment = true,
-            '"' => in_string = true,
-            '(' | '[' | '{' => {
+            b'#' => in_comment = true,
+            b'"' => in_string = true,
+            b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Some(
@@ -374,7 +447,7 @@ fn check_nesting(text: &str, file: FileId, offset: usize) -> Option<Diagnostic> 
                     );
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
@@ -847,9 +920,9 @@ impl Builder {
             Rule::source => Item::Source(self.source(it)),
             Rule::param => Item::Param(self.param(it)),
             Rule::metric => Item::Metric(self.metric(it)),
-            Rule::funnel => Item::Funnel(self.funnel(it)),
-            Rule::journey => Item::Journey(self.journey(it)),
-            Rule::check => Item::Check(self.check(it)),
+            Rule::funnel => Item::Funnel(Box::new(self.funnel(it))),
+            Rule::journey => Item::Journey(Box::new(self.journey(it))),
+            Rule::check => Item::Check(Box::new(self.check(it))),
             Rule::profile => Item::Profile(self.profile(it)),
             _ => return None,
         })
@@ -1377,5 +1450,70 @@ impl Builder {
             })),
             span,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of `n` metrics, the `k`-th line replaced where `edit` says so.
+    fn big_file(n: usize, edit: impl Fn(usize, String) -> String) -> String {
+        let mut s = String::from("source activities {\n  time ts\n  dimensions rep\n}\n");
+        for k in 0..n {
+            let line = format!(
+                "metric m{k} = count(activities where type == \"call\" and rep == \"r{k}\") {{ unit calls }}\n"
+            );
+            s.push_str(&edit(k, line));
+        }
+        s
+    }
+
+    /// What the parallel parse of `text` gives equals the parse on one thread.
+    fn same_as_sequential(text: &str) -> (usize, usize) {
+        assert!(text.len() >= PARALLEL_PARSE_BYTES, "big enough to be split");
+        let f = FileId(0);
+        let (file, diags) = parse_file_impl(f, text, true);
+        let (items, seq_diags, end) = parse_items(f, text, skip_trivia(text, 0), text.len(), true);
+        assert_eq!(end, text.len());
+        assert_eq!(file.items, items);
+        assert_eq!(diags, seq_diags);
+        (items.len(), diags.len())
+    }
+
+    #[test]
+    fn halves_parsed_at_once_give_the_sequential_items() {
+        let n = 8_000;
+        assert_eq!(same_as_sequential(&big_file(n, |_, l| l)), (n + 1, 0));
+        // Syntax errors in both halves (recovered at the next item).
+        let broken = big_file(n, |k, l| match k {
+            100 | 7_000 => format!("metric m{k} = count(activities where type == ) {{\n"),
+            _ => l,
+        });
+        let (items, diags) = same_as_sequential(&broken);
+        assert_eq!((items, diags), (n - 1, 2));
+    }
+
+    #[test]
+    fn an_item_running_over_the_cut_is_parsed_whole() {
+        let n = 8_000;
+        let text = big_file(n, |_, l| l);
+        let cut = line_start_after(&text, text.len() / 2).expect("a cut");
+        // The metric before the cut goes on over the line where the second half
+        // starts (a line starting with a letter). Lines keep their lengths, so the
+        // cut stays where it was.
+        let k = text[..cut].lines().count() - 4; // the metric whose line starts at `cut`
+        let pad = |s: &str, like: &str| format!("{s:<w$}\n", w = like.len() - 1);
+        let text = big_file(n, |j, l| match j {
+            _ if j + 1 == k => pad("metric long = m1 +", &l),
+            _ if j == k => pad("m2 * 2", &l),
+            _ => l,
+        });
+        assert_eq!(line_start_after(&text, text.len() / 2), Some(cut));
+        assert!(
+            text[cut..].starts_with("m2 * 2 "),
+            "the cut is inside `long`"
+        );
+        assert_eq!(same_as_sequential(&text), (n, 0));
     }
 }

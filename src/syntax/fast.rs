@@ -119,7 +119,9 @@ impl<'t> P<'t> {
     /// Consume keyword `k` (after trivia) if it is next.
     fn kw(&mut self, k: &str) -> bool {
         self.skip();
-        if self.word() == Some(k) {
+        // `k` and then no more of a word (the same as `word() == Some(k)`).
+        let rest = &self.b[self.pos.min(self.b.len())..];
+        if rest.starts_with(k.as_bytes()) && !rest.get(k.len()).is_some_and(|&c| is_ident_char(c)) {
             self.pos += k.len();
             true
         } else {
@@ -294,7 +296,7 @@ impl<'t> P<'t> {
             (_, "param") => Item::Param(self.param(start, is_override)?),
             (_, "metric") => Item::Metric(self.metric(start, is_override)?),
             (_, "funnel") => self.funnel(start, is_override)?,
-            (_, "check") => Item::Check(self.check(start, is_override)?),
+            (_, "check") => Item::Check(Box::new(self.check(start, is_override)?)),
             _ => return None,
         })
     }
@@ -540,7 +542,9 @@ impl<'t> P<'t> {
     fn funnel(&mut self, start: usize, is_override: bool) -> Option<Item> {
         let name = self.def_name()?;
         if self.kw("over") {
-            return self.journey(start, name, is_override).map(Item::Journey);
+            return self
+                .journey(start, name, is_override)
+                .map(|j| Item::Journey(Box::new(j)));
         }
         if !self.punct(b'{') {
             return None;
@@ -556,7 +560,7 @@ impl<'t> P<'t> {
         loop {
             if self.punct(b'}') {
                 f.span = self.span(start, self.pos);
-                return Some(Item::Funnel(f));
+                return Some(Item::Funnel(Box::new(f)));
             }
             if self.kw("stage") {
                 let n = self.def_name()?;

@@ -61,7 +61,7 @@ impl Cx<'_> {
                 "params" => self.param(name, span, v).map(Item::Param),
                 "metrics" => self.metric(name, span, v).map(Item::Metric),
                 "funnels" => self.funnel(name, span, v),
-                "checks" => self.check(name, span, v).map(Item::Check),
+                "checks" => self.check(name, span, v).map(|c| Item::Check(Box::new(c))),
                 _ => self.profile(name, span, v).map(Item::Profile),
             };
             items.extend(item);
@@ -339,7 +339,9 @@ impl Cx<'_> {
             _ => false,
         };
         if journey {
-            return self.journey(name, span, v).map(Item::Journey);
+            return self
+                .journey(name, span, v)
+                .map(|j| Item::Journey(Box::new(j)));
         }
         let what = format!("funnel `{}`", name.name);
         let f = self.fields(v, keys::FUNNEL, &what)?;
@@ -353,14 +355,14 @@ impl Cx<'_> {
             }
         };
         let value = f.get("value").and_then(|x| self.expr(x, "`value`"));
-        Some(Item::Funnel(Funnel {
+        Some(Item::Funnel(Box::new(Funnel {
             name,
             span,
             stages,
             value,
             attrs,
             is_override,
-        }))
+        })))
     }
 
     fn journey(&mut self, name: Ident, span: crate::diag::Span, v: &SNode) -> Option<Journey> {
