@@ -142,6 +142,31 @@ fn unquoted_csv_matches_csv_core() {
     csv_cases(tokens, 3000, 300);
 }
 
+/// Long unquoted stretches with a rare quoted field (holding a comma, a newline or
+/// a doubled quote): quotes fall anywhere in the fast path's 64-byte blocks, after
+/// many unquoted lines.
+#[test]
+fn sparse_quotes_match_csv_core() {
+    let mut tokens: Vec<&[u8]> = Vec::new();
+    for _ in 0..12 {
+        tokens.extend_from_slice(&[
+            b"rep_001".as_slice(),
+            b"2024-01-05T09:00:00",
+            b",",
+            b",",
+            b"\n",
+        ]);
+    }
+    tokens.extend_from_slice(&[
+        b"\"q,\nx\"".as_slice(),
+        b"\"a\"\"b\"",
+        b"\"",
+        b"\r\n",
+        b"\xC3\xA9",
+    ]);
+    csv_cases(&tokens, 3000, 300);
+}
+
 /// Random CSV made of `tokens` (up to `max_tokens` after a three-column header):
 /// the reader's rows, skipped rows and first error agree with csv-core's.
 fn csv_cases(tokens: &[&[u8]], max_tokens: u64, cases: usize) {
