@@ -63,7 +63,7 @@ pub fn resolve<'c>(
 /// `x op y` under the null rules (NaN = null): a null operand, a division by zero
 /// or a non-finite result gives null.
 #[inline(always)]
-fn apply(op: BinOp, x: f64, y: f64) -> f64 {
+pub(super) fn apply(op: BinOp, x: f64, y: f64) -> f64 {
     if x.is_nan() || y.is_nan() {
         return f64::NAN;
     }

@@ -649,20 +649,10 @@ fn binary<'a>(op: BinOp, x: F<'a>, y: F<'a>) -> F<'a> {
             }
         }
         _ => match (num(x), num(y)) {
-            (Some(a), Some(b)) => {
-                let v = match op {
-                    BinOp::Add => a + b,
-                    BinOp::Sub => a - b,
-                    BinOp::Mul => a * b,
-                    _ if b == 0.0 => return F::Null,
-                    _ => a / b,
-                };
-                if v.is_finite() {
-                    F::Num(v)
-                } else {
-                    F::Null
-                }
-            }
+            (Some(a), Some(b)) => match super::arith::apply(op, a, b) {
+                v if v.is_nan() => F::Null,
+                v => F::Num(v),
+            },
             _ => F::Null,
         },
     }
