@@ -80,15 +80,6 @@ pub fn parse_file_fast_only(file: FileId, text: &str) -> Option<File> {
 /// From this size on, the two halves of a file are parsed on two threads.
 const PARALLEL_PARSE_BYTES: usize = 512 << 10;
 
-/// About how many items `text` declares: its lines that start with a
-/// letter (not indented, not a comment or a closing brace). The item list is then
-/// allocated once instead of being copied as it doubles.
-fn item_estimate(text: &str) -> usize {
-    text.lines()
-        .filter(|l| l.as_bytes().first().is_some_and(u8::is_ascii_alphabetic))
-        .count()
-}
-
 /// The first line at or after `at` that starts with a letter (most likely an
 /// item's first line), if any.
 fn line_start_after(text: &str, at: usize) -> Option<usize> {
@@ -158,7 +149,7 @@ fn parse_items(
         base: 0,
         diags: Vec::new(),
     };
-    let mut items = Vec::with_capacity(item_estimate(&text[from..stop]));
+    let mut items = Vec::new();
     let mut pos = from;
     while pos < stop {
         // Clean items take the fast path; anything else (and every error) is pest's.
