@@ -52,7 +52,7 @@ pub fn push_full(s: &mut String, x: f64) {
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
     // Halfway between two steps of the last digit (or an unreadable exponent,
     // which zmij never writes).
-    if e == exp - frac.len() as i32 - 1 || exp == i32::MIN {
+    if exp == i32::MIN || e == exp - frac.len() as i32 - 1 {
         push_display(s, x);
         return;
     }
