@@ -32,7 +32,20 @@ pub struct Classes {
     /// Per aggregate tested per row: what is left to test of its filter where its
     /// coded conjuncts pass (the filter without them).
     residuals: Vec<Option<Filter>>,
+    /// Per class: `masks` without the aggregates counted by group (see
+    /// [`Classes::group`]).
+    rest: Vec<u64>,
+    /// Per class: its count group.
+    class_group: Vec<u32>,
+    /// Per class: whether `rest` or `per_row` has a bit set.
+    any_rest: Vec<bool>,
+    /// Per count group: the aggregates it counts (`words` words each).
+    group_aggs: Vec<u64>,
 }
+
+/// Count groups allowed beyond the number of aggregates they count: a scan keeps
+/// one counter per group and slot, so that memory stays near the counts' own.
+const GROUP_SLACK: usize = 4;
 
 impl Classes {
     /// The table for `aggs` whose coded columns have `sizes[k]` constants.
@@ -108,13 +121,91 @@ impl Classes {
                 step
             })
             .collect();
+        // Plain row counts decided by the class alone (`count(src where type ==
+        // "call")`): classes that pass the same set of them form a count group, and
+        // a row only adds 1 to its group's counter (see `Classes::group`).
+        let mut pure = vec![0u64; words];
+        for (i, a) in aggs.iter().enumerate() {
+            let by_class = match &a.filter {
+                None => true,
+                Some(f) => tabulate && codes_only(f),
+            };
+            if a.func == crate::syntax::ast::AggFunc::Count && a.column.is_none() && by_class {
+                pure[i / 64] |= 1 << (i % 64);
+            }
+        }
+        let mut ids: std::collections::HashMap<Vec<u64>, u32> = std::collections::HashMap::new();
+        let mut group_aggs = Vec::new();
+        let mut class_group = Vec::with_capacity(n);
+        for class in 0..n {
+            let key: Vec<u64> = masks[class * words..(class + 1) * words]
+                .iter()
+                .zip(&pure)
+                .map(|(m, p)| m & p)
+                .collect();
+            let next = ids.len() as u32;
+            let g = *ids.entry(key.clone()).or_insert_with(|| {
+                group_aggs.extend_from_slice(&key);
+                next
+            });
+            class_group.push(g);
+        }
+        let npure: usize = pure.iter().map(|w| w.count_ones() as usize).sum();
+        if ids.len() > npure + GROUP_SLACK {
+            pure.iter_mut().for_each(|w| *w = 0);
+            class_group.iter_mut().for_each(|g| *g = 0);
+            group_aggs = vec![0; words];
+        }
+        let rest: Vec<u64> = masks
+            .chunks(words)
+            .flat_map(|m| m.iter().zip(&pure).map(|(m, p)| m & !p))
+            .collect();
+        let any_rest = rest
+            .chunks(words)
+            .zip(per_row.chunks(words))
+            .map(|(r, t)| r.iter().chain(t).any(|&w| w != 0))
+            .collect();
         Classes {
             steps,
             words,
             masks,
             per_row,
             residuals,
+            rest,
+            class_group,
+            any_rest,
+            group_aggs,
         }
+    }
+
+    /// Number of count groups (at least 1).
+    #[inline(always)]
+    pub fn groups(&self) -> usize {
+        self.group_aggs.len() / self.words
+    }
+
+    /// The count group of `class`. Every row adds 1 to its group's counter instead
+    /// of to the counts of [`Classes::group_aggs`], which are summed up at the end.
+    #[inline(always)]
+    pub fn group(&self, class: usize) -> usize {
+        self.class_group[class] as usize
+    }
+
+    /// The row counts (no column, filter decided by class) that group `g` adds to.
+    pub fn group_aggs(&self, g: usize) -> &[u64] {
+        &self.group_aggs[g * self.words..(g + 1) * self.words]
+    }
+
+    /// Whether rows of `class` update any aggregate not counted by group.
+    #[inline(always)]
+    pub fn has_rest(&self, class: usize) -> bool {
+        self.any_rest[class]
+    }
+
+    /// [`Classes::masks`] without the aggregates counted by group.
+    #[inline(always)]
+    pub fn rest(&self, class: usize) -> &[u64] {
+        &self.rest[class * self.words..(class + 1) * self.words]
     }
 
     /// Whether a row of a class where aggregate `i` is tested per row passes its
@@ -253,6 +344,79 @@ mod tests {
                 assert_eq!(c.per_row(class), [maybe], "codes {codes:?}");
             }
         }
+    }
+
+    /// Count groups and the rest partition every class's mask; only counts of
+    /// rows (no column, filter decided by the codes) are counted by group.
+    #[test]
+    fn count_groups_partition_the_masks() {
+        let eq = |slot, code| Filter::CodeEq {
+            slot,
+            code,
+            negate: false,
+        };
+        let mut with_column = agg(Some(eq(0, 1)));
+        with_column.column = Some(2);
+        let mut sum = agg(Some(eq(0, 0)));
+        sum.func = AggFunc::Sum;
+        sum.column = Some(2);
+        let aggs = vec![
+            agg(None),
+            agg(Some(eq(0, 1))),
+            agg(Some(eq(1, 0))),
+            with_column,
+            sum,
+            agg(Some(Filter::Binary(
+                BinOp::And,
+                Box::new(eq(0, 2)),
+                Box::new(Filter::Column(4)),
+            ))),
+        ];
+        let c = Classes::build(&aggs, &[3, 2]);
+        let grouped = 0b111u64;
+        let all = [0, 1, 2, CODE_OTHER, CODE_NULL];
+        let mut seen = std::collections::HashSet::new();
+        for &a in &all {
+            for &b in &[0, 1, CODE_OTHER, CODE_NULL] {
+                let class = c.class(&[a, b]);
+                let g = c.group(class);
+                seen.insert(g);
+                let (counted, rest) = (c.group_aggs(g)[0], c.rest(class)[0]);
+                assert_eq!(counted | rest, c.masks(class)[0], "codes {a} {b}");
+                assert_eq!(counted & rest, 0);
+                assert_eq!(counted & !grouped, 0, "only plain counts are grouped");
+                assert_eq!(counted, c.masks(class)[0] & grouped);
+                assert_eq!(
+                    c.has_rest(class),
+                    rest != 0 || c.per_row(class)[0] != 0,
+                    "codes {a} {b}"
+                );
+            }
+        }
+        // Classes passing the same plain counts share a group: {0}, {0,1},
+        // {0,2}, {0,1,2}.
+        assert_eq!(seen.len(), 4);
+        assert_eq!(c.groups(), 4);
+    }
+
+    /// Far more count groups than counts: no grouping, one counter of rows.
+    #[test]
+    fn too_many_count_groups_fall_back() {
+        let aggs: Vec<AggPlan> = (0..3)
+            .map(|slot| {
+                agg(Some(Filter::CodeEq {
+                    slot,
+                    code: 0,
+                    negate: false,
+                }))
+            })
+            .collect();
+        let c = Classes::build(&aggs, &[1, 1, 1]);
+        assert_eq!(c.groups(), 1);
+        assert_eq!(c.group_aggs(0), [0]);
+        let class = c.class(&[0, CODE_OTHER, 0]);
+        assert_eq!(c.group(class), 0);
+        assert_eq!(c.rest(class), [0b101]);
     }
 
     /// More aggregates than bits in a word: the masks take several words.

@@ -43,6 +43,7 @@ pub fn merge(plan: &SourcePlan, sinks: Vec<SourceSink>, groups: &mut Groups) -> 
         max_day: i32::MIN,
     };
     for mut sink in sinks {
+        sink.flush();
         m.min_day = m.min_day.min(sink.min_day);
         m.max_day = m.max_day.max(sink.max_day);
         // The first chunk's state becomes the merged state as it is (its slots are

@@ -78,8 +78,11 @@ pub struct SourceSink<'p> {
     /// dimensions, codes or the time (those need no conversion or check).
     typed: Vec<usize>,
     pub keys: Vec<Key>,
-    /// Rows per group slot.
+    /// Rows per group slot (complete after [`SourceSink::flush`]).
     pub rows: Vec<u64>,
+    /// Rows per group slot and count group (see [`Classes::group`]), added to
+    /// `rows` and the plain counts by [`SourceSink::flush`].
+    counts: Vec<u64>,
     pub accs: Vec<AccVec>,
     nums: Vec<f64>,
     fixed: Vec<Option<i128>>,
@@ -120,6 +123,7 @@ impl<'p> SourceSink<'p> {
             typed,
             keys: Vec::new(),
             rows: Vec::new(),
+            counts: Vec::new(),
             accs: plan.aggs.iter().map(|a| AccVec::new(a.func)).collect(),
             nums: vec![f64::NAN; plan.columns.len()],
             fixed: vec![None; plan.columns.len()],
@@ -195,11 +199,38 @@ impl<'p> SourceSink<'p> {
             key[MAX_DIMS] = period as u32;
             self.keys.push(key);
             self.rows.push(0);
+            let groups = self.classes.groups();
+            self.counts.resize(self.counts.len() + groups, 0);
             for a in &mut self.accs {
                 a.grow();
             }
         }
         s as usize
+    }
+
+    /// Adds the per-group row counters into `rows` and the plain counts: to be
+    /// called once the scan is done.
+    pub fn flush(&mut self) {
+        let groups = self.classes.groups();
+        let counts = std::mem::take(&mut self.counts);
+        for (slot, per_group) in counts.chunks(groups).enumerate() {
+            for (g, &n) in per_group.iter().enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                self.rows[slot] += n;
+                for (w, &word) in self.classes.group_aggs(g).iter().enumerate() {
+                    let mut bits = word;
+                    while bits != 0 {
+                        let i = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        if let AccVec::Count(v) = &mut self.accs[i] {
+                            v[slot] += n;
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -377,12 +408,32 @@ impl SourceSink<'_> {
         // 2. Update the group's accumulators: those whose filter passes for the
         // row's class, and those whose filter is tested per row and passes.
         let slot = self.slot(&ids, period);
-        self.rows[slot] += 1;
-        let (fixed, nums) = (&self.fixed, &self.nums);
         let classes = &self.classes;
         let class = classes.class(&codes);
+        self.counts[slot * classes.groups() + classes.group(class)] += 1;
+        if classes.has_rest(class) {
+            self.update_rest(class, slot, row, fields, &codes);
+        }
+        Ok(())
+    }
+
+    /// Updates the accumulators of `slot` that are not counted by group: those
+    /// whose filter passes for the row's class, and those whose filter is tested
+    /// per row and passes. Out of line: most rows of a typical report need none.
+    #[inline(never)]
+    fn update_rest(
+        &mut self,
+        class: usize,
+        slot: usize,
+        row: &[RowVal],
+        fields: &[&[u8]],
+        codes: &[u8],
+    ) {
+        let plan = self.plan;
+        let (fixed, nums) = (&self.fixed, &self.nums);
+        let classes = &self.classes;
         for (w, (&pass, &test)) in classes
-            .masks(class)
+            .rest(class)
             .iter()
             .zip(classes.per_row(class))
             .enumerate()
@@ -392,7 +443,7 @@ impl SourceSink<'_> {
             while rest != 0 {
                 let i = rest.trailing_zeros() as usize;
                 rest &= rest - 1;
-                if classes.test(w * 64 + i, row, &codes) {
+                if classes.test(w * 64 + i, row, codes) {
                     mask |= 1 << i;
                 }
             }
@@ -410,7 +461,6 @@ impl SourceSink<'_> {
                 );
             }
         }
-        Ok(())
     }
 }
 
