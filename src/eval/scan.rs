@@ -295,49 +295,49 @@ fn type_columns<'a>(
                         };
                         x / super::row::DEC_SCALE as f64
                     }
-                    None => match std::str::from_utf8(f)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<f64>().ok())
-                    {
-                        Some(x) if x.is_finite() => x,
-                        _ => {
-                            return Err(BadRow::field(
-                                i,
-                                format!(
-                                    "expected a number, found `{}`",
-                                    String::from_utf8_lossy(f)
-                                ),
-                            ))
-                        }
-                    },
+                    None => float_field(i, f)?,
                 };
                 nums[i] = x;
                 RowVal::Num(x)
             }
             ColKind::Bool => match parse_bool(f) {
                 Some(b) => RowVal::Bool(b),
-                None => {
-                    return Err(BadRow::field(
-                        i,
-                        format!(
-                            "expected true or false, found `{}`",
-                            String::from_utf8_lossy(f)
-                        ),
-                    ))
-                }
+                None => return Err(bad_field(i, "true or false", f)),
             },
             ColKind::Date => match time.parse(f) {
                 Some(s) => RowVal::Date(s.div_euclid(86_400) as i32),
-                None => {
-                    return Err(BadRow::field(
-                        i,
-                        format!("expected a date, found `{}`", String::from_utf8_lossy(f)),
-                    ))
-                }
+                None => return Err(bad_field(i, "a date", f)),
             },
         };
     }
     Ok(())
+}
+
+/// A number that is not a plain decimal (`1e3`, ` 12 `): read as a float, out of
+/// line (rare in CSV exports).
+#[cold]
+#[inline(never)]
+fn float_field(i: usize, f: &[u8]) -> Result<f64, BadRow> {
+    match std::str::from_utf8(f)
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+    {
+        Some(x) if x.is_finite() => Ok(x),
+        _ => Err(bad_field(i, "a number", f)),
+    }
+}
+
+/// The bad-row error for field `i` holding `f` where `expected` was.
+#[cold]
+#[inline(never)]
+fn bad_field(i: usize, expected: &str, f: &[u8]) -> BadRow {
+    BadRow::field(
+        i,
+        format!(
+            "expected {expected}, found `{}`",
+            String::from_utf8_lossy(f)
+        ),
+    )
 }
 
 impl RowSink for SourceSink<'_> {
