@@ -216,6 +216,36 @@ pub(crate) fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
 pub(crate) fn drive<P: Parser, S: RowSink>(
     input: Input<'_>,
     start: u64,
+    end: u64,
+    total: u64,
+    line: u64,
+    parser: &mut P,
+    ctx: &mut Ctx<'_>,
+    sink: &mut S,
+    stop: &dyn Fn() -> bool,
+) -> Result<u64, ScanError> {
+    thread_local! {
+        /// The block buffer, kept for the thread's next chunk (zeroed once, not
+        /// per chunk).
+        static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let mut buf = BUFFER.take();
+    if buf.len() != BLOCK {
+        buf = vec![0u8; BLOCK]; // first use, or grown for a long record
+    }
+    let res = drive_in(
+        &mut buf, input, start, end, total, line, parser, ctx, sink, stop,
+    );
+    BUFFER.set(buf);
+    res
+}
+
+/// [`drive`] with the block buffer `buf` (`BLOCK` bytes, contents irrelevant).
+#[allow(clippy::too_many_arguments)]
+fn drive_in<P: Parser, S: RowSink>(
+    buf: &mut Vec<u8>,
+    input: Input<'_>,
+    start: u64,
     mut end: u64,
     total: u64,
     mut line: u64,
@@ -227,7 +257,6 @@ pub(crate) fn drive<P: Parser, S: RowSink>(
     let path = ctx.path;
     let mut src = Source::open(path, input, start)?;
     let mut pos = start;
-    let mut buf = vec![0u8; BLOCK];
     let mut filled = 0;
     loop {
         while filled < buf.len() && pos < end {

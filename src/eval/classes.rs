@@ -41,6 +41,8 @@ pub struct Classes {
     any_rest: Vec<bool>,
     /// Per count group: the aggregates it counts (`words` words each).
     group_aggs: Vec<u64>,
+    /// Number of count groups.
+    groups: usize,
 }
 
 /// Count groups allowed beyond the number of aggregates they count: a scan keeps
@@ -174,6 +176,7 @@ impl Classes {
             rest,
             class_group,
             any_rest,
+            groups: group_aggs.len() / words,
             group_aggs,
         }
     }
@@ -181,7 +184,7 @@ impl Classes {
     /// Number of count groups (at least 1).
     #[inline(always)]
     pub fn groups(&self) -> usize {
-        self.group_aggs.len() / self.words
+        self.groups
     }
 
     /// The count group of `class`. Every row adds 1 to its group's counter instead
