@@ -21,7 +21,7 @@ use super::scan::{Header, RowSink, ScanError};
 pub(crate) struct CsvParser<'a> {
     nfields: usize,
     positions: &'a [usize],
-    /// Positions of the commas of the current line.
+    /// Reused storage for the field bounds of the current line.
     commas: Vec<usize>,
     /// Reused storage for the per-call vector of field slices.
     fields: Vec<&'static [u8]>,
@@ -123,9 +123,11 @@ fn block_masks(block: &[u8]) -> (u64, u64, u64) {
 struct Lines<'d, 'p> {
     data: &'d [u8],
     out: Vec<&'d [u8]>,
-    /// Positions of the first commas of the current line: as many as the
-    /// requested fields need (the rest are only counted).
-    commas: Vec<usize>,
+    /// Field bounds of the current line: `bounds[k + 1]` is the position of its
+    /// comma `k` (the line's end once it is complete), `bounds[0]` the position
+    /// before the line, so that field `k` is `bounds[k] + 1..bounds[k + 1]`. As
+    /// many as the requested fields need (further commas are only counted).
+    bounds: Vec<usize>,
     /// Commas of the current line.
     ncommas: usize,
     positions: &'p [usize],
@@ -137,7 +139,7 @@ struct Lines<'d, 'p> {
 impl<'d> Lines<'d, '_> {
     #[inline(always)]
     fn comma(&mut self, p: usize) {
-        if let Some(c) = self.commas.get_mut(self.ncommas) {
+        if let Some(c) = self.bounds.get_mut(self.ncommas + 1) {
             *c = p;
         }
         self.ncommas += 1;
@@ -167,11 +169,13 @@ impl<'d> Lines<'d, '_> {
         if found != self.nfields {
             return ctx.bad(line, None, wrong_count(self.nfields, found));
         }
-        let commas = &self.commas;
+        let bounds = &mut self.bounds;
+        bounds[0] = rec.wrapping_sub(1);
+        if let Some(b) = bounds.get_mut(found) {
+            *b = end;
+        }
         for (slot, &p) in self.out.iter_mut().zip(self.positions) {
-            let s = if p == 0 { rec } else { commas[p - 1] + 1 };
-            let e = if p < ncommas { commas[p] } else { end };
-            *slot = &data[s..e];
+            *slot = &data[bounds[p].wrapping_add(1)..bounds[p + 1]];
         }
         ctx.emit(sink, line, &self.out, non_ascii)
     }
@@ -247,19 +251,19 @@ impl Parser for CsvParser<'_> {
     ) -> Result<usize, ScanError> {
         let mut out: Vec<&[u8]> = recycle(std::mem::take(&mut self.fields));
         out.resize(self.positions.len(), &[]);
-        let mut commas = std::mem::take(&mut self.commas);
-        commas.resize(self.positions.iter().max().map_or(0, |&p| p + 1), 0);
+        let mut bounds = std::mem::take(&mut self.commas);
+        bounds.resize(self.positions.iter().max().map_or(1, |&p| p + 2), 0);
         let mut lines = Lines {
             data,
             out,
-            commas,
+            bounds,
             ncommas: 0,
             positions: self.positions,
             nfields: self.nfields,
             rec: 0,
         };
         let res = self.parse_lines(&mut lines, eof, line, ctx, sink);
-        self.commas = std::mem::take(&mut lines.commas);
+        self.commas = std::mem::take(&mut lines.bounds);
         self.fields = recycle(lines.out);
         res
     }

@@ -94,6 +94,13 @@ impl TimeParser {
                 return Some(day);
             }
         }
+        self.parse_new_day(s)
+    }
+
+    /// [`TimeParser::parse_day`] of a date other than the last one: out of line,
+    /// as consecutive rows of an export mostly share the date.
+    #[inline(never)]
+    fn parse_new_day(&mut self, s: &[u8]) -> Option<i32> {
         let day = self
             .parse(s)
             .map(|secs| secs.div_euclid(SECS_PER_DAY) as i32)?;

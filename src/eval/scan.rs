@@ -194,18 +194,25 @@ impl<'p> SourceSink<'p> {
         let next = self.keys.len() as u32;
         let (s, new) = self.index.slot(combo, period, next);
         if new {
-            let mut key: Key = [0; MAX_DIMS + 1];
-            key[..MAX_DIMS].copy_from_slice(ids);
-            key[MAX_DIMS] = period as u32;
-            self.keys.push(key);
-            self.rows.push(0);
-            let groups = self.classes.groups();
-            self.counts.resize(self.counts.len() + groups, 0);
-            for a in &mut self.accs {
-                a.grow();
-            }
+            self.new_slot(ids, period);
         }
         s as usize
+    }
+
+    /// Adds the state of a new slot for (`ids`, `period`).
+    #[cold]
+    #[inline(never)]
+    fn new_slot(&mut self, ids: &[u32; MAX_DIMS], period: i32) {
+        let mut key: Key = [0; MAX_DIMS + 1];
+        key[..MAX_DIMS].copy_from_slice(ids);
+        key[MAX_DIMS] = period as u32;
+        self.keys.push(key);
+        self.rows.push(0);
+        let groups = self.classes.groups();
+        self.counts.resize(self.counts.len() + groups, 0);
+        for a in &mut self.accs {
+            a.grow();
+        }
     }
 
     /// Adds the per-group row counters into `rows` and the plain counts: to be
