@@ -1,6 +1,7 @@
 //! Writers for evaluation results: table, csv, json, ndjson, md (DESIGN section 3).
 
 pub mod number;
+mod table;
 
 use crate::eval::{Body, Cell, Output};
 use crate::syntax::ast::Format;
@@ -290,22 +291,8 @@ pub fn render(out: &Output, format: OutFormat) -> String {
             s
         }
         OutFormat::Table => {
-            use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
-            let mut t = Table::new();
-            t.load_style(UTF8_FULL_CONDENSED);
-            t.set_header(head.clone());
             let nd = out.by.len() + usize::from(out.grain != crate::data::period::Grain::All);
-            for r in rows_text(out, cell_display) {
-                t.add_row(r.into_iter().enumerate().map(|(i, x)| {
-                    let c = comfy_table::Cell::new(x);
-                    if i >= nd {
-                        c.set_alignment(CellAlignment::Right)
-                    } else {
-                        c
-                    }
-                }));
-            }
-            format!("{t}\n")
+            table::render(&head, &rows_text(out, cell_display), nd)
         }
     }
 }
