@@ -22,7 +22,7 @@ pub(crate) struct CsvParser<'a> {
     nfields: usize,
     positions: &'a [usize],
     /// Reused storage for the field bounds of the current line.
-    commas: Vec<usize>,
+    bounds: Vec<usize>,
     /// Reused storage for the per-call vector of field slices.
     fields: Vec<&'static [u8]>,
     slow: Slow,
@@ -87,7 +87,7 @@ impl<'a> CsvParser<'a> {
         CsvParser {
             nfields,
             positions,
-            commas: Vec::with_capacity(nfields + 8),
+            bounds: Vec::with_capacity(nfields + 8),
             fields: Vec::with_capacity(positions.len()),
             slow: Slow::new(),
             saw_quote: false,
@@ -247,7 +247,7 @@ impl Parser for CsvParser<'_> {
     ) -> Result<usize, ScanError> {
         let mut out: Vec<&[u8]> = recycle(std::mem::take(&mut self.fields));
         out.resize(self.positions.len(), &[]);
-        let mut bounds = std::mem::take(&mut self.commas);
+        let mut bounds = std::mem::take(&mut self.bounds);
         bounds.resize(self.positions.iter().max().map_or(1, |&p| p + 2), 0);
         let mut lines = Lines {
             data,
@@ -259,7 +259,7 @@ impl Parser for CsvParser<'_> {
             rec: 0,
         };
         let res = self.parse_lines(&mut lines, eof, line, ctx, sink);
-        self.commas = std::mem::take(&mut lines.bounds);
+        self.bounds = std::mem::take(&mut lines.bounds);
         self.fields = recycle(lines.out);
         res
     }

@@ -215,23 +215,25 @@ impl<'p> SourceSink<'p> {
         }
     }
 
-    /// Adds the per-group row counters into `rows` and the plain counts: to be
-    /// called once the scan is done.
+    /// Adds the per-group row counters into `rows` and the plain counts, and sets
+    /// them to zero: `rows` and `accs` are complete after it (the scan may go on,
+    /// and a second call adds only what came since).
     pub fn flush(&mut self) {
         let groups = self.classes.groups();
-        let counts = std::mem::take(&mut self.counts);
-        for (slot, per_group) in counts.chunks(groups).enumerate() {
-            for (g, &n) in per_group.iter().enumerate() {
+        let (counts, rows, accs) = (&mut self.counts, &mut self.rows, &mut self.accs);
+        for (slot, per_group) in counts.chunks_mut(groups).enumerate() {
+            for (g, n) in per_group.iter_mut().enumerate() {
+                let n = std::mem::take(n);
                 if n == 0 {
                     continue;
                 }
-                self.rows[slot] += n;
+                rows[slot] += n;
                 for (w, &word) in self.classes.group_aggs(g).iter().enumerate() {
                     let mut bits = word;
                     while bits != 0 {
                         let i = w * 64 + bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        if let AccVec::Count(v) = &mut self.accs[i] {
+                        if let AccVec::Count(v) = &mut accs[i] {
                             v[slot] += n;
                         }
                     }
@@ -529,5 +531,103 @@ fn update(
                 v[slot].push(x);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::graph::NodeId;
+    use crate::data::period::Grain;
+    use crate::eval::row::Filter;
+
+    fn count(filter: Option<Filter>, column: Option<usize>) -> AggPlan {
+        AggPlan {
+            node: NodeId(0),
+            func: AggFunc::Count,
+            column,
+            fraction: None,
+            filter,
+        }
+    }
+
+    /// Rows counted by count group end up in `rows` and the plain counts at
+    /// flush, alongside the counts updated row by row; flushing again adds only
+    /// the rows since.
+    #[test]
+    fn count_groups_flush_into_the_counts() {
+        let is = |code| {
+            Some(Filter::CodeEq {
+                slot: 0,
+                code,
+                negate: false,
+            })
+        };
+        let plan = SourcePlan {
+            source: 0,
+            name: "a".into(),
+            path: PathBuf::from("a.csv"),
+            columns: vec!["rep".into(), "type".into(), "amount".into()],
+            kinds: vec![ColKind::Str, ColKind::Str, ColKind::Num],
+            time: None,
+            dims: vec![0],
+            aggs: vec![
+                count(None, None),  // grouped: every row
+                count(is(0), None), // grouped: calls
+                count(is(1), None), // grouped: emails
+                count(
+                    Some(Filter::CodeEq {
+                        slot: 0,
+                        code: 0,
+                        negate: true,
+                    }),
+                    None,
+                ), // grouped: a type other than call (not an empty one)
+                count(is(0), Some(2)), // row by row: calls with an amount
+            ],
+            grain: Grain::All,
+            from: None,
+            to: None,
+            keep_before: false,
+            tz: jiff::tz::TimeZone::UTC,
+            coded: vec![(1, vec![b"call".to_vec(), b"email".to_vec()])],
+        };
+        let mut sink = SourceSink::new(&plan);
+        assert!(sink.classes.groups() > 1, "the plain counts are grouped");
+        let rows: [[&[u8]; 3]; 7] = [
+            [b"ann", b"call", b"5"],
+            [b"ann", b"call", b""],
+            [b"ann", b"email", b""],
+            [b"bob", b"call", b"7"],
+            [b"bob", b"visit", b""],
+            [b"bob", b"", b""],
+            [b"ann", b"call", b"1"],
+        ];
+        for r in &rows[..6] {
+            sink.row(1, r).unwrap();
+        }
+        sink.flush();
+        let counts = |sink: &SourceSink, slot: usize| -> Vec<u64> {
+            let mut v = vec![sink.rows[slot]];
+            v.extend(sink.accs.iter().map(|a| match a {
+                AccVec::Count(c) => c[slot],
+                _ => unreachable!(),
+            }));
+            v
+        };
+        // Slot 0 is ann, slot 1 bob: rows, all, calls, emails, not calls, calls
+        // with an amount.
+        assert_eq!(counts(&sink, 0), [3, 3, 2, 1, 1, 1]);
+        assert_eq!(counts(&sink, 1), [3, 3, 1, 0, 1, 1]);
+        sink.flush();
+        assert_eq!(
+            counts(&sink, 0),
+            [3, 3, 2, 1, 1, 1],
+            "a second flush adds nothing"
+        );
+        sink.row(1, &rows[6]).unwrap();
+        sink.flush();
+        assert_eq!(counts(&sink, 0), [4, 4, 3, 1, 1, 2]);
+        assert_eq!(counts(&sink, 1), [3, 3, 1, 0, 1, 1]);
     }
 }
