@@ -307,3 +307,60 @@ fn human_output_is_plain_without_a_terminal() {
         "no ANSI escapes when piped"
     );
 }
+
+/// A file that another checked file imports (and overrides a metric of) still reports
+/// its own overdue reviews, whether checked as a folder, as several files or alone,
+/// and each finding once.
+#[test]
+fn an_imported_file_keeps_its_own_overdue_reviews() {
+    let dir = "tests/fixtures/check/imported_review";
+    let base = "tests/fixtures/check/imported_review/base.kpi";
+    let client = "tests/fixtures/check/imported_review/client/c.kpi";
+    for args in [vec![dir], vec![base, client], vec![client, base], vec![base]] {
+        let mut full = vec!["check"];
+        full.extend(&args);
+        full.extend(["--strict-reviews", "--today", TODAY, "--format", "json"]);
+        let out = kpi(&full);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let found = json(&out);
+        assert_eq!(found.len(), 1, "{args:?}: {found:?}");
+        assert_eq!(found[0]["code"], "W0501");
+        assert_eq!(found[0]["line"], 2);
+        assert_eq!(found[0]["message"], "review of metric `won` is overdue");
+    }
+    // The importer alone compiles the override, whose metric has no review.
+    let out = kpi(&["check", client, "--strict-reviews", "--today", TODAY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// The shipped client overrides `hit_rate` and `total_sales`; checking it next to the
+/// base still reports the base's own overdue reviews of both.
+#[test]
+fn shipped_base_reviews_survive_the_client_override() {
+    let out = kpi(&[
+        "check",
+        "metrics/sales.kpi",
+        "metrics/clients/acme.kpi",
+        "--today",
+        "2027-02-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let at: Vec<(String, String)> = json(&out)
+        .iter()
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for name in ["hit_rate", "total_sales"] {
+        let msg = format!("review of metric `{name}` is overdue");
+        assert!(
+            at.contains(&(msg.clone(), "metrics/sales.kpi".to_string())),
+            "{msg} at metrics/sales.kpi missing from {at:?}"
+        );
+    }
+}

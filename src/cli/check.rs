@@ -61,8 +61,23 @@ pub fn run(args: Args) -> u8 {
         require_params: true,
         ..Default::default()
     };
-    for root in compile::roots(&loader, &ids) {
-        let (graph, more) = compile::compile_root(&mut loader, root, &options);
+    // Every checked file reports its own findings: a file that another checked file
+    // imports is compiled on its own too (an importer may override its metrics and so
+    // hide their reviews), without requiring values for its `required` params, which
+    // its importers give. Findings seen from several files are reported once.
+    let roots = compile::roots(&loader, &ids);
+    let imported = compile::Options {
+        require_params: false,
+        ..Default::default()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for file in ids.iter().copied().filter(|f| seen.insert(*f)) {
+        let opts = if roots.contains(&file) {
+            &options
+        } else {
+            &imported
+        };
+        let (graph, more) = compile::compile_root(&mut loader, file, opts);
         for d in more {
             unique.push(d);
         }
