@@ -115,7 +115,7 @@ pub fn run(args: Args) -> u8 {
     let diags = unique.items;
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
-    match args.format {
+    let text = match args.format {
         Format::Human => {
             common::print_diags(&loader.map, &diags);
             let verdict = if errors > 0 { "invalid" } else { "valid" };
@@ -126,15 +126,16 @@ pub fn run(args: Args) -> u8 {
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" },
             );
+            String::new()
         }
         Format::Json => {
             let v = diag::to_json(&loader.map, &diags);
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
-        Format::Github => print!("{}", diag::to_github(&loader.map, &diags)),
+        Format::Github => diag::to_github(&loader.map, &diags),
         Format::Sarif => {
             let v = diag::to_sarif(&loader.map, &diags);
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
         Format::Junit => {
             // One test case per file: it fails when the file has errors (or warnings
@@ -162,16 +163,18 @@ pub fn run(args: Args) -> u8 {
                     }
                 })
                 .collect();
-            print!("{}", junit::document(&[("kpi check".to_string(), cases)]));
+            junit::document(&[("kpi check".to_string(), cases)])
         }
-    }
+    };
+    let written = super::output::stdout(&text);
     // As with the graphs: the sources and syntax trees are freed at exit.
     std::mem::forget(loader);
-    if errors > 0 || (args.deny_warnings && warnings > 0) {
+    let code = if errors > 0 || (args.deny_warnings && warnings > 0) {
         FAILED
     } else {
         OK
-    }
+    };
+    super::output::combine(code, written)
 }
 
 /// Diagnostics without duplicates (a file imported by several roots is compiled with

@@ -217,19 +217,17 @@ pub fn run(args: Args) -> u8 {
         Format::Table => table(&shown, false),
         Format::Md => table(&shown, true),
     };
-    print!("{text}");
+    let mut text = text;
     if matches!(args.format, Format::Table | Format::Md) {
         for s in &summary {
-            println!("{s}");
+            text.push_str(s);
+            text.push('\n');
         }
     } else {
         for s in &summary {
             eprintln!("{s}");
         }
     }
-    if failed {
-        FAILED
-    } else {
-        OK
-    }
+    let written = super::output::stdout(&text);
+    super::output::combine(if failed { FAILED } else { OK }, written)
 }

@@ -69,5 +69,5 @@ pub fn run(args: Args) -> u8 {
         common::print_diags(&map, &d2);
         return FAILED;
     }
-    super::eval::write_output(&args.output, &out)
+    super::output::write(&args.output, &out)
 }

@@ -46,38 +46,50 @@ pub fn run(args: Args) -> u8 {
         (Err(c), _) | (_, Err(c)) => return c,
     };
     let changes = diff(&a, &b);
+    use std::fmt::Write;
+    let mut out = String::new();
     match args.format {
         Format::Json => {
             let v: Vec<serde_json::Value> = changes
                 .iter()
                 .map(|c| serde_json::json!({"kind": c.kind, "name": c.name, "change": c.change, "before": c.before, "after": c.after}))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
         }
         Format::Human => {
             for c in &changes {
-                match c.change {
-                    "added" => println!(
+                let _ = match c.change {
+                    "added" => writeln!(
+                        out,
                         "+ {} {} = {}",
                         c.kind,
                         c.name,
                         c.after.as_deref().unwrap_or("")
                     ),
-                    "removed" => println!(
+                    "removed" => writeln!(
+                        out,
                         "- {} {} = {}",
                         c.kind,
                         c.name,
                         c.before.as_deref().unwrap_or("")
                     ),
-                    _ => {
-                        println!("~ {} {}", c.kind, c.name);
-                        println!("    - {}", c.before.as_deref().unwrap_or(""));
-                        println!("    + {}", c.after.as_deref().unwrap_or(""));
-                    }
-                }
+                    _ => writeln!(
+                        out,
+                        "~ {} {}\n    - {}\n    + {}",
+                        c.kind,
+                        c.name,
+                        c.before.as_deref().unwrap_or(""),
+                        c.after.as_deref().unwrap_or("")
+                    ),
+                };
             }
             let count = |k: &str| changes.iter().filter(|c| c.change == k).count();
-            println!(
+            let _ = writeln!(
+                out,
                 "{} added, {} removed, {} changed",
                 count("added"),
                 count("removed"),
@@ -85,9 +97,10 @@ pub fn run(args: Args) -> u8 {
             );
         }
     }
-    if args.exit_code && !changes.is_empty() {
+    let code = if args.exit_code && !changes.is_empty() {
         FAILED
     } else {
         OK
-    }
+    };
+    super::output::combine(code, super::output::write(&None, &out))
 }

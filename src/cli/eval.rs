@@ -10,7 +10,7 @@ use crate::diag::did_you_mean;
 use crate::report::{self, OutFormat};
 
 use super::common::{self, DataOpts, DefOpts};
-use super::{OK, USAGE};
+use super::USAGE;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -145,22 +145,5 @@ pub fn run(args: Args) -> u8 {
     };
     common::report_skips(&out);
     let text = report::render(&out, args.format);
-    write_output(&args.output, &text)
-}
-
-/// Write to `-o FILE` or stdout (a closed pipe is not an error).
-pub fn write_output(path: &Option<PathBuf>, text: &str) -> u8 {
-    match path {
-        Some(p) => {
-            if let Err(e) = std::fs::write(p, text) {
-                eprintln!("error: cannot write `{}`: {e}", p.display());
-                return USAGE;
-            }
-        }
-        None => {
-            use std::io::Write;
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-        }
-    }
-    OK
+    super::output::write(&args.output, &text)
 }

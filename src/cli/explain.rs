@@ -9,7 +9,7 @@ use crate::compile::graph::NodeKind;
 use crate::diag::{did_you_mean, locate};
 
 use super::common::{self, DefOpts};
-use super::{FAILED, OK};
+use super::FAILED;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -123,6 +123,5 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    print!("{out}");
-    OK
+    super::output::stdout(&out)
 }

@@ -77,12 +77,20 @@ pub fn run(args: Args) -> u8 {
             Ok(out) if out != text => {
                 changed += 1;
                 if args.check {
-                    println!("would reformat {}", f.display());
+                    if let Err(code) =
+                        super::output::progress(&format!("would reformat {}\n", f.display()))
+                    {
+                        return code;
+                    }
                 } else if let Err(e) = std::fs::write(f, out) {
                     eprintln!("error: cannot write `{}`: {e}", f.display());
                     return USAGE;
                 } else {
-                    println!("formatted {}", f.display());
+                    if let Err(code) =
+                        super::output::progress(&format!("formatted {}\n", f.display()))
+                    {
+                        return code;
+                    }
                 }
             }
             Ok(_) => {}

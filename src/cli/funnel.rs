@@ -119,5 +119,5 @@ pub fn run(args: Args) -> u8 {
         })
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
-    super::eval::write_output(&args.output, &report::render(&out, args.format))
+    super::output::write(&args.output, &report::render(&out, args.format))
 }

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use crate::compile::graph::{Graph, NodeKind};
 
 use super::common::{self, DefOpts};
-use super::OK;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -125,6 +124,5 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    print!("{out}");
-    OK
+    super::output::stdout(&out)
 }

@@ -10,7 +10,7 @@ use crate::data::period::{grain_of_label, period_first_day, period_last_day, Gra
 use crate::syntax::ast::{AggFunc, Format};
 
 use super::common::{self, DataOpts, DefOpts};
-use super::{FAILED, OK, USAGE};
+use super::{FAILED, USAGE};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -140,7 +140,7 @@ pub fn run(args: Args) -> u8 {
     let name_of = |ix: &[usize]| -> Vec<String> {
         ix.iter().map(|&i| out.rows()[i].dims.join("/")).collect()
     };
-    match args.format {
+    let text = match args.format {
         OutputFormat::Json => {
             let v = serde_json::json!({
                 "outcome": args.outcome,
@@ -153,7 +153,7 @@ pub fn run(args: Args) -> u8 {
                     "ratio": i.ratio, "effect_size": i.effect,
                 })).collect::<Vec<_>>(),
             });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
         OutputFormat::Table => {
             let s6 = crate::report::number::sig6;
@@ -180,14 +180,13 @@ pub fn run(args: Args) -> u8 {
                     i.effect.map(|d| format!("{d:+.2}")).unwrap_or_default(),
                 ]);
             }
-            println!(
-                "top quartile by {}: {}",
+            format!(
+                "top quartile by {}: {}\nrest: {}\n{t}\n",
                 args.outcome,
-                name_of(&top).join(", ")
-            );
-            println!("rest: {}", name_of(&rest).join(", "));
-            println!("{t}");
+                name_of(&top).join(", "),
+                name_of(&rest).join(", ")
+            )
         }
-    }
-    OK
+    };
+    super::output::stdout(&text)
 }

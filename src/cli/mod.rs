@@ -12,6 +12,7 @@ mod funnel;
 mod graph;
 mod insights;
 mod load;
+mod output;
 mod plan;
 mod review;
 mod schema;
@@ -91,8 +92,15 @@ pub fn main() -> ExitCode {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
         if msg.starts_with("failed printing to stdout") {
-            // The reader went away (`kpi .. | head`): not an error.
-            std::process::exit(0);
+            // Results go through `output`, which reports failed writes; this is the
+            // net under any other print. A reader that went away (`kpi .. | head`)
+            // is not an error; anything else is an I/O problem (exit 2).
+            if msg.contains("Broken pipe") {
+                std::process::exit(0);
+            }
+            let why = msg.trim_start_matches("failed printing to stdout: ");
+            eprintln!("error: cannot write to standard output: {why}");
+            std::process::exit(2);
         }
         let at = info
             .location()

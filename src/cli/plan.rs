@@ -9,7 +9,7 @@ use crate::data::calendar::WorkCalendar;
 use crate::data::period::{grain_of_label, period_first_day, period_last_day, Grain};
 
 use super::common::{self, DataOpts, DefOpts};
-use super::{FAILED, OK, USAGE};
+use super::{FAILED, USAGE};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -179,11 +179,14 @@ pub fn run(args: Args) -> u8 {
         top.insert("groups".into(), Value::Array(groups));
     }
     let top = Value::Object(top);
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&top).unwrap_or_default()),
-        Format::Table => print!("{}", plan_table(&shape, &top, &args.by)),
-    }
-    OK
+    let text = match args.format {
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&top).unwrap_or_default()
+        ),
+        Format::Table => plan_table(&shape, &top, &args.by),
+    };
+    super::output::stdout(&text)
 }
 
 fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {

@@ -75,7 +75,7 @@ pub fn run(args: Args) -> u8 {
         }));
     }
     let overdue = items.iter().filter(|i| i.status == "overdue").count();
-    match args.format {
+    let text = match args.format {
         Format::Json => {
             let v: Vec<serde_json::Value> = items
                 .iter()
@@ -86,7 +86,7 @@ pub fn run(args: Args) -> u8 {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
         Format::Table => {
             let mut t = comfy_table::Table::new();
@@ -102,14 +102,17 @@ pub fn run(args: Args) -> u8 {
                     i.status.to_string(),
                 ]);
             }
-            println!("{t}");
             let soon = items.iter().filter(|i| i.status == "due_soon").count();
-            println!(
-                "{} reviewed definitions: {overdue} overdue, {soon} due within 14 days (today {})",
+            format!(
+                "{t}\n{} reviewed definitions: {overdue} overdue, {soon} due within 14 days (today {})\n",
                 items.len(),
                 date(today)
-            );
+            )
         }
+    };
+    let written = super::output::stdout(&text);
+    if written != OK {
+        return written;
     }
     if args.strict && overdue > 0 {
         FAILED

@@ -12,5 +12,5 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let text =
         serde_json::to_string_pretty(&crate::syntax::schema::schema()).unwrap_or_default() + "\n";
-    super::eval::write_output(&args.output, &text)
+    super::output::write(&args.output, &text)
 }

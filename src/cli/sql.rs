@@ -11,7 +11,7 @@ use crate::eval::{self, EvalError, Output, Request};
 use crate::sql::{self, SqlError};
 
 use super::common::{self, DefOpts};
-use super::eval::{parse_grain, select_metrics, write_output};
+use super::eval::{parse_grain, select_metrics};
 use super::{FAILED, USAGE};
 
 #[derive(clap::Args)]
@@ -194,7 +194,7 @@ pub fn run(args: Args) -> u8 {
         return USAGE;
     };
     match sql::generate(&graph, &req, dialect.as_ref(), &tables) {
-        Ok(q) => write_output(&args.output, &q.sql),
+        Ok(q) => super::output::write(&args.output, &q.sql),
         Err(e) => sql_error(e),
     }
 }

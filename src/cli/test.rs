@@ -78,11 +78,17 @@ pub fn run(args: Args) -> u8 {
         for o in &outcomes {
             if o.passed() {
                 passed += 1;
-                println!("ok   {} :: {}", f.display(), o.name);
+                if let Err(code) =
+                    super::output::progress(&format!("ok   {} :: {}\n", f.display(), o.name))
+                {
+                    return code;
+                }
             } else {
                 failed += 1;
-                println!("FAIL {} :: {}", f.display(), o.name);
-                print!("{}", details(o));
+                let text = format!("FAIL {} :: {}\n{}", f.display(), o.name, details(o));
+                if let Err(code) = super::output::progress(&text) {
+                    return code;
+                }
             }
             cases.push(junit::Case {
                 name: o.name.clone(),
@@ -99,7 +105,9 @@ pub fn run(args: Args) -> u8 {
         }
         suites.push((f.display().to_string(), cases));
     }
-    println!("{passed} passed, {failed} failed");
+    if let Err(code) = super::output::progress(&format!("{passed} passed, {failed} failed\n")) {
+        return code;
+    }
     if let Some(p) = &args.junit {
         if let Err(e) = std::fs::write(p, junit::document(&suites)) {
             eprintln!("error: cannot write `{}`: {e}", p.display());

@@ -141,6 +141,5 @@ pub fn run(args: Args) -> u8 {
         })
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
-    print!("{}", report::render(&out, args.format));
-    super::OK
+    super::output::stdout(&report::render(&out, args.format))
 }

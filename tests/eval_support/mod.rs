@@ -42,6 +42,51 @@ pub fn kpi(args: &[&str]) -> Run {
     }
 }
 
+/// Run `kpi ARGS` from the crate root with stdout sent to the file `stdout` (such as
+/// `/dev/full`); returns the exit code and stderr.
+pub fn kpi_to_file(args: &[&str], stdout: &str) -> Run {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(stdout)
+        .expect("open the output");
+    let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdout(file)
+        .output()
+        .expect("run kpi");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run `kpi ARGS` with stdout a pipe that is closed after reading `read` bytes (the
+/// reader went away, as `kpi .. | head -c N` does); returns the exit code and stderr.
+pub fn kpi_closed_pipe(args: &[&str], read: usize) -> Run {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kpi"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kpi");
+    let mut pipe = child.stdout.take().expect("stdout");
+    let mut buf = vec![0u8; read];
+    pipe.read_exact(&mut buf).expect("read the first bytes");
+    drop(pipe);
+    let out = child.wait_with_output().expect("wait for kpi");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&buf).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Run `kpi eval ARGS --format csv`, require exit 0, and return the parsed table.
 pub fn eval_csv(args: &[&str]) -> Table {
     let mut all = vec!["eval"];
