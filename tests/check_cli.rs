@@ -316,7 +316,12 @@ fn an_imported_file_keeps_its_own_overdue_reviews() {
     let dir = "tests/fixtures/check/imported_review";
     let base = "tests/fixtures/check/imported_review/base.kpi";
     let client = "tests/fixtures/check/imported_review/client/c.kpi";
-    for args in [vec![dir], vec![base, client], vec![client, base], vec![base]] {
+    for args in [
+        vec![dir],
+        vec![base, client],
+        vec![client, base],
+        vec![base],
+    ] {
         let mut full = vec!["check"];
         full.extend(&args);
         full.extend(["--strict-reviews", "--today", TODAY, "--format", "json"]);
@@ -362,5 +367,34 @@ fn shipped_base_reviews_survive_the_client_override() {
             at.contains(&(msg.clone(), "metrics/sales.kpi".to_string())),
             "{msg} at metrics/sales.kpi missing from {at:?}"
         );
+    }
+}
+
+/// Paths in diagnostics are normalized lexically, in every format: a file reached
+/// through `clients/../sales.kpi` or `./x` is named `metrics/sales.kpi`.
+#[test]
+fn diagnostic_paths_are_normalized() {
+    let acme = "metrics/clients/acme.kpi";
+    let out = kpi(&["check", acme, "--today", "2027-02-01", "--format", "github"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("::warning file=metrics/sales.kpi,line=64,col=3,"),
+        "{text}"
+    );
+    assert!(!text.contains(".."), "{text}");
+    let out = kpi(&["check", acme, "--today", "2027-02-01", "--format", "json"]);
+    let files: Vec<String> = json(&out)
+        .iter()
+        .map(|d| d["file"].as_str().unwrap().to_string())
+        .collect();
+    assert!(files.contains(&"metrics/sales.kpi".to_string()), "{files:?}");
+    assert!(files.iter().all(|f| !f.contains("..")), "{files:?}");
+    let out = kpi(&["check", "./metrics/clients/acme.kpi", "--today", "2027-02-01"]);
+    let err = stderr(&out);
+    assert!(err.contains("  --> metrics/sales.kpi:64:3\n"), "{err}");
+    assert!(err.contains("  --> metrics/clients/acme.kpi:11:3\n"), "{err}");
+    for format in ["sarif", "junit"] {
+        let out = kpi(&["check", acme, "--today", "2027-02-01", "--format", format]);
+        assert!(!stdout(&out).contains(".."), "{format}: {}", stdout(&out));
     }
 }

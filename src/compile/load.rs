@@ -53,6 +53,7 @@ impl Loader {
     /// Read and parse one file (and, recursively, what it imports). `None` when the
     /// file itself could not be read (a diagnostic says why).
     pub fn load(&mut self, path: &Path, from: Option<Span>) -> Option<FileId> {
+        let path = &normalize(path);
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if let Some(&id) = self.by_path.get(&key) {
             return Some(id);
@@ -110,7 +111,7 @@ impl Loader {
             .items
             .iter()
             .filter_map(|i| match i {
-                Item::Import(s) => Some((s.span, dir.join(&s.value))),
+                Item::Import(s) => Some((s.span, normalize(&dir.join(&s.value)))),
                 _ => None,
             })
             .collect();
@@ -220,4 +221,52 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `path` with `.` components dropped and `dir/..` pairs resolved, lexically (no
+/// symlinks followed, nothing read): `metrics/clients/../sales.kpi` is
+/// `metrics/sales.kpi`, `./base.kpi` is `base.kpi`. A relative path stays relative;
+/// leading `..` that climb above it are kept.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
+#[cfg(test)]
+mod normalize_tests {
+    use super::normalize;
+    use std::path::Path;
+
+    #[test]
+    fn lexical_normal_forms() {
+        for (given, normal) in [
+            ("metrics/clients/../sales.kpi", "metrics/sales.kpi"),
+            ("./base.kpi", "base.kpi"),
+            ("a/./b/../../c.kpi", "c.kpi"),
+            ("../x/../y.kpi", "../y.kpi"),
+            ("../../y.kpi", "../../y.kpi"),
+            ("/a/../../b", "/b"),
+            ("a/..", "."),
+            ("metrics/../data/activities.csv", "data/activities.csv"),
+        ] {
+            assert_eq!(normalize(Path::new(given)), Path::new(normal), "{given}");
+        }
+    }
 }

@@ -35,7 +35,7 @@ pub(super) fn load(
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let path = dir.join(&value);
+        let path = super::load::normalize(&dir.join(&value));
         if out.iter().any(|s| s.path == path) {
             continue;
         }
