@@ -63,7 +63,7 @@ fn shipped_yaml_and_dsl_define_the_same_formulas() {
     }
     assert_eq!(
         yaml["total_sales"],
-        "(* (* opportunities hit_rate) avg_deal_size)"
+        "(call if (== won_deals 0) 0 (* (* opportunities hit_rate) avg_deal_size))"
     );
 }
 

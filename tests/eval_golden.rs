@@ -804,7 +804,8 @@ fn team_ratio_is_ratio_of_sums_not_mean_of_rep_ratios() {
 /// reference.py funnel. Members F.s0..F.sk, F.si_rate = si / s(i-1), F.conversion =
 /// sk / s0, F.total = s0 x rates x value (= won_amount when no rate is null).
 /// north: touches 30, meetings 7, won 2, rates 7/30 and 2/7, conversion 2/30, total 1250.5.
-/// south (cem): 5 touches, 0 meetings: meetings_rate 0, won_rate 0/0 null, total null.
+/// south (cem): 5 touches, 0 meetings: meetings_rate 0, won_rate 0/0 null; nothing was won,
+/// so the total is 0 (not the null of the 0/0 rate and average deal size).
 #[test]
 fn funnel_members_and_listing_by_funnel_name() {
     let t = eval_csv(&[
@@ -852,7 +853,7 @@ fn funnel_members_and_listing_by_funnel_name() {
             ("outbound.meetings_rate", "0"),
             ("outbound.won_rate", ""),
             ("outbound.conversion", "0"),
-            ("outbound.total", ""),
+            ("outbound.total", "0"),
         ],
     );
     // Single members, in the order asked; ann: 10 touches x 0.2 x 0.5 x 1000 = 1000.

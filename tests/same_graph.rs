@@ -31,7 +31,9 @@ fn shipped_dsl_and_yaml_compile_to_the_same_graph() {
     let dsl = canonical("metrics/sales.kpi");
     let yaml = canonical("metrics/yaml/sales.yaml");
     assert!(
-        dsl.contains("metric total_sales = opportunities * hit_rate * avg_deal_size unit=EUR"),
+        dsl.contains(
+            "metric total_sales = if(won_deals == 0, 0, opportunities * hit_rate * avg_deal_size) unit=EUR"
+        ),
         "{dsl}"
     );
     assert_eq!(dsl, yaml);

@@ -134,10 +134,23 @@ pub(super) fn lower_funnel(l: &mut Lowerer, names: &super::NameMap, f: &ast::Fun
         let formula = l.formula(v);
         l.graph.nodes[value_id.0 as usize].kind = NodeKind::Formula(formula);
         if let Some(first) = stage_ids.first() {
-            let mut total = Formula::Node(*first);
+            let mut product = Formula::Node(*first);
             for r in rates.iter().chain(std::iter::once(&value_id)) {
-                total = Formula::Binary(BinOp::Mul, Box::new(total), Box::new(Formula::Node(*r)));
+                product =
+                    Formula::Binary(BinOp::Mul, Box::new(product), Box::new(Formula::Node(*r)));
             }
+            // Nothing reached the last stage: the total is 0, not the null that a 0/0
+            // rate or value (no deals, so no average deal size) would give.
+            let last = *stage_ids.last().unwrap_or(first);
+            let none_won = Formula::Binary(
+                BinOp::Eq,
+                Box::new(Formula::Node(last)),
+                Box::new(Formula::Const(Value::Num(0.0))),
+            );
+            let total = Formula::Call(
+                Builtin::If,
+                vec![none_won, Formula::Const(Value::Num(0.0)), product],
+            );
             set(l, format!("{n}.total"), total);
         }
     }
