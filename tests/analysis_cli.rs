@@ -552,3 +552,56 @@ fn review_required_lists_unreviewed_definitions() {
     assert_eq!(code, 1);
     assert!(err.contains("W0502"), "{err}");
 }
+
+/// Impossible changes are refused (exit 2) with the group, the factor, the value it
+/// would take and the allowed range: a rate outside 0..100 %, a negative volume.
+#[test]
+fn whatif_refuses_impossible_changes() {
+    let data = funnel_data();
+    let run = |change: &str| {
+        kpi(&[
+            "whatif",
+            "tests/fixtures/analysis/funnel.kpi",
+            "sales",
+            "--data",
+            &data,
+            "--by",
+            "rep",
+            "--change",
+            change,
+        ])
+    };
+    // rep a: meetings_rate 10/100 = 10 %, won_rate 5/10 = 50 %, 100 calls.
+    for (change, message) in [
+        (
+            "meetings_rate=150",
+            "for rep=a: `meetings_rate` would be 15000% (from 10%): a rate must stay within 0%..100%",
+        ),
+        (
+            "won_rate=+1000%",
+            "for rep=a: `won_rate` would be 550% (from 50%): a rate must stay within 0%..100%",
+        ),
+        (
+            "calls=-200%",
+            "for rep=a: `calls` would be -100 (from 100): a volume cannot be negative",
+        ),
+        (
+            "value=-2000",
+            "for rep=a: `value` would be -1000 (from 1000): the value cannot be negative",
+        ),
+    ] {
+        let (code, out, err) = run(change);
+        assert_eq!(code, 2, "{change}: {err}");
+        assert_eq!(out, "", "{change}");
+        assert!(
+            err.starts_with(&format!("error: --change makes an impossible funnel {message}\n")),
+            "{change}: {err}"
+        );
+        assert!(err.contains("  = help: "), "{err}");
+    }
+    // Within range: 10 % + 5 points, and all calls removed.
+    for change in ["meetings_rate=+0.05", "calls=-100%", "won_rate=1"] {
+        let (code, _, err) = run(change);
+        assert_eq!(code, 0, "{change}: {err}");
+    }
+}

@@ -80,6 +80,62 @@ pub fn after(row: &FunnelRow, changes: &[(usize, Change)]) -> Option<f64> {
     Some(product(&f))
 }
 
+/// Checks that `changes` leave every factor of `row` possible: rates within
+/// 0..100 %, volumes and the value not negative. Err names the first impossible one
+/// and gives a hint.
+pub fn check_changes(
+    row: &FunnelRow,
+    changes: &[(usize, Change)],
+    names: &[String],
+) -> Result<(), (String, &'static str)> {
+    let Some(before) = factors(row) else {
+        return Ok(());
+    };
+    let last = before.len() - 1;
+    for &(i, c) in changes {
+        let after = c.apply(before[i]);
+        let is_rate = i > 0 && i < last;
+        let fine = if is_rate {
+            (0.0..=1.0).contains(&after)
+        } else {
+            after >= 0.0
+        };
+        if !fine {
+            let shown = |x: f64| {
+                if is_rate {
+                    format!("{}%", crate::report::number::sig6(x * 100.0))
+                } else {
+                    crate::report::number::sig6(x)
+                }
+            };
+            let (allowed, help) = if is_rate {
+                (
+                    "a rate must stay within 0%..100%",
+                    "a rate changes by a fraction (`+0.05` is 5 percentage points) or by a relative step (`+10%`)",
+                )
+            } else if i == 0 {
+                (
+                    "a volume cannot be negative",
+                    "`-N%` removes N% of the volume; at most `-100%`",
+                )
+            } else {
+                (
+                    "the value cannot be negative",
+                    "`-N%` lowers the value by N%; at most `-100%`",
+                )
+            };
+            let msg = format!(
+                "`{}` would be {} (from {}): {allowed}",
+                names[i],
+                shown(after),
+                shown(before[i])
+            );
+            return Err((msg, help));
+        }
+    }
+    Ok(())
+}
+
 /// For each factor: the gain of the total from improving it by `step` (relative),
 /// and, for rates, from one percentage point more.
 pub fn sensitivity(row: &FunnelRow, step: f64) -> Option<Vec<(f64, Option<f64>)>> {

@@ -94,6 +94,13 @@ pub fn run(args: Args) -> u8 {
         Ok(r) => r,
         Err(e) => return common::eval_error(e),
     };
+    for r in &rows {
+        if let Err((msg, help)) = whatif::check_changes(r, &changes, &names) {
+            let group = group_label(&args.by, r);
+            eprintln!("error: --change makes an impossible funnel{group}: {msg}\n  = help: {help}");
+            return USAGE;
+        }
+    }
     let mut cols: Vec<(String, Option<Format>)> = vec![
         ("total_before".into(), Some(Format::Currency)),
         ("total_after".into(), Some(Format::Currency)),
@@ -142,4 +149,21 @@ pub fn run(args: Args) -> u8 {
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
     super::output::stdout(&report::render(&out, args.format))
+}
+
+/// ` for rep=ann, period 2026-Q1` (empty without groups).
+fn group_label(by: &[String], r: &analyze::FunnelRow) -> String {
+    let mut parts: Vec<String> = by
+        .iter()
+        .zip(&r.dims)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if let Some(p) = &r.period {
+        parts.push(format!("period {p}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" for {}", parts.join(", "))
+    }
 }
