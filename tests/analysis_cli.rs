@@ -605,3 +605,91 @@ fn whatif_refuses_impossible_changes() {
         assert_eq!(code, 0, "{change}: {err}");
     }
 }
+
+/// Unknown names on the command line get a "did you mean"; an unknown `--by`
+/// dimension is a usage problem (exit 2) on every command that groups.
+#[test]
+fn command_line_names_get_did_you_mean() {
+    let defs = "metrics/sales.kpi";
+    let by = "error: source `activities` has no dimension `tem` (its dimensions: rep, team, region, channel); every source behind the requested metrics must have each --by dimension\n  = help: did you mean `team`?\n";
+    for args in [
+        vec!["eval", defs, "--by", "tem"],
+        vec!["funnel", defs, "outbound", "--by", "tem"],
+        vec![
+            "plan",
+            defs,
+            "outbound",
+            "--target",
+            "100",
+            "--rates-from",
+            "2026-Q1",
+            "--by",
+            "tem",
+        ],
+        vec!["whatif", defs, "outbound", "--by", "tem"],
+        vec!["insights", defs, "--outcome", "won_amount", "--by", "tem"],
+        vec![
+            "sql",
+            defs,
+            "--dialect",
+            "duckdb",
+            "--metrics",
+            "calls",
+            "--by",
+            "tem",
+        ],
+    ] {
+        let (code, out, err) = kpi(&args);
+        assert_eq!((code, out.as_str(), err.as_str()), (2, "", by), "{args:?}");
+    }
+    let (code, _, err) = kpi(&["insights", defs, "--outcome", "won_amout", "--by", "rep"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "error: unknown metric `won_amout` for --outcome\n  = help: did you mean `won_amount`?\n"
+    );
+    let (code, _, err) = kpi(&["checks", defs, "--checks", "calls_per_dy"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "error: unknown check `calls_per_dy` (checks: calls_per_day, attainment_low)\n  = help: did you mean `calls_per_day`?\n"
+    );
+    let (code, _, err) = kpi(&["explain", defs, "outbond"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: no metric, funnel or check is named `outbond`\n  = help: did you mean `outbound`?\n"
+    );
+}
+
+/// `kpi explain` explains checks and funnels too, not only metrics.
+#[test]
+fn explain_checks_and_funnels() {
+    let (code, out, err) = kpi(&["explain", "metrics/sales.kpi", "calls_per_day"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(
+            "check calls_per_day = calls / workdays\n  defined at  metrics/sales.kpi:116:7\n  unit        touches\n  per         rep\n  every       week\n  warn when   < calls_per_day_target\n  fail when   < 0.5 * calls_per_day_target\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("lineage:\n  calls = count(activities where type == \"call\")  [touches]\n"),
+        "{out}"
+    );
+    assert!(out.contains("  param calls_per_day_target = 4\n"), "{out}");
+    let (code, out, err) = kpi(&["explain", "metrics/sales.kpi", "outbound"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("funnel outbound (stages touches, meetings, won)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  outbound.total = if(outbound.won == 0, 0, outbound.touches * outbound.meetings_rate * outbound.won_rate * outbound.value)  [EUR]\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("lineage of the stages:\n  outbound.touches = touches  [touches]\n"),
+        "{out}"
+    );
+}

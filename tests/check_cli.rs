@@ -387,12 +387,23 @@ fn diagnostic_paths_are_normalized() {
         .iter()
         .map(|d| d["file"].as_str().unwrap().to_string())
         .collect();
-    assert!(files.contains(&"metrics/sales.kpi".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"metrics/sales.kpi".to_string()),
+        "{files:?}"
+    );
     assert!(files.iter().all(|f| !f.contains("..")), "{files:?}");
-    let out = kpi(&["check", "./metrics/clients/acme.kpi", "--today", "2027-02-01"]);
+    let out = kpi(&[
+        "check",
+        "./metrics/clients/acme.kpi",
+        "--today",
+        "2027-02-01",
+    ]);
     let err = stderr(&out);
     assert!(err.contains("  --> metrics/sales.kpi:64:3\n"), "{err}");
-    assert!(err.contains("  --> metrics/clients/acme.kpi:11:3\n"), "{err}");
+    assert!(
+        err.contains("  --> metrics/clients/acme.kpi:11:3\n"),
+        "{err}"
+    );
     for format in ["sarif", "junit"] {
         let out = kpi(&["check", acme, "--today", "2027-02-01", "--format", format]);
         assert!(!stdout(&out).contains(".."), "{format}: {}", stdout(&out));

@@ -1297,7 +1297,8 @@ fn a_source_without_a_by_dimension_is_an_error() {
         "--by",
         "region",
     ]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    // A request the definitions cannot answer: usage (exit 2).
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("`quotas`") && r.stderr.contains("`region`"),
         "{}",

@@ -249,7 +249,7 @@ fn cli_sql_prints_the_query_or_a_clear_error() {
         "--by",
         "nope",
     ]);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(err.contains("no dimension `nope`"), "{err}");
     let (code, _, err) = kpi(&[
         "sql",

@@ -159,8 +159,11 @@ pub fn run(args: Args) -> u8 {
     for name in &args.checks {
         if !graph.checks.iter().any(|c| &c.name == name) {
             let names: Vec<&str> = graph.checks.iter().map(|c| c.name.as_str()).collect();
+            let hint = crate::diag::did_you_mean(name, names.iter().copied())
+                .map(|h| format!("\n  = help: {h}"))
+                .unwrap_or_default();
             eprintln!(
-                "error: unknown check `{name}` (checks: {})",
+                "error: unknown check `{name}` (checks: {}){hint}",
                 names.join(", ")
             );
             return USAGE;

@@ -76,7 +76,15 @@ pub fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     let Some(outcome) = graph.metric(&args.outcome) else {
-        eprintln!("error: unknown metric `{}` for --outcome", args.outcome);
+        let mut msg = format!("error: unknown metric `{}` for --outcome", args.outcome);
+        let names = graph
+            .metric_order
+            .iter()
+            .map(|&id| graph.node(id).name.as_str());
+        if let Some(h) = crate::diag::did_you_mean(&args.outcome, names) {
+            msg.push_str(&format!("\n  = help: {h}"));
+        }
+        eprintln!("{msg}");
         return USAGE;
     };
     let mut data = args.data.clone();

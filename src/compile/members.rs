@@ -374,7 +374,10 @@ pub(super) fn unit_of(f: &Formula, known: &[Option<(Kind, Unit)>]) -> Unit {
             args,
         ) => args.first().map(|a| unit_of(a, known)).unwrap_or_default(),
         Formula::Call(Builtin::If, args) => {
-            args.get(1).map(|a| unit_of(a, known)).unwrap_or_default()
+            // Either branch may be a plain number (`if(won == 0, 0, total)`).
+            let a = args.get(1).map(|a| unit_of(a, known)).unwrap_or_default();
+            let b = args.get(2).map(|b| unit_of(b, known)).unwrap_or_default();
+            a.unify(&b).unwrap_or(a)
         }
         _ => Unit::none(),
     }

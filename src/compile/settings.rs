@@ -118,7 +118,10 @@ fn source_def(
     SourceDef {
         name: src.name.name.clone(),
         span: src.name.span,
-        from: src.from.as_ref().map(|f| super::load::normalize(&dir.join(&f.value))),
+        from: src
+            .from
+            .as_ref()
+            .map(|f| super::load::normalize(&dir.join(&f.value))),
         time: src.time.as_ref().map(|t| t.name.clone()),
         dimensions: src.dimensions.iter().map(|d| d.name.clone()).collect(),
         entity: src.entity.as_ref().map(|e| e.name.clone()),

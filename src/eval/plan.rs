@@ -188,8 +188,12 @@ pub fn source_plans(
                 || src.entity.as_ref() == Some(d)
                 || src.column_type(d).is_some();
             if !known {
-                return Err(EvalError::Data(format!(
-                    "source `{}` has no dimension `{d}` (its dimensions: {}); every source behind the requested metrics must have each --by dimension",
+                // A request the definitions cannot answer: a usage problem (exit 2).
+                let hint = crate::diag::did_you_mean(d, src.dimensions.iter().map(String::as_str))
+                    .map(|s| format!("\n  = help: {s}"))
+                    .unwrap_or_default();
+                return Err(EvalError::Usage(format!(
+                    "source `{}` has no dimension `{d}` (its dimensions: {}); every source behind the requested metrics must have each --by dimension{hint}",
                     src.name,
                     if src.dimensions.is_empty() { "none".to_string() } else { src.dimensions.join(", ") }
                 )));
