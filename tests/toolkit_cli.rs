@@ -281,7 +281,11 @@ fn diff_compares_compiled_definitions() {
         out.contains("~ param calls_per_day_target\n    - 4\n    + 3"),
         "{out}"
     );
-    assert!(out.ends_with("0 added, 1 removed, 4 changed\n"), "{out}");
+    assert!(
+        out.contains("~ profile enterprise\n    - { calls_per_day_target = 2 }\n    + { calls_per_day_target = 1.5 }\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("0 added, 1 removed, 5 changed\n"), "{out}");
     // the YAML form and a reformatted copy have no changes
     let (code, out, _) = kpi(&[
         "diff",
@@ -322,4 +326,59 @@ fn diff_compares_compiled_definitions() {
     assert_eq!(hr["change"], "changed");
     let (code, _, _) = kpi(&["diff", "metrics/sales.kpi", "no_such.kpi"]);
     assert_eq!(code, 2);
+}
+
+/// Profiles, settings, sources and calendars are compared too, and printed in the
+/// language's own syntax (no Rust debug text such as `Some("ts")` or day numbers).
+#[test]
+fn diff_covers_profiles_settings_sources_and_calendars() {
+    let (code, out, err) = kpi(&[
+        "diff",
+        "tests/fixtures/diff/a.kpi",
+        "tests/fixtures/diff/b.kpi",
+        "--exit-code",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        out,
+        "~ profile big
+    - { t = 2 }
+    + { t = 1 }
++ profile smb = { t = 3 }
+~ source deals
+    - { time ts  dimensions rep  column amount: decimal }
+    + { time ts  dimensions rep, team  entity account  column amount: decimal }
+~ settings
+    - { timezone \"UTC\"  currency \"EUR\"  calendar nl }
+    + { timezone \"Europe/Amsterdam\"  currency \"EUR\"  calendar nl }
+~ calendar nl
+    - { weekend saturday, sunday  holiday 2026-01-01 }
+    + { weekend saturday, sunday  holiday 2026-01-01, 2026-04-06 }
+1 added, 0 removed, 4 changed
+"
+    );
+    // Only a profile differs: still a difference for --exit-code.
+    let d = tmp("diff_profile");
+    let a = std::fs::read_to_string("tests/fixtures/diff/a.kpi").unwrap();
+    std::fs::write(d.join("a.kpi"), &a).unwrap();
+    std::fs::write(
+        d.join("b.kpi"),
+        a.replace("profile big { t = 2 }", "profile big { t = 1 }"),
+    )
+    .unwrap();
+    let (code, out, _) = kpi(&[
+        "diff",
+        d.join("a.kpi").to_str().unwrap(),
+        d.join("b.kpi").to_str().unwrap(),
+        "--exit-code",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{"kind": "profile", "name": "big", "change": "changed",
+            "before": "{ t = 2 }", "after": "{ t = 1 }"}])
+    );
 }

@@ -62,29 +62,18 @@ pub fn run(args: Args) -> u8 {
         }
         Format::Human => {
             for c in &changes {
+                // `settings` is one item: no name after its kind.
+                let what = if c.name == c.kind {
+                    c.kind.to_string()
+                } else {
+                    format!("{} {}", c.kind, c.name)
+                };
+                let before = c.before.as_deref().unwrap_or("");
+                let after = c.after.as_deref().unwrap_or("");
                 let _ = match c.change {
-                    "added" => writeln!(
-                        out,
-                        "+ {} {} = {}",
-                        c.kind,
-                        c.name,
-                        c.after.as_deref().unwrap_or("")
-                    ),
-                    "removed" => writeln!(
-                        out,
-                        "- {} {} = {}",
-                        c.kind,
-                        c.name,
-                        c.before.as_deref().unwrap_or("")
-                    ),
-                    _ => writeln!(
-                        out,
-                        "~ {} {}\n    - {}\n    + {}",
-                        c.kind,
-                        c.name,
-                        c.before.as_deref().unwrap_or(""),
-                        c.after.as_deref().unwrap_or("")
-                    ),
+                    "added" => writeln!(out, "+ {what} = {after}"),
+                    "removed" => writeln!(out, "- {what} = {before}"),
+                    _ => writeln!(out, "~ {what}\n    - {before}\n    + {after}"),
                 };
             }
             let count = |k: &str| changes.iter().filter(|c| c.change == k).count();

@@ -9,7 +9,8 @@ use super::graph::{Graph, NodeKind};
 /// One difference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
-    /// "metric", "param", "funnel", "check", "review", "source", "settings"
+    /// "metric", "param", "profile", "funnel", "check", "review", "source", "settings",
+    /// "calendar"
     pub kind: &'static str,
     pub name: String,
     /// "added", "removed" or "changed"
@@ -114,29 +115,23 @@ fn facts(g: &Graph) -> BTreeMap<(&'static str, String), String> {
         );
     }
     for s in &g.sources {
+        m.insert(("source", s.name.clone()), source_text(s));
+    }
+    m.insert(("settings", "settings".into()), settings_text(&g.settings));
+    if let Some(c) = &g.settings.calendar {
+        m.insert(("calendar", c.name.clone()), calendar_text(c));
+    }
+    for (name, sets) in &g.profiles {
+        let mut sets: Vec<String> = sets
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", super::show::value(v)))
+            .collect();
+        sets.sort();
         m.insert(
-            ("source", s.name.clone()),
-            format!(
-                "time {:?} dimensions [{}] entity {:?} columns {:?}",
-                s.time,
-                s.dimensions.join(", "),
-                s.entity,
-                s.columns
-            ),
+            ("profile", name.clone()),
+            format!("{{ {} }}", sets.join("  ")),
         );
     }
-    let st = &g.settings;
-    m.insert(
-        ("settings", "settings".into()),
-        format!(
-            "timezone {} currency {:?} calendar {:?}",
-            st.timezone,
-            st.currency,
-            st.calendar
-                .as_ref()
-                .map(|c| (&c.name, &c.weekend, &c.holidays))
-        ),
-    );
     let _ = NodeKind::Param { value: None };
     m
 }
@@ -145,7 +140,7 @@ fn facts(g: &Graph) -> BTreeMap<(&'static str, String), String> {
 pub fn diff(a: &Graph, b: &Graph) -> Vec<Change> {
     let (fa, fb) = (facts(a), facts(b));
     let order = [
-        "metric", "param", "funnel", "check", "review", "source", "settings",
+        "metric", "param", "profile", "funnel", "check", "review", "source", "settings", "calendar",
     ];
     let mut out = Vec::new();
     for kind in order {
@@ -181,4 +176,66 @@ pub fn diff(a: &Graph, b: &Graph) -> Vec<Change> {
         }
     }
     out
+}
+
+fn block(entries: Vec<String>) -> String {
+    if entries.is_empty() {
+        "{ }".into()
+    } else {
+        format!("{{ {} }}", entries.join("  "))
+    }
+}
+
+/// A source's block in the language's own syntax (its `from` path is left out: it is
+/// relative to each file).
+fn source_text(s: &super::graph::SourceDef) -> String {
+    let mut e = Vec::new();
+    if let Some(t) = &s.time {
+        e.push(format!("time {t}"));
+    }
+    if !s.dimensions.is_empty() {
+        e.push(format!("dimensions {}", s.dimensions.join(", ")));
+    }
+    if let Some(x) = &s.entity {
+        e.push(format!("entity {x}"));
+    }
+    for (c, t) in &s.columns {
+        e.push(format!("column {c}: {}", t.as_str()));
+    }
+    block(e)
+}
+
+fn settings_text(st: &super::graph::SettingsDef) -> String {
+    let mut e = vec![format!("timezone \"{}\"", st.timezone)];
+    if let Some(c) = &st.currency {
+        e.push(format!("currency \"{c}\""));
+    }
+    if let Some(c) = &st.calendar {
+        e.push(format!("calendar {}", c.name));
+    }
+    if st.review_required {
+        e.push("review_required true".into());
+    }
+    block(e)
+}
+
+fn calendar_text(c: &super::graph::CalendarDef) -> String {
+    let mut e = Vec::new();
+    if !c.weekend.is_empty() {
+        let days: Vec<String> = c
+            .weekend
+            .iter()
+            .map(|d| format!("{d:?}").to_lowercase())
+            .collect();
+        e.push(format!("weekend {}", days.join(", ")));
+    }
+    if !c.holidays.is_empty() {
+        let days: Vec<String> = c
+            .holidays
+            .iter()
+            .map(|&d| super::show::value(&super::graph::Value::Date(d)))
+            .collect();
+        e.push(format!("holiday {}", days.join(", ")));
+    }
+    block(e)
 }

@@ -181,6 +181,10 @@ pub enum ColumnType {
 
 impl ColumnType {
     pub const NAMES: [&'static str; 6] = ["string", "int", "decimal", "bool", "timestamp", "date"];
+    /// The type's name in the language.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
     pub fn parse(s: &str) -> Option<ColumnType> {
         Some(match s {
             "string" => ColumnType::String,

@@ -4,7 +4,8 @@ use crate::syntax::ast::{BinOp, UnOp};
 
 use super::graph::*;
 
-fn value(v: &Value) -> String {
+/// A constant as the language writes it.
+pub fn value(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Num(x) => format!("{x}"),
