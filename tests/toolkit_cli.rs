@@ -382,3 +382,51 @@ fn diff_covers_profiles_settings_sources_and_calendars() {
             "before": "{ t = 2 }", "after": "{ t = 1 }"}])
     );
 }
+
+/// `kpi convert -o` into another folder rewrites relative `import`, `script` and `from`
+/// paths so that the written file still finds them (it checks and evaluates to the
+/// same result); to stdout the paths stay as written.
+#[test]
+fn convert_into_another_folder_rebases_relative_paths() {
+    let d = tmp("convert_rebase");
+    let out = d.join("other/dir/x.yaml");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let (code, _, err) = kpi(&[
+        "convert",
+        "metrics/sales.kpi",
+        "--to",
+        "yaml",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = kpi(&["check", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let eval = |defs: &str| {
+        kpi(&[
+            "eval", defs, "--by", "team", "--grain", "month", "--format", "csv",
+        ])
+    };
+    let (code, converted, err) = eval(out.to_str().unwrap());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(converted, eval("metrics/sales.kpi").1);
+    // A client file into a sibling folder: the import is rebased too.
+    let acme = d.join("clients2/acme.kpi");
+    std::fs::create_dir_all(acme.parent().unwrap()).unwrap();
+    let (code, _, err) = kpi(&[
+        "convert",
+        "metrics/yaml/sales.yaml",
+        "--to",
+        "kpi",
+        "-o",
+        acme.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = kpi(&["check", acme.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // To stdout, paths stay as written.
+    let (code, yaml, _) = kpi(&["convert", "metrics/sales.kpi", "--to", "yaml"]);
+    assert_eq!(code, 0);
+    assert!(yaml.contains("from: ../data/activities.csv"), "{yaml}");
+    assert!(yaml.contains("scripts: [functions.rhai]"), "{yaml}");
+}
