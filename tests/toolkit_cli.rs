@@ -430,3 +430,42 @@ fn convert_into_another_folder_rebases_relative_paths() {
     assert!(yaml.contains("from: ../data/activities.csv"), "{yaml}");
     assert!(yaml.contains("scripts: [functions.rhai]"), "{yaml}");
 }
+
+/// A name in a test that the definitions do not have (a metric in `eval.metrics`, a
+/// column in `expect`, a check in `checks`) is a diagnostic at the test file's line
+/// and column, with a "did you mean", on lines of its own; the test fails.
+#[test]
+fn kpi_test_names_typos_at_their_line() {
+    let (code, out, err) = kpi(&["test", "tests/fixtures/deftest/typos.test.yaml"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        out,
+        "FAIL tests/fixtures/deftest/typos.test.yaml :: check
+error[E0201]: eval.metrics: unknown metric `revnue`
+ --> tests/fixtures/deftest/typos.test.yaml:8:23
+  |
+8 |     eval: { metrics: [revnue] }
+  |                       ^^^^^^ not defined
+
+FAIL tests/fixtures/deftest/typos.test.yaml :: unknown column in expect
+error[E0201]: expect: unknown column `cals`
+  --> tests/fixtures/deftest/typos.test.yaml:17:11
+   |
+17 |       - { cals: 1 }
+   |           ^^^^ not defined
+   |
+   = help: did you mean `calls`?
+
+FAIL tests/fixtures/deftest/typos.test.yaml :: unknown check
+error[E0216]: checks: unknown check `calls_per_dy`
+  --> tests/fixtures/deftest/typos.test.yaml:24:18
+   |
+24 |       - { check: calls_per_dy, rep: ann, period: 2026-W02, status: fail }
+   |                  ^^^^^^^^^^^^ not defined
+   |
+   = help: did you mean `calls_per_day`?
+
+0 passed, 3 failed
+"
+    );
+}

@@ -17,7 +17,12 @@ pub struct Args {
 
 fn details(o: &Outcome) -> String {
     if let Some(e) = &o.error {
-        return e.clone();
+        // Every error ends its line: the next test's result starts on a line of its own.
+        let mut e = e.clone();
+        if !e.ends_with('\n') {
+            e.push('\n');
+        }
+        return e;
     }
     let w = |f: fn(&deftest::Failure) -> &str, h: &str| {
         o.failures

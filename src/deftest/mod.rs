@@ -3,6 +3,7 @@
 
 pub mod junit;
 pub mod model;
+mod place;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use crate::data::period::Grain;
 use crate::eval::{self, checks::evaluate_check, Cell, Request};
 
 use model::{TestCase, TestFile};
+use place::TestText;
 
 /// A mismatch: where, what was expected, what came out.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,20 +106,20 @@ pub fn run_file(path: &Path) -> Vec<Outcome> {
     let dir = path.parent().unwrap_or(Path::new("."));
     tf.tests
         .iter()
-        .map(|t| run_test(path, dir, &tf.definitions, t))
+        .map(|t| run_test(&TestText { path, text: &text }, dir, &tf.definitions, t))
         .collect()
 }
 
-fn run_test(file: &Path, dir: &Path, defs: &str, t: &TestCase) -> Outcome {
+fn run_test(file: &TestText, dir: &Path, defs: &str, t: &TestCase) -> Outcome {
     let start = std::time::Instant::now();
     let mut out = Outcome {
-        file: file.to_path_buf(),
+        file: file.path.to_path_buf(),
         name: t.name.clone(),
         failures: Vec::new(),
         error: None,
         seconds: 0.0,
     };
-    match run_case(dir, defs, t) {
+    match run_case(file, dir, defs, t) {
         Ok(f) => out.failures = f,
         Err(e) => out.error = Some(e),
     }
@@ -220,7 +222,7 @@ fn cell_text(c: &Cell) -> String {
     }
 }
 
-fn run_case(dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String> {
+fn run_case(file: &TestText, dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String> {
     let graph = compile_defs(dir, defs, t)?;
     let mut req = request(dir, &graph, t)?;
     let tol = t.tolerance.unwrap_or(1e-9);
@@ -235,12 +237,42 @@ fn run_case(dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String
                     Some(id) => m.push(id),
                     None => match graph.funnels.iter().find(|f| &f.name == n) {
                         Some(f) => m.extend(&f.members),
-                        None => return Err(format!("eval.metrics: unknown metric `{n}`")),
+                        None => {
+                            return Err(file.unknown(
+                                &t.name,
+                                "E0201",
+                                format!("eval.metrics: unknown metric `{n}`"),
+                                n,
+                                metric_names(&graph),
+                            ))
+                        }
                     },
                 }
             }
             m
         };
+        // A column no metric, member, `by` dimension or `period` can fill is a typo.
+        for exp in &t.expect {
+            for key in exp.keys() {
+                let known = graph.metric(key).is_some()
+                    || req.by.contains(key)
+                    || (key == "period" && req.grain != Grain::All);
+                if !known {
+                    let mut names: Vec<&str> = metric_names(&graph).collect();
+                    names.extend(req.by.iter().map(String::as_str));
+                    if req.grain != Grain::All {
+                        names.push("period");
+                    }
+                    return Err(file.unknown(
+                        &t.name,
+                        "E0201",
+                        format!("expect: unknown column `{key}`"),
+                        key,
+                        names,
+                    ));
+                }
+            }
+        }
         let out = eval::evaluate(&graph, &req).map_err(|e| e.to_string())?;
         let keys: Vec<String> = out
             .by
@@ -341,7 +373,13 @@ fn run_case(dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String
             .map(value_text)
             .ok_or("checks: every entry needs `check`")?;
         let Some(def) = graph.checks.iter().find(|c| c.name == name) else {
-            return Err(format!("checks: unknown check `{name}`"));
+            return Err(file.unknown(
+                &t.name,
+                "E0216",
+                format!("checks: unknown check `{name}`"),
+                &name,
+                graph.checks.iter().map(|c| c.name.as_str()),
+            ));
         };
         if !cache.contains_key(&name) {
             let rows = evaluate_check(&graph, def, &req).map_err(|e| e.to_string())?;
@@ -388,4 +426,13 @@ fn run_case(dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String
         }
     }
     Ok(failures)
+}
+
+/// Metric, funnel-member and funnel names (for "did you mean").
+fn metric_names(graph: &Graph) -> impl Iterator<Item = &str> {
+    graph
+        .by_name
+        .keys()
+        .map(String::as_str)
+        .chain(graph.funnels.iter().map(|f| f.name.as_str()))
 }
