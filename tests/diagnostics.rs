@@ -158,6 +158,7 @@ const EXPECTED: &[(&str, &[At])] = &[
     ("err_script_unknown/main.kpi", &[("E0211", 4, 12)]),
     ("err_self_dependency.kpi", &[("E0213", 2, 8)]),
     ("err_setting_wrong_type.kpi", &[("E0110", 2, 12)]),
+    ("err_single_equals.kpi", &[("E0101", 3, 31)]),
     ("err_sum_without_column.kpi", &[("E0405", 2, 20)]),
     (
         "err_three_errors.kpi",

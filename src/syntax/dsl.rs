@@ -607,6 +607,9 @@ fn syntax_error(
             "numbers are written like `70`, `1.5`, `1_000_000` or `12%`; exponents such as `1e6` are not supported, and durations are `30d`, `2w` or `6h`",
         );
     }
+    if bare == "=" && expected.iter().any(|e| e.starts_with("a comparison")) {
+        d = d.with_help("to compare, write `==` (a single `=` only names a definition)");
+    }
     if misspelled_item {
         if let Some(h) = crate::diag::did_you_mean(found.trim_matches('`'), ITEM_KEYWORDS) {
             d = d.with_help(h);
