@@ -166,6 +166,7 @@ const EXPECTED: &[(&str, &[At])] = &[
     ),
     ("err_to_date_bad_grain.kpi", &[("E0406", 3, 35)]),
     ("err_unexpected_token.kpi", &[("E0101", 2, 36)]),
+    ("err_unclosed_block.kpi", &[("E0101", 2, 14)]),
     ("err_unit_mismatch_add.kpi", &[("E0301", 4, 27)]),
     ("err_unit_mismatch_sub.kpi", &[("E0301", 5, 30)]),
     ("err_unknown_calendar.kpi", &[("E0210", 1, 21)]),

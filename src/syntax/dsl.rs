@@ -170,12 +170,79 @@ fn parse_items(
             }
             Err(e) => {
                 let at = pos + error_pos(&e);
+                if let Some((item, d)) = unclosed_block(&mut b, text, pos, at) {
+                    // The item is kept (closed where the next one starts), so the names
+                    // it defines do not cascade into "unknown source" errors.
+                    b.diags.push(d);
+                    items.extend(item);
+                    pos = skip_trivia(text, at);
+                    continue;
+                }
                 b.diags.push(syntax_error(e, &text[pos..], file, pos));
                 pos = resume_at(text, pos, at);
             }
         }
     }
     (items, b.diags, pos)
+}
+
+/// A block left open: the item from `pos` fails at `at`, the start of a line that
+/// begins the next item, with a `{` still open. The diagnostic points at that `{`;
+/// the item is built as if closed before `at` (None if even that does not parse).
+fn unclosed_block(
+    b: &mut Builder,
+    text: &str,
+    pos: usize,
+    at: usize,
+) -> Option<(Option<Item>, Diagnostic)> {
+    if at <= pos || at > text.len() || resume_at(text, pos, at) != at {
+        return None;
+    }
+    let mut open = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = pos;
+    while i < at {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < at && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' => {
+                while i < at && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let brace = *open.last()?;
+    let line = text[..at].matches('\n').count() + 1;
+    let next = text[at..]
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    let d = Diagnostic::error("E0101", "block not closed")
+        .at(
+            Span::new(b.file, brace..brace + 1),
+            "this `{` is never closed",
+        )
+        .with_help(format!(
+            "add `}}` before line {line}, where `{next}` starts the next item"
+        ));
+    let patched = format!("{}{}", text[pos..at].trim_end(), "}".repeat(open.len()));
+    let item = KpiParser::parse(Rule::item, &patched).ok().and_then(|mut pairs| {
+        let pair = pairs.next()?;
+        b.base = pos;
+        b.item(pair)
+    });
+    Some((item, d))
 }
 
 /// Parse one expression from `text`, whose first byte is at `offset` in `file`.
