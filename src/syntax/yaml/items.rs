@@ -50,7 +50,17 @@ impl Cx<'_> {
 
     /// A section of named items: `calendars`, `sources`, `params`, ...
     fn section(&mut self, key: &str, value: &SNode, items: &mut Vec<Item>) {
-        for (k, v) in self.named(value, &format!("`{key}`")) {
+        let entries = self.named(value, &format!("`{key}`"));
+        let misplaced = self.misplaced_attributes(key, &entries);
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if misplaced[i] {
+                continue;
+            }
+            // An entry whose attributes slid out to its own level has no value: the
+            // mis-indentation is the error, not the missing value.
+            if matches!(v.value, Node::Null) && misplaced.get(i + 1) == Some(&true) {
+                continue;
+            }
             let Some(name) = self.def_name(k) else {
                 continue;
             };
@@ -66,6 +76,44 @@ impl Cx<'_> {
             };
             items.extend(item);
         }
+    }
+
+    /// Which entries of a `metrics`, `checks` or `funnels` section are attribute keys
+    /// (`value:`, `format:`, ..) that mis-indentation turned into names; each gets an
+    /// error at the key naming the entry it most likely belongs to.
+    fn misplaced_attributes(&mut self, key: &str, entries: &[&(SNode, SNode)]) -> Vec<bool> {
+        let (kind, attrs): (&str, &[&[&str]]) = match key {
+            "metrics" => ("metric", &[keys::METRIC]),
+            "checks" => ("check", &[keys::CHECK]),
+            "funnels" => ("funnel", &[keys::FUNNEL, keys::JOURNEY]),
+            _ => return vec![false; entries.len()],
+        };
+        let misplaced: Vec<bool> = entries
+            .iter()
+            .map(|(k, _)| {
+                let t = self.key_text(k);
+                attrs.iter().any(|a| a.contains(&t.as_str()))
+            })
+            .collect();
+        for (i, (k, _)) in entries.iter().enumerate().filter(|(i, _)| misplaced[*i]) {
+            let name = self.key_text(k);
+            let owner = (0..i).rev().find(|&j| !misplaced[j]);
+            let help = match owner {
+                Some(j) => format!(
+                    "indent `{name}:` under `{}:` so that it belongs to that {kind}",
+                    self.key_text(&entries[j].0)
+                ),
+                None => format!("indent `{name}:` under the {kind} it belongs to"),
+            };
+            let d = Diagnostic::error(
+                "E0155",
+                format!("`{name}` looks mis-indented: it is an attribute key of a {kind}, not a {kind} name"),
+            )
+            .at(self.span(k), "attribute key at the level of names")
+            .with_help(help);
+            self.push(d);
+        }
+        misplaced
     }
 
     fn paths(
