@@ -693,3 +693,126 @@ fn explain_checks_and_funnels() {
         "{out}"
     );
 }
+
+/// `kpi review` takes folders and several files like `kpi check`, lists each
+/// definition once with where it is defined (overdue first, then by file and line),
+/// and has no flags that would do nothing.
+#[test]
+fn review_takes_folders_and_lists_each_definition_once() {
+    let (code, out, err) = kpi(&[
+        "review",
+        "tests/fixtures/check/imported_review",
+        "--today",
+        "2026-11-27",
+        "--strict",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let rows = json(&out);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert_eq!(rows[0]["name"], "won");
+    assert_eq!(rows[0]["status"], "overdue");
+    assert_eq!(rows[0]["due"], "2026-04-30");
+    assert_eq!(
+        rows[0]["at"],
+        "tests/fixtures/check/imported_review/base.kpi:2"
+    );
+    // The shipped folder: the base and the client's own `hit_rate` review both, each once.
+    let (code, out, err) = kpi(&[
+        "review",
+        "metrics",
+        "--today",
+        "2027-01-10",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let at: Vec<String> = json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["name"].as_str().unwrap(),
+                r["at"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            "won_amount metrics/sales.kpi:64",
+            "hit_rate metrics/sales.kpi:72",
+            "total_sales metrics/sales.kpi:85",
+            "outbound metrics/sales.kpi:94",
+            "calls_per_day metrics/sales.kpi:121",
+            "won_amount metrics/yaml/sales.yaml:81",
+            "hit_rate metrics/yaml/sales.yaml:87",
+            "total_sales metrics/yaml/sales.yaml:107",
+            "outbound metrics/yaml/sales.yaml:127",
+            "calls_per_day metrics/yaml/sales.yaml:149",
+            "hit_rate metrics/clients/acme.kpi:11",
+        ]
+    );
+    // --profile/--set changed nothing in a review: they are not accepted.
+    let (code, _, err) = kpi(&["review", "metrics/sales.kpi", "--profile", "enterprise"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+/// Every command that prints results takes `-o FILE`.
+#[test]
+fn every_printing_command_writes_to_o_file() {
+    let d = tmp("o_file");
+    let defs = "metrics/sales.kpi";
+    for (i, args) in [
+        vec!["checks", defs, "--format", "json"],
+        vec!["review", defs, "--today", "2026-11-27"],
+        vec![
+            "plan",
+            defs,
+            "outbound",
+            "--target",
+            "1000",
+            "--rates-from",
+            "2026-Q1",
+        ],
+        vec!["whatif", defs, "outbound", "--change", "touches=+5"],
+        vec!["insights", defs, "--outcome", "won_amount", "--by", "rep"],
+        vec!["graph", defs],
+        vec!["explain", defs, "hit_rate"],
+        vec!["diff", defs, "metrics/clients/acme.kpi"],
+        vec![
+            "check",
+            "metrics",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-27",
+        ],
+        vec!["funnel", defs, "outbound"],
+        vec!["eval", defs],
+        vec!["sql", defs, "--dialect", "duckdb", "--metrics", "calls"],
+        vec!["schema"],
+        vec!["convert", defs, "--to", "yaml"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (code, printed, err) = kpi(&args);
+        assert!(code == 0 || code == 1, "{args:?}: {err}");
+        let file = d.join(format!("out{i}"));
+        let mut with_o = args.clone();
+        with_o.extend(["-o", file.to_str().unwrap()]);
+        let (code2, out, err) = kpi(&with_o);
+        assert_eq!(code2, code, "{with_o:?}: {err}");
+        assert_eq!(out, "", "{with_o:?}");
+        let written = std::fs::read_to_string(&file).unwrap();
+        assert!(!written.is_empty(), "{with_o:?}");
+        if args[0] != "convert" {
+            assert_eq!(written, printed, "{with_o:?}");
+        }
+    }
+}

@@ -192,7 +192,10 @@ const EXPECTED: &[(&str, &[At])] = &[
     ("err_yaml_expression.yaml", &[("E0101", 5, 50)]),
     ("err_yaml_invalid_date.yaml", &[("E0105", 4, 28)]),
     ("err_yaml_invalid_name.yaml", &[("E0107", 5, 3)]),
-    ("err_yaml_misindented.yaml", &[("E0155", 6, 3), ("E0155", 7, 3)]),
+    (
+        "err_yaml_misindented.yaml",
+        &[("E0155", 6, 3), ("E0155", 7, 3)],
+    ),
     ("err_yaml_missing_key.yaml", &[("E0153", 5, 3)]),
     ("err_yaml_multiple_documents.yaml", &[("E0150", 4, 1)]),
     ("err_yaml_nested_too_deep.yaml", &[("E0150", 2, 41)]),

@@ -26,6 +26,9 @@ pub struct Args {
     /// The date reviews are judged against (default: today)
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
@@ -57,27 +60,7 @@ pub fn run(args: Args) -> u8 {
     let mut loader = Loader::new();
     let ids: Vec<_> = files.iter().filter_map(|f| loader.load(f, None)).collect();
     let mut unique = Unique::default();
-    let options = compile::Options {
-        require_params: true,
-        ..Default::default()
-    };
-    // Every checked file reports its own findings: a file that another checked file
-    // imports is compiled on its own too (an importer may override its metrics and so
-    // hide their reviews), without requiring values for its `required` params, which
-    // its importers give. Findings seen from several files are reported once.
-    let roots = compile::roots(&loader, &ids);
-    let imported = compile::Options {
-        require_params: false,
-        ..Default::default()
-    };
-    let mut seen = std::collections::HashSet::new();
-    for file in ids.iter().copied().filter(|f| seen.insert(*f)) {
-        let opts = if roots.contains(&file) {
-            &options
-        } else {
-            &imported
-        };
-        let (graph, more) = compile::compile_root(&mut loader, file, opts);
+    common::for_each_graph(&mut loader, &ids, |graph, more| {
         for d in more {
             unique.push(d);
         }
@@ -108,7 +91,7 @@ pub fn run(args: Args) -> u8 {
         // Freeing a large graph takes milliseconds per thousand metrics, and the
         // process exits right after: leave it to the operating system.
         std::mem::forget(graph);
-    }
+    });
     for d in std::mem::take(&mut loader.diags) {
         unique.push(d);
     }
@@ -166,7 +149,7 @@ pub fn run(args: Args) -> u8 {
             junit::document(&[("kpi check".to_string(), cases)])
         }
     };
-    let written = super::output::stdout(&text);
+    let written = super::output::write(&args.output, &text);
     // As with the graphs: the sources and syntax trees are freed at exit.
     std::mem::forget(loader);
     let code = if errors > 0 || (args.deny_warnings && warnings > 0) {

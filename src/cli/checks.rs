@@ -27,6 +27,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
@@ -231,6 +234,6 @@ pub fn run(args: Args) -> u8 {
             eprintln!("{s}");
         }
     }
-    let written = super::output::stdout(&text);
+    let written = super::output::write(&args.output, &text);
     super::output::combine(if failed { FAILED } else { OK }, written)
 }

@@ -98,6 +98,37 @@ pub fn default_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
+/// Compile every file of `ids` and hand each graph and its diagnostics to `each`.
+/// Every file reports its own findings: a file that another of `ids` imports is
+/// compiled on its own too (an importer may override its metrics and so hide their
+/// reviews), without requiring values for its `required` params, which its
+/// importers give. A file listed twice is compiled once.
+pub fn for_each_graph(
+    loader: &mut Loader,
+    ids: &[crate::diag::FileId],
+    mut each: impl FnMut(Graph, Vec<Diagnostic>),
+) {
+    let roots = compile::roots(loader, ids);
+    let root = compile::Options {
+        require_params: true,
+        ..Default::default()
+    };
+    let imported = compile::Options {
+        require_params: false,
+        ..Default::default()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for file in ids.iter().copied().filter(|f| seen.insert(*f)) {
+        let opts = if roots.contains(&file) {
+            &root
+        } else {
+            &imported
+        };
+        let (graph, diags) = compile::compile_root(loader, file, opts);
+        each(graph, diags);
+    }
+}
+
 /// Data options shared by every evaluating command.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct DataOpts {

@@ -20,6 +20,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
@@ -91,5 +94,5 @@ pub fn run(args: Args) -> u8 {
     } else {
         OK
     };
-    super::output::combine(code, super::output::write(&None, &out))
+    super::output::combine(code, super::output::write(&args.output, &out))
 }

@@ -19,6 +19,9 @@ pub struct Args {
     metric: String,
     #[command(flatten)]
     opts: DefOpts,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -47,7 +50,7 @@ pub fn run(args: Args) -> u8 {
         eprintln!("{msg}");
         return FAILED;
     };
-    super::output::stdout(&out)
+    super::output::write(&args.output, &out)
 }
 
 fn review_line(g: &Graph, out: &mut String, name: &str, kind: &str) {

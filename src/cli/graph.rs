@@ -16,6 +16,9 @@ pub struct Args {
     format: Format,
     #[command(flatten)]
     opts: DefOpts,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy)]
@@ -124,5 +127,5 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    super::output::stdout(&out)
+    super::output::write(&args.output, &out)
 }

@@ -32,6 +32,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
@@ -196,5 +199,5 @@ pub fn run(args: Args) -> u8 {
             )
         }
     };
-    super::output::stdout(&text)
+    super::output::write(&args.output, &text)
 }

@@ -36,6 +36,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
@@ -186,7 +189,7 @@ pub fn run(args: Args) -> u8 {
         ),
         Format::Table => plan_table(&shape, &top, &args.by),
     };
-    super::output::stdout(&text)
+    super::output::write(&args.output, &text)
 }
 
 fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {

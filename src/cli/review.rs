@@ -4,13 +4,16 @@ use std::path::PathBuf;
 
 use crate::data::period::civil_from_day;
 
-use super::common::{self, DefOpts};
-use super::{FAILED, OK};
+use crate::compile::{self, Loader};
+use crate::diag::{locate, Diagnostic};
+
+use super::common;
+use super::{FAILED, OK, USAGE};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The definitions file
-    defs: PathBuf,
+    /// Definition files or folders (searched for .kpi, .yaml, .yml); default `metrics/`
+    paths: Vec<PathBuf>,
     /// The date reviews are judged against (default: today)
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
@@ -20,8 +23,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    #[command(flatten)]
-    opts: DefOpts,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
@@ -40,40 +44,81 @@ pub fn run(args: Args) -> u8 {
         Ok(t) => t,
         Err(c) => return c,
     };
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
+    let files = match compile::load::collect_files(&common::default_paths(&args.paths)) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return USAGE;
+        }
     };
     struct Item {
         name: String,
         kind: &'static str,
+        at: String,
+        file: String,
+        line: usize,
         owner: Option<String>,
         last: Option<String>,
         due: Option<String>,
         status: &'static str,
     }
-    let mut items: Vec<Item> = graph
-        .reviews
-        .iter()
-        .map(|r| Item {
-            name: r.name.clone(),
-            kind: r.kind,
-            owner: r.owner.clone(),
-            last: Some(date(r.last)),
-            due: Some(date(r.due())),
-            status: r.status(today),
+    let mut loader = Loader::new();
+    let ids: Vec<_> = files.iter().filter_map(|f| loader.load(f, None)).collect();
+    let mut errors: Vec<Diagnostic> = std::mem::take(&mut loader.diags);
+    let mut found = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    common::for_each_graph(&mut loader, &ids, |graph, diags| {
+        errors.extend(diags.into_iter().filter(|d| d.is_error()));
+        for r in &graph.reviews {
+            if seen.insert(r.span) {
+                found.push((
+                    r.span,
+                    r.name.clone(),
+                    r.kind,
+                    r.owner.clone(),
+                    Some((r.last, r.due())),
+                    r.status(today),
+                ));
+            }
+        }
+        if graph.settings.review_required {
+            for (name, kind, span) in &graph.unreviewed {
+                if seen.insert(*span) {
+                    found.push((*span, name.clone(), *kind, None, None, "unreviewed"));
+                }
+            }
+        }
+    });
+    errors.dedup();
+    if !errors.is_empty() {
+        common::print_diags(&loader.map, &errors);
+        return FAILED;
+    }
+    let mut items: Vec<Item> = found
+        .into_iter()
+        .map(|(span, name, kind, owner, dates, status)| {
+            let l = locate(&loader.map, span);
+            Item {
+                name,
+                kind,
+                at: format!("{}:{}", l.file, l.line),
+                file: l.file.to_string(),
+                line: l.line,
+                owner,
+                last: dates.map(|(last, _)| date(last)),
+                due: dates.map(|(_, due)| date(due)),
+                status,
+            }
         })
         .collect();
-    if graph.settings.review_required {
-        items.extend(graph.unreviewed.iter().map(|(name, kind, _)| Item {
-            name: name.clone(),
-            kind,
-            owner: None,
-            last: None,
-            due: None,
-            status: "unreviewed",
-        }));
-    }
+    // Overdue first, then due soon, then the rest; by file and line within each.
+    let rank = |s: &str| match s {
+        "overdue" => 0,
+        "due_soon" => 1,
+        "unreviewed" => 2,
+        _ => 3,
+    };
+    items.sort_by(|a, b| (rank(a.status), &a.file, a.line).cmp(&(rank(b.status), &b.file, b.line)));
     let overdue = items.iter().filter(|i| i.status == "overdue").count();
     let text = match args.format {
         Format::Json => {
@@ -83,6 +128,7 @@ pub fn run(args: Args) -> u8 {
                     serde_json::json!({
                         "name": i.name, "kind": i.kind, "owner": i.owner,
                         "last": i.last, "due": i.due, "status": i.status,
+                        "at": i.at,
                     })
                 })
                 .collect();
@@ -91,11 +137,12 @@ pub fn run(args: Args) -> u8 {
         Format::Table => {
             let mut t = comfy_table::Table::new();
             t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-            t.set_header(vec!["name", "kind", "owner", "last", "due", "status"]);
+            t.set_header(vec!["name", "kind", "at", "owner", "last", "due", "status"]);
             for i in &items {
                 t.add_row(vec![
                     i.name.clone(),
                     i.kind.to_string(),
+                    i.at.clone(),
                     i.owner.clone().unwrap_or_default(),
                     i.last.clone().unwrap_or_default(),
                     i.due.clone().unwrap_or_default(),
@@ -110,7 +157,7 @@ pub fn run(args: Args) -> u8 {
             )
         }
     };
-    let written = super::output::stdout(&text);
+    let written = super::output::write(&args.output, &text);
     if written != OK {
         return written;
     }

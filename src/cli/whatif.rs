@@ -37,6 +37,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -148,7 +151,7 @@ pub fn run(args: Args) -> u8 {
         })
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
-    super::output::stdout(&report::render(&out, args.format))
+    super::output::write(&args.output, &report::render(&out, args.format))
 }
 
 /// ` for rep=ann, period 2026-Q1` (empty without groups).

@@ -237,11 +237,13 @@ fn unclosed_block(
             "add `}}` before line {line}, where `{next}` starts the next item"
         ));
     let patched = format!("{}{}", text[pos..at].trim_end(), "}".repeat(open.len()));
-    let item = KpiParser::parse(Rule::item, &patched).ok().and_then(|mut pairs| {
-        let pair = pairs.next()?;
-        b.base = pos;
-        b.item(pair)
-    });
+    let item = KpiParser::parse(Rule::item, &patched)
+        .ok()
+        .and_then(|mut pairs| {
+            let pair = pairs.next()?;
+            b.base = pos;
+            b.item(pair)
+        });
     Some((item, d))
 }
 
