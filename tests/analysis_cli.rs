@@ -816,3 +816,45 @@ fn every_printing_command_writes_to_o_file() {
         }
     }
 }
+
+/// `kpi plan` warns when `--rates-from` is only partly covered by data, when its rates
+/// rest on a handful of events, and when the calendar lists no holidays in the target
+/// period's year; the plan itself is still made (exit 0).
+#[test]
+fn plan_warns_about_partial_tiny_rates_and_missing_holidays() {
+    // The shipped data ends on 2026-04-05: April has 2 of 19 working days (the 3rd is
+    // Good Friday), with 4 outbound deals won; the calendar lists 2026 holidays only.
+    let (code, out, err) = kpi(&[
+        "plan",
+        "metrics/sales.kpi",
+        "outbound",
+        "--target",
+        "100000",
+        "--rates-from",
+        "2026-04",
+        "--period",
+        "2027-Q1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.is_empty());
+    assert_eq!(
+        err,
+        "warning: calendar `nl` lists no holidays in 2027 (only in 2026): the working days of 2027-Q1 count none
+warning: --rates-from 2026-04 is partial: the data covers 2 of its 19 working days (2026-04-01..2026-04-05); its rates may not be typical
+warning: the rates of --rates-from 2026-04 rest on few events (won 4): fewer than 5 in a stage is no reliable rate; take a longer period
+"
+    );
+    // A fully covered month with enough events, planned for a year with holidays: quiet.
+    let (code, _, err) = kpi(&[
+        "plan",
+        "metrics/sales.kpi",
+        "outbound",
+        "--target",
+        "100000",
+        "--rates-from",
+        "2026-02",
+        "--period",
+        "2026-Q2",
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+}

@@ -101,6 +101,15 @@ pub fn evaluate_funnel(
     f: &FunnelShape,
     req: &Request,
 ) -> Result<Vec<FunnelRow>, EvalError> {
+    evaluate_funnel_extent(graph, f, req).map(|(rows, _)| rows)
+}
+
+/// [`evaluate_funnel`], with the first and last day holding data in the range.
+pub fn evaluate_funnel_extent(
+    graph: &Graph,
+    f: &FunnelShape,
+    req: &Request,
+) -> Result<(Vec<FunnelRow>, Option<(i32, i32)>), EvalError> {
     let mut g = graph.clone();
     let workdays = crate::eval::checks::push_formula(
         &mut g,
@@ -122,7 +131,8 @@ pub fn evaluate_funnel(
     )?;
     let ns = f.stage_nodes.len();
     let nr = f.rate_nodes.len();
-    Ok(out
+    let extent = out.data_extent;
+    let rows = out
         .into_rows()
         .into_iter()
         .map(|r| {
@@ -150,7 +160,8 @@ pub fn evaluate_funnel(
                 workdays: v.last().copied().flatten(),
             }
         })
-        .collect())
+        .collect();
+    Ok((rows, extent))
 }
 
 /// Median of the values present; `None` when there are none.

@@ -122,14 +122,15 @@ pub fn run(args: Args) -> u8 {
             return USAGE;
         }
     };
+    let cal = match &graph.settings.calendar {
+        Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
+        None => WorkCalendar::default_mon_fri(),
+    };
     let workdays = match &args.period {
         None => None,
         Some(p) => match period_days(p) {
             Ok((a, b)) => {
-                let cal = match &graph.settings.calendar {
-                    Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
-                    None => WorkCalendar::default_mon_fri(),
-                };
+                warn_holidays(&graph, p, a, b);
                 Some(cal.workdays(a, b) as f64)
             }
             Err(m) => {
@@ -145,7 +146,7 @@ pub fn run(args: Args) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let whole = match analyze::evaluate_funnel(&graph, &shape, &req) {
+    let (whole, extent) = match analyze::evaluate_funnel_extent(&graph, &shape, &req) {
         Ok(r) => r,
         Err(e) => return common::eval_error(e),
     };
@@ -153,6 +154,8 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: no data in {} to take rates from", args.rates_from);
         return FAILED;
     };
+    warn_partial(&args.rates_from, &cal, (from, to), extent);
+    warn_few(&args.rates_from, &shape, row);
     let mut top = Map::new();
     top.insert("funnel".into(), shape.name.clone().into());
     top.insert("rates_from".into(), args.rates_from.clone().into());
@@ -262,4 +265,74 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
         rates.join(", "),
         fmt(&top["value"])
     )
+}
+
+/// Fewer events than this in a stage make its rate a warning.
+const FEW_EVENTS: f64 = 5.0;
+
+fn day(d: i32) -> String {
+    crate::data::period::period_label(Grain::Day, d)
+}
+
+/// `--rates-from` only partly covered by data: its rates may not be typical.
+fn warn_partial(
+    label: &str,
+    cal: &WorkCalendar,
+    (first, last): (i32, i32),
+    extent: Option<(i32, i32)>,
+) {
+    let Some((lo, hi)) = extent else {
+        return;
+    };
+    if cal.workdays(first, lo - 1) > 0 || cal.workdays(hi + 1, last) > 0 {
+        eprintln!(
+            "warning: --rates-from {label} is partial: the data covers {} of its {} working days ({}..{}); its rates may not be typical",
+            cal.workdays(lo.max(first), hi.min(last)),
+            cal.workdays(first, last),
+            day(lo.max(first)),
+            day(hi.min(last)),
+        );
+    }
+}
+
+/// Rates that rest on a handful of events (a 100 % won rate from one deal).
+fn warn_few(label: &str, shape: &FunnelShape, row: &FunnelRow) {
+    let few: Vec<String> = shape
+        .stages
+        .iter()
+        .zip(&row.volumes)
+        .filter_map(|(s, v)| v.filter(|v| *v < FEW_EVENTS).map(|v| format!("{s} {v}")))
+        .collect();
+    if !few.is_empty() {
+        eprintln!(
+            "warning: the rates of --rates-from {label} rest on few events ({}): fewer than {FEW_EVENTS} in a stage is no reliable rate; take a longer period",
+            few.join(", ")
+        );
+    }
+}
+
+/// A calendar that lists holidays, but none in the target period's year(s).
+fn warn_holidays(graph: &crate::compile::Graph, label: &str, first: i32, last: i32) {
+    let Some(c) = &graph.settings.calendar else {
+        return;
+    };
+    let year = |d: i32| crate::data::period::civil_from_day(d).0;
+    if c.holidays.is_empty() {
+        return;
+    }
+    let missing: Vec<String> = (year(first)..=year(last))
+        .filter(|y| !c.holidays.iter().any(|&h| year(h) == *y))
+        .map(|y| y.to_string())
+        .collect();
+    if !missing.is_empty() {
+        let mut listed: Vec<i32> = c.holidays.iter().map(|&h| year(h)).collect();
+        listed.dedup();
+        let listed: Vec<String> = listed.iter().map(i32::to_string).collect();
+        eprintln!(
+            "warning: calendar `{}` lists no holidays in {} (only in {}): the working days of {label} count none",
+            c.name,
+            missing.join(", "),
+            listed.join(", ")
+        );
+    }
 }

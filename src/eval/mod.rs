@@ -101,6 +101,8 @@ pub struct Output {
     /// The days the data covers: `--from`/`--to` where given, else the first and last
     /// day holding data (over all sources).
     pub data_days: Option<(i32, i32)>,
+    /// The first and last day holding data inside the range (over all sources).
+    pub data_extent: Option<(i32, i32)>,
 }
 
 /// The rows of an [`Output`].
@@ -392,5 +394,6 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             req.from.unwrap_or(min_day).max(range.0),
             req.to.unwrap_or(max_day).min(range.1),
         )),
+        data_extent: has_data.then_some((min_day, max_day)),
     })
 }

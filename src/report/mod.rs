@@ -165,6 +165,7 @@ pub fn table_output(
         scans: Vec::new(),
         range: (0, -1),
         data_days: None,
+        data_extent: None,
     }
 }
 

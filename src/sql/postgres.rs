@@ -83,6 +83,7 @@ pub fn evaluate(
         scans: Vec::new(),
         range: (0, -1),
         data_days: None,
+        data_extent: None,
     })
 }
 
