@@ -622,7 +622,7 @@ fn command_line_names_get_did_you_mean() {
             "--target",
             "100",
             "--rates-from",
-            "2026-Q1",
+            "2026-02",
             "--by",
             "tem",
         ],
@@ -857,4 +857,89 @@ warning: the rates of --rates-from 2026-04 rest on few events (won 4): fewer tha
         "2026-Q2",
     ]);
     assert_eq!((code, err.as_str()), (0, ""));
+}
+
+/// `kpi insights` leaves out metrics that are part of the outcome (they read it, or
+/// count its rows) and lists them apart with the reason; with fewer than 3 groups on a
+/// side it warns that the effect sizes are fragile.
+#[test]
+fn insights_leave_out_the_outcomes_ingredients_and_need_groups() {
+    let args = [
+        "insights",
+        "metrics/sales.kpi",
+        "--outcome",
+        "won_amount",
+        "--by",
+        "rep",
+        "--period",
+        "2026-Q1",
+    ];
+    let (code, out, err) = kpi(&args);
+    assert_eq!(code, 0, "{err}");
+    let table: String = out.split("left out").next().unwrap().to_string();
+    for driver in ["won_deals", "attainment", "outbound_won", "hit_rate "] {
+        assert!(
+            !table.contains(driver),
+            "{driver} ranked as a driver:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("left out, as part of won_amount:\n  won_deals: counts the rows of won_amount (type == \"deal_won\")\n"),
+        "{out}"
+    );
+    assert!(out.contains("  attainment: reads won_amount\n"), "{out}");
+    // Rates print as the percentages their format declares.
+    assert!(
+        out.contains("│ conversion_to_meeting         ┆ 8.00292%     ┆ 5.39913%  ┆"),
+        "{out}"
+    );
+    // 8 reps: a top quartile of 2 is allowed, with a warning.
+    assert_eq!(
+        err,
+        "warning: the top quartile has 2 group(s) and the rest 6: with fewer than 3 on a side the effect sizes are fragile; group by a finer dimension or take a longer --period\n"
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let (_, out, _) = kpi(&json_args);
+    let v = json(&out);
+    assert!(v["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["metric"] == "attainment" && m["reason"] == "reads won_amount"));
+    // 3 teams: 1 against 2, said plainly.
+    let (code, _, err) = kpi(&["insights", "metrics/sales.kpi", "--outcome", "won_amount", "--by", "team"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        err,
+        "warning: the top quartile has 1 group(s) and the rest 2: with fewer than 3 on a side the effect sizes are fragile; group by a finer dimension or take a longer --period\n"
+    );
+}
+
+/// Human tables of `checks` and `plan` honour the declared formats: a percent check
+/// shows percentages (value and thresholds), money shows as money.
+#[test]
+fn checks_and_plan_tables_use_declared_formats() {
+    let (code, out, err) = kpi(&["checks", "metrics/sales.kpi", "--checks", "attainment_low"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("│ attainment_low ┆ rep=ann ┆ 2026-01 ┆ 112.174% ┆ 80%  ┆ 50%  ┆ pass    ┆"),
+        "{out}"
+    );
+    let (_, out, _) = kpi(&[
+        "plan",
+        "metrics/sales.kpi",
+        "outbound",
+        "--target",
+        "100000",
+        "--rates-from",
+        "2026-Q1",
+    ]);
+    assert!(out.contains("│ total ┆ 100000.00 ┆"), "{out}");
+    assert!(
+        out.ends_with(
+            "rates from 2026-Q1: meetings_rate 6.25724%, won_rate 20.3704%; value 10320.14\n"
+        ),
+        "{out}"
+    );
 }

@@ -2,6 +2,7 @@
 //! (`kpi plan`), what-if changes (`kpi whatif`) and what separates the best groups
 //! from the rest (`kpi insights`).
 
+pub mod ingredients;
 pub mod insights;
 pub mod plan;
 pub mod weakest;

@@ -1,5 +1,6 @@
 //! `kpi checks DEFS`: evaluate checks over the range; status per group and period.
 
+use crate::syntax::ast::Format as AstFormat;
 use std::path::PathBuf;
 
 use crate::eval::checks::{evaluate_check, CheckRow, Status};
@@ -92,20 +93,45 @@ fn json(rows: &[CheckRow]) -> String {
     serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
 }
 
-fn table(rows: &[CheckRow], md: bool) -> String {
+/// The display format of each check's value: its own `format`, else that of the
+/// metric it checks (`check attainment_low = attainment`: percent).
+fn formats(graph: &crate::compile::Graph) -> std::collections::HashMap<String, Option<AstFormat>> {
+    graph
+        .checks
+        .iter()
+        .map(|c| {
+            let f = c.meta.format.or(match &c.value {
+                crate::compile::graph::Formula::Node(id) => graph.node(*id).meta.format,
+                _ => None,
+            });
+            (c.name.clone(), f)
+        })
+        .collect()
+}
+
+fn table(
+    rows: &[CheckRow],
+    md: bool,
+    formats: &std::collections::HashMap<String, Option<AstFormat>>,
+) -> String {
     let head = [
         "check", "group", "period", "value", "warn", "fail", "status", "streak",
     ];
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
+            let f = formats.get(&r.check).copied().flatten();
+            let show = |x: Option<f64>| {
+                x.map(|x| crate::report::cell_display(&crate::eval::Cell::Num(x), f))
+                    .unwrap_or_default()
+            };
             vec![
                 r.check.clone(),
                 group_text(r),
                 r.period.clone(),
-                r.value.map(crate::report::number::sig6).unwrap_or_default(),
-                r.warn.map(crate::report::number::sig6).unwrap_or_default(),
-                r.fail.map(crate::report::number::sig6).unwrap_or_default(),
+                show(r.value),
+                show(r.warn),
+                show(r.fail),
                 r.status.as_str().to_string(),
                 if r.streak > 1 {
                     format!("{} in a row", r.streak)
@@ -220,8 +246,8 @@ pub fn run(args: Args) -> u8 {
     let text = match args.format {
         Format::Json => json(&shown),
         Format::Csv => csv(&shown),
-        Format::Table => table(&shown, false),
-        Format::Md => table(&shown, true),
+        Format::Table => table(&shown, false, &formats(&graph)),
+        Format::Md => table(&shown, true, &formats(&graph)),
     };
     let mut text = text;
     if matches!(args.format, Format::Table | Format::Md) {

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::analyze::ingredients;
 use crate::analyze::insights::{compare, rank, split};
 use crate::compile::graph::Formula;
 use crate::compile::graph::{Graph, NodeId, NodeKind};
@@ -42,6 +43,11 @@ enum OutputFormat {
     Table,
     Json,
 }
+
+/// Fewer groups than this on a side of the comparison: refused.
+const MIN_SIDE: usize = 1;
+/// Fewer groups than this on a side: a warning that the effect sizes are fragile.
+const FRAGILE_SIDE: usize = 3;
 
 /// Counts (compared per working day) and rates (compared as they are).
 fn candidates(graph: &Graph, outcome: NodeId) -> Vec<(NodeId, bool)> {
@@ -113,7 +119,17 @@ pub fn run(args: Args) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let cands = candidates(&graph, outcome);
+    // Metrics that are part of the outcome (read it, or count its rows) are not
+    // drivers of it: they are listed apart, with the reason.
+    let (cands, apart): (Vec<_>, Vec<_>) = candidates(&graph, outcome)
+        .into_iter()
+        .map(|(id, per_day)| (id, per_day, ingredients::part_of(&graph, outcome, id)))
+        .partition(|(_, _, why)| why.is_none());
+    let cands: Vec<(NodeId, bool)> = cands.into_iter().map(|(id, d, _)| (id, d)).collect();
+    let apart: Vec<(String, String)> = apart
+        .into_iter()
+        .map(|(id, _, why)| (graph.node(id).name.clone(), why.unwrap_or_default()))
+        .collect();
     let mut g = graph.clone();
     let workdays = crate::eval::checks::push_formula(&mut g, "__workdays", Formula::Workdays);
     req.metrics = vec![outcome, workdays];
@@ -128,9 +144,25 @@ pub fn run(args: Args) -> u8 {
     let outcome_vals = col(0);
     let wd = col(1);
     let (top, rest) = split(&outcome_vals);
-    if rest.is_empty() {
-        eprintln!("error: {} group(s) with an outcome: need at least 2 to compare the top quartile with the rest", top.len());
+    if top.len() < MIN_SIDE || rest.len() < MIN_SIDE {
+        eprintln!(
+            "error: --by {} gives {} group(s) with a value of {}: the top quartile has {} and the rest {}; comparing them needs at least {MIN_SIDE} on each side (at least {} groups)",
+            args.by.join(","),
+            top.len() + rest.len(),
+            args.outcome,
+            top.len(),
+            rest.len(),
+            4 * MIN_SIDE - 1,
+        );
+        eprintln!("  = help: group by a finer dimension, or take a longer --period");
         return FAILED;
+    }
+    if top.len() < FRAGILE_SIDE || rest.len() < FRAGILE_SIDE {
+        eprintln!(
+            "warning: the top quartile has {} group(s) and the rest {}: with fewer than {FRAGILE_SIDE} on a side the effect sizes are fragile; group by a finer dimension or take a longer --period",
+            top.len(),
+            rest.len()
+        );
     }
     let mut items = Vec::new();
     for (k, (id, per_day)) in cands.iter().enumerate() {
@@ -163,6 +195,9 @@ pub fn run(args: Args) -> u8 {
                     "top_mean": i.top_mean, "rest_mean": i.rest_mean,
                     "ratio": i.ratio, "effect_size": i.effect,
                 })).collect::<Vec<_>>(),
+                "left_out": apart.iter().map(|(m, why)| serde_json::json!({
+                    "metric": m, "reason": why,
+                })).collect::<Vec<_>>(),
             });
             format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
@@ -183,20 +218,38 @@ pub fn run(args: Args) -> u8 {
                 } else {
                     i.metric.clone()
                 };
+                // Rates as the metric's format says (funnel rates are percentages).
+                let f = if i.per_workday {
+                    None
+                } else {
+                    graph
+                        .metric(&i.metric)
+                        .and_then(|id| graph.node(id).meta.format)
+                        .or((i.metric.contains('.') && i.metric.ends_with("_rate"))
+                            .then_some(Format::Percent))
+                };
+                let show = |x: f64| crate::report::cell_display(&crate::eval::Cell::Num(x), f);
                 t.add_row(vec![
                     name,
-                    s6(i.top_mean),
-                    s6(i.rest_mean),
+                    show(i.top_mean),
+                    show(i.rest_mean),
                     i.ratio.map(s6).unwrap_or_default(),
                     i.effect.map(|d| format!("{d:+.2}")).unwrap_or_default(),
                 ]);
             }
-            format!(
+            let mut text = format!(
                 "top quartile by {}: {}\nrest: {}\n{t}\n",
                 args.outcome,
                 name_of(&top).join(", "),
                 name_of(&rest).join(", ")
-            )
+            );
+            if !apart.is_empty() {
+                text.push_str(&format!("left out, as part of {}:\n", args.outcome));
+                for (m, why) in &apart {
+                    text.push_str(&format!("  {m}: {why}\n"));
+                }
+            }
+            text
         }
     };
     super::output::write(&args.output, &text)

@@ -220,7 +220,12 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
     t.set_header(head);
     let line = |label: Vec<String>, m: &Value| -> Vec<String> {
         let mut row = label;
-        row.push(fmt(&m["target"]));
+        row.push(
+            m["target"]
+                .as_f64()
+                .map(crate::report::number::money)
+                .unwrap_or_default(),
+        );
         for s in &shape.stages {
             row.push(fmt(&m["required"][s]));
         }
@@ -263,7 +268,10 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
         "{t}\nrates from {}: {}; value {}\n",
         top["rates_from"].as_str().unwrap_or(""),
         rates.join(", "),
-        fmt(&top["value"])
+        top["value"]
+            .as_f64()
+            .map(crate::report::number::money)
+            .unwrap_or_default()
     )
 }
 
