@@ -908,7 +908,14 @@ fn insights_leave_out_the_outcomes_ingredients_and_need_groups() {
         .iter()
         .any(|m| m["metric"] == "attainment" && m["reason"] == "reads won_amount"));
     // 3 teams: 1 against 2, said plainly.
-    let (code, _, err) = kpi(&["insights", "metrics/sales.kpi", "--outcome", "won_amount", "--by", "team"]);
+    let (code, _, err) = kpi(&[
+        "insights",
+        "metrics/sales.kpi",
+        "--outcome",
+        "won_amount",
+        "--by",
+        "team",
+    ]);
     assert_eq!(code, 0);
     assert_eq!(
         err,

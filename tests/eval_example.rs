@@ -72,3 +72,63 @@ fn sales_example_by_rep_and_month() {
         33652.12 / 30000.0,
     );
 }
+
+/// A period only partly covered by data is said to be: a note under tables and
+/// Markdown (covered working days of the period's), and with `--mark-partial` a
+/// `partial` column in CSV and JSON; without the flag CSV/JSON keep their columns.
+/// The shipped export runs 2026-01-05..2026-04-05: January misses Friday the 2nd
+/// (the 1st is a holiday), April has 2 of its 19 working days (the 3rd is Good Friday).
+#[test]
+fn partial_periods_are_marked() {
+    let base = [
+        "eval",
+        "metrics/sales.kpi",
+        "--grain",
+        "month",
+        "--metrics",
+        "calls",
+    ];
+    let r = kpi(&base);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.ends_with(
+            "└─────────┴───────┘\nnote: 2026-01 is partial: the data covers 20 of its 21 working days\nnote: 2026-04 is partial: the data covers 2 of its 19 working days\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let mut md = base.to_vec();
+    md.extend(["--format", "md"]);
+    let r = kpi(&md);
+    assert!(r.stdout.ends_with("| 2026-04 | 72 |\n\nnote: 2026-01 is partial: the data covers 20 of its 21 working days\nnote: 2026-04 is partial: the data covers 2 of its 19 working days\n"), "{}", r.stdout);
+    let mut csv = base.to_vec();
+    csv.extend(["--format", "csv"]);
+    assert_eq!(
+        kpi(&csv).stdout,
+        "period,calls\n2026-01,475\n2026-02,484\n2026-03,554\n2026-04,72\n"
+    );
+    csv.push("--mark-partial");
+    assert_eq!(
+        kpi(&csv).stdout,
+        "period,calls,partial\n2026-01,475,true\n2026-02,484,false\n2026-03,554,false\n2026-04,72,true\n"
+    );
+    let mut json = base.to_vec();
+    json.extend(["--format", "json", "--mark-partial"]);
+    let v: serde_json::Value = serde_json::from_str(&kpi(&json).stdout).unwrap();
+    assert_eq!(v[3]["partial"], serde_json::Value::Bool(true));
+    assert_eq!(v[1]["partial"], serde_json::Value::Bool(false));
+    // A fully covered range: no note.
+    let r = kpi(&[
+        "eval",
+        "metrics/sales.kpi",
+        "--grain",
+        "month",
+        "--metrics",
+        "calls",
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-03-31",
+    ]);
+    assert!(!r.stdout.contains("note:"), "{}", r.stdout);
+}

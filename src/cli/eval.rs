@@ -31,6 +31,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     format: OutFormat,
+    /// Add a `partial` column: true for periods only partly covered by data
+    #[arg(long)]
+    mark_partial: bool,
     /// Write the result to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -144,6 +147,18 @@ pub fn run(args: Args) -> u8 {
         Err(e) => return common::eval_error(e),
     };
     common::report_skips(&out);
-    let text = report::render(&out, args.format);
+    let partial = super::partial::partial_periods(&graph, &out);
+    let out = if args.mark_partial {
+        super::partial::mark(out, &partial)
+    } else {
+        out
+    };
+    let mut text = report::render(&out, args.format);
+    if !partial.is_empty() && matches!(args.format, OutFormat::Table | OutFormat::Md) {
+        if args.format == OutFormat::Md {
+            text.push('\n'); // the note must not continue the Markdown table
+        }
+        text.push_str(&super::partial::note(&partial));
+    }
     super::output::write(&args.output, &text)
 }

@@ -13,6 +13,7 @@ mod graph;
 mod insights;
 mod load;
 mod output;
+mod partial;
 mod plan;
 mod review;
 mod schema;

@@ -121,17 +121,7 @@ pub fn evaluate_check(
             r.values[k - 1].as_f64()
         });
         let ord = parse_period(check.every, &period);
-        // Partial: some working day of the period lies outside what the data covers.
-        let partial = match (ord, cover) {
-            (Some(p), Some((lo, hi))) => {
-                let (first, last) = (
-                    period_first_day(check.every, p),
-                    period_last_day(check.every, p),
-                );
-                cal.workdays(first, lo - 1) > 0 || cal.workdays(hi + 1, last) > 0
-            }
-            _ => false,
-        };
+        let partial = ord.is_some_and(|p| coverage(&cal, check.every, p, cover).is_some());
         let status = match v {
             _ if partial => Status::Partial,
             None => Status::NoData,
@@ -176,4 +166,27 @@ pub fn evaluate_check(
         });
     }
     Ok(rows)
+}
+
+/// Whether period `ord` of `grain` is only partly covered by data (`cover`: first and
+/// last covered day): some working day of it lies outside. Some((covered working
+/// days, working days of the period)) when it is partial.
+pub fn coverage(
+    cal: &crate::data::calendar::WorkCalendar,
+    grain: crate::data::period::Grain,
+    ord: i32,
+    cover: Option<(i32, i32)>,
+) -> Option<(i64, i64)> {
+    let (lo, hi) = cover?;
+    let (first, last) = (period_first_day(grain, ord), period_last_day(grain, ord));
+    if cal.workdays(first, lo - 1) > 0 || cal.workdays(hi + 1, last) > 0 {
+        let covered = if lo.max(first) <= hi.min(last) {
+            cal.workdays(lo.max(first), hi.min(last))
+        } else {
+            0
+        };
+        Some((covered as i64, cal.workdays(first, last) as i64))
+    } else {
+        None
+    }
 }

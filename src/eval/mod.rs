@@ -49,6 +49,8 @@ pub enum Cell {
     Dec(i128),
     /// Text (analysis tables: the name of a step, ..).
     Str(String),
+    /// A flag (`partial` with `--mark-partial`).
+    Bool(bool),
 }
 
 impl Cell {
@@ -65,7 +67,7 @@ impl Cell {
             Cell::Int(i) => Some(*i as f64),
             Cell::Num(x) => Some(*x),
             Cell::Dec(d) => Some(*d as f64 / row::DEC_SCALE as f64),
-            Cell::Str(_) => None,
+            Cell::Str(_) | Cell::Bool(_) => None,
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn cell_raw(c: &Cell) -> String {
         Cell::Num(x) => number::full(*x),
         Cell::Dec(d) => crate::eval::row::format_fixed(*d),
         Cell::Str(s) => s.clone(),
+        Cell::Bool(b) => b.to_string(),
     }
 }
 
@@ -43,6 +44,7 @@ fn cell_json(c: &Cell) -> serde_json::Value {
         Cell::Num(x) => serde_json::Number::from_f64(*x)
             .map_or(serde_json::Value::Null, serde_json::Value::Number),
         Cell::Str(s) => s.clone().into(),
+        Cell::Bool(b) => (*b).into(),
         Cell::Dec(d) => {
             let text = crate::eval::row::format_fixed(*d);
             match serde_json::from_str::<serde_json::Number>(&text) {
@@ -59,6 +61,7 @@ pub fn cell_display(c: &Cell, format: Option<Format>) -> String {
         (Cell::Null, _) => String::new(),
         (Cell::Int(i), _) => i.to_string(),
         (Cell::Str(s), _) => s.clone(),
+        (Cell::Bool(b), _) => b.to_string(),
         (_, Some(Format::Percent)) => {
             format!("{}%", number::sig6(c.as_f64().unwrap_or(0.0) * 100.0))
         }
@@ -135,6 +138,7 @@ fn push_cell_raw(s: &mut String, c: &Cell) {
         // Digits, '-' and '.': never quoted.
         Cell::Dec(d) => number::push_fixed(s, *d),
         Cell::Str(f) => push_csv_field(s, f),
+        Cell::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
     }
 }
 
