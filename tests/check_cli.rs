@@ -409,3 +409,51 @@ fn diagnostic_paths_are_normalized() {
         assert!(!stdout(&out).contains(".."), "{format}: {}", stdout(&out));
     }
 }
+
+/// With a readable `from` file, the columns the definitions use are checked against
+/// its header: each unknown one is an error at its use, with a "did you mean".
+#[test]
+fn columns_are_checked_against_the_sources_file() {
+    let out = kpi(&[
+        "check",
+        "tests/fixtures/check/columns/defs.kpi",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found: Vec<(String, u64, u64, String)> = json(&out)
+        .iter()
+        .map(|d| {
+            (
+                d["message"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["help"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let file = "tests/fixtures/check/columns/deals.csv";
+    assert_eq!(
+        found,
+        [
+            (
+                format!("source `deals` has no column `tema` in `{file}`"),
+                6,
+                19,
+                "its columns: ts, rep, type, amount".to_string()
+            ),
+            (
+                format!("source `deals` has no column `amout` in `{file}`"),
+                12,
+                24,
+                "did you mean `amount`?".to_string()
+            ),
+            (
+                format!("source `deals` has no column `tpye` in `{file}`"),
+                13,
+                34,
+                "did you mean `type`?".to_string()
+            ),
+        ]
+    );
+}

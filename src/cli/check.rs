@@ -60,6 +60,9 @@ pub fn run(args: Args) -> u8 {
     let mut loader = Loader::new();
     let ids: Vec<_> = files.iter().filter_map(|f| loader.load(f, None)).collect();
     let mut unique = Unique::default();
+    for d in super::columns::check(&loader) {
+        unique.push(d);
+    }
     common::for_each_graph(&mut loader, &ids, |graph, more| {
         for d in more {
             unique.push(d);

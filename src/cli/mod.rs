@@ -2,6 +2,7 @@
 
 mod check;
 mod checks;
+mod columns;
 mod common;
 mod convert;
 mod diff;

@@ -46,6 +46,11 @@ impl Loader {
         &self.asts[&id]
     }
 
+    /// The syntax tree of `id`, if it was parsed (a file that could not be read has none).
+    pub fn try_ast(&self, id: FileId) -> Option<&File> {
+        self.asts.get(&id)
+    }
+
     pub fn imports_of(&self, id: FileId) -> &[(Span, FileId)] {
         self.imports.get(&id).map_or(&[], |v| v.as_slice())
     }
