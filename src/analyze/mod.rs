@@ -105,12 +105,15 @@ pub fn evaluate_funnel(
     evaluate_funnel_extent(graph, f, req).map(|(rows, _)| rows)
 }
 
+/// First and last day (inclusive day numbers).
+pub type DayRange = (i32, i32);
+
 /// [`evaluate_funnel`], with the first and last day holding data in the range.
 pub fn evaluate_funnel_extent(
     graph: &Graph,
     f: &FunnelShape,
     req: &Request,
-) -> Result<(Vec<FunnelRow>, Option<(i32, i32)>), EvalError> {
+) -> Result<(Vec<FunnelRow>, Option<DayRange>), EvalError> {
     let mut g = graph.clone();
     let workdays = crate::eval::checks::push_formula(
         &mut g,

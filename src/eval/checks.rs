@@ -180,12 +180,9 @@ pub fn coverage(
     let (lo, hi) = cover?;
     let (first, last) = (period_first_day(grain, ord), period_last_day(grain, ord));
     if cal.workdays(first, lo - 1) > 0 || cal.workdays(hi + 1, last) > 0 {
-        let covered = if lo.max(first) <= hi.min(last) {
-            cal.workdays(lo.max(first), hi.min(last))
-        } else {
-            0
-        };
-        Some((covered as i64, cal.workdays(first, last) as i64))
+        // `workdays` of an empty span is 0.
+        let covered = cal.workdays(lo.max(first), hi.min(last));
+        Some((covered, cal.workdays(first, last)))
     } else {
         None
     }
