@@ -1629,3 +1629,28 @@ fn ndjson_input_matches_csv() {
         Cell::Dec(1_050_740_000)
     );
 }
+
+/// A filter literal that matches no row while the column holds it up to case or
+/// surrounding spaces is a warning on stderr, once per literal, naming the metric
+/// and where it is defined; a literal that matches says nothing; the values stand.
+#[test]
+fn filter_literals_that_nearly_match_are_warned_about() {
+    let r = kpi(&["eval", &fixture("literals/defs.kpi"), "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "calls,won,won_amount,meetings,visits\n0,0,0,1,0\n"
+    );
+    let defs = fixture("literals/defs.kpi");
+    let data = fixture("literals/acts.csv");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "warning: filter `type == \"Call\"` (in `calls` at {defs}:10:8) matched no row of `{data}`; the column has `call`: did you mean it?\n\
+             warning: filter `type == \"deal_won\"` (in `won` at {defs}:11:8) matched no row of `{data}`; the column has `deal_won `: did you mean it?\n"
+        )
+    );
+    // Only the metrics asked for are looked at.
+    let r = kpi(&["eval", &defs, "--metrics", "meetings,visits"]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+}

@@ -25,7 +25,7 @@ pub fn lineage(graph: &Graph, id: NodeId) -> HashSet<NodeId> {
 }
 
 /// The `column == "literal"` tests a filter requires (the conjuncts of an `and` chain).
-fn equalities(f: &RowExpr, out: &mut Vec<(String, Value)>) {
+pub fn equalities(f: &RowExpr, out: &mut Vec<(String, Value)>) {
     match f {
         RowExpr::Binary(BinOp::And, a, b) => {
             equalities(a, out);

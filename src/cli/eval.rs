@@ -122,7 +122,7 @@ pub fn parse_date(flag: &str, s: &Option<String>) -> Result<Option<i32>, u8> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
+    let (loader, graph) = match common::compile_defs(&args.defs, &args.opts) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -147,6 +147,11 @@ pub fn run(args: Args) -> u8 {
         Err(e) => return common::eval_error(e),
     };
     common::report_skips(&out);
+    if args.engine.engine == super::sql::Engine::Inprocess {
+        for w in super::literals::warnings(&graph, &req, &loader.map) {
+            eprintln!("{w}");
+        }
+    }
     let partial = super::partial::partial_periods(&graph, &out);
     let out = if args.mark_partial {
         super::partial::mark(out, &partial)

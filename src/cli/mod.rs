@@ -12,6 +12,7 @@ mod fmt;
 mod funnel;
 mod graph;
 mod insights;
+mod literals;
 mod load;
 mod output;
 mod partial;
