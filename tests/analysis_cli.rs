@@ -950,3 +950,65 @@ fn checks_and_plan_tables_use_declared_formats() {
         "{out}"
     );
 }
+
+/// The tabular commands share the format set: `review` has table, json, csv and md;
+/// `plan` and `insights` table, json and md (Markdown tables a renderer accepts).
+#[test]
+fn tabular_commands_share_the_format_set() {
+    let (code, out, err) = kpi(&[
+        "review",
+        "metrics/sales.kpi",
+        "--today",
+        "2026-11-27",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("name,kind,at,owner,last,due,status\nwon_amount,metric,metrics/sales.kpi:64,finance,2026-09-30,2026-12-31,ok\n"),
+        "{out}"
+    );
+    let (_, out, _) = kpi(&[
+        "review",
+        "metrics/sales.kpi",
+        "--today",
+        "2026-11-27",
+        "--format",
+        "md",
+    ]);
+    assert!(
+        out.starts_with("| name | kind | at | owner | last | due | status |\n| --- | --- | --- | --- | --- | --- | --- |\n| won_amount | metric | metrics/sales.kpi:64 | finance | 2026-09-30 | 2026-12-31 | ok |\n"),
+        "{out}"
+    );
+    let (code, out, err) = kpi(&[
+        "plan",
+        "metrics/sales.kpi",
+        "outbound",
+        "--target",
+        "100000",
+        "--rates-from",
+        "2026-02",
+        "--format",
+        "md",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "| plan | target | touches needed | meetings needed | won needed |\n| --- | --- | --- | --- | --- |\n| total | 100000.00 | 1208.48 | 70.4823 | 10.2787 |\n\nrates from 2026-02: meetings_rate 5.83232%, won_rate 14.5833%; value 9728.88\n"
+    );
+    let (code, out, err) = kpi(&[
+        "insights",
+        "metrics/sales.kpi",
+        "--outcome",
+        "won_amount",
+        "--by",
+        "rep",
+        "--format",
+        "md",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("\n\n| metric | top quartile | rest | ratio | effect size (d) |\n| --- | --- | --- | --- | --- |\n"),
+        "{out}"
+    );
+}

@@ -42,6 +42,7 @@ pub struct Args {
 enum OutputFormat {
     Table,
     Json,
+    Md,
 }
 
 /// Fewer groups than this on a side of the comparison: refused.
@@ -201,17 +202,12 @@ pub fn run(args: Args) -> u8 {
             });
             format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Md => {
             let s6 = crate::report::number::sig6;
-            let mut t = comfy_table::Table::new();
-            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-            t.set_header(vec![
-                "metric",
-                "top quartile",
-                "rest",
-                "ratio",
-                "effect size (d)",
-            ]);
+            let head: Vec<String> = ["metric", "top quartile", "rest", "ratio", "effect size (d)"]
+                .map(String::from)
+                .to_vec();
+            let mut body = Vec::new();
             for i in &items {
                 let name = if i.per_workday {
                     format!("{} per workday", i.metric)
@@ -229,7 +225,7 @@ pub fn run(args: Args) -> u8 {
                             .then_some(Format::Percent))
                 };
                 let show = |x: f64| crate::report::cell_display(&crate::eval::Cell::Num(x), f);
-                t.add_row(vec![
+                body.push(vec![
                     name,
                     show(i.top_mean),
                     show(i.rest_mean),
@@ -237,8 +233,14 @@ pub fn run(args: Args) -> u8 {
                     i.effect.map(|d| format!("{d:+.2}")).unwrap_or_default(),
                 ]);
             }
+            let (how, gap) = if args.format == OutputFormat::Md {
+                (crate::report::Grid::Md, "\n")
+            } else {
+                (crate::report::Grid::Table, "")
+            };
+            let t = crate::report::grid(&head, &body, how);
             let mut text = format!(
-                "top quartile by {}: {}\nrest: {}\n{t}\n",
+                "top quartile by {}: {}\nrest: {}\n{gap}{t}{gap}",
                 args.outcome,
                 name_of(&top).join(", "),
                 name_of(&rest).join(", ")

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::analyze::{self, plan::required, FunnelRow, FunnelShape};
 use crate::data::calendar::WorkCalendar;
 use crate::data::period::{grain_of_label, period_first_day, period_last_day, Grain};
+use crate::report::{grid, Grid};
 
 use super::common::{self, DataOpts, DefOpts};
 use super::{FAILED, USAGE};
@@ -45,6 +46,7 @@ pub struct Args {
 enum Format {
     Table,
     Json,
+    Md,
 }
 
 fn period_days(label: &str) -> Result<(i32, i32), String> {
@@ -190,12 +192,13 @@ pub fn run(args: Args) -> u8 {
             "{}\n",
             serde_json::to_string_pretty(&top).unwrap_or_default()
         ),
-        Format::Table => plan_table(&shape, &top, &args.by),
+        Format::Table => plan_table(&shape, &top, &args.by, Grid::Table),
+        Format::Md => plan_table(&shape, &top, &args.by, Grid::Md),
     };
     super::output::write(&args.output, &text)
 }
 
-fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
+fn plan_table(shape: &FunnelShape, top: &Value, by: &[String], how: Grid) -> String {
     let fmt = |v: &Value| {
         v.as_f64()
             .map(crate::report::number::sig6)
@@ -215,9 +218,7 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
             head.push(format!("{s}/workday"));
         }
     }
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_header(head);
+    let mut body: Vec<Vec<String>> = Vec::new();
     let line = |label: Vec<String>, m: &Value| -> Vec<String> {
         let mut row = label;
         row.push(
@@ -237,7 +238,7 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
         row
     };
     if by.is_empty() {
-        t.add_row(line(vec!["total".into()], top));
+        body.push(line(vec!["total".into()], top));
     }
     if let Some(groups) = top.get("groups").and_then(|g| g.as_array()) {
         for g in groups {
@@ -245,7 +246,7 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
                 .iter()
                 .map(|b| g["group"][b].as_str().unwrap_or("").to_string())
                 .collect();
-            t.add_row(line(label, g));
+            body.push(line(label, g));
         }
     }
     let rates: Vec<String> = shape
@@ -264,8 +265,10 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String]) -> String {
             )
         })
         .collect();
+    let t = grid(&head, &body, how);
+    let gap = if how == Grid::Md { "\n" } else { "" };
     format!(
-        "{t}\nrates from {}: {}; value {}\n",
+        "{t}{gap}rates from {}: {}; value {}\n",
         top["rates_from"].as_str().unwrap_or(""),
         rates.join(", "),
         top["value"]

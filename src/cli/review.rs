@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::data::period::civil_from_day;
+use crate::report::{grid, Grid};
 
 use crate::compile::{self, Loader};
 use crate::diag::{locate, Diagnostic};
@@ -32,6 +33,8 @@ pub struct Args {
 enum Format {
     Table,
     Json,
+    Csv,
+    Md,
 }
 
 fn date(day: i32) -> String {
@@ -134,27 +137,40 @@ pub fn run(args: Args) -> u8 {
                 .collect();
             format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
-        Format::Table => {
-            let mut t = comfy_table::Table::new();
-            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-            t.set_header(vec!["name", "kind", "at", "owner", "last", "due", "status"]);
-            for i in &items {
-                t.add_row(vec![
-                    i.name.clone(),
-                    i.kind.to_string(),
-                    i.at.clone(),
-                    i.owner.clone().unwrap_or_default(),
-                    i.last.clone().unwrap_or_default(),
-                    i.due.clone().unwrap_or_default(),
-                    i.status.to_string(),
-                ]);
+        Format::Table | Format::Csv | Format::Md => {
+            let head: Vec<String> = ["name", "kind", "at", "owner", "last", "due", "status"]
+                .map(String::from)
+                .to_vec();
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.name.clone(),
+                        i.kind.to_string(),
+                        i.at.clone(),
+                        i.owner.clone().unwrap_or_default(),
+                        i.last.clone().unwrap_or_default(),
+                        i.due.clone().unwrap_or_default(),
+                        i.status.to_string(),
+                    ]
+                })
+                .collect();
+            let how = match args.format {
+                Format::Csv => Grid::Csv,
+                Format::Md => Grid::Md,
+                _ => Grid::Table,
+            };
+            let mut text = grid(&head, &rows, how);
+            if how != Grid::Csv {
+                let soon = items.iter().filter(|i| i.status == "due_soon").count();
+                text.push_str(&format!(
+                    "{}{} reviewed definitions: {overdue} overdue, {soon} due within 14 days (today {})\n",
+                    if how == Grid::Md { "\n" } else { "" },
+                    items.len(),
+                    date(today)
+                ));
             }
-            let soon = items.iter().filter(|i| i.status == "due_soon").count();
-            format!(
-                "{t}\n{} reviewed definitions: {overdue} overdue, {soon} due within 14 days (today {})\n",
-                items.len(),
-                date(today)
-            )
+            text
         }
     };
     let written = super::output::write(&args.output, &text);

@@ -146,6 +146,55 @@ fn md_field(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
+/// How a command's own table of text cells is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Grid {
+    Table,
+    Md,
+    Csv,
+}
+
+/// A header and rows of display text as a terminal table, Markdown or CSV (each
+/// ending with a newline).
+pub fn grid(head: &[String], rows: &[Vec<String>], how: Grid) -> String {
+    match how {
+        Grid::Table => {
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+            t.set_header(head.to_vec());
+            for r in rows {
+                t.add_row(r.clone());
+            }
+            format!("{t}\n")
+        }
+        Grid::Md => {
+            let line = |cells: &[String]| {
+                let cells: Vec<String> = cells.iter().map(|c| md_field(c)).collect();
+                format!("| {} |\n", cells.join(" | "))
+            };
+            let mut s = line(head);
+            s.push_str(&format!("|{}\n", " --- |".repeat(head.len())));
+            for r in rows {
+                s.push_str(&line(r));
+            }
+            s
+        }
+        Grid::Csv => {
+            let mut s = String::new();
+            for r in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
+                for (i, c) in r.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    push_csv_field(&mut s, c);
+                }
+                s.push('\n');
+            }
+            s
+        }
+    }
+}
+
 /// An analysis table in the layout of `eval` output: `by` columns, `period` (when
 /// `grain` is not all), then named columns with their display formats.
 pub fn table_output(
