@@ -2,7 +2,7 @@
 //! text up to case or surrounding spaces (`type == "Call"` over `call`, or `deal_won `
 //! exported with a trailing space) is a warning, once per literal.
 //!
-//! The scan itself is untouched: after the evaluation the first MiB of each file is
+//! The scan itself is untouched: after the evaluation the first 256 KiB of each file is
 //! read for the filtered columns' values; only when a near miss shows there is the
 //! whole file read again (just those columns) to be sure the literal matches no row.
 
@@ -15,7 +15,7 @@ use crate::data::scan::{scan_bytes_unordered, scan_unordered, BadRow, RowSink, S
 use crate::eval::plan::{data_path, Request};
 
 /// How much of a file is sampled for the values of the filtered columns.
-const SAMPLE_BYTES: usize = 1 << 20;
+const SAMPLE_BYTES: usize = 256 << 10;
 /// Distinct values kept per column (category columns have few).
 const MAX_VALUES: usize = 10_000;
 

@@ -18,12 +18,19 @@ pub fn partial_periods(graph: &Graph, out: &Output) -> BTreeMap<String, (i64, i6
         Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
         None => WorkCalendar::default_mon_fri(),
     };
-    let mut seen = std::collections::HashSet::new();
-    for r in out.rows() {
-        let Some(label) = &r.period else { continue };
-        if !seen.insert(label.clone()) {
-            continue;
+    // The distinct period labels, read without building the output rows (an evaluated
+    // table holds them once each).
+    let labels: Vec<&String> = match &out.body {
+        Body::Table(t, _) => t.labels.iter().collect(),
+        Body::Rows(rows) => {
+            let mut seen = std::collections::HashSet::new();
+            rows.iter()
+                .filter_map(|r| r.period.as_ref())
+                .filter(|l| seen.insert(*l))
+                .collect()
         }
+    };
+    for label in labels {
         if let Some(ord) = parse_period(out.grain, label) {
             if let Some(c) = coverage(&cal, out.grain, ord, out.data_days) {
                 found.insert(label.clone(), c);

@@ -233,10 +233,13 @@ fn unclosed_block(
             Span::new(b.file, brace..brace + 1),
             "this `{` is never closed",
         )
-        .with_help(format!(
-            "add `}}` before line {line}, where `{next}` starts the next item"
-        ));
-    let patched = format!("{}{}", text[pos..at].trim_end(), "}".repeat(open.len()));
+        .with_help(if next.is_empty() {
+            "add `}` to close it".to_string()
+        } else {
+            format!("add `}}` before line {line}, where `{next}` starts the next item")
+        });
+    // On a line of its own: the last line may end in a comment.
+    let patched = format!("{}\n{}", text[pos..at].trim_end(), "}".repeat(open.len()));
     let item = KpiParser::parse(Rule::item, &patched)
         .ok()
         .and_then(|mut pairs| {
