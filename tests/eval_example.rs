@@ -117,6 +117,25 @@ fn partial_periods_are_marked() {
     let v: serde_json::Value = serde_json::from_str(&kpi(&json).stdout).unwrap();
     assert_eq!(v[3]["partial"], serde_json::Value::Bool(true));
     assert_eq!(v[1]["partial"], serde_json::Value::Bool(false));
+    // The warehouse does not say which days the data covers: refused, not all false.
+    let r = kpi(&[
+        "eval",
+        "metrics/sales.kpi",
+        "--grain",
+        "month",
+        "--mark-partial",
+        "--engine",
+        "postgres",
+        "--dsn",
+        "host=nowhere",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("error: --mark-partial needs the in-process engine"),
+        "{}",
+        r.stderr
+    );
     // A fully covered range: no note.
     let r = kpi(&[
         "eval",

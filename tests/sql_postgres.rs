@@ -153,6 +153,12 @@ fn pg_cli_load_then_eval_engine_postgres_prints_the_same_output() {
             a.extend(tables);
             let (cb, got, eb) = kpi(&a);
             assert_eq!(cb, 0, "{eb}");
+            // The warehouse gives no data extent, so its output has no partial-period
+            // note (README, Warehouse SQL): compare the rest.
+            let want = match want.find("\nnote: ") {
+                Some(i) => want[..i + 1].trim_end_matches('\n').to_string() + "\n",
+                None => want,
+            };
             assert_eq!(want, got, "--by {by} --grain {grain} --format {format}");
         }
     }

@@ -133,6 +133,10 @@ pub fn run(args: Args) -> u8 {
             return USAGE;
         }
     };
+    if args.mark_partial && args.engine.engine != super::sql::Engine::Inprocess {
+        eprintln!("error: --mark-partial needs the in-process engine: the warehouse query does not report which days the data covers");
+        return USAGE;
+    }
     let mut req = match common::base_request(&graph, &args.data, args.by.clone(), args.grain) {
         Ok(r) => r,
         Err(code) => return code,
