@@ -1,10 +1,13 @@
-//! Shared CLI plumbing: loading and compiling definitions, printing diagnostics, dates.
+//! Shared CLI plumbing: loading and compiling definitions, printing diagnostics, the
+//! request flags every evaluating command shares (grain, metrics, data, dates).
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::compile::{self, Graph, Loader};
-use crate::diag::{self, Diagnostic, SourceMap};
+use crate::compile::{self, Graph, Loader, NodeId};
+use crate::data::period::Grain;
+use crate::diag::{self, did_you_mean, Diagnostic, SourceMap};
 
 use super::{FAILED, USAGE};
 
@@ -160,8 +163,8 @@ pub fn base_request(
     by: Vec<String>,
     grain: crate::data::period::Grain,
 ) -> Result<crate::eval::Request, u8> {
-    let from = super::eval::parse_date("--from", &opts.from)?;
-    let to = super::eval::parse_date("--to", &opts.to)?;
+    let from = parse_date("--from", &opts.from)?;
+    let to = parse_date("--to", &opts.to)?;
     if let (Some(a), Some(b)) = (from, to) {
         if a > b {
             eprintln!(
@@ -172,7 +175,7 @@ pub fn base_request(
             return Err(USAGE);
         }
     }
-    let data = super::eval::bind_data(graph, &opts.data).map_err(|msg| {
+    let data = bind_data(graph, &opts.data).map_err(|msg| {
         eprintln!("error: {msg}");
         USAGE
     })?;
@@ -238,5 +241,81 @@ pub fn report_skips(out: &crate::eval::Output) {
                 lines.join("; ")
             );
         }
+    }
+}
+
+pub fn parse_grain(s: &str) -> Result<Grain, String> {
+    Grain::parse(s)
+        .ok_or_else(|| format!("unknown grain `{s}` (use day, week, month, quarter, year or all)"))
+}
+
+/// `--metrics` names to nodes (a funnel name lists its members).
+pub fn select_metrics(graph: &Graph, names: &[String]) -> Result<Vec<NodeId>, String> {
+    if names.is_empty() {
+        return Ok(graph.metric_order.clone());
+    }
+    let mut out = Vec::new();
+    for n in names {
+        if let Some(id) = graph.metric(n) {
+            out.push(id);
+        } else if let Some(f) = graph.funnels.iter().find(|f| &f.name == n) {
+            out.extend(f.members.iter().copied());
+        } else if let Some(j) = graph.journeys.iter().find(|j| &j.name == n) {
+            out.extend(j.members.iter().copied());
+        } else {
+            let mut names: Vec<&str> = graph.by_name.keys().map(|s| s.as_str()).collect();
+            names.extend(graph.funnels.iter().map(|f| f.name.as_str()));
+            let mut msg = format!("unknown metric `{n}` in --metrics");
+            if let Some(h) = did_you_mean(n, names) {
+                msg.push_str(&format!("\n  = help: {h}"));
+            }
+            return Err(msg);
+        }
+    }
+    Ok(out)
+}
+
+/// Bind `--data` arguments to sources.
+pub fn bind_data(graph: &Graph, data: &[String]) -> Result<HashMap<String, PathBuf>, String> {
+    let mut map = HashMap::new();
+    for d in data {
+        match d.split_once('=') {
+            Some((src, path)) if !src.contains(['/', '\\']) => {
+                if !graph.sources.iter().any(|s| s.name == src) {
+                    let names: Vec<&str> = graph.sources.iter().map(|s| s.name.as_str()).collect();
+                    let mut msg = format!("--data {d}: there is no source `{src}`");
+                    if let Some(h) = did_you_mean(src, names.iter().copied()) {
+                        msg.push_str(&format!("\n  = help: {h}"));
+                    } else {
+                        msg.push_str(&format!("\n  = help: sources: {}", names.join(", ")));
+                    }
+                    return Err(msg);
+                }
+                map.insert(src.to_string(), PathBuf::from(path));
+            }
+            _ => {
+                if graph.sources.len() != 1 {
+                    return Err(format!(
+                        "--data {d}: the definitions have {} sources; write `--data SOURCE={d}`",
+                        graph.sources.len()
+                    ));
+                }
+                map.insert(graph.sources[0].name.clone(), PathBuf::from(d));
+            }
+        }
+    }
+    Ok(map)
+}
+
+pub fn parse_date(flag: &str, s: &Option<String>) -> Result<Option<i32>, u8> {
+    match s {
+        None => Ok(None),
+        Some(s) => match crate::data::time::parse_date_arg(s) {
+            Some(d) => Ok(Some(d)),
+            None => {
+                eprintln!("error: invalid date `{s}` for {flag} (expected YYYY-MM-DD)");
+                Err(USAGE)
+            }
+        },
     }
 }

@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long, value_delimiter = ',')]
     by: Vec<String>,
     /// Period grain (default: all)
-    #[arg(long, default_value = "all", value_parser = super::eval::parse_grain)]
+    #[arg(long, default_value = "all", value_parser = super::common::parse_grain)]
     grain: Grain,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]

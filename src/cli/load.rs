@@ -34,7 +34,7 @@ pub fn run(args: Args) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let data = match super::eval::bind_data(&graph, &args.data) {
+    let data = match super::common::bind_data(&graph, &args.data) {
         Ok(d) => d,
         Err(msg) => {
             eprintln!("error: {msg}");

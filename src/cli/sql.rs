@@ -11,7 +11,7 @@ use crate::eval::{self, EvalError, Output, Request};
 use crate::sql::{self, SqlError};
 
 use super::common::{self, DefOpts};
-use super::eval::{parse_grain, select_metrics};
+use super::common::{parse_grain, select_metrics};
 use super::{FAILED, USAGE};
 
 #[derive(clap::Args)]
