@@ -38,7 +38,7 @@ pub struct Args {
     #[command(flatten)]
     opts: DefOpts,
     #[command(flatten)]
-    engine: super::sql::EngineOpts,
+    engine: super::engine::EngineOpts,
 }
 
 pub fn run(args: Args) -> u8 {
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> u8 {
             return USAGE;
         }
     };
-    if args.mark_partial && args.engine.engine != super::sql::Engine::Inprocess {
+    if args.mark_partial && args.engine.engine != super::engine::Engine::Inprocess {
         eprintln!("error: --mark-partial needs the in-process engine: the warehouse query does not report which days the data covers");
         return USAGE;
     }
@@ -64,14 +64,14 @@ pub fn run(args: Args) -> u8 {
     req.metrics = metrics;
     req.fill = args.fill;
     let progress = common::progress(&graph, &req);
-    let result = super::sql::evaluate(&graph, &req, &args.engine);
+    let result = super::engine::evaluate(&graph, &req, &args.engine);
     drop(progress);
     let out = match result {
         Ok(o) => o,
         Err(e) => return common::eval_error(e),
     };
     common::report_skips(&out);
-    if args.engine.engine == super::sql::Engine::Inprocess {
+    if args.engine.engine == super::engine::Engine::Inprocess {
         for w in super::literals::warnings(&graph, &req, &loader.map) {
             eprintln!("{w}");
         }

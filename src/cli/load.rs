@@ -57,7 +57,7 @@ pub fn run(args: Args) -> u8 {
     } else {
         args.tables.clone()
     };
-    let tables = match super::sql::bind_tables(&graph, &tables) {
+    let tables = match super::engine::bind_tables(&graph, &tables) {
         Ok(t) => t,
         Err(msg) => {
             eprintln!("error: {msg}");

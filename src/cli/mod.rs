@@ -6,6 +6,7 @@ mod columns;
 mod common;
 mod convert;
 mod diff;
+mod engine;
 mod eval;
 mod explain;
 mod fmt;
