@@ -1012,3 +1012,87 @@ fn tabular_commands_share_the_format_set() {
         "{out}"
     );
 }
+
+/// Checks that share `per`, `every`, sources and window use are evaluated together
+/// (one scan); every check must still judge exactly as when it is evaluated alone,
+/// in definition order.
+#[test]
+fn checks_evaluated_together_equal_each_alone() {
+    let (act, quotas) = checks_data();
+    let defs = "tests/fixtures/checks/shared.kpi";
+    let base = ["checks", defs, "--data", &act, "--data", &quotas];
+    let (code, all, err) = kpi(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(code, 1, "{err}");
+    let all = json(&all);
+    let names = [
+        "calls_per_day",
+        "calls_total",
+        "avg_won",
+        "calls_drop",
+        "meetings_weekly",
+        "attainment_low",
+        "calls_vs_quota",
+    ];
+    let mut alone = Vec::new();
+    for name in names {
+        let (_, out, err) = kpi(&[&base[..], &["--checks", name, "--format", "json"]].concat());
+        let rows = json(&out);
+        assert!(!rows.as_array().unwrap().is_empty(), "{name}: {err}");
+        alone.extend(rows.as_array().unwrap().iter().cloned());
+    }
+    assert_eq!(all.as_array().unwrap(), &alone);
+    // Spot values worked out by hand: the team's calls in W02 are 10 (< 20: fail), and
+    // ann's calls fall by 10 from W01 to W02 (warn when < -4).
+    let find = |check: &str, rep: Option<&str>, period: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["check"] == check
+                    && r["period"] == period
+                    && rep.is_none_or(|rep| r["group"]["rep"] == rep)
+            })
+            .unwrap_or_else(|| panic!("no row {check} {period}"))
+            .clone()
+    };
+    assert_eq!(find("calls_total", None, "2026-W02")["value"], 10.0);
+    assert_eq!(find("calls_total", None, "2026-W02")["status"], "fail");
+    assert_eq!(find("calls_drop", Some("ann"), "2026-W02")["value"], -10.0);
+    assert_eq!(
+        find("calls_drop", Some("ann"), "2026-W02")["status"],
+        "warn"
+    );
+    // bob's one meeting (W03) against 6 / 20 calls: pass; ann has none: fail.
+    assert_eq!(
+        find("meetings_weekly", Some("bob"), "2026-W03")["status"],
+        "pass"
+    );
+    assert_eq!(
+        find("meetings_weekly", Some("ann"), "2026-W03")["status"],
+        "fail"
+    );
+}
+
+/// A check that cannot be evaluated is named, even when it shares its evaluation
+/// with checks that can.
+#[test]
+fn a_failing_check_in_a_shared_evaluation_is_named() {
+    let (act, _) = checks_data();
+    let dir = tmp("shared_fail");
+    let defs = dir.join("defs.kpi");
+    std::fs::write(
+        &defs,
+        "source act {\n  time ts\n  dimensions rep\n}\n\
+         metric calls = count(act where type == \"call\")\n\
+         metric callers = count_distinct(act.rep)\n\
+         check calls_drop = calls - prev(calls) {\n  every week\n  warn when < -4\n}\n\
+         check callers_trend = rolling(callers, 2) {\n  every week\n  fail when < 1\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = kpi(&["checks", defs.to_str().unwrap(), "--data", &act]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "check `callers_trend`: error: `callers_trend` rolls up `callers`, which uses count_distinct; distinct counts and quantiles cannot be added across periods"
+    );
+}

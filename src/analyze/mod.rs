@@ -105,6 +105,13 @@ pub fn evaluate_funnel(
     evaluate_funnel_extent(graph, f, req).map(|(rows, _)| rows)
 }
 
+/// The graph's `workdays` node (every compiled graph has one).
+pub fn workdays_node(graph: &Graph) -> Result<NodeId, EvalError> {
+    graph
+        .workdays
+        .ok_or_else(|| EvalError::Usage("internal: the graph has no workdays node".into()))
+}
+
 /// First and last day (inclusive day numbers).
 pub type DayRange = (i32, i32);
 
@@ -114,12 +121,7 @@ pub fn evaluate_funnel_extent(
     f: &FunnelShape,
     req: &Request,
 ) -> Result<(Vec<FunnelRow>, Option<DayRange>), EvalError> {
-    let mut g = graph.clone();
-    let workdays = crate::eval::checks::push_formula(
-        &mut g,
-        "__workdays",
-        crate::compile::graph::Formula::Workdays,
-    );
+    let workdays = workdays_node(graph)?;
     let mut metrics: Vec<NodeId> = f.stage_nodes.clone();
     metrics.extend(&f.rate_nodes);
     metrics.extend(f.conversion);
@@ -127,7 +129,7 @@ pub fn evaluate_funnel_extent(
     metrics.extend(f.total);
     metrics.push(workdays);
     let out = evaluate(
-        &g,
+        graph,
         &Request {
             metrics,
             ..req.clone()

@@ -3,7 +3,7 @@
 use crate::syntax::ast::Format as AstFormat;
 use std::path::PathBuf;
 
-use crate::eval::checks::{evaluate_check, CheckRow, Status};
+use crate::eval::checks::{evaluate_checks, CheckRow, Status};
 
 use super::common::{self, DataOpts, DefOpts};
 use super::{FAILED, OK, USAGE};
@@ -207,31 +207,37 @@ pub fn run(args: Args) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let mut all = Vec::new();
-    let mut summary = Vec::new();
-    for c in &graph.checks {
-        if !args.checks.is_empty() && !args.checks.contains(&c.name) {
-            continue;
+    let chosen: Vec<&crate::compile::graph::CheckDef> = graph
+        .checks
+        .iter()
+        .filter(|c| args.checks.is_empty() || args.checks.contains(&c.name))
+        .collect();
+    let all = match evaluate_checks(&graph, &chosen, &base) {
+        Ok(rows) => rows,
+        Err((name, e)) => {
+            eprint!("check `{name}`: ");
+            return common::eval_error(e);
         }
-        let rows = match evaluate_check(&graph, c, &base) {
-            Ok(r) => r,
-            Err(e) => {
-                eprint!("check `{}`: ", c.name);
-                return common::eval_error(e);
-            }
-        };
-        let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
-        summary.push(format!(
-            "{}: {} pass, {} warn, {} fail, {} no_data, {} partial",
-            c.name,
-            count(Status::Pass),
-            count(Status::Warn),
-            count(Status::Fail),
-            count(Status::NoData),
-            count(Status::Partial)
-        ));
-        all.extend(rows);
-    }
+    };
+    let summary: Vec<String> = chosen
+        .iter()
+        .map(|c| {
+            let count = |s: Status| {
+                all.iter()
+                    .filter(|r| r.check == c.name && r.status == s)
+                    .count()
+            };
+            format!(
+                "{}: {} pass, {} warn, {} fail, {} no_data, {} partial",
+                c.name,
+                count(Status::Pass),
+                count(Status::Warn),
+                count(Status::Fail),
+                count(Status::NoData),
+                count(Status::Partial)
+            )
+        })
+        .collect();
     let failed = all.iter().any(|r| {
         r.status == Status::Fail || (args.fail_on == FailOn::Warn && r.status == Status::Warn)
     });

@@ -97,6 +97,9 @@ pub fn run(args: Args) -> u8 {
                 "digraph kpi {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
             );
             for (i, n) in g.nodes.iter().enumerate() {
+                if g.is_internal(crate::compile::NodeId(i as u32)) {
+                    continue;
+                }
                 let shape = match n.kind {
                     NodeKind::Aggregate(_) => "ellipse",
                     NodeKind::Param { .. } => "note",
@@ -116,6 +119,9 @@ pub fn run(args: Args) -> u8 {
         Format::Mermaid => {
             out.push_str("graph LR\n");
             for (i, n) in g.nodes.iter().enumerate() {
+                if g.is_internal(crate::compile::NodeId(i as u32)) {
+                    continue;
+                }
                 let label = match n.kind {
                     NodeKind::Aggregate(_) => g.show_node(crate::compile::NodeId(i as u32)),
                     _ => n.name.clone(),

@@ -131,11 +131,13 @@ pub fn run(args: Args) -> u8 {
         .into_iter()
         .map(|(id, _, why)| (graph.node(id).name.clone(), why.unwrap_or_default()))
         .collect();
-    let mut g = graph.clone();
-    let workdays = crate::eval::checks::push_formula(&mut g, "__workdays", Formula::Workdays);
+    let workdays = match crate::analyze::workdays_node(&graph) {
+        Ok(w) => w,
+        Err(e) => return common::eval_error(e),
+    };
     req.metrics = vec![outcome, workdays];
     req.metrics.extend(cands.iter().map(|(id, _)| *id));
-    let out = match crate::eval::evaluate(&g, &req) {
+    let out = match crate::eval::evaluate(&graph, &req) {
         Ok(o) => o,
         Err(e) => return common::eval_error(e),
     };

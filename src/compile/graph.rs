@@ -283,6 +283,27 @@ pub struct CheckDef {
     pub fail: Option<(BinOp, Formula)>,
     pub unit: Unit,
     pub meta: Meta,
+    /// The nodes that evaluate `value`, `warn` and `fail` (typed like any formula; not
+    /// metrics, not named), so a request can carry many checks at once.
+    pub nodes: CheckNodes,
+}
+
+/// The formula nodes of a check.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CheckNodes {
+    pub value: NodeId,
+    pub warn: Option<NodeId>,
+    pub fail: Option<NodeId>,
+}
+
+impl CheckNodes {
+    /// The nodes in output order: value, then warn and fail where present.
+    pub fn list(&self) -> Vec<NodeId> {
+        let mut v = vec![self.value];
+        v.extend(self.warn);
+        v.extend(self.fail);
+        v
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -369,6 +390,8 @@ pub struct Graph {
     pub profiles: HashMap<String, Vec<(String, Value)>>,
     /// Names that are definitions without a review rule (for `review_required`).
     pub unreviewed: Vec<(String, &'static str, Span)>,
+    /// A node computing `workdays` (the analyses' per-working-day rates).
+    pub workdays: Option<NodeId>,
 }
 
 impl Graph {
@@ -377,6 +400,25 @@ impl Graph {
     }
     pub fn metric(&self, name: &str) -> Option<NodeId> {
         self.by_name.get(name).copied()
+    }
+    /// Whether a node is the compiler's own (a check's formula, `workdays`), not a
+    /// definition: the graph pictures leave these out.
+    pub fn is_internal(&self, id: NodeId) -> bool {
+        self.workdays == Some(id) || self.checks.iter().any(|c| c.nodes.list().contains(&id))
+    }
+    /// Append a formula node that is not a definition (see [`Graph::is_internal`]).
+    pub(crate) fn push_internal(&mut self, name: &str, f: Formula, span: Span) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Node {
+            name: name.to_string(),
+            kind: NodeKind::Formula(f),
+            span,
+            unit: Unit::none(),
+            value_kind: Kind::Num,
+            meta: Meta::default(),
+            is_metric: false,
+        });
+        id
     }
     /// All nodes in an order where each comes after what it reads.
     pub fn topo_order(&self) -> Vec<NodeId> {

@@ -300,6 +300,16 @@ pub(super) fn lower_check(l: &mut Lowerer, c: &ast::Check, replaced: Option<Span
     }
     let warn = c.warn.as_ref().map(|w| (w.op, l.formula(&w.rhs)));
     let fail = c.fail.as_ref().map(|w| (w.op, l.formula(&w.rhs)));
+    let span = c.name.span;
+    let nodes = CheckNodes {
+        value: l.graph.push_internal(&c.name.name, value.clone(), span),
+        warn: warn
+            .as_ref()
+            .map(|(_, f)| l.graph.push_internal("warn", f.clone(), span)),
+        fail: fail
+            .as_ref()
+            .map(|(_, f)| l.graph.push_internal("fail", f.clone(), span)),
+    };
     l.graph.checks.push(CheckDef {
         name: c.name.name.clone(),
         span: c.name.span,
@@ -315,6 +325,7 @@ pub(super) fn lower_check(l: &mut Lowerer, c: &ast::Check, replaced: Option<Span
             owner: c.attrs.owner.as_ref().map(|d| d.value.clone()),
             overrides: replaced,
         },
+        nodes,
     });
 }
 

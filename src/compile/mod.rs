@@ -93,6 +93,11 @@ pub fn compile_root(loader: &mut Loader, root: FileId, opts: &Options) -> (Graph
     b.declare(&scope);
     b.params(&scope, opts);
     b.lower_all(&scope);
+    let workdays = b
+        .graph
+        .push_internal("__workdays", Formula::Workdays, Span::default());
+    b.graph.workdays = Some(workdays);
+    b.exprs.resize(b.graph.nodes.len(), None);
     let cyclic = cycles::report(&b.graph, &mut b.diags);
     b.infer(&scope, &cyclic);
     b.reviews(&scope);

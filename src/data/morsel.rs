@@ -82,6 +82,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
             };
             let stop = || quoted.load(Ordering::Relaxed) || first_error.load(Ordering::Relaxed) < k;
             let (a, b) = (bounds[k], bounds[k + 1]);
+            sink.begin_chunk(k);
             // `total` = `b`: a chunk never reads past its end; a quote sends the
             // whole scan to one thread instead.
             let (res, spans) = match format {

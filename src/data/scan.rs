@@ -87,6 +87,11 @@ pub trait RowSink: Send {
     /// (the header is line 1), `fields` the requested columns' raw bytes
     /// (unquoted, unescaped; empty for an NDJSON missing key or null).
     fn row(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), BadRow>;
+
+    /// An unordered scan ([`scan_unordered`]) is about to feed chunk `k` (chunks
+    /// are numbered in file order; `line` then counts from the chunk's start), so
+    /// that a sink that needs to can restore the file order of its rows.
+    fn begin_chunk(&mut self, _k: usize) {}
 }
 
 /// How a scan went.

@@ -2,9 +2,8 @@
 //! `per` group seen in the range, in every `every` period of the range (a group with
 //! no activity in a period is checked with count 0), with status and streaks.
 
-use crate::compile::graph::{CheckDef, Formula, Graph, Meta, Node, NodeId, NodeKind};
-use crate::compile::types::{Kind, Unit};
-use crate::data::period::{parse_period, period_first_day, period_last_day};
+use crate::compile::graph::{CheckDef, Graph, NodeId, NodeKind};
+use crate::data::period::{parse_period, period_first_day, period_last_day, Grain};
 use crate::syntax::ast::BinOp;
 
 use super::{evaluate, EvalError, Request};
@@ -61,47 +60,115 @@ fn holds(op: BinOp, value: f64, threshold: Option<f64>) -> bool {
     }
 }
 
-pub fn push_formula(g: &mut Graph, name: &str, f: Formula) -> NodeId {
-    let id = NodeId(g.nodes.len() as u32);
-    g.nodes.push(Node {
-        name: name.to_string(),
-        kind: NodeKind::Formula(f),
-        span: Default::default(),
-        unit: Unit::none(),
-        value_kind: Kind::Num,
-        meta: Meta::default(),
-        is_metric: true,
-    });
-    id
-}
-
 /// Evaluate one check. `base` carries the data bindings, range and bad-row policy.
 pub fn evaluate_check(
     graph: &Graph,
     check: &CheckDef,
     base: &Request,
 ) -> Result<Vec<CheckRow>, EvalError> {
-    let mut g = graph.clone();
-    let value = push_formula(&mut g, &check.name, check.value.clone());
-    let warn = check
-        .warn
-        .as_ref()
-        .map(|(_, f)| push_formula(&mut g, "warn", f.clone()));
-    let fail = check
-        .fail
-        .as_ref()
-        .map(|(_, f)| push_formula(&mut g, "fail", f.clone()));
-    let mut metrics = vec![value];
-    metrics.extend(warn);
-    metrics.extend(fail);
-    let req = Request {
-        metrics,
-        by: check.per.clone(),
-        grain: check.every,
-        fill: true,
-        ..base.clone()
-    };
-    let out = evaluate(&g, &req)?;
+    evaluate_checks(graph, &[check], base).map_err(|(_, e)| e)
+}
+
+/// What makes checks share one evaluation: the same groups (`per`), periods
+/// (`every`), sources read and window use give the same rows, range and scans, so
+/// their formulas are only more columns of one request.
+#[derive(PartialEq)]
+struct Shape<'c> {
+    per: &'c [String],
+    every: Grain,
+    sources: Vec<usize>,
+    journeys: Vec<usize>,
+    windows: bool,
+}
+
+fn shape<'c>(graph: &Graph, check: &'c CheckDef) -> Shape<'c> {
+    let needed = super::plan::closure(graph, &check.nodes.list());
+    let mut sources: Vec<usize> = needed
+        .iter()
+        .filter_map(|id| match &graph.node(*id).kind {
+            NodeKind::Aggregate(a) => Some(a.source),
+            _ => None,
+        })
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    Shape {
+        per: &check.per,
+        every: check.every,
+        sources,
+        journeys: super::plan::journeys(graph, &needed),
+        windows: super::plan::uses_windows(graph, &needed),
+    }
+}
+
+/// Evaluate checks, in their order: one evaluation (one scan of each source) for all
+/// checks of the same [`Shape`]. On an error, the first check (in order) that fails on
+/// its own is named with its error.
+pub fn evaluate_checks(
+    graph: &Graph,
+    checks: &[&CheckDef],
+    base: &Request,
+) -> Result<Vec<CheckRow>, (String, EvalError)> {
+    let shapes: Vec<Shape> = checks.iter().map(|c| shape(graph, c)).collect();
+    let mut rows_of: Vec<Vec<CheckRow>> = vec![Vec::new(); checks.len()];
+    let mut done = vec![false; checks.len()];
+    for i in 0..checks.len() {
+        if done[i] {
+            continue;
+        }
+        let members: Vec<usize> = (i..checks.len())
+            .filter(|&k| !done[k] && shapes[k] == shapes[i])
+            .collect();
+        let metrics: Vec<NodeId> = members
+            .iter()
+            .flat_map(|&k| checks[k].nodes.list())
+            .collect();
+        let req = Request {
+            metrics,
+            by: checks[i].per.clone(),
+            grain: checks[i].every,
+            fill: true,
+            ..base.clone()
+        };
+        let out = match evaluate(graph, &req) {
+            Ok(out) => out,
+            Err(e) => return Err(first_failing(graph, checks, base, e)),
+        };
+        let mut col = 0;
+        for &k in &members {
+            rows_of[k] = judge(graph, checks[k], &out, col);
+            col += checks[k].nodes.list().len();
+            done[k] = true;
+        }
+    }
+    Ok(rows_of.into_iter().flatten().collect())
+}
+
+/// The first check, in order, whose own evaluation fails (so an error names the
+/// check it belongs to, as when each check is evaluated alone).
+fn first_failing(
+    graph: &Graph,
+    checks: &[&CheckDef],
+    base: &Request,
+    shared: EvalError,
+) -> (String, EvalError) {
+    for c in checks {
+        let req = Request {
+            metrics: c.nodes.list(),
+            by: c.per.clone(),
+            grain: c.every,
+            fill: true,
+            ..base.clone()
+        };
+        if let Err(e) = evaluate(graph, &req) {
+            return (c.name.clone(), e);
+        }
+    }
+    (checks[0].name.clone(), shared)
+}
+
+/// Status and streaks of one check from the columns `col..` of a shared evaluation.
+fn judge(graph: &Graph, check: &CheckDef, out: &super::Output, col: usize) -> Vec<CheckRow> {
     let cover = out.data_days;
     let cal = match &graph.settings.calendar {
         Some(c) => crate::data::calendar::WorkCalendar::new(&c.weekend, &c.holidays),
@@ -110,13 +177,13 @@ pub fn evaluate_check(
     let mut rows: Vec<CheckRow> = Vec::with_capacity(out.rows().len());
     for r in out.rows() {
         let period = r.period.clone().unwrap_or_default();
-        let v = r.values[0].as_f64();
-        let mut k = 1;
-        let w = warn.map(|_| {
+        let v = r.values[col].as_f64();
+        let mut k = col + 1;
+        let w = check.nodes.warn.map(|_| {
             k += 1;
             r.values[k - 1].as_f64()
         });
-        let f = fail.map(|_| {
+        let f = check.nodes.fail.map(|_| {
             k += 1;
             r.values[k - 1].as_f64()
         });
@@ -165,7 +232,7 @@ pub fn evaluate_check(
             streak,
         });
     }
-    Ok(rows)
+    rows
 }
 
 /// Whether period `ord` of `grain` is only partly covered by data (`cover`: first and

@@ -1,39 +1,71 @@
 //! Journey funnels: entities (e.g. accounts) that reach step 1, then step 2, .. in
 //! time order, each step within `within` of the previous one. An entity is counted
 //! in the group and period of its first step-1 event.
+//!
+//! A journey rides along the scan of its source ([`Rider`] in the source's plan):
+//! the source's sinks collect the step events of every row with its place in the
+//! file; after the scan they are put together per entity, in time and then file
+//! order, and counted.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use crate::compile::graph::{Graph, JourneyDef, NodeId};
 use crate::data::period::period_of_day;
-use crate::data::scan::{BadRow, RowSink, ScanSpec};
-use crate::data::time::TimeParser;
 use crate::syntax::ast::AggFunc;
 
 use super::accum::AccVec;
+use super::intern::Interner;
 use super::merge::{Groups, Merged};
 use super::plan::Request;
-use super::row::Filter;
-use super::scan::{typed_row, AggPlan, ColKind, MAX_COLUMNS};
+use super::row::{Filter, RowVal};
+use super::scan::{AggPlan, SourceSink, MAX_DIMS};
 use super::EvalError;
 
-/// What to scan for one journey funnel.
-pub struct JourneyPlan {
+/// A journey funnel read in the pass of its source: step filters and the entity
+/// column index the source plan's columns.
+#[derive(Clone, Debug)]
+pub struct Rider {
     pub name: String,
-    /// The source's name (for inline data).
-    pub source: String,
-    pub path: PathBuf,
-    pub columns: Vec<String>,
-    pub kinds: Vec<ColKind>,
-    pub time: usize,
     pub entity: usize,
-    pub dims: Vec<usize>,
     pub steps: Vec<Filter>,
     /// The step nodes, in step order.
     pub nodes: Vec<NodeId>,
     pub within: i64,
-    pub tz: jiff::tz::TimeZone,
+}
+
+/// Plan a journey funnel as a rider of its source's scan; `col` adds a column to
+/// the source plan and gives its index.
+pub fn rider(
+    graph: &Graph,
+    j: &JourneyDef,
+    col: &mut dyn FnMut(&str) -> usize,
+) -> Result<Rider, EvalError> {
+    let src = &graph.sources[j.source];
+    if src.time.is_none() {
+        return Err(EvalError::Data(format!(
+            "journey funnel `{}` follows source `{}`, which has no `time` column",
+            j.name, src.name
+        )));
+    }
+    if j.steps.len() > 31 {
+        return Err(EvalError::Data(format!(
+            "journey funnel `{}` has more than 31 steps",
+            j.name
+        )));
+    }
+    let entity = col(&j.entity);
+    let steps: Vec<Filter> = j
+        .steps
+        .iter()
+        .map(|(_, f)| Filter::compile(f, col))
+        .collect();
+    Ok(Rider {
+        name: j.name.clone(),
+        entity,
+        steps,
+        nodes: j.members[..j.steps.len().min(j.members.len())].to_vec(),
+        within: j.within_seconds,
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -42,180 +74,83 @@ struct Event {
     secs: i64,
     mask: u32,
     group: u32,
+    /// Where the row is in the file: chunk, then line (see [`RowSink::begin_chunk`]).
+    ///
+    /// [`RowSink::begin_chunk`]: crate::data::scan::RowSink::begin_chunk
+    chunk: u32,
+    line: u64,
 }
 
-struct Sink<'p> {
-    plan: &'p JourneyPlan,
-    time: TimeParser,
-    entities: HashMap<Vec<u8>, u32>,
-    groups: HashMap<Vec<Vec<u8>>, u32>,
-    group_values: Vec<Vec<String>>,
+/// One sink's step events of one rider, with its entities and groups (the sink's
+/// dimension ids).
+#[derive(Default)]
+pub struct RiderEvents {
+    entities: Interner,
+    groups: HashMap<[u32; MAX_DIMS], u32, foldhash::fast::RandomState>,
+    group_keys: Vec<[u32; MAX_DIMS]>,
     events: Vec<Event>,
-    fixed: Vec<Option<i128>>,
-    nums: Vec<f64>,
 }
 
-impl RowSink for Sink<'_> {
-    fn row(&mut self, _line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
-        let plan = self.plan;
-        let t = fields[plan.time];
-        let secs = match self.time.parse(t) {
-            Some(s) => s,
-            None if t.is_empty() => return Err(BadRow::field(plan.time, "missing timestamp")),
-            None => {
-                return Err(BadRow::field(
-                    plan.time,
-                    format!(
-                        "expected an ISO-8601 date or timestamp, found `{}`",
-                        String::from_utf8_lossy(t)
-                    ),
-                ))
-            }
-        };
-        let vals = typed_row(
-            &plan.kinds,
-            fields,
-            &mut self.time,
-            &mut self.fixed,
-            &mut self.nums,
-        )?;
-        let row = &vals[..plan.kinds.len()];
+impl Rider {
+    /// The steps the row passes, as bits (`codes`: the row's coded text columns).
+    #[inline]
+    pub fn mask(&self, row: &[RowVal], codes: &[u8]) -> u32 {
         let mut mask = 0u32;
-        for (k, f) in plan.steps.iter().enumerate() {
-            if f.test(row) {
+        for (k, f) in self.steps.iter().enumerate() {
+            // The usual step (`type == "visit"`) without a call.
+            let pass = match f {
+                Filter::CodeEq { slot, code, negate } => {
+                    let c = codes[*slot as usize];
+                    c != super::row::CODE_NULL && ((c == *code) != *negate)
+                }
+                _ => f.test_coded(row, codes),
+            };
+            if pass {
                 mask |= 1 << k;
             }
         }
-        let ent = fields[plan.entity];
-        if mask == 0 || ent.is_empty() {
-            return Ok(());
+        mask
+    }
+}
+
+impl RiderEvents {
+    /// Records an event of `entity` (non-empty) passing the steps in `mask` (non-zero).
+    #[inline]
+    pub fn add(
+        &mut self,
+        entity: &[u8],
+        ids: &[u32; MAX_DIMS],
+        secs: i64,
+        mask: u32,
+        (chunk, line): (u32, u64),
+    ) {
+        let entity = self.entities.intern(entity).0;
+        let next = self.group_keys.len() as u32;
+        let group = *self.groups.entry(*ids).or_insert_with(|| next);
+        if group == next {
+            self.group_keys.push(*ids);
         }
-        let n = self.entities.len() as u32;
-        let entity = *self.entities.entry(ent.to_vec()).or_insert(n);
-        let key: Vec<Vec<u8>> = plan.dims.iter().map(|&d| fields[d].to_vec()).collect();
-        let group = match self.groups.get(&key) {
-            Some(&g) => g,
-            None => {
-                let g = self.group_values.len() as u32;
-                self.group_values.push(
-                    key.iter()
-                        .map(|v| String::from_utf8_lossy(v).into_owned())
-                        .collect(),
-                );
-                self.groups.insert(key, g);
-                g
-            }
-        };
         self.events.push(Event {
             entity,
             secs,
             mask,
             group,
+            chunk,
+            line,
         });
-        Ok(())
     }
 }
 
-/// Plan the scan of one journey funnel.
-pub fn plan(graph: &Graph, j: &JourneyDef, req: &Request) -> Result<JourneyPlan, EvalError> {
-    let src = &graph.sources[j.source];
-    let tz = jiff::tz::TimeZone::get(&graph.settings.timezone)
-        .map_err(|e| EvalError::Usage(format!("time zone `{}`: {e}", graph.settings.timezone)))?;
-    let Some(time_col) = &src.time else {
-        return Err(EvalError::Data(format!(
-            "journey funnel `{}` follows source `{}`, which has no `time` column",
-            j.name, src.name
-        )));
-    };
-    if j.steps.len() > 31 {
-        return Err(EvalError::Data(format!(
-            "journey funnel `{}` has more than 31 steps",
-            j.name
-        )));
-    }
-    let path = super::plan::data_path(req, src)?;
-    let mut columns: Vec<String> = Vec::new();
-    let mut col = |name: &str| -> usize {
-        if let Some(i) = columns.iter().position(|c| c == name) {
-            return i;
-        }
-        columns.push(name.to_string());
-        columns.len() - 1
-    };
-    let time = col(time_col);
-    let entity = col(&j.entity);
-    let dims: Vec<usize> = req.by.iter().map(|d| col(d)).collect();
-    let steps: Vec<Filter> = j
-        .steps
-        .iter()
-        .map(|(_, f)| Filter::compile(f, &mut col))
-        .collect();
-    if columns.len() > MAX_COLUMNS {
-        return Err(EvalError::Usage(format!(
-            "journey funnel `{}` needs more than {MAX_COLUMNS} columns",
-            j.name
-        )));
-    }
-    let kinds = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| match src.column_type(c) {
-            _ if i == time => ColKind::Str,
-            Some(
-                crate::compile::graph::ColumnType::Decimal | crate::compile::graph::ColumnType::Int,
-            ) => ColKind::Num,
-            Some(crate::compile::graph::ColumnType::Bool) => ColKind::Bool,
-            Some(
-                crate::compile::graph::ColumnType::Date
-                | crate::compile::graph::ColumnType::Timestamp,
-            ) => ColKind::Date,
-            _ => ColKind::Str,
-        })
-        .collect();
-    Ok(JourneyPlan {
-        name: j.name.clone(),
-        source: src.name.clone(),
-        path,
-        columns,
-        kinds,
-        time,
-        entity,
-        dims,
-        steps,
-        nodes: j.members[..j.steps.len().min(j.members.len())].to_vec(),
-        within: j.within_seconds,
-        tz,
-    })
-}
-
-/// Scan and count: one `Count` state per step, keyed by (group, period of step 1).
-pub fn run(
-    p: &JourneyPlan,
+/// Count rider `k` of a scan's sinks: one `Count` state per step,
+/// keyed by (group, period of step 1).
+pub fn count(
+    rider: &Rider,
+    k: usize,
+    sinks: &mut [SourceSink],
     req: &Request,
     groups: &mut Groups,
-) -> Result<(Merged, Vec<AggPlan>), EvalError> {
-    let spec = ScanSpec {
-        path: p.path.clone(),
-        columns: p.columns.clone(),
-        threads: 1,
-        skip_bad_rows: req.skip_bad_rows,
-    };
-    let make = || Sink {
-        plan: p,
-        time: TimeParser::new(p.tz.clone()),
-        entities: HashMap::new(),
-        groups: HashMap::new(),
-        group_values: Vec::new(),
-        events: Vec::new(),
-        fixed: vec![None; p.columns.len()],
-        nums: vec![f64::NAN; p.columns.len()],
-    };
-    let scanned = match req.inline.get(&p.source) {
-        Some(bytes) => crate::data::scan::scan_bytes(&spec, bytes, make),
-        None => crate::data::scan::scan(&spec, make),
-    };
-    let (mut sinks, _) =
-        scanned.map_err(|e| EvalError::Data(format!("journey funnel `{}`: {e}", p.name)))?;
+) -> (Merged, Vec<AggPlan>) {
+    let p = rider;
     let aggs: Vec<AggPlan> = p
         .nodes
         .iter()
@@ -234,49 +169,63 @@ pub fn run(
         min_day: i32::MAX,
         max_day: i32::MIN,
     };
-    let Some(mut sink) = sinks.pop() else {
-        return Ok((m, aggs));
-    };
-    let global: Vec<u32> = sink.group_values.drain(..).map(|v| groups.id(v)).collect();
-    sink.events
-        .sort_by_key(|e| (e.entity, e.secs, std::cmp::Reverse(e.mask)));
-    let n = p.steps.len();
-    let mut i = 0;
-    while i < sink.events.len() {
-        let ent = sink.events[i].entity;
-        let mut j = i;
-        let mut reached: Vec<Option<i64>> = vec![None; n];
-        let mut first: Option<Event> = None;
-        while j < sink.events.len() && sink.events[j].entity == ent {
-            let e = sink.events[j];
-            for k in (0..n).rev() {
-                if e.mask & (1 << k) == 0 {
-                    continue;
-                }
-                if k == 0 {
-                    reached[0] = Some(e.secs);
-                    first.get_or_insert(e);
-                } else if let Some(prev) = reached[k - 1] {
-                    if e.secs - prev <= p.within && e.secs >= prev {
-                        reached[k] = Some(e.secs);
-                    }
-                }
-            }
-            j += 1;
+    // Global entity and group ids. Entities are independent: their events are
+    // sorted and walked in parts (by entity id) on the request's threads; each
+    // counted entity gives (group, day of its first step, steps reached).
+    let parts = req.threads.clamp(1, 16);
+    let mut split: Vec<Vec<Event>> = (0..parts).map(|_| Vec::new()).collect();
+    let mut entities: HashMap<Vec<u8>, u32, foldhash::fast::RandomState> = HashMap::default();
+    for sink in sinks.iter_mut() {
+        let ev = std::mem::take(&mut sink.riders[k]);
+        let dims: Vec<&Interner> = sink.dim_interners();
+        let ent: Vec<u32> = (0..ev.entities.len() as u32)
+            .map(|e| {
+                let bytes = ev.entities.value(e);
+                let next = entities.len() as u32;
+                *entities.entry(bytes.to_vec()).or_insert(next)
+            })
+            .collect();
+        let grp: Vec<u32> = ev
+            .group_keys
+            .iter()
+            .map(|ids| {
+                groups.id(dims
+                    .iter()
+                    .zip(ids)
+                    .map(|(d, &id)| String::from_utf8_lossy(d.value(id)).into_owned())
+                    .collect())
+            })
+            .collect();
+        for e in &ev.events {
+            let entity = ent[e.entity as usize];
+            split[entity as usize % parts].push(Event {
+                entity,
+                group: grp[e.group as usize],
+                ..*e
+            });
         }
-        i = j;
-        let Some(first) = first else { continue };
-        let day = first.secs.div_euclid(86_400) as i32;
+    }
+    let (within, steps) = (p.within, p.steps.len());
+    let reached: Vec<Vec<(u32, i32, usize)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = split
+            .into_iter()
+            .map(|mut part| s.spawn(move || walk(&mut part, steps, within)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut counted: Vec<(u32, i32, usize)> = reached.into_iter().flatten().collect();
+    // The slots in the order of a walk over all entities at once.
+    counted.sort_unstable();
+    for (group, day, depth) in counted {
         if req.from.is_some_and(|f| day < f) || req.to.is_some_and(|t| day > t) {
             continue;
         }
-        let depth = reached
-            .iter()
-            .rposition(|r| r.is_some())
-            .map_or(0, |k| k + 1);
         m.min_day = m.min_day.min(day);
         m.max_day = m.max_day.max(day);
-        let key = (global[first.group as usize], period_of_day(req.grain, day));
+        let key = (group, period_of_day(req.grain, day));
         let slot = match m.slots.get(&key) {
             Some(&s) => s,
             None => {
@@ -296,5 +245,41 @@ pub fn run(
             }
         }
     }
-    Ok((m, aggs))
+    (m, aggs)
+}
+
+/// Sort some entities' events (time, then later steps first, then file order) and
+/// walk each entity through the steps: its group and the day of its first step-1
+/// event, and how many steps it reached (entities that never pass step 1 are left
+/// out).
+fn walk(events: &mut [Event], n: usize, within: i64) -> Vec<(u32, i32, usize)> {
+    events.sort_unstable_by_key(|e| (e.entity, e.secs, std::cmp::Reverse(e.mask), e.chunk, e.line));
+    let mut out = Vec::new();
+    let mut reached: Vec<Option<i64>> = vec![None; n];
+    for one in events.chunk_by(|a, b| a.entity == b.entity) {
+        reached.iter_mut().for_each(|r| *r = None);
+        let mut first: Option<Event> = None;
+        for &e in one {
+            for k in (0..n).rev() {
+                if e.mask & (1 << k) == 0 {
+                    continue;
+                }
+                if k == 0 {
+                    reached[0] = Some(e.secs);
+                    first.get_or_insert(e);
+                } else if let Some(prev) = reached[k - 1] {
+                    if e.secs - prev <= within && e.secs >= prev {
+                        reached[k] = Some(e.secs);
+                    }
+                }
+            }
+        }
+        let Some(first) = first else { continue };
+        let depth = reached
+            .iter()
+            .rposition(|r| r.is_some())
+            .map_or(0, |k| k + 1);
+        out.push((first.group, first.secs.div_euclid(86_400) as i32, depth));
+    }
+    out
 }

@@ -211,6 +211,8 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     let mut groups = merge::Groups::default();
     let mut merged = Vec::new();
     let mut scans = Vec::new();
+    let mut journey_merged = Vec::new();
+    let mut journey_aggs = Vec::new();
     for p in &plans {
         let spec = ScanSpec {
             path: p.path.clone(),
@@ -218,23 +220,23 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             threads: req.threads.max(1),
             skip_bad_rows: req.skip_bad_rows,
         };
+        let make = || scan::SourceSink::new(p);
         let result = match req.inline.get(&p.name) {
-            Some(bytes) => {
-                crate::data::scan::scan_bytes_unordered(&spec, bytes, || scan::SourceSink::new(p))
-            }
-            None => crate::data::scan::scan_unordered(&spec, || scan::SourceSink::new(p)),
+            Some(bytes) => crate::data::scan::scan_bytes_unordered(&spec, bytes, make),
+            None => crate::data::scan::scan_unordered(&spec, make),
         };
-        let (sinks, report) = result.map_err(|e| scan_error(&p.name, e))?;
-        scans.push((p.name.clone(), p.path.clone(), report));
-        merged.push(merge::merge(p, sinks, &mut groups));
+        let (mut sinks, report) = result.map_err(|e| scan_error(&p.name, e))?;
+        for (k, r) in p.riders.iter().enumerate() {
+            let (m, aggs) = journey::count(r, k, &mut sinks, req, &mut groups);
+            journey_merged.push(m);
+            journey_aggs.push(aggs);
+        }
+        if !p.aggs.is_empty() {
+            scans.push((p.name.clone(), p.path.clone(), report));
+            merged.push(merge::merge(p, sinks, &mut groups));
+        }
     }
-    let mut journey_aggs = Vec::new();
-    for j in plan::journeys(graph, &needed) {
-        let jp = journey::plan(graph, &graph.journeys[j], req)?;
-        let (m, aggs) = journey::run(&jp, req, &mut groups)?;
-        merged.push(m);
-        journey_aggs.push(aggs);
-    }
+    merged.append(&mut journey_merged);
     let min_day = merged.iter().map(|m| m.min_day).min().unwrap_or(i32::MAX);
     let max_day = merged.iter().map(|m| m.max_day).max().unwrap_or(i32::MIN);
     let grain = req.grain;
@@ -328,6 +330,7 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     let mut cols = grid::Cols::default();
     let agg_lists = plans
         .iter()
+        .filter(|p| !p.aggs.is_empty())
         .map(|p| p.aggs.as_slice())
         .chain(journey_aggs.iter().map(|a| a.as_slice()));
     for (aggs, m) in agg_lists.zip(merged.iter_mut()) {

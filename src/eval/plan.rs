@@ -177,9 +177,13 @@ pub fn source_plans(
             by_source[a.source].push(id);
         }
     }
+    let mut riding: Vec<Vec<usize>> = vec![Vec::new(); graph.sources.len()];
+    for j in journeys(graph, needed) {
+        riding[graph.journeys[j].source].push(j);
+    }
     let mut plans = Vec::new();
     for (s, aggs) in by_source.into_iter().enumerate() {
-        if aggs.is_empty() {
+        if aggs.is_empty() && riding[s].is_empty() {
             continue;
         }
         let src = &graph.sources[s];
@@ -221,6 +225,10 @@ pub fn source_plans(
             kinds.push(kind.unwrap_or(hinted));
             columns.len() - 1
         };
+        let mut riders = riding[s]
+            .iter()
+            .map(|&j| super::journey::rider(graph, &graph.journeys[j], &mut |c| col(c, None)))
+            .collect::<Result<Vec<_>, _>>()?;
         let time = match (&src.time, req.grain) {
             (Some(t), _) => Some(col(t, Some(ColKind::Str))),
             (None, Grain::All) if req.from.is_none() && req.to.is_none() => None,
@@ -270,7 +278,10 @@ pub fn source_plans(
         // Text comparisons on plain text columns (not the time column, which is a
         // day) are coded once per row instead of once per filter.
         let coded = super::row::encode_filters(
-            agg_plans.iter_mut().filter_map(|a| a.filter.as_mut()),
+            agg_plans
+                .iter_mut()
+                .filter_map(|a| a.filter.as_mut())
+                .chain(riders.iter_mut().flat_map(|r| r.steps.iter_mut())),
             &|c| kinds[c] == ColKind::Str && Some(c) != time,
         );
         plans.push(SourcePlan {
@@ -288,6 +299,7 @@ pub fn source_plans(
             keep_before,
             tz: tz.clone(),
             coded,
+            riders,
         });
     }
     Ok(plans)

@@ -60,6 +60,9 @@ pub struct SourcePlan {
     /// Text columns whose filter comparisons are coded, with their constants
     /// (see [`super::row::encode_filters`]); at most [`super::row::MAX_CODED`].
     pub coded: Vec<(usize, Vec<Vec<u8>>)>,
+    /// Journey funnels over this source, read in the same pass (which is then in
+    /// file order: see [`super::journey`]).
+    pub riders: Vec<super::journey::Rider>,
 }
 
 type Key = [u32; MAX_DIMS + 1];
@@ -92,6 +95,10 @@ pub struct SourceSink<'p> {
     /// The last day seen and its period.
     last_day: i32,
     last_period: i32,
+    /// Per rider of the plan: its step events.
+    pub riders: Vec<super::journey::RiderEvents>,
+    /// The chunk being read (unordered scans; see [`RowSink::begin_chunk`]).
+    chunk: u32,
 }
 
 impl<'p> SourceSink<'p> {
@@ -101,6 +108,11 @@ impl<'p> SourceSink<'p> {
         for a in &plan.aggs {
             read.extend(a.column);
             if let Some(f) = &a.filter {
+                f.columns(&mut read);
+            }
+        }
+        for r in &plan.riders {
+            for f in &r.steps {
                 f.columns(&mut read);
             }
         }
@@ -132,7 +144,14 @@ impl<'p> SourceSink<'p> {
             from_period: plan.from.map_or(i32::MIN, |f| period_of_day(plan.grain, f)),
             last_day: i32::MIN,
             last_period: period_of_day(plan.grain, i32::MIN),
+            riders: plan.riders.iter().map(|_| Default::default()).collect(),
+            chunk: 0,
         }
+    }
+
+    /// The dictionaries of the dimension values, per `--by` dimension.
+    pub fn dim_interners(&self) -> Vec<&Interner> {
+        self.dims.iter().map(|(_, values)| values).collect()
     }
 
     /// The dimension values of a group slot.
@@ -350,8 +369,19 @@ fn bad_field(i: usize, expected: &str, f: &[u8]) -> BadRow {
 }
 
 impl RowSink for SourceSink<'_> {
-    fn row(&mut self, _line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
+    fn begin_chunk(&mut self, k: usize) {
+        self.chunk = k as u32;
+    }
+
+    fn row(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
         let plan = self.plan;
+        if !plan.riders.is_empty() {
+            return match plan.kinds.len() {
+                0..=8 => self.row_with_riders::<8>(line, fields),
+                9..=16 => self.row_with_riders::<16>(line, fields),
+                _ => self.row_with_riders::<MAX_COLUMNS>(line, fields),
+            };
+        }
         // 1. Validate and convert every field before touching any state.
         let mut day = 0;
         let period = match plan.time {
@@ -414,16 +444,102 @@ impl SourceSink<'_> {
         let mut codes = [super::row::CODE_NULL; super::row::MAX_CODED];
         let mut ids = [0u32; MAX_DIMS];
         self.intern(fields, &mut ids, &mut codes);
+        self.update_slot(row, fields, &ids, &codes, period);
+        Ok(())
+    }
+
+    /// The rows of a source with journey riders: the whole row is typed and every
+    /// rider sees it (journeys read rows outside `--from`/`--to` too: a step after
+    /// the range still counts for an entity that started inside it); then the
+    /// aggregates as in [`RowSink::row`].
+    fn row_with_riders<const N: usize>(
+        &mut self,
+        line: u64,
+        fields: &[&[u8]],
+    ) -> Result<(), BadRow> {
+        let plan = self.plan;
+        let Some(t) = plan.time else {
+            return Err(BadRow::row("a journey funnel needs the source's time"));
+        };
+        let day = self.day_of(fields[t], t)?;
+        let mut vals = [RowVal::Null; N];
+        type_columns(
+            &plan.kinds,
+            self.typed.iter().copied(),
+            fields,
+            &mut self.time,
+            &mut self.fixed,
+            &mut self.nums,
+            &mut vals,
+        )?;
+        vals[t] = RowVal::Date(day);
+        let row = &vals[..plan.kinds.len()];
+        let mut codes = [super::row::CODE_NULL; super::row::MAX_CODED];
+        let mut ids = [0u32; MAX_DIMS];
+        self.intern(fields, &mut ids, &mut codes);
+        let mut secs = None;
+        for (r, events) in plan.riders.iter().zip(&mut self.riders) {
+            let mask = r.mask(row, &codes);
+            let entity = fields[r.entity];
+            if mask == 0 || entity.is_empty() {
+                continue;
+            }
+            // The time to the second, only for rows that are events.
+            let s = match secs {
+                Some(s) => s,
+                None => {
+                    let Some(s) = self.time.parse(fields[t]) else {
+                        return Err(BadRow::field(
+                            t,
+                            format!(
+                                "expected an ISO-8601 date or timestamp, found `{}`",
+                                String::from_utf8_lossy(fields[t])
+                            ),
+                        ));
+                    };
+                    *secs.insert(s)
+                }
+            };
+            events.add(entity, &ids, s, mask, (self.chunk, line));
+        }
+        if plan.aggs.is_empty() || plan.to.is_some_and(|to| day > to) {
+            return Ok(());
+        }
+        if day != self.last_day {
+            self.last_day = day;
+            self.last_period = period_of_day(plan.grain, day);
+        }
+        let period = self.last_period;
+        if let Some(from) = plan.from {
+            if day < from && !(plan.keep_before && period < self.from_period) {
+                return Ok(());
+            }
+        }
+        self.min_day = self.min_day.min(day);
+        self.max_day = self.max_day.max(day);
+        self.update_slot(row, fields, &ids, &codes, period);
+        Ok(())
+    }
+
+    /// Step 2 of [`RowSink::row`]: update the accumulators of the row's group.
+    #[inline(always)]
+    fn update_slot(
+        &mut self,
+        row: &[RowVal],
+        fields: &[&[u8]],
+        ids: &[u32; MAX_DIMS],
+        codes: &[u8; super::row::MAX_CODED],
+        period: i32,
+    ) {
         // 2. Update the group's accumulators: those whose filter passes for the
         // row's class, and those whose filter is tested per row and passes.
-        let slot = self.slot(&ids, period);
+        let slot = self.slot(ids, period);
         let classes = &self.classes;
-        let class = classes.class(&codes);
+        let class = classes.class(codes);
         self.counts[slot * classes.groups() + classes.group(class)] += 1;
         if classes.has_rest(class) {
-            self.update_rest(class, slot, row, fields, &codes);
+            self.update_rest(class, slot, row, fields, codes);
         }
-        Ok(())
     }
 
     /// Updates the accumulators of `slot` that are not counted by group: those
@@ -591,6 +707,7 @@ mod tests {
             keep_before: false,
             tz: jiff::tz::TimeZone::UTC,
             coded: vec![(1, vec![b"call".to_vec(), b"email".to_vec()])],
+            riders: Vec::new(),
         };
         let mut sink = SourceSink::new(&plan);
         assert!(sink.classes.groups() > 1, "the plain counts are grouped");
