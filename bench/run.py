@@ -4,6 +4,7 @@
     python3 bench/run.py [--rows 1000000 10000000] [--runs 5] [--threads 2]
                          [--peers duckdb,polars|none] [--data-dir target/bench-data]
                          [--kpi PATH] [--json FILE] [--scaling | --no-scaling] [--no-check]
+                         [--no-passes]
 
 For each size: generate the activities CSV (bench/gen_activities.py, cached in the
 data dir), build kpi (cargo build --release) unless --kpi is given, read the file once
@@ -14,7 +15,9 @@ peer); a disagreement or a failing tool makes the exit code non-zero. Prints a
 Markdown report (medians, ratios, kpi's throughput, PASS/MISS per target) on stdout,
 progress on stderr. Then (by default, on the smallest size) the metrics-scaling
 measurement: 10 vs 100 metrics over one source; and (by default) the definitions
-check: `kpi check` of a generated 20,000-metric file (benches/compile.rs's).
+check: `kpi check` of a generated 20,000-metric file (benches/compile.rs's); and (by
+default, on the largest size) the one-pass measurement: `kpi checks` with 1 vs 10
+checks, and the report's metrics alone vs with a journey funnel.
 
 Only the standard library is needed for kpi-only figures (--peers none, or when
 duckdb/polars are not installed: `pip install -r bench/requirements.txt`).
@@ -28,6 +31,7 @@ import json
 import math
 import os
 import platform
+import re
 import shlex
 import shutil
 import statistics
@@ -70,6 +74,22 @@ TARGETS = [
 CHECK_METRICS = 20_000
 CHECK_TARGET_S = 0.200
 CHECK_TARGET = ("T6", f"`kpi check` of {CHECK_METRICS:,} metrics < {CHECK_TARGET_S * 1000:.0f} ms")
+# One pass (issue 16): many checks, and a journey funnel next to the report's metrics,
+# read the data once.
+PASS_TARGETS = [
+    ("T7", "`kpi checks` with 10 checks within 1.2x of one check", "checks_10", "checks_1", 1.2),
+    ("T8", "a journey funnel next to the report's metrics within 1.3x of the metrics alone",
+     "journey", "metrics", 1.3),
+]
+# The checks of the one-pass measurement: per rep, every week, warnings only (a
+# failing check would make `kpi checks` exit 1).
+PASS_CHECKS = [
+    ("calls_low", "calls", "50"), ("emails_low", "emails", "50"), ("meetings_low", "meetings", "10"),
+    ("visits_low", "visits", "20"), ("opportunities_low", "opportunities", "5"),
+    ("won_low", "won_deals", "1"), ("conversion_low", "conversion_to_meeting", "10%"),
+    ("hit_rate_low", "meeting_hit_rate", "20%"), ("deal_size_low", "avg_deal_size", "5000"),
+    ("calls_per_day_low", "calls_per_working_day", "10"),
+]
 
 
 class Failure(Exception):
@@ -608,6 +628,73 @@ def judge_check(chk) -> dict:
                       f"(target < {CHECK_TARGET_S * 1000:.0f} ms)"}
 
 
+def pass_defs(kind: str) -> str:
+    """The report's definitions with 1 or 10 checks, or with a journey funnel."""
+    base = DEFS.read_text()
+    if kind == "journey":
+        base = base.replace("source activities {\n  time ts\n", "source activities {\n  time ts\n  entity rep\n", 1)
+        return base + ("\n# Reps through meeting -> opportunity -> won deal, each within 7 days.\n"
+                       "funnel rep_path over activities by rep within 7d {\n"
+                       '  step meeting     where type == "meeting"\n'
+                       '  step opportunity where type == "opportunity"\n'
+                       '  step won         where type == "deal_won"\n}\n')
+    n = 1 if kind == "checks_1" else 10
+    return base + "".join(f"\ncheck {name} = {metric} {{\n  per rep\n  every week\n  warn when < {t}\n}}\n"
+                          for name, metric, t in PASS_CHECKS[:n])
+
+
+def bench_passes(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) -> dict:
+    """Many checks in one `kpi checks`, and a journey funnel next to the metrics: each
+    against its one-pass baseline, paired runs."""
+    data = data_file(Path(args.data_dir), rows, args.seed)
+    warm(data)
+    src = f"activities={rel(data)}"
+    cmds = {}
+    for kind in ("metrics", "journey", "checks_1", "checks_10"):
+        defs = Path(args.data_dir) / f"pass_{kind}.kpi"
+        defs.write_text(DEFS.read_text() if kind == "metrics" else pass_defs(kind))
+        out = out_dir / f"pass_{kind}_{data.stem}.csv"
+        if kind.startswith("checks"):
+            cmd = [str(kpi), "checks", rel(defs), "--data", src, "--format", "csv", "-o", rel(out)]
+        else:
+            cmd = kpi_cmd(kpi, defs, data, out)
+            if kind == "journey":
+                metrics = re.findall(r"^metric (\w+)", DEFS.read_text(), re.M)
+                cmd += ["--metrics", ",".join(metrics + ["rep_path.meeting", "rep_path.opportunity",
+                                                         "rep_path.won"])]
+        cmds[kind] = (cmd, out)
+    log(f"one pass: 1 vs 10 checks, metrics vs metrics + journey over {rows:,} rows, {args.runs} runs ...")
+    walls = {k: [] for k in cmds}
+    rss = {k: [] for k in cmds}
+    for _ in range(args.runs):
+        for k, (cmd, _) in cmds.items():
+            w, m = launcher.run(cmd, out_dir / "kpi_passes.stderr")
+            walls[k].append(w)
+            rss[k].append(m)
+    problems = []
+    one = cmds["checks_1"][1].read_text().splitlines()
+    ten = cmds["checks_10"][1].read_text().splitlines()
+    first = [line for line in ten if line.startswith(PASS_CHECKS[0][0] + ",")]
+    if one[1:] != first:
+        problems.append("one pass: the first check's rows differ between the 1- and 10-check runs")
+    res = {k: summarize(walls[k], rss[k]) for k in cmds}
+    return {"rows": rows, "file": rel(data), "results": res,
+            "commands": {k: display(c) for k, (c, _) in cmds.items()}, "problems": problems}
+
+
+def judge_passes(ps) -> list:
+    out = []
+    for tid, text, a, b, factor in PASS_TARGETS:
+        if ps is None:
+            out.append({"id": tid, "target": text, "status": "n/a", "detail": "not measured (--no-passes)"})
+            continue
+        r = ps["results"][a]["median_s"] / ps["results"][b]["median_s"]
+        out.append({"id": tid, "target": text, "status": "PASS" if r <= factor else "MISS",
+                    "detail": f"{ps['results'][a]['median_s']:.3f} s / {ps['results'][b]['median_s']:.3f} s = "
+                              f"{r:.2f}x (target <= {factor}x; {ps['rows']:,} rows)"})
+    return out
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -737,6 +824,25 @@ def report(res: dict) -> str:
             lines.append("Validity: **NOT CLEAN**")
             lines += [f"- {p}" for p in ck["problems"]]
         lines.append("")
+    ps = res.get("passes")
+    if ps:
+        lines.append(f"## One pass: checks and journeys ({ps['rows']:,} rows, "
+                     f"{len(ps['results']['metrics']['walls_s'])} runs)")
+        lines.append("")
+        lines.append("| command | median s | min s | max s | peak RSS MiB |")
+        lines.append("|---|---:|---:|---:|---:|")
+        names = {"metrics": "kpi eval: the report's metrics", "journey": "kpi eval: the metrics + a journey funnel",
+                 "checks_1": "kpi checks: 1 check", "checks_10": "kpi checks: 10 checks"}
+        for k, f in ps["results"].items():
+            lines.append(f"| {names[k]} | {f['median_s']:.3f} | {f['min_s']:.3f} | {f['max_s']:.3f} | "
+                         f"{f['peak_rss_mib']:.1f} |")
+        lines.append("")
+        if ps["problems"]:
+            lines.append("Consistency: **DISAGREE**")
+            lines += [f"- {p}" for p in ps["problems"]]
+        else:
+            lines.append("Consistency: the first check's rows are the same in the 1- and 10-check runs.")
+        lines.append("")
     lines.append("## Commands (from the project root)")
     lines.append("")
     lines.append("```sh")
@@ -749,6 +855,9 @@ def report(res: dict) -> str:
     if ck:
         lines.append(f"# definitions check, {ck['metrics']:,} metrics (generated into {res['data_dir']})")
         lines.append(ck["command"])
+    if ps:
+        lines.append(f"# one pass, {ps['rows']:,} rows (definitions generated into {res['data_dir']})")
+        lines += list(ps["commands"].values())
     lines.append("```")
     return "\n".join(lines)
 
@@ -776,6 +885,8 @@ def main() -> int:
     ap.add_argument("--no-check", action="store_true",
                     help=f"skip the definitions check (`kpi check` of {CHECK_METRICS:,} generated metrics)")
     ap.add_argument("--check-runs", type=int, default=5, help="runs of `kpi check` (default 5)")
+    ap.add_argument("--no-passes", action="store_true",
+                    help="skip the one-pass measurement (1 vs 10 checks, metrics vs metrics + a journey)")
     args = ap.parse_args()
     if (args.runs < 1 or args.scaling_runs < 1 or args.check_runs < 1 or args.threads < 1
             or any(r < 1 for r in args.rows)):
@@ -798,7 +909,7 @@ def main() -> int:
         versions.update({p: v for p, v in peer_versions(peers).items()})
         res = {"machine": machine, "versions": versions, "runs": args.runs, "threads": args.threads,
                "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None,
-               "check": None}
+               "check": None, "passes": None}
         if not args.scaling:
             for rows in args.rows:
                 res["sizes"].append(bench_size(rows, args, kpi, peers, out_dir, launcher))
@@ -807,8 +918,11 @@ def main() -> int:
             res["scaling"] = bench_scaling(args.rows[0], args, kpi, out_dir, launcher)
         if not args.scaling and not args.no_check:
             res["check"] = bench_check(args, kpi, out_dir, launcher)
+        if not args.scaling and not args.no_passes:
+            res["passes"] = bench_passes(args.rows[-1], args, kpi, out_dir, launcher)
         if not args.scaling:
             res["targets"].append(judge_check(res["check"]))
+            res["targets"] += judge_passes(res["passes"])
     except SetupError as e:
         log(f"error: {e}")
         return 2
@@ -830,6 +944,8 @@ def main() -> int:
         bad += res["scaling"]["problems"]
     if res["check"]:
         bad += res["check"]["problems"]
+    if res["passes"]:
+        bad += res["passes"]["problems"]
     if bad:
         log(f"error: results disagree or a generated file is not clean ({len(bad)} problem(s), see the report)")
         return 1

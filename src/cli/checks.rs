@@ -53,10 +53,6 @@ enum Format {
     Md,
 }
 
-fn num(x: Option<f64>) -> String {
-    x.map(crate::report::number::full).unwrap_or_default()
-}
-
 fn group_text(r: &CheckRow) -> String {
     r.group
         .iter()
@@ -79,9 +75,9 @@ fn json(rows: &[CheckRow]) -> String {
                     .map_or(serde_json::Value::Null, serde_json::Value::Number)
             };
             serde_json::json!({
-                "check": r.check,
+                "check": r.check.as_ref(),
                 "group": group,
-                "period": r.period,
+                "period": r.period.as_ref(),
                 "value": n(r.value),
                 "warn_threshold": n(r.warn),
                 "fail_threshold": n(r.fail),
@@ -120,15 +116,15 @@ fn table(
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let f = formats.get(&r.check).copied().flatten();
+            let f = formats.get(r.check.as_ref()).copied().flatten();
             let show = |x: Option<f64>| {
                 x.map(|x| crate::report::cell_display(&crate::eval::Cell::Num(x), f))
                     .unwrap_or_default()
             };
             vec![
-                r.check.clone(),
+                r.check.to_string(),
                 group_text(r),
-                r.period.clone(),
+                r.period.to_string(),
                 show(r.value),
                 show(r.warn),
                 show(r.fail),
@@ -162,20 +158,30 @@ fn table(
 }
 
 fn csv(rows: &[CheckRow]) -> String {
+    use crate::report::number::push_full;
+    use std::fmt::Write;
     let mut s =
         String::from("check,group,period,value,warn_threshold,fail_threshold,status,streak\n");
     for r in rows {
-        s.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            r.check,
-            group_text(r),
-            r.period,
-            num(r.value),
-            num(r.warn),
-            num(r.fail),
-            r.status.as_str(),
-            r.streak
-        ));
+        s.push_str(&r.check);
+        s.push(',');
+        for (k, (dim, value)) in r.group.iter().enumerate() {
+            if k > 0 {
+                s.push(' ');
+            }
+            s.push_str(dim);
+            s.push('=');
+            s.push_str(value);
+        }
+        s.push(',');
+        s.push_str(&r.period);
+        for x in [r.value, r.warn, r.fail] {
+            s.push(',');
+            if let Some(x) = x {
+                push_full(&mut s, x);
+            }
+        }
+        let _ = writeln!(s, ",{},{}", r.status.as_str(), r.streak);
     }
     s
 }
@@ -219,22 +225,19 @@ pub fn run(args: Args) -> u8 {
             return common::eval_error(e);
         }
     };
+    // Per check: pass, warn, fail, no_data, partial.
+    let mut counts: std::collections::HashMap<&str, [usize; 5]> = Default::default();
+    for r in &all {
+        counts.entry(r.check.as_ref()).or_default()[r.status as usize] += 1;
+    }
     let summary: Vec<String> = chosen
         .iter()
         .map(|c| {
-            let count = |s: Status| {
-                all.iter()
-                    .filter(|r| r.check == c.name && r.status == s)
-                    .count()
-            };
+            let [pass, warn, fail, no_data, partial] =
+                counts.get(c.name.as_str()).copied().unwrap_or_default();
             format!(
-                "{}: {} pass, {} warn, {} fail, {} no_data, {} partial",
-                c.name,
-                count(Status::Pass),
-                count(Status::Warn),
-                count(Status::Fail),
-                count(Status::NoData),
-                count(Status::Partial)
+                "{}: {pass} pass, {warn} warn, {fail} fail, {no_data} no_data, {partial} partial",
+                c.name
             )
         })
         .collect();

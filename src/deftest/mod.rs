@@ -403,7 +403,7 @@ fn run_case(file: &TestText, dir: &Path, defs: &str, t: &TestCase) -> Result<Vec
         }
         let found = rows.iter().find(|r| {
             group.iter().all(|g| r.group.contains(g))
-                && period.as_ref().is_none_or(|p| &r.period == p)
+                && period.as_ref().is_none_or(|p| *r.period == **p)
         });
         match found {
             Some(r) if r.status.as_str() == want_status => {}

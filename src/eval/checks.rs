@@ -6,6 +6,8 @@ use crate::compile::graph::{CheckDef, Graph, NodeId, NodeKind};
 use crate::data::period::{parse_period, period_first_day, period_last_day, Grain};
 use crate::syntax::ast::BinOp;
 
+use std::sync::Arc;
+
 use super::{evaluate, EvalError, Request};
 
 /// Status of one group in one period.
@@ -31,13 +33,20 @@ impl Status {
     }
 }
 
+/// The (`per` dimension, value) pairs of a check row.
+pub type Group = Arc<[(String, String)]>;
+
+/// An output row's group and period, shared by the rows of the checks evaluated
+/// together.
+type RowKey = (Group, Arc<str>);
+
 /// One check result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CheckRow {
-    pub check: String,
-    /// (`per` dimension, value) pairs.
-    pub group: Vec<(String, String)>,
-    pub period: String,
+    pub check: Arc<str>,
+    /// (`per` dimension, value) pairs (shared by the checks of one evaluation).
+    pub group: Group,
+    pub period: Arc<str>,
     pub value: Option<f64>,
     pub warn: Option<f64>,
     pub fail: Option<f64>,
@@ -134,9 +143,23 @@ pub fn evaluate_checks(
             Ok(out) => out,
             Err(e) => return Err(first_failing(graph, checks, base, e)),
         };
+        // Each output row's group and period, shared by the checks' rows.
+        let keys: Vec<RowKey> = out
+            .rows()
+            .iter()
+            .map(|r| {
+                let group: Vec<(String, String)> = checks[i]
+                    .per
+                    .iter()
+                    .cloned()
+                    .zip(r.dims.iter().cloned())
+                    .collect();
+                (group.into(), r.period.as_deref().unwrap_or_default().into())
+            })
+            .collect();
         let mut col = 0;
         for &k in &members {
-            rows_of[k] = judge(graph, checks[k], &out, col);
+            rows_of[k] = judge(graph, checks[k], &out, &keys, col);
             col += checks[k].nodes.list().len();
             done[k] = true;
         }
@@ -168,15 +191,29 @@ fn first_failing(
 }
 
 /// Status and streaks of one check from the columns `col..` of a shared evaluation.
-fn judge(graph: &Graph, check: &CheckDef, out: &super::Output, col: usize) -> Vec<CheckRow> {
+fn judge(
+    graph: &Graph,
+    check: &CheckDef,
+    out: &super::Output,
+    keys: &[RowKey],
+    col: usize,
+) -> Vec<CheckRow> {
+    let name: Arc<str> = check.name.as_str().into();
     let cover = out.data_days;
     let cal = match &graph.settings.calendar {
         Some(c) => crate::data::calendar::WorkCalendar::new(&c.weekend, &c.holidays),
         None => crate::data::calendar::WorkCalendar::default_mon_fri(),
     };
     let mut rows: Vec<CheckRow> = Vec::with_capacity(out.rows().len());
-    for r in out.rows() {
-        let period = r.period.clone().unwrap_or_default();
+    // Whether each period is only partly covered, worked out once per period.
+    let mut partial_of: std::collections::HashMap<&str, bool, foldhash::fast::RandomState> =
+        Default::default();
+    for (r, (group, period)) in out.rows().iter().zip(keys) {
+        let label = r.period.as_deref().unwrap_or_default();
+        let partial = *partial_of.entry(label).or_insert_with(|| {
+            parse_period(check.every, label)
+                .is_some_and(|p| coverage(&cal, check.every, p, cover).is_some())
+        });
         let v = r.values[col].as_f64();
         let mut k = col + 1;
         let w = check.nodes.warn.map(|_| {
@@ -187,8 +224,6 @@ fn judge(graph: &Graph, check: &CheckDef, out: &super::Output, col: usize) -> Ve
             k += 1;
             r.values[k - 1].as_f64()
         });
-        let ord = parse_period(check.every, &period);
-        let partial = ord.is_some_and(|p| coverage(&cal, check.every, p, cover).is_some());
         let status = match v {
             _ if partial => Status::Partial,
             None => Status::NoData,
@@ -210,21 +245,15 @@ fn judge(graph: &Graph, check: &CheckDef, out: &super::Output, col: usize) -> Ve
             }
             Some(_) => Status::Pass,
         };
-        let group: Vec<(String, String)> = check
-            .per
-            .iter()
-            .cloned()
-            .zip(r.dims.iter().cloned())
-            .collect();
         let streak = match rows.last() {
             _ if status == Status::Pass => 0,
-            Some(prev) if prev.group == group && prev.status == status => prev.streak + 1,
+            Some(prev) if prev.group == *group && prev.status == status => prev.streak + 1,
             _ => 1,
         };
         rows.push(CheckRow {
-            check: check.name.clone(),
-            group,
-            period,
+            check: name.clone(),
+            group: group.clone(),
+            period: period.clone(),
             value: v,
             warn: w.flatten(),
             fail: f.flatten(),
