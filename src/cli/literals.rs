@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::analyze::ingredients::{equalities, lineage};
 use crate::compile::graph::{Graph, NodeId, NodeKind, Value};
 use crate::data::scan::{scan_bytes_unordered, scan_unordered, BadRow, RowSink, ScanSpec};
-use crate::eval::plan::{data_path, Request};
+use crate::plan::{data_path, Request};
 
 /// How much of a file is sampled for the values of the filtered columns.
 const SAMPLE_BYTES: usize = 256 << 10;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::syntax::ast::AggFunc;
 
-use super::row::DEC_SCALE;
+use crate::decimal::DEC_SCALE;
 
 /// Sum (and count) of a numeric column, exact in 10^-6 units while every value is a
 /// plain decimal; values with exponents or more decimals fall back to floats.

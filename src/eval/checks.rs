@@ -91,7 +91,7 @@ struct Shape<'c> {
 }
 
 fn shape<'c>(graph: &Graph, check: &'c CheckDef) -> Shape<'c> {
-    let needed = super::plan::closure(graph, &check.nodes.list());
+    let needed = crate::plan::closure(graph, &check.nodes.list());
     let mut sources: Vec<usize> = needed
         .iter()
         .filter_map(|id| match &graph.node(*id).kind {
@@ -105,8 +105,8 @@ fn shape<'c>(graph: &Graph, check: &'c CheckDef) -> Shape<'c> {
         per: &check.per,
         every: check.every,
         sources,
-        journeys: super::plan::journeys(graph, &needed),
-        windows: super::plan::uses_windows(graph, &needed),
+        journeys: crate::plan::journeys(graph, &needed),
+        windows: crate::plan::uses_windows(graph, &needed),
     }
 }
 

@@ -10,8 +10,9 @@
 //! in the classes where their coded conjuncts pass: `type == "deal_won" and
 //! amount > 500` tests the amount of won deals only.
 
-use super::row::{Filter, RowConst, RowVal, CODE_NULL, CODE_OTHER};
+use super::row::RowVal;
 use super::scan::AggPlan;
+use crate::plan::filter::{Filter, RowConst, CODE_NULL, CODE_OTHER};
 use crate::syntax::ast::{BinOp, UnOp};
 
 /// Most classes (product of the coded columns' code counts) worth tabulating.
@@ -25,7 +26,9 @@ pub struct Classes {
     steps: Vec<[u32; 256]>,
     /// 64-bit words per class in `masks` and `per_row` (one bit per aggregate).
     words: usize,
-    /// Per class: the aggregates whose filter passes (or that have none).
+    /// Per class: the aggregates whose filter passes (or that have none); kept for
+    /// the tests (the scan reads the split of it into counted and `rest`).
+    #[cfg(test)]
     masks: Vec<u64>,
     /// Per class: the aggregates whose filter is tested per row, in that class.
     per_row: Vec<u64>,
@@ -170,6 +173,7 @@ impl Classes {
         Classes {
             steps,
             words,
+            #[cfg(test)]
             masks,
             per_row,
             residuals,
@@ -223,6 +227,7 @@ impl Classes {
     /// The aggregates (bit `i` of word `i / 64`) whose filter passes for every
     /// row of `class`.
     #[inline(always)]
+    #[cfg(test)]
     pub fn masks(&self, class: usize) -> &[u64] {
         &self.masks[class * self.words..(class + 1) * self.words]
     }

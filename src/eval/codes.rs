@@ -8,7 +8,7 @@
 //! back to comparing with every constant: the result is always exact.
 
 use super::intern::{short, Short};
-use super::row::{CODE_NULL, CODE_OTHER};
+use crate::plan::filter::{CODE_NULL, CODE_OTHER};
 
 const CELLS: usize = 256;
 /// No constant hashes to the cell.

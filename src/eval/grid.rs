@@ -332,7 +332,7 @@ impl<'g> Evaluator<'g> {
 
     /// `m` recomputed from its bases rolled up over window `w`.
     fn rolled_column(&mut self, w: Window, m: NodeId, cols: &Cols) -> Result<Vec<f64>, EvalError> {
-        let deps = super::plan::closure(self.graph, &[m]);
+        let deps = crate::plan::closure(self.graph, &[m]);
         let mut rc = Cols::default();
         let n = self.grid.rows.len();
         for &d in &deps {

@@ -133,26 +133,13 @@ impl Interner {
         self.values.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// The bytes of id `id`.
     pub fn value(&self, id: u32) -> &[u8] {
         &self.values[id as usize]
     }
 
-    /// A folded multiply (as in foldhash): every input bit reaches the low bits.
-    #[inline(always)]
-    fn hash(&self, k: Short) -> usize {
-        let a = k.lo ^ self.seed;
-        let b = k.hi ^ self.seed.rotate_left(32) ^ 0x2D35_8DCC_AA6C_78A5 ^ u64::from(k.len);
-        let p = u128::from(a) * u128::from(b);
-        (p as u64 ^ (p >> 64) as u64) as usize
-    }
-
     /// The id of `s`, if it was interned.
-    #[inline]
+    #[cfg(test)]
     pub fn get(&self, s: &[u8]) -> Option<u32> {
         if s.len() > 16 {
             return self.long.get(s).copied();
@@ -169,6 +156,15 @@ impl Interner {
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// A folded multiply (as in foldhash): every input bit reaches the low bits.
+    #[inline(always)]
+    fn hash(&self, k: Short) -> usize {
+        let a = k.lo ^ self.seed;
+        let b = k.hi ^ self.seed.rotate_left(32) ^ 0x2D35_8DCC_AA6C_78A5 ^ u64::from(k.len);
+        let p = u128::from(a) * u128::from(b);
+        (p as u64 ^ (p >> 64) as u64) as usize
     }
 
     /// The id of `s`, interning it if new; the flag says whether it was new.

@@ -9,64 +9,17 @@
 
 use std::collections::HashMap;
 
-use crate::compile::graph::{Graph, JourneyDef, NodeId};
 use crate::data::period::period_of_day;
 use crate::syntax::ast::AggFunc;
 
 use super::accum::AccVec;
 use super::intern::Interner;
 use super::merge::{Groups, Merged};
-use super::plan::Request;
-use super::row::{Filter, RowVal};
+use super::row::RowVal;
 use super::scan::{AggPlan, SourceSink, MAX_DIMS};
-use super::EvalError;
-
-/// A journey funnel read in the pass of its source: step filters and the entity
-/// column index the source plan's columns.
-#[derive(Clone, Debug)]
-pub struct Rider {
-    pub name: String,
-    pub entity: usize,
-    pub steps: Vec<Filter>,
-    /// The step nodes, in step order.
-    pub nodes: Vec<NodeId>,
-    pub within: i64,
-}
-
-/// Plan a journey funnel as a rider of its source's scan; `col` adds a column to
-/// the source plan and gives its index.
-pub fn rider(
-    graph: &Graph,
-    j: &JourneyDef,
-    col: &mut dyn FnMut(&str) -> usize,
-) -> Result<Rider, EvalError> {
-    let src = &graph.sources[j.source];
-    if src.time.is_none() {
-        return Err(EvalError::Data(format!(
-            "journey funnel `{}` follows source `{}`, which has no `time` column",
-            j.name, src.name
-        )));
-    }
-    if j.steps.len() > 31 {
-        return Err(EvalError::Data(format!(
-            "journey funnel `{}` has more than 31 steps",
-            j.name
-        )));
-    }
-    let entity = col(&j.entity);
-    let steps: Vec<Filter> = j
-        .steps
-        .iter()
-        .map(|(_, f)| Filter::compile(f, col))
-        .collect();
-    Ok(Rider {
-        name: j.name.clone(),
-        entity,
-        steps,
-        nodes: j.members[..j.steps.len().min(j.members.len())].to_vec(),
-        within: j.within_seconds,
-    })
-}
+use crate::plan::filter::Filter;
+use crate::plan::Request;
+pub use crate::plan::Rider;
 
 #[derive(Clone, Copy)]
 struct Event {
@@ -101,7 +54,7 @@ impl Rider {
             let pass = match f {
                 Filter::CodeEq { slot, code, negate } => {
                     let c = codes[*slot as usize];
-                    c != super::row::CODE_NULL && ((c == *code) != *negate)
+                    c != crate::plan::filter::CODE_NULL && ((c == *code) != *negate)
                 }
                 _ => f.test_coded(row, codes),
             };

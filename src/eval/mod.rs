@@ -1,19 +1,18 @@
 //! Executes the graph: one fused pass per source (chunks in parallel), merge, then
 //! formulas over the (group, period) grid.
 
-pub mod accum;
-pub mod arith;
+pub(crate) mod accum;
+pub(crate) mod arith;
 pub mod checks;
-pub mod classes;
-pub mod codes;
-pub mod grid;
-pub mod intern;
-pub mod journey;
-pub mod merge;
-pub mod plan;
-pub mod row;
-pub mod scan;
-pub mod slots;
+pub(crate) mod classes;
+pub(crate) mod codes;
+pub(crate) mod grid;
+pub(crate) mod intern;
+pub(crate) mod journey;
+pub(crate) mod merge;
+pub(crate) mod row;
+pub(crate) mod scan;
+pub(crate) mod slots;
 pub mod table;
 
 use crate::compile::graph::{Formula, Graph, NodeId, NodeKind};
@@ -22,22 +21,7 @@ use crate::data::period::{period_first_day, period_last_day, period_of_day, Grai
 use crate::data::scan::{ScanError, ScanReport, ScanSpec};
 use crate::syntax::ast::{AggFunc, Format};
 
-pub use plan::Request;
-
-/// Why an evaluation failed: a usage/I-O problem (exit 2) or rejected data (exit 1).
-#[derive(Debug, Clone, PartialEq)]
-pub enum EvalError {
-    Usage(String),
-    Data(String),
-}
-
-impl std::fmt::Display for EvalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EvalError::Usage(m) | EvalError::Data(m) => f.write_str(m),
-        }
-    }
-}
+pub use crate::plan::{EvalError, Request};
 
 /// One output cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,7 +50,7 @@ impl Cell {
             Cell::Null => None,
             Cell::Int(i) => Some(*i as f64),
             Cell::Num(x) => Some(*x),
-            Cell::Dec(d) => Some(*d as f64 / row::DEC_SCALE as f64),
+            Cell::Dec(d) => Some(*d as f64 / crate::decimal::DEC_SCALE as f64),
             Cell::Str(_) | Cell::Bool(_) => None,
         }
     }
@@ -204,10 +188,10 @@ fn formula_count_like(graph: &Graph, f: &Formula, depth: usize) -> bool {
 
 /// Evaluate `req.metrics` over the data.
 pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
-    let needed = plan::closure(graph, &req.metrics);
-    plan::check_rollable(graph, &needed)?;
-    let windows = plan::uses_windows(graph, &needed) && req.grain != Grain::All;
-    let plans = plan::source_plans(graph, req, &needed, windows)?;
+    let needed = crate::plan::closure(graph, &req.metrics);
+    crate::plan::check_rollable(graph, &needed)?;
+    let windows = crate::plan::uses_windows(graph, &needed) && req.grain != Grain::All;
+    let plans = crate::plan::source_plans(graph, req, &needed, windows)?;
     let mut groups = merge::Groups::default();
     let mut merged = Vec::new();
     let mut scans = Vec::new();

@@ -1,8 +1,12 @@
-//! Row-level evaluation: typed views of raw fields and `where` filters with SQL's
-//! three-valued logic (a comparison with null is unknown; only true rows are kept).
+//! Row-level evaluation: typed views of raw fields and `where` filters (compiled by
+//! [`crate::plan::filter`]) with SQL's three-valued logic (a comparison with null is
+//! unknown; only true rows are kept).
 
-use crate::compile::graph::{Builtin, RowExpr, Value};
+use crate::compile::graph::Builtin;
 use crate::syntax::ast::{BinOp, UnOp};
+
+use crate::plan::filter::{Filter, RowConst, CODE_NULL};
+use crate::plan::parse_bool;
 
 /// A value seen in a row.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -15,248 +19,21 @@ pub enum RowVal<'a> {
     Date(i32),
 }
 
-/// A filter compiled against the scan's column order.
-#[derive(Clone, Debug)]
-pub enum Filter {
-    Const(RowConst),
-    Column(usize),
-    Unary(UnOp, Box<Filter>),
-    Binary(BinOp, Box<Filter>, Box<Filter>),
-    In(Box<Filter>, Vec<Filter>),
-    Call(Builtin, Vec<Filter>),
-    /// `column == "text"` (`!=` when `negate`): the common filter, compared without
-    /// the general [`compare`] while the field is text (same result).
-    StrEq {
-        col: usize,
-        value: Vec<u8>,
-        negate: bool,
-    },
-    /// `column in ["a", "b", ..]` with text constants.
-    StrIn(usize, Vec<Vec<u8>>),
-    /// [`Filter::StrEq`] on a plain text column, coded: the row's code of the column
-    /// (`codes[slot]`, see [`code_of`]) is `code`.
-    CodeEq {
-        slot: u8,
-        code: u8,
-        negate: bool,
-    },
-    /// [`Filter::StrIn`] coded: bit `codes[slot]` of `mask` is set.
-    CodeIn {
-        slot: u8,
-        mask: u64,
-    },
-    /// `column <op> number` (`number <op> column` is turned around): compared
-    /// without the general [`compare`] while the field is a number (same result).
-    NumCmp {
-        col: usize,
-        op: BinOp,
-        value: f64,
-    },
-}
-
-/// Most text columns whose comparisons a scan codes.
-pub const MAX_CODED: usize = 8;
-/// The code of a null (empty) field.
-pub const CODE_NULL: u8 = 255;
-/// The code of text that is none of the column's constants.
-pub const CODE_OTHER: u8 = 254;
-
 /// The code of a plain text column's value: the index of the constant it equals
 /// among `values`, [`CODE_OTHER`], or [`CODE_NULL`]. One comparison pass per row and
 /// column replaces one per filter (a scan tests `type == ".."` in many aggregates).
-#[inline]
+#[cfg(test)]
 pub fn code_of(v: RowVal, values: &[Vec<u8>]) -> u8 {
     match v {
         RowVal::Str(s) => values
             .iter()
             .position(|c| text_eq(s, c))
-            .map_or(CODE_OTHER, |i| i as u8),
+            .map_or(crate::plan::filter::CODE_OTHER, |i| i as u8),
         _ => CODE_NULL,
     }
 }
 
-/// Code the text comparisons of `filters` on the columns `is_text` accepts (columns
-/// whose values are always text or null): [`Filter::StrEq`] and [`Filter::StrIn`]
-/// become [`Filter::CodeEq`] and [`Filter::CodeIn`]. Returns the coded columns, in
-/// slot order, with their constants (code = index). Comparisons beyond the limits
-/// ([`MAX_CODED`] columns, 64 constants a column) stay as they are.
-pub fn encode_filters<'f>(
-    filters: impl Iterator<Item = &'f mut Filter>,
-    is_text: &dyn Fn(usize) -> bool,
-) -> Vec<(usize, Vec<Vec<u8>>)> {
-    fn code(coded: &mut Vec<(usize, Vec<Vec<u8>>)>, col: usize, value: &[u8]) -> Option<(u8, u8)> {
-        let slot = match coded.iter().position(|(c, _)| *c == col) {
-            Some(i) => i,
-            None if coded.len() < MAX_CODED => {
-                coded.push((col, Vec::new()));
-                coded.len() - 1
-            }
-            None => return None,
-        };
-        let values = &mut coded[slot].1;
-        let code = match values.iter().position(|v| v == value) {
-            Some(i) => i,
-            None if values.len() < 64 => {
-                values.push(value.to_vec());
-                values.len() - 1
-            }
-            None => return None,
-        };
-        Some((slot as u8, code as u8))
-    }
-    fn walk(
-        f: &mut Filter,
-        coded: &mut Vec<(usize, Vec<Vec<u8>>)>,
-        is_text: &dyn Fn(usize) -> bool,
-    ) {
-        match f {
-            Filter::StrEq { col, value, negate } if is_text(*col) => {
-                if let Some((slot, code)) = code(coded, *col, value) {
-                    *f = Filter::CodeEq {
-                        slot,
-                        code,
-                        negate: *negate,
-                    };
-                }
-            }
-            Filter::StrIn(col, values) if is_text(*col) => {
-                let col = *col;
-                let mut mask = 0u64;
-                let mut slot = None;
-                for v in values.iter() {
-                    match code(coded, col, v) {
-                        Some((s, c)) => {
-                            slot = Some(s);
-                            mask |= 1 << c;
-                        }
-                        None => return,
-                    }
-                }
-                if let Some(slot) = slot {
-                    *f = Filter::CodeIn { slot, mask };
-                }
-            }
-            Filter::Unary(_, a) => walk(a, coded, is_text),
-            Filter::Binary(_, a, b) => {
-                walk(a, coded, is_text);
-                walk(b, coded, is_text);
-            }
-            Filter::In(a, items) => {
-                walk(a, coded, is_text);
-                items.iter_mut().for_each(|i| walk(i, coded, is_text));
-            }
-            Filter::Call(_, args) => args.iter_mut().for_each(|a| walk(a, coded, is_text)),
-            _ => {}
-        }
-    }
-    let mut coded = Vec::new();
-    for f in filters {
-        walk(f, &mut coded, is_text);
-    }
-    coded
-}
-
-/// An owned constant (string bytes kept for byte comparison).
-#[derive(Clone, Debug)]
-pub enum RowConst {
-    Null,
-    Num(f64),
-    Str(Vec<u8>),
-    Bool(bool),
-    Date(i32),
-}
-
 impl Filter {
-    /// Compile `e`, mapping column names to indexes with `col`.
-    pub fn compile(e: &RowExpr, col: &mut dyn FnMut(&str) -> usize) -> Filter {
-        match e {
-            RowExpr::Const(v) => Filter::Const(match v {
-                Value::Null => RowConst::Null,
-                Value::Num(x) => RowConst::Num(*x),
-                Value::Str(s) => RowConst::Str(s.as_bytes().to_vec()),
-                Value::Bool(b) => RowConst::Bool(*b),
-                Value::Date(d) => RowConst::Date(*d),
-                Value::Duration(s) => RowConst::Num(*s as f64),
-            }),
-            RowExpr::Column(c) => Filter::Column(col(c)),
-            RowExpr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b)
-                if str_eq_operands(a, b).is_some() =>
-            {
-                let (c, v) = str_eq_operands(a, b).unwrap_or_default();
-                Filter::StrEq {
-                    col: col(c),
-                    value: v.as_bytes().to_vec(),
-                    negate: *op == BinOp::Ne,
-                }
-            }
-            RowExpr::Binary(op, a, b) if op.is_comparison() => match num_cmp_operands(*op, a, b) {
-                Some((c, op, value)) => Filter::NumCmp {
-                    col: col(c),
-                    op,
-                    value,
-                },
-                None => Filter::Binary(
-                    *op,
-                    Box::new(Filter::compile(a, col)),
-                    Box::new(Filter::compile(b, col)),
-                ),
-            },
-            RowExpr::In(a, items)
-                if matches!(&**a, RowExpr::Column(_))
-                    && items
-                        .iter()
-                        .all(|i| matches!(i, RowExpr::Const(Value::Str(_)))) =>
-            {
-                let RowExpr::Column(c) = &**a else {
-                    unreachable!()
-                };
-                let values = items
-                    .iter()
-                    .filter_map(|i| match i {
-                        RowExpr::Const(Value::Str(s)) => Some(s.as_bytes().to_vec()),
-                        _ => None,
-                    })
-                    .collect();
-                Filter::StrIn(col(c), values)
-            }
-            RowExpr::Unary(op, a) => Filter::Unary(*op, Box::new(Filter::compile(a, col))),
-            RowExpr::Binary(op, a, b) => Filter::Binary(
-                *op,
-                Box::new(Filter::compile(a, col)),
-                Box::new(Filter::compile(b, col)),
-            ),
-            RowExpr::In(a, items) => Filter::In(
-                Box::new(Filter::compile(a, col)),
-                items.iter().map(|i| Filter::compile(i, col)).collect(),
-            ),
-            RowExpr::Call(b, args) => {
-                Filter::Call(*b, args.iter().map(|a| Filter::compile(a, col)).collect())
-            }
-        }
-    }
-
-    /// The columns whose typed values the filter reads (coded comparisons read
-    /// codes, not values).
-    pub fn columns(&self, out: &mut Vec<usize>) {
-        match self {
-            Filter::Column(c)
-            | Filter::StrEq { col: c, .. }
-            | Filter::StrIn(c, _)
-            | Filter::NumCmp { col: c, .. } => out.push(*c),
-            Filter::Const(_) | Filter::CodeEq { .. } | Filter::CodeIn { .. } => {}
-            Filter::Unary(_, a) => a.columns(out),
-            Filter::Binary(_, a, b) => {
-                a.columns(out);
-                b.columns(out);
-            }
-            Filter::In(a, items) => {
-                a.columns(out);
-                items.iter().for_each(|i| i.columns(out));
-            }
-            Filter::Call(_, args) => args.iter().for_each(|a| a.columns(out)),
-        }
-    }
-
     /// Whether the row passes (unknown counts as no).
     #[inline]
     pub fn test(&self, row: &[RowVal]) -> bool {
@@ -421,38 +198,6 @@ fn holds(op: BinOp, ord: Option<std::cmp::Ordering>) -> bool {
     }
 }
 
-/// `column <op> number` or `number <op> column`: the column, the comparison as
-/// seen from the column, and the number.
-fn num_cmp_operands<'e>(
-    op: BinOp,
-    a: &'e RowExpr,
-    b: &'e RowExpr,
-) -> Option<(&'e str, BinOp, f64)> {
-    let flipped = match op {
-        BinOp::Lt => BinOp::Gt,
-        BinOp::Le => BinOp::Ge,
-        BinOp::Gt => BinOp::Lt,
-        BinOp::Ge => BinOp::Le,
-        other => other,
-    };
-    match (a, b) {
-        (RowExpr::Column(c), RowExpr::Const(Value::Num(x))) if x.is_finite() => Some((c, op, *x)),
-        (RowExpr::Const(Value::Num(x)), RowExpr::Column(c)) if x.is_finite() => {
-            Some((c, flipped, *x))
-        }
-        _ => None,
-    }
-}
-
-/// `column == "text"` or `"text" == column`: the column and the text.
-fn str_eq_operands<'e>(a: &'e RowExpr, b: &'e RowExpr) -> Option<(&'e str, &'e str)> {
-    match (a, b) {
-        (RowExpr::Column(c), RowExpr::Const(Value::Str(v)))
-        | (RowExpr::Const(Value::Str(v)), RowExpr::Column(c)) => Some((c, v)),
-        _ => None,
-    }
-}
-
 fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>], codes: &[u8]) -> RowVal<'a> {
     match b {
         Builtin::Coalesce => args
@@ -550,152 +295,11 @@ pub fn compare(a: RowVal, b: RowVal) -> Option<std::cmp::Ordering> {
     }
 }
 
-/// `true`/`false`/`1`/`0` (any case for the words).
-pub fn parse_bool(s: &[u8]) -> Option<bool> {
-    match s {
-        b"1" => Some(true),
-        b"0" => Some(false),
-        _ if s.eq_ignore_ascii_case(b"true") => Some(true),
-        _ if s.eq_ignore_ascii_case(b"false") => Some(false),
-        _ => None,
-    }
-}
-
-/// Scale of exact decimal sums: values are kept as integers of 10^-6.
-pub const DEC_SCALE: i128 = 1_000_000;
-
-/// Parse a plain decimal (`-1234.56`) into an integer of 10^-6 without rounding;
-/// `None` for exponents, more than 6 decimals, or anything else.
-#[inline]
-pub fn parse_fixed(s: &[u8]) -> Option<i128> {
-    let (neg, digits) = match s.first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || digits.len() > 30 {
-        return None;
-    }
-    let v = if digits.len() <= 18 {
-        short_decimal(digits)?
-    } else {
-        long_decimal(digits)?
-    };
-    Some(if neg { -v } else { v })
-}
-
-/// Powers of ten for the missing decimals of a value with 0..=6 of them.
-const SCALE_UP: [u64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-
-/// [`long_decimal`] of at most 18 characters, in 64-bit arithmetic (no digit run
-/// can overflow it): the common case of a CSV amount or count.
-#[inline(always)]
-fn short_decimal(digits: &[u8]) -> Option<i128> {
-    let (mut int, mut frac) = (0u64, 0u64);
-    let mut frac_digits = 0usize;
-    let mut seen_dot = false;
-    let mut any = false;
-    for &c in digits {
-        let d = c.wrapping_sub(b'0');
-        if d < 10 {
-            if !seen_dot {
-                int = int * 10 + u64::from(d);
-            } else if frac_digits < 6 {
-                frac = frac * 10 + u64::from(d);
-                frac_digits += 1;
-            } else if d != 0 {
-                return None;
-            }
-            any = true;
-        } else if c == b'.' && !seen_dot {
-            seen_dot = true;
-        } else {
-            return None;
-        }
-    }
-    if !any {
-        return None;
-    }
-    Some(i128::from(int) * DEC_SCALE + i128::from(frac * SCALE_UP[frac_digits]))
-}
-
-/// The unsigned decimal `digits` (at most 30 characters) in 10^-6.
-fn long_decimal(digits: &[u8]) -> Option<i128> {
-    let mut int: i128 = 0;
-    let mut frac: i128 = 0;
-    let mut frac_digits = 0u32;
-    let mut seen_dot = false;
-    let mut any = false;
-    for &c in digits {
-        match c {
-            b'0'..=b'9' if !seen_dot => {
-                int = int * 10 + (c - b'0') as i128;
-                any = true;
-            }
-            b'0'..=b'9' => {
-                if frac_digits == 6 {
-                    if c != b'0' {
-                        return None;
-                    }
-                    continue;
-                }
-                frac = frac * 10 + (c - b'0') as i128;
-                frac_digits += 1;
-                any = true;
-            }
-            b'.' if !seen_dot => seen_dot = true,
-            _ => return None,
-        }
-    }
-    if !any {
-        return None;
-    }
-    Some(int * DEC_SCALE + frac * 10i128.pow(6 - frac_digits))
-}
-
-/// Format an exact decimal of 10^-6 without trailing zeros.
-pub fn format_fixed(v: i128) -> String {
-    let neg = v < 0;
-    let a = v.unsigned_abs();
-    let int = a / DEC_SCALE as u128;
-    let frac = a % DEC_SCALE as u128;
-    let mut s = if neg {
-        format!("-{int}")
-    } else {
-        int.to_string()
-    };
-    if frac != 0 {
-        let f = format!("{frac:06}");
-        s.push('.');
-        s.push_str(f.trim_end_matches('0'));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fixed_point_round_trip() {
-        assert_eq!(parse_fixed(b"0.10"), Some(100_000));
-        assert_eq!(parse_fixed(b"-12.5"), Some(-12_500_000));
-        assert_eq!(parse_fixed(b"1e3"), None);
-        assert_eq!(parse_fixed(b"."), None);
-        assert_eq!(format_fixed(300_000_000_000), "300000");
-        assert_eq!(format_fixed(-1_250_000), "-1.25");
-        assert_eq!(format_fixed(1), "0.000001");
-    }
-
-    proptest::proptest! {
-        /// The 64-bit path reads every short decimal as the 128-bit one does:
-        /// digits, dots, signs and other bytes, decimals past the sixth.
-        #[test]
-        fn short_decimals_read_as_long_ones(s in "[0-9.+x-]{1,18}|[0-9]{1,18}|[0-9]{1,11}\\.[0-9]{1,6}0{0,3}") {
-            let b = s.as_bytes();
-            proptest::prop_assert_eq!(short_decimal(b), long_decimal(b), "{}", s);
-        }
-    }
+    use crate::compile::graph::Value;
+    use crate::plan::filter::{encode_filters, MAX_CODED};
 
     /// The text fast paths give what the general comparison gives, for every kind of
     /// field value (text, null, number, date, bool) and operator.

@@ -2,10 +2,7 @@
 //! from the same row. Each chunk of the file gets its own [`SourceSink`]; their
 //! partial results are merged afterwards.
 
-use std::path::PathBuf;
-
-use crate::compile::graph::NodeId;
-use crate::data::period::{period_of_day, Grain};
+use crate::data::period::period_of_day;
 use crate::data::scan::{BadRow, RowSink};
 use crate::data::time::TimeParser;
 use crate::syntax::ast::AggFunc;
@@ -14,56 +11,11 @@ use super::accum::{nan_max, nan_min, AccVec};
 use super::classes::Classes;
 use super::codes::CodeTable;
 use super::intern::Interner;
-use super::row::{parse_bool, parse_fixed, Filter, RowVal};
+use super::row::RowVal;
 use super::slots::SlotIndex;
-
-/// Most columns one source scan may read.
-pub const MAX_COLUMNS: usize = 64;
-/// Most `--by` dimensions.
-pub const MAX_DIMS: usize = 7;
-
-/// How a column is viewed in filters and aggregations.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ColKind {
-    Str,
-    Num,
-    Bool,
-    Date,
-}
-
-#[derive(Clone, Debug)]
-pub struct AggPlan {
-    pub node: NodeId,
-    pub func: AggFunc,
-    pub column: Option<usize>,
-    pub fraction: Option<f64>,
-    pub filter: Option<Filter>,
-}
-
-/// Everything needed to scan one source.
-#[derive(Clone, Debug)]
-pub struct SourcePlan {
-    pub source: usize,
-    pub name: String,
-    pub path: PathBuf,
-    pub columns: Vec<String>,
-    pub kinds: Vec<ColKind>,
-    pub time: Option<usize>,
-    pub dims: Vec<usize>,
-    pub aggs: Vec<AggPlan>,
-    pub grain: Grain,
-    pub from: Option<i32>,
-    pub to: Option<i32>,
-    /// Keep rows of whole periods before `from` (window functions read them).
-    pub keep_before: bool,
-    pub tz: jiff::tz::TimeZone,
-    /// Text columns whose filter comparisons are coded, with their constants
-    /// (see [`super::row::encode_filters`]); at most [`super::row::MAX_CODED`].
-    pub coded: Vec<(usize, Vec<Vec<u8>>)>,
-    /// Journey funnels over this source, read in the same pass (which is then in
-    /// file order: see [`super::journey`]).
-    pub riders: Vec<super::journey::Rider>,
-}
+use crate::decimal::parse_fixed;
+use crate::plan::parse_bool;
+pub use crate::plan::{AggPlan, ColKind, SourcePlan, MAX_COLUMNS, MAX_DIMS};
 
 type Key = [u32; MAX_DIMS + 1];
 
@@ -262,35 +214,8 @@ impl<'p> SourceSink<'p> {
     }
 }
 
-/// Convert the raw fields of a row to typed values (`kinds[i]` says how), validating
-/// every field first. Plain decimals are also kept exactly in `fixed` (10^-6 units).
-pub fn typed_row<'a>(
-    kinds: &[ColKind],
-    fields: &[&'a [u8]],
-    time: &mut TimeParser,
-    fixed: &mut [Option<i128>],
-    nums: &mut [f64],
-) -> Result<[RowVal<'a>; MAX_COLUMNS], BadRow> {
-    let mut vals = [RowVal::Null; MAX_COLUMNS];
-    typed_row_into(kinds, fields, time, fixed, nums, &mut vals)?;
-    Ok(vals)
-}
-
-/// [`typed_row`] into `vals` (at least `kinds.len()` long): the hot path of a scan
-/// keeps the row on the stack, sized to the plan, instead of moving a 64-column array.
-#[inline]
-pub fn typed_row_into<'a>(
-    kinds: &[ColKind],
-    fields: &[&'a [u8]],
-    time: &mut TimeParser,
-    fixed: &mut [Option<i128>],
-    nums: &mut [f64],
-    vals: &mut [RowVal<'a>],
-) -> Result<(), BadRow> {
-    type_columns(kinds, 0..kinds.len(), fields, time, fixed, nums, vals)
-}
-
-/// [`typed_row_into`] of the columns `which` only.
+/// Type the columns `which` of a row into `vals` (at least `kinds.len()` long),
+/// validating each field. Plain decimals are also kept exactly in `fixed` (10^-6 units).
 #[inline(always)]
 fn type_columns<'a>(
     kinds: &[ColKind],
@@ -321,7 +246,7 @@ fn type_columns<'a>(
                             Ok(w) => w as f64,
                             Err(_) => v as f64,
                         };
-                        x / super::row::DEC_SCALE as f64
+                        x / crate::decimal::DEC_SCALE as f64
                     }
                     None => float_field(i, f)?,
                 };
@@ -441,7 +366,7 @@ impl SourceSink<'_> {
             vals[t] = RowVal::Date(day);
         }
         let row = &vals[..plan.kinds.len()];
-        let mut codes = [super::row::CODE_NULL; super::row::MAX_CODED];
+        let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
         let mut ids = [0u32; MAX_DIMS];
         self.intern(fields, &mut ids, &mut codes);
         self.update_slot(row, fields, &ids, &codes, period);
@@ -474,7 +399,7 @@ impl SourceSink<'_> {
         )?;
         vals[t] = RowVal::Date(day);
         let row = &vals[..plan.kinds.len()];
-        let mut codes = [super::row::CODE_NULL; super::row::MAX_CODED];
+        let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
         let mut ids = [0u32; MAX_DIMS];
         self.intern(fields, &mut ids, &mut codes);
         let mut secs = None;
@@ -528,7 +453,7 @@ impl SourceSink<'_> {
         row: &[RowVal],
         fields: &[&[u8]],
         ids: &[u32; MAX_DIMS],
-        codes: &[u8; super::row::MAX_CODED],
+        codes: &[u8; crate::plan::filter::MAX_CODED],
         period: i32,
     ) {
         // 2. Update the group's accumulators: those whose filter passes for the
@@ -655,7 +580,8 @@ mod tests {
     use super::*;
     use crate::compile::graph::NodeId;
     use crate::data::period::Grain;
-    use crate::eval::row::Filter;
+    use crate::plan::filter::Filter;
+    use std::path::PathBuf;
 
     fn count(filter: Option<Filter>, column: Option<usize>) -> AggPlan {
         AggPlan {

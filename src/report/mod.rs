@@ -31,7 +31,7 @@ pub fn cell_raw(c: &Cell) -> String {
         Cell::Null => String::new(),
         Cell::Int(i) => i.to_string(),
         Cell::Num(x) => number::full(*x),
-        Cell::Dec(d) => crate::eval::row::format_fixed(*d),
+        Cell::Dec(d) => crate::decimal::format_fixed(*d),
         Cell::Str(s) => s.clone(),
         Cell::Bool(b) => b.to_string(),
     }
@@ -46,7 +46,7 @@ fn cell_json(c: &Cell) -> serde_json::Value {
         Cell::Str(s) => s.clone().into(),
         Cell::Bool(b) => (*b).into(),
         Cell::Dec(d) => {
-            let text = crate::eval::row::format_fixed(*d);
+            let text = crate::decimal::format_fixed(*d);
             match serde_json::from_str::<serde_json::Number>(&text) {
                 Ok(n) => serde_json::Value::Number(n),
                 Err(_) => serde_json::Value::Null,

@@ -3,7 +3,7 @@
 //! The `push_*` functions append CSV numbers to a buffer without allocating and
 //! without `core::fmt`; their text is the same as the `Display` text they replace.
 
-use crate::eval::row::DEC_SCALE;
+use crate::decimal::DEC_SCALE;
 
 /// Shortest text that reads back as the same f64 (CSV, JSON).
 pub fn full(x: f64) -> String {
@@ -114,7 +114,7 @@ pub fn push_int(s: &mut String, i: i64) {
     s.push_str(itoa::Buffer::new().format(i));
 }
 
-/// [`crate::eval::row::format_fixed`] appended to `s`: `v` in 10^-6 units as
+/// [`crate::decimal::format_fixed`] appended to `s`: `v` in 10^-6 units as
 /// `-?INT(.FRAC)?`, trailing fraction zeros trimmed.
 pub fn push_fixed(s: &mut String, v: i128) {
     const SCALE: u128 = DEC_SCALE as u128;
@@ -187,7 +187,7 @@ pub fn duration(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::row::format_fixed;
+    use crate::decimal::format_fixed;
     use proptest::prelude::*;
 
     /// The text `full` had before `push_full`: the standard library's `Display`.

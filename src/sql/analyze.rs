@@ -57,7 +57,7 @@ fn check_formula(
                 return Err(unsupported(format!("`rolling(.., 0)` (in `{owner}`)")));
             }
             if matches!(w, Window::Rolling(_) | Window::ToDate(_)) {
-                for dep in crate::eval::plan::closure(graph, &[*m]) {
+                for dep in crate::plan::closure(graph, &[*m]) {
                     if let NodeKind::Formula(g) = &graph.node(dep).kind {
                         if has_window(g) {
                             return Err(unsupported(format!(

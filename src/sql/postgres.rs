@@ -11,7 +11,7 @@ use postgres::{Client, NoTls, SimpleQueryMessage};
 
 use crate::compile::graph::{ColumnType, Graph, SourceDef};
 use crate::data::period::Grain;
-use crate::eval::row::parse_fixed;
+use crate::decimal::parse_fixed;
 use crate::eval::{Body, Cell, Column, EvalError, Output, Request, Row};
 
 use super::dialect::{Dialect, Postgres};

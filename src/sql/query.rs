@@ -14,8 +14,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::compile::graph::{Graph, NodeId, NodeKind};
 use crate::data::period::Grain;
-use crate::eval::scan::SourcePlan as SourcePlanView;
 use crate::eval::Request;
+use crate::plan::SourcePlan as SourcePlanView;
 use crate::syntax::ast::AggFunc;
 
 use super::analyze;
@@ -78,11 +78,11 @@ pub fn build(
     d: &dyn Dialect,
     tables: &HashMap<String, String>,
 ) -> Result<Query, SqlError> {
-    let needed = crate::eval::plan::closure(graph, &req.metrics);
+    let needed = crate::plan::closure(graph, &req.metrics);
     analyze::check_supported(graph, &needed, d.name())?;
-    crate::eval::plan::check_rollable(graph, &needed).map_err(SqlError::Eval)?;
+    crate::plan::check_rollable(graph, &needed).map_err(SqlError::Eval)?;
     let grain = req.grain;
-    let windows = crate::eval::plan::uses_windows(graph, &needed) && grain != Grain::All;
+    let windows = crate::plan::uses_windows(graph, &needed) && grain != Grain::All;
     let views = source_views(graph, req, &needed, windows).map_err(SqlError::Eval)?;
     for v in &views {
         if graph.sources[v.source].time.is_none() {
@@ -154,12 +154,12 @@ fn source_views(
             std::path::PathBuf::from(format!("{}.table", s.name)),
         );
     }
-    crate::eval::plan::source_plans(graph, &r, needed, windows)
+    crate::plan::source_plans(graph, &r, needed, windows)
 }
 
 /// The output columns, as the engine names and types them.
 fn out_columns(graph: &Graph, req: &Request) -> Vec<OutColumn> {
-    let needed = crate::eval::plan::closure(graph, &req.metrics);
+    let needed = crate::plan::closure(graph, &req.metrics);
     let exact = analyze::exact_nodes(graph, &needed);
     req.metrics
         .iter()

@@ -10,8 +10,7 @@
 use std::collections::HashMap;
 
 use crate::compile::graph::{Builtin, ColumnType, RowExpr, SourceDef, Value};
-use crate::eval::row::parse_bool;
-use crate::eval::scan::ColKind;
+use crate::plan::{parse_bool, ColKind};
 use crate::syntax::ast::{BinOp, UnOp};
 
 use super::dialect::{Dialect, SqlType};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::compile::graph::{NodeId, NodeKind};
 use crate::data::period::Grain;
-use crate::eval::scan::SourcePlan;
+use crate::plan::SourcePlan;
 use crate::syntax::ast::AggFunc;
 
 use super::calendar;
@@ -156,7 +156,7 @@ fn aggregate(
     let name = |c: String| cx.q(&c);
     let numeric = |c: &str| -> Result<(), SqlError> {
         let is_time = cols.src.time.as_deref() == Some(c);
-        if is_time || cols.kind(c) != crate::eval::scan::ColKind::Num {
+        if is_time || cols.kind(c) != crate::plan::ColKind::Num {
             return Err(SqlError::Unsupported {
                 construct: format!(
                     "{}({}.{c}) over a column that is not a number",

@@ -206,7 +206,7 @@ pub fn expressible(graph: &Graph, id: kpi::compile::NodeId) -> bool {
             _ => false,
         }
     }
-    kpi::eval::plan::closure(graph, &[id])
+    kpi::plan::closure(graph, &[id])
         .iter()
         .all(|n| match &graph.node(*n).kind {
             NodeKind::Formula(f) => !script(f),

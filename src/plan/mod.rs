@@ -1,16 +1,93 @@
 //! From a request (`--by`, `--grain`, `--metrics`, range, data files) to one scan plan
-//! per source: the columns to read, their kinds, and every aggregate of the source.
+//! per source: the columns to read, their kinds, every aggregate of the source and
+//! the journeys riding along. Both backends read it: the in-process engine
+//! ([`crate::eval`]) scans by it, the SQL backend ([`crate::sql`]) writes its queries
+//! from it.
+
+pub mod filter;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::compile::graph::{ColumnType, Formula, Graph, NodeId, NodeKind, Window};
+use crate::compile::graph::{ColumnType, Formula, Graph, JourneyDef, NodeId, NodeKind, Window};
 use crate::data::period::Grain;
 use crate::syntax::ast::AggFunc;
 
-use super::row::Filter;
-use super::scan::{AggPlan, ColKind, SourcePlan, MAX_COLUMNS, MAX_DIMS};
-use super::EvalError;
+use filter::Filter;
+
+/// Why an evaluation failed: a usage/I-O problem (exit 2) or rejected data (exit 1).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvalError {
+    Usage(String),
+    Data(String),
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvalError::Usage(m) | EvalError::Data(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Most columns one source scan may read.
+pub const MAX_COLUMNS: usize = 64;
+/// Most `--by` dimensions.
+pub const MAX_DIMS: usize = 7;
+
+/// How a column is viewed in filters and aggregations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ColKind {
+    Str,
+    Num,
+    Bool,
+    Date,
+}
+
+#[derive(Clone, Debug)]
+pub struct AggPlan {
+    pub node: NodeId,
+    pub func: AggFunc,
+    pub column: Option<usize>,
+    pub fraction: Option<f64>,
+    pub filter: Option<Filter>,
+}
+
+/// Everything needed to scan one source.
+#[derive(Clone, Debug)]
+pub struct SourcePlan {
+    pub source: usize,
+    pub name: String,
+    pub path: PathBuf,
+    pub columns: Vec<String>,
+    pub kinds: Vec<ColKind>,
+    pub time: Option<usize>,
+    pub dims: Vec<usize>,
+    pub aggs: Vec<AggPlan>,
+    pub grain: Grain,
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    /// Keep rows of whole periods before `from` (window functions read them).
+    pub keep_before: bool,
+    pub tz: jiff::tz::TimeZone,
+    /// Text columns whose filter comparisons are coded, with their constants
+    /// (see [`super::row::encode_filters`]); at most [`super::row::MAX_CODED`].
+    pub coded: Vec<(usize, Vec<Vec<u8>>)>,
+    /// Journey funnels over this source, read in the same pass (which is then in
+    /// file order: see [`super::journey`]).
+    pub riders: Vec<Rider>,
+}
+
+/// `true`/`false`/`1`/`0` (any case for the words).
+pub fn parse_bool(s: &[u8]) -> Option<bool> {
+    match s {
+        b"1" => Some(true),
+        b"0" => Some(false),
+        _ if s.eq_ignore_ascii_case(b"true") => Some(true),
+        _ if s.eq_ignore_ascii_case(b"false") => Some(false),
+        _ => None,
+    }
+}
 
 /// What to evaluate.
 #[derive(Clone, Debug)]
@@ -227,7 +304,7 @@ pub fn source_plans(
         };
         let mut riders = riding[s]
             .iter()
-            .map(|&j| super::journey::rider(graph, &graph.journeys[j], &mut |c| col(c, None)))
+            .map(|&j| rider(graph, &graph.journeys[j], &mut |c| col(c, None)))
             .collect::<Result<Vec<_>, _>>()?;
         let time = match (&src.time, req.grain) {
             (Some(t), _) => Some(col(t, Some(ColKind::Str))),
@@ -277,7 +354,7 @@ pub fn source_plans(
         }
         // Text comparisons on plain text columns (not the time column, which is a
         // day) are coded once per row instead of once per filter.
-        let coded = super::row::encode_filters(
+        let coded = filter::encode_filters(
             agg_plans
                 .iter_mut()
                 .filter_map(|a| a.filter.as_mut())
@@ -303,4 +380,51 @@ pub fn source_plans(
         });
     }
     Ok(plans)
+}
+
+/// A journey funnel read in the pass of its source: step filters and the entity
+/// column index the source plan's columns.
+#[derive(Clone, Debug)]
+pub struct Rider {
+    pub name: String,
+    pub entity: usize,
+    pub steps: Vec<Filter>,
+    /// The step nodes, in step order.
+    pub nodes: Vec<NodeId>,
+    pub within: i64,
+}
+
+/// Plan a journey funnel as a rider of its source's scan; `col` adds a column to
+/// the source plan and gives its index.
+pub fn rider(
+    graph: &Graph,
+    j: &JourneyDef,
+    col: &mut dyn FnMut(&str) -> usize,
+) -> Result<Rider, EvalError> {
+    let src = &graph.sources[j.source];
+    if src.time.is_none() {
+        return Err(EvalError::Data(format!(
+            "journey funnel `{}` follows source `{}`, which has no `time` column",
+            j.name, src.name
+        )));
+    }
+    if j.steps.len() > 31 {
+        return Err(EvalError::Data(format!(
+            "journey funnel `{}` has more than 31 steps",
+            j.name
+        )));
+    }
+    let entity = col(&j.entity);
+    let steps: Vec<Filter> = j
+        .steps
+        .iter()
+        .map(|(_, f)| Filter::compile(f, col))
+        .collect();
+    Ok(Rider {
+        name: j.name.clone(),
+        entity,
+        steps,
+        nodes: j.members[..j.steps.len().min(j.members.len())].to_vec(),
+        within: j.within_seconds,
+    })
 }
