@@ -189,3 +189,44 @@ fn mills_helpers() {
     assert_eq!(mills_text(150_000_000), "150000");
     assert_eq!(mills_text(2_500), "2.5");
 }
+
+/// The compiler types each node once (the engine and the SQL backend read it): whole
+/// numbers, printed-as-integer and possibly-exact values, through aliases, sums and
+/// differences, negation and windows; a ratio is none of them.
+#[test]
+fn the_graph_says_how_values_are_typed() {
+    let dir = tempdir("typing");
+    let defs = dir.join("t.kpi");
+    std::fs::write(
+        &defs,
+        "source s {\n  time ts\n  dimensions rep\n  column amount: decimal\n}\n\
+         metric calls = count(s where type == \"call\")\n\
+         metric reps = count_distinct(s.rep)\n\
+         metric amount = sum(s.amount)\n\
+         metric mean = avg(s.amount)\n\
+         metric both = calls + reps\n\
+         metric net = amount - prev(amount)\n\
+         metric neg = -amount\n\
+         metric rolled = rolling(calls, 3)\n\
+         metric ratio = amount / calls\n\
+         metric shown = mean { format count }\n\
+         metric mixed = calls + amount\n",
+    )
+    .unwrap();
+    let g = compile_file(&defs);
+    let t = |m: &str| {
+        let x = g.node(g.metric(m).unwrap()).typing;
+        (x.integral, x.count_like, x.exact)
+    };
+    assert_eq!(t("calls"), (true, true, false));
+    assert_eq!(t("reps"), (true, true, false));
+    assert_eq!(t("amount"), (false, false, true));
+    assert_eq!(t("mean"), (false, false, false));
+    assert_eq!(t("both"), (true, true, false));
+    assert_eq!(t("net"), (false, false, true));
+    assert_eq!(t("neg"), (false, false, true));
+    assert_eq!(t("rolled"), (true, true, false));
+    assert_eq!(t("ratio"), (false, false, false));
+    assert_eq!(t("shown"), (false, true, false));
+    assert_eq!(t("mixed"), (false, false, false));
+}

@@ -251,6 +251,24 @@ pub struct Node {
     pub meta: Meta,
     /// Whether this node is a user-visible metric (metrics and funnel members).
     pub is_metric: bool,
+    /// How its values are typed beyond kind and unit ([`Graph::infer_typing`]).
+    pub typing: Typing,
+}
+
+/// How a node's values are typed beyond kind and unit: worked out once by the
+/// compiler; the engine and the SQL backend read it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Typing {
+    /// Whole numbers by construction: counts, their sums and differences, and
+    /// `prev`/`rolling`/`to_date` of them.
+    pub integral: bool,
+    /// Printed as an integer where whole: what is `integral`, journey steps, and what
+    /// has `format count` (and sums, differences and windows of those).
+    pub count_like: bool,
+    /// May be an exact decimal: a `sum`, and `+`/`-`/negation and
+    /// `prev`/`rolling`/`to_date` of exact values (the engine keeps it exact where
+    /// every summed value is a plain decimal; SQL keeps it as NUMERIC).
+    pub exact: bool,
 }
 
 /// Cadence of a review.
@@ -417,9 +435,63 @@ impl Graph {
             value_kind: Kind::Num,
             meta: Meta::default(),
             is_metric: false,
+            typing: Typing::default(),
         });
         id
     }
+    /// Work out every node's [`Typing`], inputs first (nodes on a cycle keep the
+    /// default: such a graph is refused anyway).
+    pub(crate) fn infer_typing(&mut self) {
+        fn of(f: &Formula, t: &[Typing]) -> Typing {
+            match f {
+                Formula::Node(id)
+                | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => {
+                    t[id.0 as usize]
+                }
+                Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => {
+                    let (a, b) = (of(a, t), of(b, t));
+                    Typing {
+                        integral: a.integral && b.integral,
+                        count_like: a.count_like && b.count_like,
+                        exact: a.exact && b.exact,
+                    }
+                }
+                Formula::Unary(UnOp::Neg, a) => Typing {
+                    exact: of(a, t).exact,
+                    ..Typing::default()
+                },
+                _ => Typing::default(),
+            }
+        }
+        let mut t = vec![Typing::default(); self.nodes.len()];
+        for id in self.topo_order() {
+            let node = &self.nodes[id.0 as usize];
+            let mut typing = match &node.kind {
+                NodeKind::Aggregate(a) => {
+                    let counts = matches!(a.func, AggFunc::Count | AggFunc::CountDistinct);
+                    Typing {
+                        integral: counts,
+                        count_like: counts,
+                        exact: a.func == AggFunc::Sum,
+                    }
+                }
+                NodeKind::JourneyStep { .. } => Typing {
+                    count_like: true,
+                    ..Typing::default()
+                },
+                NodeKind::Formula(f) => of(f, &t),
+                NodeKind::Param { .. } => Typing::default(),
+            };
+            if node.meta.format == Some(Format::Count) {
+                typing.count_like = true;
+            }
+            t[id.0 as usize] = typing;
+        }
+        for (node, typing) in self.nodes.iter_mut().zip(t) {
+            node.typing = typing;
+        }
+    }
+
     /// All nodes in an order where each comes after what it reads.
     pub fn topo_order(&self) -> Vec<NodeId> {
         let n = self.nodes.len();

@@ -469,6 +469,7 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             value_kind: super::types::Kind::Num,
             meta: Meta::default(),
             is_metric: false,
+            typing: Default::default(),
         });
         self.aggs.entry(key).or_default().push(id);
         Formula::Node(id)

@@ -101,6 +101,7 @@ pub fn compile_root(loader: &mut Loader, root: FileId, opts: &Options) -> (Graph
     let cyclic = cycles::report(&b.graph, &mut b.diags);
     b.infer(&scope, &cyclic);
     b.reviews(&scope);
+    b.graph.infer_typing();
     if opts.require_params {
         b.require_params();
     }
@@ -139,6 +140,7 @@ impl<'a> Build<'a> {
             value_kind: Kind::Num,
             meta: Meta::default(),
             is_metric,
+            typing: Typing::default(),
         });
         self.exprs.push(expr);
         self.names.insert(name.to_string(), id);

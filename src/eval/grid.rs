@@ -229,8 +229,12 @@ impl<'g> Evaluator<'g> {
             };
             self.prepare_windows(f, cols)?;
             let col = self.column(f, cols)?;
-            if let Some(ex) = self.exact_column(f, cols, &col) {
-                cols.exact.insert(id, ex);
+            // The compiler says which nodes may be exact; the data says whether they
+            // are (every summed value a plain decimal).
+            if self.graph.node(id).typing.exact {
+                if let Some(ex) = self.exact_column(f, cols, &col) {
+                    cols.exact.insert(id, ex);
+                }
             }
             cols.values.insert(id, col);
         }
@@ -258,6 +262,7 @@ impl<'g> Evaluator<'g> {
         if !exactable(f, cols) {
             return None;
         }
+
         Some(
             values
                 .iter()

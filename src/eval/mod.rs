@@ -15,11 +15,11 @@ pub(crate) mod scan;
 pub(crate) mod slots;
 pub mod table;
 
-use crate::compile::graph::{Formula, Graph, NodeId, NodeKind};
+use crate::compile::graph::{Graph, NodeId};
 use crate::data::calendar::WorkCalendar;
 use crate::data::period::{period_first_day, period_last_day, period_of_day, Grain};
 use crate::data::scan::{ScanError, ScanReport, ScanSpec};
-use crate::syntax::ast::{AggFunc, Format};
+use crate::syntax::ast::Format;
 
 pub use crate::plan::{EvalError, Request};
 
@@ -149,40 +149,6 @@ fn scan_error(source: &str, e: ScanError) -> EvalError {
         ScanError::Io { .. } => EvalError::Usage(format!("source `{source}`: {e}")),
         ScanError::MissingColumns { .. } => EvalError::Data(format!("source `{source}`: {e}")),
         _ => EvalError::Data(e.to_string()),
-    }
-}
-
-/// Whether a node's values are whole counts (printed as integers).
-fn count_like(graph: &Graph, id: NodeId, depth: usize) -> bool {
-    if depth > 64 {
-        return false;
-    }
-    let node = graph.node(id);
-    if node.meta.format == Some(Format::Count) {
-        return true;
-    }
-    match &node.kind {
-        NodeKind::Aggregate(a) => matches!(a.func, AggFunc::Count | AggFunc::CountDistinct),
-        NodeKind::JourneyStep { .. } => true,
-        NodeKind::Formula(f) => formula_count_like(graph, f, depth + 1),
-        NodeKind::Param { .. } => false,
-    }
-}
-
-fn formula_count_like(graph: &Graph, f: &Formula, depth: usize) -> bool {
-    use crate::syntax::ast::BinOp;
-    match f {
-        Formula::Node(id) => count_like(graph, *id, depth),
-        Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => {
-            formula_count_like(graph, a, depth) && formula_count_like(graph, b, depth)
-        }
-        Formula::Window(
-            crate::compile::graph::Window::Prev
-            | crate::compile::graph::Window::Rolling(_)
-            | crate::compile::graph::Window::ToDate(_),
-            id,
-        ) => count_like(graph, *id, depth),
-        _ => false,
     }
 }
 
@@ -349,7 +315,7 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         table.columns.push(table::ColumnData {
             exact: take_column(&mut cols.exact, *id, again),
             values: take_column(&mut cols.values, *id, again),
-            int: count_like(graph, *id, 0),
+            int: graph.node(*id).typing.count_like,
         });
     }
     let mut label_of: std::collections::HashMap<i32, u32, foldhash::fast::RandomState> =

@@ -5,7 +5,6 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::compile::graph::{Formula, Graph, NodeId, NodeKind, Window};
-use crate::syntax::ast::{AggFunc, BinOp, UnOp};
 
 use super::SqlError;
 
@@ -112,100 +111,13 @@ pub fn uses_calendar(f: &Formula) -> bool {
     }
 }
 
-/// Nodes whose values are exact decimals, as the engine's: `sum` aggregates, and
-/// formulas that are an alias, `+`, `-`, negation, `prev`, `rolling` or `to_date` of
-/// exact nodes. These are computed in the warehouse's exact numeric type.
+/// The needed nodes that may be exact decimals (NUMERIC in the query).
 pub fn exact_nodes(graph: &Graph, needed: &[NodeId]) -> HashSet<NodeId> {
-    fn exactable(graph: &Graph, f: &Formula, memo: &mut HashMap<NodeId, bool>) -> bool {
-        match f {
-            Formula::Node(id)
-            | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => {
-                is_exact(graph, *id, memo)
-            }
-            Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => {
-                exactable(graph, a, memo) && exactable(graph, b, memo)
-            }
-            Formula::Unary(UnOp::Neg, a) => exactable(graph, a, memo),
-            _ => false,
-        }
-    }
-    fn is_exact(graph: &Graph, id: NodeId, memo: &mut HashMap<NodeId, bool>) -> bool {
-        if let Some(&v) = memo.get(&id) {
-            return v;
-        }
-        memo.insert(id, false);
-        let v = match &graph.node(id).kind {
-            NodeKind::Aggregate(a) => a.func == AggFunc::Sum,
-            NodeKind::Formula(f) => exactable(graph, f, memo),
-            _ => false,
-        };
-        memo.insert(id, v);
-        v
-    }
-    let mut memo = HashMap::new();
     needed
         .iter()
         .copied()
-        .filter(|&id| is_exact(graph, id, &mut memo))
+        .filter(|&id| graph.node(id).typing.exact)
         .collect()
-}
-
-/// Whether a node's values are whole numbers by construction (counts, their sums
-/// and differences, windows over them): output as integers.
-pub fn integral(graph: &Graph, id: NodeId, depth: usize) -> bool {
-    if depth > 64 {
-        return false;
-    }
-    match &graph.node(id).kind {
-        NodeKind::Aggregate(a) => matches!(a.func, AggFunc::Count | AggFunc::CountDistinct),
-        NodeKind::Formula(f) => integral_formula(graph, f, depth + 1),
-        _ => false,
-    }
-}
-
-fn integral_formula(graph: &Graph, f: &Formula, depth: usize) -> bool {
-    match f {
-        Formula::Node(id)
-        | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => {
-            integral(graph, *id, depth)
-        }
-        Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => {
-            integral_formula(graph, a, depth) && integral_formula(graph, b, depth)
-        }
-        _ => false,
-    }
-}
-
-/// Whether a node prints as an integer where whole (the engine's rule: counts, a
-/// `format count`, sums and differences of them, windows over them).
-pub fn count_like(graph: &Graph, id: NodeId, depth: usize) -> bool {
-    use crate::syntax::ast::Format;
-    if depth > 64 {
-        return false;
-    }
-    let node = graph.node(id);
-    if node.meta.format == Some(Format::Count) {
-        return true;
-    }
-    match &node.kind {
-        NodeKind::Aggregate(a) => matches!(a.func, AggFunc::Count | AggFunc::CountDistinct),
-        NodeKind::JourneyStep { .. } => true,
-        NodeKind::Formula(f) => count_like_formula(graph, f, depth + 1),
-        NodeKind::Param { .. } => false,
-    }
-}
-
-fn count_like_formula(graph: &Graph, f: &Formula, depth: usize) -> bool {
-    match f {
-        Formula::Node(id)
-        | Formula::Window(Window::Prev | Window::Rolling(_) | Window::ToDate(_), id) => {
-            count_like(graph, *id, depth)
-        }
-        Formula::Binary(BinOp::Add | BinOp::Sub, a, b) => {
-            count_like_formula(graph, a, depth) && count_like_formula(graph, b, depth)
-        }
-        _ => false,
-    }
 }
 
 /// The layer of each formula node: 1 + the highest layer among the formulas it

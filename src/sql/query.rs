@@ -168,7 +168,7 @@ fn out_columns(graph: &Graph, req: &Request) -> Vec<OutColumn> {
             node: id,
             format: graph.node(id).meta.format,
             exact: exact.contains(&id),
-            count_like: analyze::count_like(graph, id, 0),
+            count_like: graph.node(id).typing.count_like,
         })
         .collect()
 }
@@ -337,7 +337,7 @@ fn final_select(
     }
     for c in columns {
         let v = cx.q(&col::node(c.node));
-        let v = if !exact.contains(&c.node) && analyze::integral(cx.graph, c.node, 0) {
+        let v = if !exact.contains(&c.node) && cx.graph.node(c.node).typing.integral {
             d.cast(&v, SqlType::BigInt)
         } else {
             v
