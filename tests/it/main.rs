@@ -1,0 +1,28 @@
+//! The integration tests: one test binary (one link of the crate and its
+//! dependencies), one module per concern, and one support module they share.
+
+mod support;
+
+mod analysis_cli;
+mod ast_snapshots;
+mod check_cli;
+mod data_layer;
+mod diagnostics;
+mod eval_bad_rows;
+mod eval_decimal;
+mod eval_example;
+mod eval_golden;
+mod eval_no_time;
+mod eval_props;
+mod fast_parser;
+mod journey;
+mod malformed;
+mod output_cli;
+mod readme;
+mod same_graph;
+mod script;
+mod sql_duckdb;
+mod sql_postgres;
+mod sql_snapshots;
+mod toolkit_cli;
+mod yaml_front;
