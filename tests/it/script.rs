@@ -7,35 +7,18 @@
 //!
 //! Fixtures: `tests/fixtures/script/`. Run from the crate root (cargo does).
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::support::Run;
 
 const DIR: &str = "tests/fixtures/script";
 
 /// Never "hangs": every case here ends well within this (they take ~0.02-2 s).
 const NEVER_HANGS: Duration = Duration::from_secs(20);
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
+/// `kpi ARGS` (the shared runner), never panicking and never near hanging.
 fn kpi(args: &[&str]) -> Run {
-    let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("run kpi");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        took: start.elapsed(),
-    };
+    let run = crate::support::kpi(args);
     eprintln!(
         "kpi {} -> exit {} in {:?}",
         args.join(" "),

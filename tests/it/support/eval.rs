@@ -1,7 +1,7 @@
 //! Helpers of the evaluation-engine tests: the library (`kpi::compile` + `kpi::eval`)
 //! and the binary's results read back.
 
-pub use super::{kpi, kpi_closed_pipe, kpi_to_file, Run};
+pub use super::{kpi, kpi_closed_pipe, kpi_to_file, tempdir, Run};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -190,4 +190,29 @@ pub fn cents_text(c: i128) -> String {
         s.push_str(t.trim_end_matches('0'));
     }
     s
+}
+
+/// Compare cells of the row `key`: `""` is null (an empty CSV cell), `~x` a float equal
+/// to x within 1e-12 relative, anything else the exact text.
+pub fn expect(t: &Table, key: &[&str], cells: &[(&str, &str)]) {
+    for (col, want) in cells {
+        let got = t.get(key, col);
+        if let Some(x) = want.strip_prefix('~') {
+            let want: f64 = x.parse().unwrap();
+            let g: f64 = got
+                .parse()
+                .unwrap_or_else(|_| panic!("{key:?} {col}: `{got}` is not a number"));
+            assert!(
+                (g - want).abs() <= 1e-12 * want.abs().max(1e-300),
+                "{key:?} {col}: got {got}, want {want}"
+            );
+        } else {
+            assert_eq!(&got, want, "{key:?} {col}");
+        }
+    }
+}
+
+/// A fixture of the engine's golden tests, by file name.
+pub fn f(name: &str) -> String {
+    fixture(name)
 }

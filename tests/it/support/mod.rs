@@ -13,10 +13,13 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// How long the process ran (the sandbox tests bound it).
+    pub took: std::time::Duration,
 }
 
 /// Run `kpi ARGS` from the crate root.
 pub fn kpi(args: &[&str]) -> Run {
+    let start = std::time::Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_kpi"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -27,6 +30,7 @@ pub fn kpi(args: &[&str]) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8(out.stderr).expect("kpi's messages are UTF-8"),
+        took: start.elapsed(),
     }
 }
 
@@ -48,6 +52,7 @@ pub fn kpi_to_file(args: &[&str], stdout: &str) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::new(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took: std::time::Duration::ZERO,
     }
 }
 
@@ -72,6 +77,7 @@ pub fn kpi_closed_pipe(args: &[&str], read: usize) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&buf).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took: std::time::Duration::ZERO,
     }
 }
 
