@@ -150,9 +150,18 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// About a command-line value (`--set`, `--profile`), not the definitions: the
+    /// CLI treats it as a usage problem (exit 2).
+    pub from_command_line: bool,
 }
 
 impl Diagnostic {
+    /// Mark as being about a command-line value (see [`Diagnostic::from_command_line`]).
+    pub fn of_command_line(mut self) -> Diagnostic {
+        self.from_command_line = true;
+        self
+    }
+
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -163,6 +172,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            from_command_line: false,
         }
     }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {

@@ -1,5 +1,6 @@
 //! `kpi check [PATH..]`: validate definitions; human, JSON or GitHub output.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::compile::{self, Loader};
@@ -8,7 +9,7 @@ use crate::deftest::junit;
 use crate::diag::{self, Diagnostic};
 
 use super::common;
-use super::{FAILED, OK, USAGE};
+use super::{FAILED, OK};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,16 +46,12 @@ fn date_str(day: i32) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-pub fn run(args: Args) -> u8 {
-    let today = match common::today(&args.today) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let today = common::today(&args.today)?;
     let files = match compile::load::collect_files(&common::default_paths(&args.paths)) {
         Ok(f) => f,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     let mut loader = Loader::new();

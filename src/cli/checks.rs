@@ -1,12 +1,13 @@
 //! `kpi checks DEFS`: evaluate checks over the range; status per group and period.
 
+use super::CliError;
 use crate::syntax::ast::Format as AstFormat;
 use std::path::PathBuf;
 
 use crate::eval::checks::{evaluate_checks, CheckRow, Status};
 
 use super::common::{self, DataOpts, DefOpts};
-use super::{FAILED, OK, USAGE};
+use super::{FAILED, OK};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -186,33 +187,26 @@ fn csv(rows: &[CheckRow]) -> String {
     s
 }
 
-pub fn run(args: Args) -> u8 {
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
     for name in &args.checks {
         if !graph.checks.iter().any(|c| &c.name == name) {
             let names: Vec<&str> = graph.checks.iter().map(|c| c.name.as_str()).collect();
             let hint = crate::diag::did_you_mean(name, names.iter().copied())
                 .map(|h| format!("\n  = help: {h}"))
                 .unwrap_or_default();
-            eprintln!(
-                "error: unknown check `{name}` (checks: {}){hint}",
+            return Err(CliError::Usage(format!(
+                "unknown check `{name}` (checks: {}){hint}",
                 names.join(", ")
-            );
-            return USAGE;
+            )));
         }
     }
-    let base = match common::base_request(
+    let base = common::base_request(
         &graph,
         &args.data,
         Vec::new(),
         crate::data::period::Grain::All,
-    ) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    )?;
     let chosen: Vec<&crate::compile::graph::CheckDef> = graph
         .checks
         .iter()
@@ -222,7 +216,7 @@ pub fn run(args: Args) -> u8 {
         Ok(rows) => rows,
         Err((name, e)) => {
             eprint!("check `{name}`: ");
-            return common::eval_error(e);
+            return Err(e.into());
         }
     };
     // Per check: pass, warn, fail, no_data, partial.

@@ -1,6 +1,7 @@
 //! Shared CLI plumbing: loading and compiling definitions, printing diagnostics, the
 //! request flags every evaluating command shares (grain, metrics, data, dates).
 
+use super::CliError;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -41,18 +42,18 @@ fn parse_set(s: &str) -> Result<(String, String), String> {
 }
 
 /// Load and compile one definitions file for evaluation; diagnostics go to stderr.
-/// Err carries the exit code.
-pub fn compile_defs(path: &Path, opts: &DefOpts) -> Result<(Loader, Graph), u8> {
+pub fn compile_defs(path: &Path, opts: &DefOpts) -> Result<(Loader, Graph), CliError> {
     if !path.exists() {
-        eprintln!("error: no such file: `{}`", path.display());
-        return Err(USAGE);
+        return Err(CliError::Usage(format!(
+            "no such file: `{}`",
+            path.display()
+        )));
     }
     if path.is_dir() {
-        eprintln!(
-            "error: `{}` is a folder; give the definitions file to evaluate",
+        return Err(CliError::Usage(format!(
+            "`{}` is a folder; give the definitions file to evaluate",
             path.display()
-        );
-        return Err(USAGE);
+        )));
     }
     let mut loader = Loader::new();
     let options = compile::Options {
@@ -67,23 +68,20 @@ pub fn compile_defs(path: &Path, opts: &DefOpts) -> Result<(Loader, Graph), u8> 
         Some(g) if errors.is_empty() => Ok((loader, g)),
         // Errors only about command-line values (`--set` of an unknown param, an
         // unknown `--profile`) carry no location: a usage problem, exit 2.
-        _ if !errors.is_empty()
-            && errors
-                .iter()
-                .all(|d| d.span.is_none() && matches!(d.code, "E0215" | "E0207")) =>
-        {
-            Err(USAGE)
+        _ if !errors.is_empty() && errors.iter().all(|d| d.from_command_line) => {
+            Err(CliError::Reported(USAGE))
         }
-        _ => Err(FAILED),
+        _ => Err(CliError::Reported(FAILED)),
     }
 }
 
 /// Parse `--today` or take the system date, as a day number.
-pub fn today(arg: &Option<String>) -> Result<i32, u8> {
+pub fn today(arg: &Option<String>) -> Result<i32, CliError> {
     match arg {
         Some(s) => crate::data::time::parse_date_arg(s).ok_or_else(|| {
-            eprintln!("error: invalid date `{s}` for --today (expected YYYY-MM-DD)");
-            USAGE
+            CliError::Usage(format!(
+                "invalid date `{s}` for --today (expected YYYY-MM-DD)"
+            ))
         }),
         None => {
             let now = jiff::ZonedDateTime::now().date();
@@ -162,23 +160,19 @@ pub fn base_request(
     opts: &DataOpts,
     by: Vec<String>,
     grain: crate::data::period::Grain,
-) -> Result<crate::eval::Request, u8> {
+) -> Result<crate::eval::Request, CliError> {
     let from = parse_date("--from", &opts.from)?;
     let to = parse_date("--to", &opts.to)?;
     if let (Some(a), Some(b)) = (from, to) {
         if a > b {
-            eprintln!(
-                "error: --from {} is after --to {}",
+            return Err(CliError::Usage(format!(
+                "--from {} is after --to {}",
                 opts.from.clone().unwrap_or_default(),
                 opts.to.clone().unwrap_or_default()
-            );
-            return Err(USAGE);
+            )));
         }
     }
-    let data = bind_data(graph, &opts.data).map_err(|msg| {
-        eprintln!("error: {msg}");
-        USAGE
-    })?;
+    let data = bind_data(graph, &opts.data)?;
     Ok(crate::eval::Request {
         metrics: Vec::new(),
         by,
@@ -208,20 +202,6 @@ pub fn progress(
         .map(|m| m.len())
         .sum();
     crate::data::progress::start(total)
-}
-
-/// Report an evaluation error and give its exit code.
-pub fn eval_error(e: crate::eval::EvalError) -> u8 {
-    match e {
-        crate::eval::EvalError::Usage(m) => {
-            eprintln!("error: {m}");
-            USAGE
-        }
-        crate::eval::EvalError::Data(m) => {
-            eprintln!("error: {m}");
-            FAILED
-        }
-    }
 }
 
 /// Report skipped bad rows (never silently).
@@ -307,15 +287,14 @@ pub fn bind_data(graph: &Graph, data: &[String]) -> Result<HashMap<String, PathB
     Ok(map)
 }
 
-pub fn parse_date(flag: &str, s: &Option<String>) -> Result<Option<i32>, u8> {
+pub fn parse_date(flag: &str, s: &Option<String>) -> Result<Option<i32>, CliError> {
     match s {
         None => Ok(None),
         Some(s) => match crate::data::time::parse_date_arg(s) {
             Some(d) => Ok(Some(d)),
-            None => {
-                eprintln!("error: invalid date `{s}` for {flag} (expected YYYY-MM-DD)");
-                Err(USAGE)
-            }
+            None => Err(CliError::Usage(format!(
+                "invalid date `{s}` for {flag} (expected YYYY-MM-DD)"
+            ))),
         },
     }
 }

@@ -1,5 +1,6 @@
 //! `kpi convert FILE --to kpi|yaml`: the same definitions in the other form.
 
+use super::CliError;
 use std::path::{Component, Path, PathBuf};
 
 use crate::compile::load::normalize;
@@ -8,7 +9,7 @@ use crate::syntax::ast::{File, Item};
 use crate::syntax::{dsl, format, yaml};
 
 use super::common;
-use super::{FAILED, USAGE};
+use super::FAILED;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,16 +29,20 @@ enum To {
     Yaml,
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let text = match std::fs::read(&args.file).map(String::from_utf8) {
         Ok(Ok(t)) => t,
         Ok(Err(_)) => {
-            eprintln!("error: `{}` is not valid UTF-8", args.file.display());
-            return FAILED;
+            return Err(CliError::Failed(format!(
+                "`{}` is not valid UTF-8",
+                args.file.display()
+            )));
         }
         Err(e) => {
-            eprintln!("error: cannot read `{}`: {e}", args.file.display());
-            return USAGE;
+            return Err(CliError::Usage(format!(
+                "cannot read `{}`: {e}",
+                args.file.display()
+            )));
         }
     };
     let is_yaml = args
@@ -53,7 +58,7 @@ pub fn run(args: Args) -> u8 {
     };
     if diags.iter().any(|d| d.is_error()) {
         common::print_diags(&map, &diags);
-        return FAILED;
+        return Err(CliError::Reported(FAILED));
     }
     // Written into another folder, the relative paths it holds (imports, scripts,
     // sources' `from`) are rewritten to point at the same files from there.
@@ -75,11 +80,10 @@ pub fn run(args: Args) -> u8 {
         To::Yaml => yaml::parse_file(id2, &out),
     };
     if !d2.is_empty() || !format::same_meaning(&ast, &back) {
-        eprintln!("error: the conversion would not be lossless; nothing was written (a bug in kpi convert: please report it with the file)");
         common::print_diags(&map, &d2);
-        return FAILED;
+        return Err(CliError::Failed("the conversion would not be lossless; nothing was written (a bug in kpi convert: please report it with the file)".into()));
     }
-    super::output::write(&args.output, &out)
+    super::output::write(&args.output, &out).map(|()| super::OK)
 }
 
 /// Rewrite the relative paths of `ast` written for `from_dir` so that they name the

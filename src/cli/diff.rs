@@ -1,12 +1,13 @@
 //! `kpi diff A B`: what changed between two definition sets, compared as compiled
 //! expressions.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::compile::{self, diff::diff, Loader};
 
 use super::common;
-use super::{FAILED, OK, USAGE};
+use super::{FAILED, OK};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,23 +32,22 @@ enum Format {
     Json,
 }
 
-fn load(path: &std::path::Path) -> Result<compile::Graph, u8> {
+fn load(path: &std::path::Path) -> Result<compile::Graph, CliError> {
     if !path.is_file() {
-        eprintln!("error: no such file: `{}`", path.display());
-        return Err(USAGE);
+        return Err(CliError::Usage(format!(
+            "no such file: `{}`",
+            path.display()
+        )));
     }
     let mut loader = Loader::new();
     let (graph, diags) = compile::compile_path(&mut loader, path, &compile::Options::default());
     let errors: Vec<_> = diags.into_iter().filter(|d| d.is_error()).collect();
     common::print_diags(&loader.map, &errors);
-    graph.ok_or(FAILED)
+    graph.ok_or(CliError::Reported(FAILED))
 }
 
-pub fn run(args: Args) -> u8 {
-    let (a, b) = match (load(&args.a), load(&args.b)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(c), _) | (_, Err(c)) => return c,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (a, b) = (load(&args.a)?, load(&args.b)?);
     let changes = diff(&a, &b);
     use std::fmt::Write;
     let mut out = String::new();

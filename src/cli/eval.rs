@@ -1,12 +1,12 @@
 //! `kpi eval DEFS`: evaluate metrics over CSV/NDJSON exports.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::data::period::Grain;
 use crate::report::{self, OutFormat};
 
 use super::common::{self, parse_grain, select_metrics, DataOpts, DefOpts};
-use super::USAGE;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -41,35 +41,24 @@ pub struct Args {
     engine: super::engine::EngineOpts,
 }
 
-pub fn run(args: Args) -> u8 {
-    let (loader, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (loader, graph) = common::compile_defs(&args.defs, &args.opts)?;
     let metrics = match select_metrics(&graph, &args.metrics) {
         Ok(m) => m,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     if args.mark_partial && args.engine.engine != super::engine::Engine::Inprocess {
-        eprintln!("error: --mark-partial needs the in-process engine: the warehouse query does not report which days the data covers");
-        return USAGE;
+        return Err(CliError::Usage("--mark-partial needs the in-process engine: the warehouse query does not report which days the data covers".to_string()));
     }
-    let mut req = match common::base_request(&graph, &args.data, args.by.clone(), args.grain) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    let mut req = common::base_request(&graph, &args.data, args.by.clone(), args.grain)?;
     req.metrics = metrics;
     req.fill = args.fill;
     let progress = common::progress(&graph, &req);
     let result = super::engine::evaluate(&graph, &req, &args.engine);
     drop(progress);
-    let out = match result {
-        Ok(o) => o,
-        Err(e) => return common::eval_error(e),
-    };
+    let out = result?;
     common::report_skips(&out);
     if args.engine.engine == super::engine::Engine::Inprocess {
         for w in super::literals::warnings(&graph, &req, &loader.map) {
@@ -89,5 +78,5 @@ pub fn run(args: Args) -> u8 {
         }
         text.push_str(&super::partial::note(&partial));
     }
-    super::output::write(&args.output, &text)
+    super::output::write(&args.output, &text).map(|()| super::OK)
 }

@@ -1,6 +1,7 @@
 //! `kpi explain DEFS METRIC`: effective definition, origin, unit, and lineage down to
 //! source columns and filters.
 
+use super::CliError;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -9,7 +10,6 @@ use crate::compile::graph::{CheckDef, FunnelDef, Graph, NodeId, NodeKind};
 use crate::diag::{did_you_mean, locate, SourceMap};
 
 use super::common::{self, DefOpts};
-use super::FAILED;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,11 +24,8 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> u8 {
-    let (loader, g) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (loader, g) = common::compile_defs(&args.defs, &args.opts)?;
     let name = args.metric.as_str();
     let out = if let Some(id) = g.metric(name) {
         explain_metric(&g, &loader.map, id)
@@ -43,14 +40,13 @@ pub fn run(args: Args) -> u8 {
             .map(String::as_str)
             .chain(g.checks.iter().map(|c| c.name.as_str()))
             .chain(g.funnels.iter().map(|f| f.name.as_str()));
-        let mut msg = format!("error: no metric, funnel or check is named `{name}`");
+        let mut msg = format!("no metric, funnel or check is named `{name}`");
         if let Some(h) = did_you_mean(name, candidates) {
             msg.push_str(&format!("\n  = help: {h}"));
         }
-        eprintln!("{msg}");
-        return FAILED;
+        return Err(CliError::Failed(msg));
     };
-    super::output::write(&args.output, &out)
+    super::output::write(&args.output, &out).map(|()| super::OK)
 }
 
 fn review_line(g: &Graph, out: &mut String, name: &str, kind: &str) {

@@ -1,12 +1,13 @@
 //! `kpi fmt [--check] PATH..`: rewrite `.kpi` files in the canonical layout.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::diag::SourceMap;
 use crate::syntax::{dsl, format};
 
 use super::common;
-use super::{FAILED, OK, USAGE};
+use super::{FAILED, OK};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -43,12 +44,11 @@ pub fn format_text(
     Ok(out)
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let files = match crate::compile::load::collect_files(&common::default_paths(&args.paths)) {
         Ok(f) => f,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     let mut changed = 0;
@@ -65,8 +65,10 @@ pub fn run(args: Args) -> u8 {
                 continue;
             }
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", f.display());
-                return USAGE;
+                return Err(CliError::Usage(format!(
+                    "cannot read `{}`: {e}",
+                    f.display()
+                )));
             }
         };
         match format_text(f, &text) {
@@ -77,20 +79,14 @@ pub fn run(args: Args) -> u8 {
             Ok(out) if out != text => {
                 changed += 1;
                 if args.check {
-                    if let Err(code) =
-                        super::output::progress(&format!("would reformat {}\n", f.display()))
-                    {
-                        return code;
-                    }
+                    super::output::progress(&format!("would reformat {}\n", f.display()))?;
                 } else if let Err(e) = std::fs::write(f, out) {
-                    eprintln!("error: cannot write `{}`: {e}", f.display());
-                    return USAGE;
+                    return Err(CliError::Usage(format!(
+                        "cannot write `{}`: {e}",
+                        f.display()
+                    )));
                 } else {
-                    if let Err(code) =
-                        super::output::progress(&format!("formatted {}\n", f.display()))
-                    {
-                        return code;
-                    }
+                    super::output::progress(&format!("formatted {}\n", f.display()))?;
                 }
             }
             Ok(_) => {}
@@ -102,9 +98,9 @@ pub fn run(args: Args) -> u8 {
             if changed == 1 { "" } else { "s" }
         );
     }
-    if failed || (args.check && changed > 0) {
+    Ok(if failed || (args.check && changed > 0) {
         FAILED
     } else {
         OK
-    }
+    })
 }

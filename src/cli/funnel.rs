@@ -1,6 +1,7 @@
 //! `kpi funnel DEFS NAME`: stage volumes, step rates, conversion, total and the
 //! weakest step of each group, with the gain if it reached the peers' median.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::analyze::{self, weakest::weakest};
@@ -10,7 +11,6 @@ use crate::report::{self, OutFormat};
 use crate::syntax::ast::Format;
 
 use super::common::{self, DataOpts, DefOpts};
-use super::USAGE;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,26 +36,16 @@ pub struct Args {
     opts: DefOpts,
 }
 
-pub fn run(args: Args) -> u8 {
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
     let shape = match analyze::shape(&graph, &args.name) {
         Ok(s) => s,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
-    let req = match common::base_request(&graph, &args.data, args.by.clone(), args.grain) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let rows = match analyze::evaluate_funnel(&graph, &shape, &req) {
-        Ok(r) => r,
-        Err(e) => return common::eval_error(e),
-    };
+    let req = common::base_request(&graph, &args.data, args.by.clone(), args.grain)?;
+    let rows = analyze::evaluate_funnel(&graph, &shape, &req)?;
     let weak = weakest(&rows, shape.value.is_some());
     let mut cols: Vec<(String, Option<Format>)> = shape
         .stages
@@ -119,5 +109,5 @@ pub fn run(args: Args) -> u8 {
         })
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
-    super::output::write(&args.output, &report::render(&out, args.format))
+    super::output::write(&args.output, &report::render(&out, args.format)).map(|()| super::OK)
 }

@@ -1,5 +1,6 @@
 //! `kpi graph DEFS`: the evaluation graph as text, Graphviz dot or Mermaid.
 
+use super::CliError;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -48,11 +49,8 @@ fn deps(g: &Graph, i: usize) -> Vec<usize> {
     v
 }
 
-pub fn run(args: Args) -> u8 {
-    let (_, g) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (_, g) = common::compile_defs(&args.defs, &args.opts)?;
     let mut out = String::new();
     match args.format {
         Format::Text => {
@@ -133,5 +131,5 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    super::output::write(&args.output, &out)
+    super::output::write(&args.output, &out).map(|()| super::OK)
 }

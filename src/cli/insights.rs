@@ -1,6 +1,7 @@
 //! `kpi insights DEFS --outcome won_amount --by rep`: what the top quartile does
 //! differently from the rest.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::analyze::ingredients;
@@ -11,7 +12,7 @@ use crate::data::period::{grain_of_label, period_first_day, period_last_day, Gra
 use crate::syntax::ast::{AggFunc, Format};
 
 use super::common::{self, DataOpts, DefOpts};
-use super::{FAILED, USAGE};
+use super::FAILED;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -80,13 +81,10 @@ fn candidates(graph: &Graph, outcome: NodeId) -> Vec<(NodeId, bool)> {
     out
 }
 
-pub fn run(args: Args) -> u8 {
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
     let Some(outcome) = graph.metric(&args.outcome) else {
-        let mut msg = format!("error: unknown metric `{}` for --outcome", args.outcome);
+        let mut msg = format!("unknown metric `{}` for --outcome", args.outcome);
         let names = graph
             .metric_order
             .iter()
@@ -94,8 +92,7 @@ pub fn run(args: Args) -> u8 {
         if let Some(h) = crate::diag::did_you_mean(&args.outcome, names) {
             msg.push_str(&format!("\n  = help: {h}"));
         }
-        eprintln!("{msg}");
-        return USAGE;
+        return Err(CliError::Usage(msg));
     };
     let mut data = args.data.clone();
     if let Some(p) = &args.period {
@@ -111,15 +108,13 @@ pub fn run(args: Args) -> u8 {
                 ));
             }
             _ => {
-                eprintln!("error: --period `{p}` is not a period (use 2026-Q1, 2026-03, 2026-W10 or 2026)");
-                return USAGE;
+                return Err(CliError::Usage(format!(
+                    "--period `{p}` is not a period (use 2026-Q1, 2026-03, 2026-W10 or 2026)"
+                )));
             }
         }
     }
-    let mut req = match common::base_request(&graph, &data, args.by.clone(), Grain::All) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    let mut req = common::base_request(&graph, &data, args.by.clone(), Grain::All)?;
     // Metrics that are part of the outcome (read it, or count its rows) are not
     // drivers of it: they are listed apart, with the reason.
     let (cands, apart): (Vec<_>, Vec<_>) = candidates(&graph, outcome)
@@ -131,16 +126,10 @@ pub fn run(args: Args) -> u8 {
         .into_iter()
         .map(|(id, _, why)| (graph.node(id).name.clone(), why.unwrap_or_default()))
         .collect();
-    let workdays = match crate::analyze::workdays_node(&graph) {
-        Ok(w) => w,
-        Err(e) => return common::eval_error(e),
-    };
+    let workdays = crate::analyze::workdays_node(&graph)?;
     req.metrics = vec![outcome, workdays];
     req.metrics.extend(cands.iter().map(|(id, _)| *id));
-    let out = match crate::eval::evaluate(&graph, &req) {
-        Ok(o) => o,
-        Err(e) => return common::eval_error(e),
-    };
+    let out = crate::eval::evaluate(&graph, &req)?;
     let col = |k: usize| -> Vec<Option<f64>> {
         out.rows().iter().map(|r| r.values[k].as_f64()).collect()
     };
@@ -158,7 +147,7 @@ pub fn run(args: Args) -> u8 {
             4 * MIN_SIDE - 1,
         );
         eprintln!("  = help: group by a finer dimension, or take a longer --period");
-        return FAILED;
+        return Err(CliError::Reported(FAILED));
     }
     if top.len() < FRAGILE_SIDE || rest.len() < FRAGILE_SIDE {
         eprintln!(
@@ -256,5 +245,5 @@ pub fn run(args: Args) -> u8 {
             text
         }
     };
-    super::output::write(&args.output, &text)
+    super::output::write(&args.output, &text).map(|()| super::OK)
 }

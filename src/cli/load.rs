@@ -2,12 +2,13 @@
 //! into a PostgreSQL table (`COPY`), typed from the source's column hints, so that
 //! `kpi eval --engine postgres` can run over it.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::sql::postgres;
 
 use super::common::{self, DefOpts};
-use super::{FAILED, OK, USAGE};
+use super::OK;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -29,16 +30,12 @@ pub struct Args {
     opts: DefOpts,
 }
 
-pub fn run(args: Args) -> u8 {
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
     let data = match super::common::bind_data(&graph, &args.data) {
         Ok(d) => d,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     // A bare `--table NAME` names the table of the one source being loaded.
@@ -60,15 +57,13 @@ pub fn run(args: Args) -> u8 {
     let tables = match super::engine::bind_tables(&graph, &tables) {
         Ok(t) => t,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     let mut client = match postgres::connect(&args.dsn) {
         Ok(c) => c,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     let mut sources: Vec<&String> = data.keys().collect();
@@ -79,15 +74,16 @@ pub fn run(args: Args) -> u8 {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         if !is_csv {
-            eprintln!(
-                "error: `{}`: kpi load copies CSV files (with a header line)",
+            return Err(CliError::Usage(format!(
+                "`{}`: kpi load copies CSV files (with a header line)",
                 path.display()
-            );
-            return USAGE;
+            )));
         }
         if !path.is_file() {
-            eprintln!("error: no such file: `{}`", path.display());
-            return USAGE;
+            return Err(CliError::Usage(format!(
+                "no such file: `{}`",
+                path.display()
+            )));
         }
         let Some(src) = graph.sources.iter().find(|s| &s.name == name) else {
             continue;
@@ -95,11 +91,8 @@ pub fn run(args: Args) -> u8 {
         let table = tables.get(name).cloned().unwrap_or_else(|| name.clone());
         match postgres::load(&mut client, src, path, &table, args.replace) {
             Ok(n) => eprintln!("loaded {n} rows of `{}` into {table}", path.display()),
-            Err(msg) => {
-                eprintln!("error: {msg}");
-                return FAILED;
-            }
+            Err(msg) => return Err(CliError::Failed(msg)),
         }
     }
-    OK
+    Ok(OK)
 }

@@ -7,6 +7,7 @@ mod common;
 mod convert;
 mod diff;
 mod engine;
+mod error;
 mod eval;
 mod explain;
 mod fmt;
@@ -27,6 +28,8 @@ mod whatif;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+pub use error::CliError;
 
 /// Exit codes (DESIGN section 3).
 pub const OK: u8 = 0;
@@ -130,22 +133,22 @@ fn run() -> u8 {
         }
     };
     match cli.command {
-        Command::Check(a) => check::run(a),
-        Command::Eval(a) => eval::run(a),
-        Command::Checks(a) => checks::run(a),
-        Command::Sql(a) => sql::run(a),
-        Command::Load(a) => load::run(a),
-        Command::Funnel(a) => funnel::run(a),
-        Command::Plan(a) => plan::run(a),
-        Command::Whatif(a) => whatif::run(a),
-        Command::Insights(a) => insights::run(a),
-        Command::Review(a) => review::run(a),
-        Command::Test(a) => test::run(a),
-        Command::Fmt(a) => fmt::run(a),
-        Command::Convert(a) => convert::run(a),
-        Command::Diff(a) => diff::run(a),
-        Command::Schema(a) => schema::run(a),
-        Command::Graph(a) => graph::run(a),
-        Command::Explain(a) => explain::run(a),
+        Command::Check(a) => check::run(a).unwrap_or_else(CliError::report),
+        Command::Eval(a) => eval::run(a).unwrap_or_else(CliError::report),
+        Command::Checks(a) => checks::run(a).unwrap_or_else(CliError::report),
+        Command::Sql(a) => sql::run(a).unwrap_or_else(CliError::report),
+        Command::Load(a) => load::run(a).unwrap_or_else(CliError::report),
+        Command::Funnel(a) => funnel::run(a).unwrap_or_else(CliError::report),
+        Command::Plan(a) => plan::run(a).unwrap_or_else(CliError::report),
+        Command::Whatif(a) => whatif::run(a).unwrap_or_else(CliError::report),
+        Command::Insights(a) => insights::run(a).unwrap_or_else(CliError::report),
+        Command::Review(a) => review::run(a).unwrap_or_else(CliError::report),
+        Command::Test(a) => test::run(a).unwrap_or_else(CliError::report),
+        Command::Fmt(a) => fmt::run(a).unwrap_or_else(CliError::report),
+        Command::Convert(a) => convert::run(a).unwrap_or_else(CliError::report),
+        Command::Diff(a) => diff::run(a).unwrap_or_else(CliError::report),
+        Command::Schema(a) => schema::run(a).unwrap_or_else(CliError::report),
+        Command::Graph(a) => graph::run(a).unwrap_or_else(CliError::report),
+        Command::Explain(a) => explain::run(a).unwrap_or_else(CliError::report),
     }
 }

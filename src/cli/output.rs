@@ -5,38 +5,36 @@
 use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 
-use super::{OK, USAGE};
+use super::CliError;
 
 /// Write `text` to `-o FILE` (created or replaced) or, without one, to stdout.
-pub fn write(path: &Option<PathBuf>, text: &str) -> u8 {
+pub fn write(path: &Option<PathBuf>, text: &str) -> Result<(), CliError> {
     match path {
-        Some(p) => match std::fs::write(p, text) {
-            Ok(()) => OK,
-            Err(e) => {
-                eprintln!("error: cannot write `{}`: {e}", p.display());
-                USAGE
-            }
-        },
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| CliError::Usage(format!("cannot write `{}`: {e}", p.display()))),
         None => stdout(text),
     }
 }
 
 /// Write `text` to stdout and flush it.
-pub fn stdout(text: &str) -> u8 {
+pub fn stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => OK,
+        Ok(()) => Ok(()),
         Err(e) => failed(&e),
     }
 }
 
-/// The exit code of a failed write to stdout, after saying why on stderr.
-pub fn failed(e: &std::io::Error) -> u8 {
+/// A failed write to stdout: a reader that went away (`kpi .. | head`) is not an
+/// error; anything else is an I/O problem (exit 2).
+pub fn failed(e: &std::io::Error) -> Result<(), CliError> {
     if e.kind() == ErrorKind::BrokenPipe {
-        return OK;
+        return Ok(());
     }
-    eprintln!("error: cannot write to standard output: {}", plain(e));
-    USAGE
+    Err(CliError::Usage(format!(
+        "cannot write to standard output: {}",
+        plain(e)
+    )))
 }
 
 /// `No space left on device` rather than `.. (os error 28)`.
@@ -48,21 +46,13 @@ fn plain(e: &std::io::Error) -> String {
     }
 }
 
-/// The exit code of a command whose result was `result` and whose write gave
+/// The outcome of a command whose result was `result` and whose write gave
 /// `write`: a failed write (2) wins, since the result never reached its reader.
-pub fn combine(result: u8, write: u8) -> u8 {
-    if write == OK {
-        result
-    } else {
-        write
-    }
+pub fn combine(result: u8, write: Result<(), CliError>) -> Result<u8, CliError> {
+    write.map(|()| result)
 }
 
-/// Print one piece of a result that is written as it goes (`kpi test`, `kpi fmt`):
-/// Err carries the exit code to stop with.
-pub fn progress(text: &str) -> Result<(), u8> {
-    match stdout(text) {
-        OK => Ok(()),
-        code => Err(code),
-    }
+/// Print one piece of a result that is written as it goes (`kpi test`, `kpi fmt`).
+pub fn progress(text: &str) -> Result<(), CliError> {
+    stdout(text)
 }

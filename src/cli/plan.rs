@@ -1,5 +1,6 @@
 //! `kpi plan DEFS FUNNEL --target X --rates-from PERIOD`: the reverse funnel.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use serde_json::{Map, Value};
@@ -10,7 +11,6 @@ use crate::data::period::{grain_of_label, period_first_day, period_last_day, Gra
 use crate::report::{grid, Grid};
 
 use super::common::{self, DataOpts, DefOpts};
-use super::{FAILED, USAGE};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -94,34 +94,29 @@ fn plan_json(
     m
 }
 
-pub fn run(args: Args) -> u8 {
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
     let shape = match analyze::shape(&graph, &args.funnel) {
         Ok(s) if s.value.is_some() => s,
         Ok(_) => {
-            eprintln!(
-                "error: funnel `{}` has no `value`, so there is no total to plan for",
+            return Err(CliError::Usage(format!(
+                "funnel `{}` has no `value`, so there is no total to plan for",
                 args.funnel
-            );
-            return USAGE;
+            )));
         }
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     if !(args.target.is_finite() && args.target > 0.0) {
-        eprintln!("error: --target must be a positive number");
-        return USAGE;
+        return Err(CliError::Usage(
+            "--target must be a positive number".to_string(),
+        ));
     }
     let (from, to) = match period_days(&args.rates_from) {
         Ok(r) => r,
         Err(m) => {
-            eprintln!("error: --rates-from {m}");
-            return USAGE;
+            return Err(CliError::Usage(format!("--rates-from {m}")));
         }
     };
     let cal = match &graph.settings.calendar {
@@ -136,25 +131,20 @@ pub fn run(args: Args) -> u8 {
                 Some(cal.workdays(a, b) as f64)
             }
             Err(m) => {
-                eprintln!("error: --period {m}");
-                return USAGE;
+                return Err(CliError::Usage(format!("--period {m}")));
             }
         },
     };
     let mut data = args.data.clone();
     data.from = Some(crate::data::period::period_label(Grain::Day, from));
     data.to = Some(crate::data::period::period_label(Grain::Day, to));
-    let mut req = match common::base_request(&graph, &data, Vec::new(), Grain::All) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let (whole, extent) = match analyze::evaluate_funnel_extent(&graph, &shape, &req) {
-        Ok(r) => r,
-        Err(e) => return common::eval_error(e),
-    };
+    let mut req = common::base_request(&graph, &data, Vec::new(), Grain::All)?;
+    let (whole, extent) = analyze::evaluate_funnel_extent(&graph, &shape, &req)?;
     let Some(row) = whole.first() else {
-        eprintln!("error: no data in {} to take rates from", args.rates_from);
-        return FAILED;
+        return Err(CliError::Failed(format!(
+            "no data in {} to take rates from",
+            args.rates_from
+        )));
     };
     warn_partial(&args.rates_from, &cal, (from, to), extent);
     warn_few(&args.rates_from, &shape, row);
@@ -164,10 +154,7 @@ pub fn run(args: Args) -> u8 {
     top.extend(plan_json(&shape, row, args.target, workdays));
     if !args.by.is_empty() {
         req.by = args.by.clone();
-        let rows = match analyze::evaluate_funnel(&graph, &shape, &req) {
-            Ok(r) => r,
-            Err(e) => return common::eval_error(e),
-        };
+        let rows = analyze::evaluate_funnel(&graph, &shape, &req)?;
         let share = args.target / rows.len().max(1) as f64;
         let groups: Vec<Value> = rows
             .iter()
@@ -195,7 +182,7 @@ pub fn run(args: Args) -> u8 {
         Format::Table => plan_table(&shape, &top, &args.by, Grid::Table),
         Format::Md => plan_table(&shape, &top, &args.by, Grid::Md),
     };
-    super::output::write(&args.output, &text)
+    super::output::write(&args.output, &text).map(|()| super::OK)
 }
 
 fn plan_table(shape: &FunnelShape, top: &Value, by: &[String], how: Grid) -> String {

@@ -1,5 +1,6 @@
 //! `kpi review DEFS`: definitions due or overdue for review.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::data::period::civil_from_day;
@@ -9,7 +10,7 @@ use crate::compile::{self, Loader};
 use crate::diag::{locate, Diagnostic};
 
 use super::common;
-use super::{FAILED, OK, USAGE};
+use super::{FAILED, OK};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -42,16 +43,12 @@ fn date(day: i32) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-pub fn run(args: Args) -> u8 {
-    let today = match common::today(&args.today) {
-        Ok(t) => t,
-        Err(c) => return c,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let today = common::today(&args.today)?;
     let files = match compile::load::collect_files(&common::default_paths(&args.paths)) {
         Ok(f) => f,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     struct Item {
@@ -95,7 +92,7 @@ pub fn run(args: Args) -> u8 {
     errors.dedup();
     if !errors.is_empty() {
         common::print_diags(&loader.map, &errors);
-        return FAILED;
+        return Err(CliError::Reported(FAILED));
     }
     let mut items: Vec<Item> = found
         .into_iter()
@@ -173,13 +170,10 @@ pub fn run(args: Args) -> u8 {
             text
         }
     };
-    let written = super::output::write(&args.output, &text);
-    if written != OK {
-        return written;
-    }
-    if args.strict && overdue > 0 {
+    super::output::write(&args.output, &text)?;
+    Ok(if args.strict && overdue > 0 {
         FAILED
     } else {
         OK
-    }
+    })
 }

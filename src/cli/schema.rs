@@ -1,5 +1,6 @@
 //! `kpi schema`: the JSON Schema of the YAML form (for editor completion).
 
+use super::CliError;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -9,8 +10,8 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let text =
         serde_json::to_string_pretty(&crate::syntax::schema::schema()).unwrap_or_default() + "\n";
-    super::output::write(&args.output, &text)
+    super::output::write(&args.output, &text).map(|()| super::OK)
 }

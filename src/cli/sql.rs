@@ -1,14 +1,14 @@
 //! `kpi sql DEFS --dialect D`: the evaluation as one SQL query for a warehouse (the
 //! `--engine` of `kpi eval` is in `engine.rs`).
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::data::period::Grain;
-use crate::sql::{self, SqlError};
+use crate::sql;
 
 use super::common::{self, parse_grain, select_metrics, DefOpts};
 use super::engine::bind_tables;
-use super::{FAILED, USAGE};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -55,27 +55,12 @@ fn parse_dialect(s: &str) -> Result<String, String> {
     }
 }
 
-/// Report a SQL generation error; its exit code.
-pub fn sql_error(e: SqlError) -> u8 {
-    match e {
-        SqlError::Eval(e) => common::eval_error(e),
-        e => {
-            eprintln!("error: {e}");
-            FAILED
-        }
-    }
-}
-
-pub fn run(args: Args) -> u8 {
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
     let metrics = match select_metrics(&graph, &args.metrics) {
         Ok(m) => m,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     let data = common::DataOpts {
@@ -83,25 +68,23 @@ pub fn run(args: Args) -> u8 {
         to: args.to.clone(),
         ..Default::default()
     };
-    let mut req = match common::base_request(&graph, &data, args.by.clone(), args.grain) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    let mut req = common::base_request(&graph, &data, args.by.clone(), args.grain)?;
     req.metrics = metrics;
     req.fill = args.fill;
     let tables = match bind_tables(&graph, &args.tables) {
         Ok(t) => t,
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     let Some(dialect) = sql::dialect_by_name(&args.dialect) else {
-        eprintln!("error: unknown dialect `{}`", args.dialect);
-        return USAGE;
+        return Err(CliError::Usage(format!(
+            "unknown dialect `{}`",
+            args.dialect
+        )));
     };
     match sql::generate(&graph, &req, dialect.as_ref(), &tables) {
-        Ok(q) => super::output::write(&args.output, &q.sql),
-        Err(e) => sql_error(e),
+        Ok(q) => super::output::write(&args.output, &q.sql).map(|()| super::OK),
+        Err(e) => Err(e.into()),
     }
 }

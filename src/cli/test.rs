@@ -1,10 +1,11 @@
 //! `kpi test [PATH..]`: run definition tests (`*.test.yaml`); JUnit with `--junit`.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::deftest::{self, junit, Outcome};
 
-use super::{FAILED, OK, USAGE};
+use super::{FAILED, OK};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -51,7 +52,7 @@ fn details(o: &Outcome) -> String {
     s
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Result<u8, CliError> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("metrics")]
     } else {
@@ -60,20 +61,18 @@ pub fn run(args: Args) -> u8 {
     let files = match deftest::find(&paths) {
         Ok(f) => f,
         Err(m) => {
-            eprintln!("error: {m}");
-            return USAGE;
+            return Err(CliError::Usage(m.to_string()));
         }
     };
     if files.is_empty() {
-        eprintln!(
-            "error: no *.test.yaml files under {}",
+        return Err(CliError::Usage(format!(
+            "no *.test.yaml files under {}",
             paths
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
-        return USAGE;
+        )));
     }
     let mut suites = Vec::new();
     let (mut passed, mut failed) = (0, 0);
@@ -83,17 +82,11 @@ pub fn run(args: Args) -> u8 {
         for o in &outcomes {
             if o.passed() {
                 passed += 1;
-                if let Err(code) =
-                    super::output::progress(&format!("ok   {} :: {}\n", f.display(), o.name))
-                {
-                    return code;
-                }
+                super::output::progress(&format!("ok   {} :: {}\n", f.display(), o.name))?;
             } else {
                 failed += 1;
                 let text = format!("FAIL {} :: {}\n{}", f.display(), o.name, details(o));
-                if let Err(code) = super::output::progress(&text) {
-                    return code;
-                }
+                super::output::progress(&text)?;
             }
             cases.push(junit::Case {
                 name: o.name.clone(),
@@ -110,18 +103,14 @@ pub fn run(args: Args) -> u8 {
         }
         suites.push((f.display().to_string(), cases));
     }
-    if let Err(code) = super::output::progress(&format!("{passed} passed, {failed} failed\n")) {
-        return code;
-    }
+    super::output::progress(&format!("{passed} passed, {failed} failed\n"))?;
     if let Some(p) = &args.junit {
         if let Err(e) = std::fs::write(p, junit::document(&suites)) {
-            eprintln!("error: cannot write `{}`: {e}", p.display());
-            return USAGE;
+            return Err(CliError::Usage(format!(
+                "cannot write `{}`: {e}",
+                p.display()
+            )));
         }
     }
-    if failed > 0 {
-        FAILED
-    } else {
-        OK
-    }
+    Ok(if failed > 0 { FAILED } else { OK })
 }

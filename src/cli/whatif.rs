@@ -1,6 +1,7 @@
 //! `kpi whatif DEFS FUNNEL --change meetings_rate=+10%`: totals before and after per
 //! group, and the sensitivity of the total to each factor.
 
+use super::CliError;
 use std::path::PathBuf;
 
 use crate::analyze::{self, whatif};
@@ -10,7 +11,6 @@ use crate::report::{self, OutFormat};
 use crate::syntax::ast::Format;
 
 use super::common::{self, DataOpts, DefOpts};
-use super::USAGE;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -42,23 +42,18 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> u8 {
-    let (_, graph) = match common::compile_defs(&args.defs, &args.opts) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Result<u8, CliError> {
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
     let shape = match analyze::shape(&graph, &args.funnel) {
         Ok(s) if s.value.is_some() => s,
         Ok(_) => {
-            eprintln!(
-                "error: funnel `{}` has no `value`, so it has no total",
+            return Err(CliError::Usage(format!(
+                "funnel `{}` has no `value`, so it has no total",
                 args.funnel
-            );
-            return USAGE;
+            )));
         }
         Err(msg) => {
-            eprintln!("error: {msg}");
-            return USAGE;
+            return Err(CliError::Usage(msg.to_string()));
         }
     };
     let names = whatif::factor_names(&shape);
@@ -68,40 +63,34 @@ pub fn run(args: Args) -> u8 {
             Ok((name, ch)) => match names.iter().position(|n| *n == name) {
                 Some(i) => changes.push((i, ch)),
                 None => {
-                    eprintln!(
-                        "error: `{name}` is not a factor of funnel `{}` (factors: {})",
+                    return Err(CliError::Usage(format!(
+                        "`{name}` is not a factor of funnel `{}` (factors: {})",
                         shape.name,
                         names.join(", ")
-                    );
-                    return USAGE;
+                    )));
                 }
             },
             Err(m) => {
-                eprintln!("error: --change {m}");
-                return USAGE;
+                return Err(CliError::Usage(format!("--change {m}")));
             }
         }
     }
     let step = match whatif::parse_change(&format!("step={}", args.step)) {
         Ok((_, whatif::Change::Relative(r))) | Ok((_, whatif::Change::Set(r))) if r > 0.0 => r,
         _ => {
-            eprintln!("error: --step must be a positive percentage such as 10%");
-            return USAGE;
+            return Err(CliError::Usage(
+                "--step must be a positive percentage such as 10%".to_string(),
+            ));
         }
     };
-    let req = match common::base_request(&graph, &args.data, args.by.clone(), args.grain) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let rows = match analyze::evaluate_funnel(&graph, &shape, &req) {
-        Ok(r) => r,
-        Err(e) => return common::eval_error(e),
-    };
+    let req = common::base_request(&graph, &args.data, args.by.clone(), args.grain)?;
+    let rows = analyze::evaluate_funnel(&graph, &shape, &req)?;
     for r in &rows {
         if let Err((msg, help)) = whatif::check_changes(r, &changes, &names) {
             let group = group_label(&args.by, r);
-            eprintln!("error: --change makes an impossible funnel{group}: {msg}\n  = help: {help}");
-            return USAGE;
+            return Err(CliError::Usage(format!(
+                "--change makes an impossible funnel{group}: {msg}\n  = help: {help}"
+            )));
         }
     }
     let mut cols: Vec<(String, Option<Format>)> = vec![
@@ -151,7 +140,7 @@ pub fn run(args: Args) -> u8 {
         })
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
-    super::output::write(&args.output, &report::render(&out, args.format))
+    super::output::write(&args.output, &report::render(&out, args.format)).map(|()| super::OK)
 }
 
 /// ` for rep=ann, period 2026-Q1` (empty without groups).

@@ -247,7 +247,8 @@ impl<'a> Build<'a> {
                     None => {
                         let names: Vec<&str> =
                             l.graph.profiles.keys().map(|s| s.as_str()).collect();
-                        let mut d = Diagnostic::error("E0207", format!("unknown profile `{p}`"));
+                        let mut d = Diagnostic::error("E0207", format!("unknown profile `{p}`"))
+                            .of_command_line();
                         d = d.with_help(match did_you_mean(p, names.iter().copied()) {
                             Some(h) => h,
                             None if names.is_empty() => {

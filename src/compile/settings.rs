@@ -176,7 +176,7 @@ pub(super) fn apply_set(l: &mut Lowerer, name: &str, text: &str) {
                     n.join(", ")
                 }),
             });
-            l.diags.push(d);
+            l.diags.push(d.of_command_line());
         }
     }
 }
