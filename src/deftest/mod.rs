@@ -225,147 +225,188 @@ fn cell_text(c: &Cell) -> String {
 fn run_case(file: &TestText, dir: &Path, defs: &str, t: &TestCase) -> Result<Vec<Failure>, String> {
     let graph = compile_defs(dir, defs, t)?;
     let mut req = request(dir, &graph, t)?;
-    let tol = t.tolerance.unwrap_or(1e-9);
     let mut failures = Vec::new();
     if !t.expect.is_empty() || t.exact {
-        req.metrics = if t.eval.metrics.is_empty() {
-            graph.metric_order.clone()
-        } else {
-            let mut m = Vec::new();
-            for n in &t.eval.metrics {
-                match graph.metric(n) {
-                    Some(id) => m.push(id),
-                    None => match graph.funnels.iter().find(|f| &f.name == n) {
-                        Some(f) => m.extend(&f.members),
-                        None => {
-                            return Err(file.unknown(
-                                &t.name,
-                                "E0201",
-                                format!("eval.metrics: unknown metric `{n}`"),
-                                n,
-                                metric_names(&graph),
-                            ))
-                        }
-                    },
-                }
-            }
-            m
-        };
-        // A column no metric, member, `by` dimension or `period` can fill is a typo.
-        for exp in &t.expect {
-            for key in exp.keys() {
-                let known = graph.metric(key).is_some()
-                    || req.by.contains(key)
-                    || (key == "period" && req.grain != Grain::All);
-                if !known {
-                    let mut names: Vec<&str> = metric_names(&graph).collect();
-                    names.extend(req.by.iter().map(String::as_str));
-                    if req.grain != Grain::All {
-                        names.push("period");
-                    }
-                    return Err(file.unknown(
-                        &t.name,
-                        "E0201",
-                        format!("expect: unknown column `{key}`"),
-                        key,
-                        names,
-                    ));
-                }
-            }
-        }
+        req.metrics = case_metrics(file, t, &graph)?;
+        check_expect_columns(file, t, &graph, &req)?;
         let out = eval::evaluate(&graph, &req).map_err(|e| e.to_string())?;
-        let keys: Vec<String> = out
-            .by
-            .iter()
-            .cloned()
-            .chain((out.grain != Grain::All).then(|| "period".to_string()))
-            .collect();
-        let mut matched = vec![false; out.rows().len()];
-        for exp in &t.expect {
-            let want: Vec<(String, String)> = keys
-                .iter()
-                .filter_map(|k| exp.get(k).map(|v| (k.clone(), value_text(v))))
-                .collect();
-            let label = want
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let found = out.rows().iter().position(|r| {
-                want.iter().all(|(k, v)| {
-                    if k == "period" {
-                        r.period.as_deref() == Some(v.as_str())
-                    } else {
-                        out.by
-                            .iter()
-                            .position(|b| b == k)
-                            .is_some_and(|i| r.dims[i] == *v)
+        failures.extend(compare_rows(t, &out));
+    }
+    failures.extend(compare_checks(file, t, &graph, &req)?);
+    Ok(failures)
+}
+
+/// The metrics a case evaluates: `eval.metrics` (a funnel name lists its members), or
+/// every metric.
+fn case_metrics(
+    file: &TestText,
+    t: &TestCase,
+    graph: &Graph,
+) -> Result<Vec<crate::compile::NodeId>, String> {
+    Ok(if t.eval.metrics.is_empty() {
+        graph.metric_order.clone()
+    } else {
+        let mut m = Vec::new();
+        for n in &t.eval.metrics {
+            match graph.metric(n) {
+                Some(id) => m.push(id),
+                None => match graph.funnels.iter().find(|f| &f.name == n) {
+                    Some(f) => m.extend(&f.members),
+                    None => {
+                        return Err(file.unknown(
+                            &t.name,
+                            "E0201",
+                            format!("eval.metrics: unknown metric `{n}`"),
+                            n,
+                            metric_names(graph),
+                        ))
                     }
-                })
-            });
-            let Some(ri) = found else {
-                failures.push(Failure {
-                    group: label,
-                    column: "(row)".into(),
-                    expected: "a row".into(),
-                    got: "no such group in the result".into(),
-                });
-                continue;
-            };
-            matched[ri] = true;
-            let row = &out.rows()[ri];
-            for (col, v) in exp {
-                if keys.contains(col) {
-                    continue;
-                }
-                let Some(ci) = out.columns.iter().position(|c| &c.name == col) else {
-                    failures.push(Failure {
-                        group: label.clone(),
-                        column: col.clone(),
-                        expected: value_text(v),
-                        got: "no such column".into(),
-                    });
-                    continue;
-                };
-                let got = &row.values[ci];
-                let ok = match (v, got.as_f64()) {
-                    (Value::Null, None) => matches!(got, Cell::Null),
-                    (Value::Number(n), Some(g)) => n.as_f64().is_some_and(|e| close(e, g, tol)),
-                    _ => false,
-                };
-                if !ok {
-                    failures.push(Failure {
-                        group: label.clone(),
-                        column: col.clone(),
-                        expected: value_text(v),
-                        got: cell_text(got),
-                    });
-                }
+                },
             }
         }
-        if t.exact {
-            for (ri, m) in matched.iter().enumerate() {
-                if !m {
-                    let r = &out.rows()[ri];
-                    let mut label: Vec<String> = out
-                        .by
-                        .iter()
-                        .zip(&r.dims)
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect();
-                    if let Some(p) = &r.period {
-                        label.push(format!("period={p}"));
-                    }
-                    failures.push(Failure {
-                        group: label.join(" "),
-                        column: "(row)".into(),
-                        expected: "no such row (exact: true)".into(),
-                        got: "an unexpected row".into(),
-                    });
+        m
+    })
+}
+
+/// Every `expect` column must be a metric, a member, a `by` dimension or `period`.
+fn check_expect_columns(
+    file: &TestText,
+    t: &TestCase,
+    graph: &Graph,
+    req: &Request,
+) -> Result<(), String> {
+    // A column no metric, member, `by` dimension or `period` can fill is a typo.
+    for exp in &t.expect {
+        for key in exp.keys() {
+            let known = graph.metric(key).is_some()
+                || req.by.contains(key)
+                || (key == "period" && req.grain != Grain::All);
+            if !known {
+                let mut names: Vec<&str> = metric_names(graph).collect();
+                names.extend(req.by.iter().map(String::as_str));
+                if req.grain != Grain::All {
+                    names.push("period");
                 }
+                return Err(file.unknown(
+                    &t.name,
+                    "E0201",
+                    format!("expect: unknown column `{key}`"),
+                    key,
+                    names,
+                ));
             }
         }
     }
+    Ok(())
+}
+
+/// Compare the expected rows with the result (with `exact`, every row must be
+/// expected).
+fn compare_rows(t: &TestCase, out: &eval::Output) -> Vec<Failure> {
+    let tol = t.tolerance.unwrap_or(1e-9);
+    let mut failures = Vec::new();
+    let keys: Vec<String> = out
+        .by
+        .iter()
+        .cloned()
+        .chain((out.grain != Grain::All).then(|| "period".to_string()))
+        .collect();
+    let mut matched = vec![false; out.rows().len()];
+    for exp in &t.expect {
+        let want: Vec<(String, String)> = keys
+            .iter()
+            .filter_map(|k| exp.get(k).map(|v| (k.clone(), value_text(v))))
+            .collect();
+        let label = want
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let found = out.rows().iter().position(|r| {
+            want.iter().all(|(k, v)| {
+                if k == "period" {
+                    r.period.as_deref() == Some(v.as_str())
+                } else {
+                    out.by
+                        .iter()
+                        .position(|b| b == k)
+                        .is_some_and(|i| r.dims[i] == *v)
+                }
+            })
+        });
+        let Some(ri) = found else {
+            failures.push(Failure {
+                group: label,
+                column: "(row)".into(),
+                expected: "a row".into(),
+                got: "no such group in the result".into(),
+            });
+            continue;
+        };
+        matched[ri] = true;
+        let row = &out.rows()[ri];
+        for (col, v) in exp {
+            if keys.contains(col) {
+                continue;
+            }
+            let Some(ci) = out.columns.iter().position(|c| &c.name == col) else {
+                failures.push(Failure {
+                    group: label.clone(),
+                    column: col.clone(),
+                    expected: value_text(v),
+                    got: "no such column".into(),
+                });
+                continue;
+            };
+            let got = &row.values[ci];
+            let ok = match (v, got.as_f64()) {
+                (Value::Null, None) => matches!(got, Cell::Null),
+                (Value::Number(n), Some(g)) => n.as_f64().is_some_and(|e| close(e, g, tol)),
+                _ => false,
+            };
+            if !ok {
+                failures.push(Failure {
+                    group: label.clone(),
+                    column: col.clone(),
+                    expected: value_text(v),
+                    got: cell_text(got),
+                });
+            }
+        }
+    }
+    if t.exact {
+        for (ri, m) in matched.iter().enumerate() {
+            if !m {
+                let r = &out.rows()[ri];
+                let mut label: Vec<String> = out
+                    .by
+                    .iter()
+                    .zip(&r.dims)
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                if let Some(p) = &r.period {
+                    label.push(format!("period={p}"));
+                }
+                failures.push(Failure {
+                    group: label.join(" "),
+                    column: "(row)".into(),
+                    expected: "no such row (exact: true)".into(),
+                    got: "an unexpected row".into(),
+                });
+            }
+        }
+    }
+    failures
+}
+
+/// Compare the expected check statuses with the checks' results.
+fn compare_checks(
+    file: &TestText,
+    t: &TestCase,
+    graph: &Graph,
+    req: &Request,
+) -> Result<Vec<Failure>, String> {
+    let mut failures = Vec::new();
     let mut cache: HashMap<String, Vec<eval::checks::CheckRow>> = HashMap::new();
     for exp in &t.checks {
         let name = exp
@@ -382,7 +423,7 @@ fn run_case(file: &TestText, dir: &Path, defs: &str, t: &TestCase) -> Result<Vec
             ));
         };
         if !cache.contains_key(&name) {
-            let rows = evaluate_check(&graph, def, &req).map_err(|e| e.to_string())?;
+            let rows = evaluate_check(graph, def, req).map_err(|e| e.to_string())?;
             cache.insert(name.clone(), rows);
         }
         let rows = &cache[&name];

@@ -9,6 +9,7 @@ pub(crate) mod codes;
 pub(crate) mod grid;
 pub(crate) mod intern;
 pub(crate) mod journey;
+mod layout;
 pub(crate) mod merge;
 pub(crate) mod row;
 pub(crate) mod scan;
@@ -17,7 +18,7 @@ pub mod table;
 
 use crate::compile::graph::{Graph, NodeId};
 use crate::data::calendar::WorkCalendar;
-use crate::data::period::{period_first_day, period_last_day, period_of_day, Grain};
+use crate::data::period::Grain;
 use crate::data::scan::{ScanError, ScanReport, ScanSpec};
 use crate::syntax::ast::Format;
 
@@ -152,18 +153,91 @@ fn scan_error(source: &str, e: ScanError) -> EvalError {
     }
 }
 
-/// Evaluate `req.metrics` over the data.
+/// Evaluate `req.metrics` over the data: plan, scan every source once (journeys
+/// riding along), lay out the (group, period) rows, evaluate the formulas over them,
+/// and hand the metrics' columns to the output.
 pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     let needed = crate::plan::closure(graph, &req.metrics);
     crate::plan::check_rollable(graph, &needed)?;
     let windows = crate::plan::uses_windows(graph, &needed) && req.grain != Grain::All;
     let plans = crate::plan::source_plans(graph, req, &needed, windows)?;
+    let Scanned {
+        groups,
+        mut merged,
+        journey_aggs,
+        scans,
+    } = scan_all(req, &plans)?;
+    let extent = layout::extent(&merged);
+    let range = layout::range(req, extent);
+    let layout = layout::rows(req, &merged, &groups, extent, range, windows)?;
+    let cal = match &graph.settings.calendar {
+        Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
+        None => WorkCalendar::default_mon_fri(),
+    };
+    let grid = grid::Grid::new(layout.rows, req.grain, range, layout.data_first, &cal);
+    let mut cols = grid::Cols::default();
+    let agg_lists = plans
+        .iter()
+        .filter(|p| !p.aggs.is_empty())
+        .map(|p| p.aggs.as_slice())
+        .chain(journey_aggs.iter().map(|a| a.as_slice()));
+    for (aggs, m) in agg_lists.zip(merged.iter_mut()) {
+        grid::fill_aggregates(&grid, aggs, m, &mut cols);
+    }
+    let names = crate::script::GroupNames {
+        by: &req.by,
+        values: &groups.values,
+        grain: req.grain,
+    };
+    let scripts = crate::script::Runtime::for_nodes(graph, &needed, names)?;
+    let mut ev = grid::Evaluator::new(graph, &grid);
+    ev.scripts = scripts.as_ref();
+    ev.run(&needed, &mut cols)?;
+    let table = output_table(graph, req, &grid, &layout.shown, cols, groups.values);
+    Ok(Output {
+        by: req.by.clone(),
+        grain: req.grain,
+        columns: req
+            .metrics
+            .iter()
+            .map(|&id| Column {
+                name: graph.node(id).name.clone(),
+                node: id,
+                format: graph.node(id).meta.format,
+            })
+            .collect(),
+        body: Body::Table(table, std::sync::OnceLock::new()),
+        scans,
+        range,
+        data_days: extent.map(|(min_day, max_day)| {
+            (
+                req.from.unwrap_or(min_day).max(range.0),
+                req.to.unwrap_or(max_day).min(range.1),
+            )
+        }),
+        data_extent: extent,
+    })
+}
+
+/// What the scans of a request gave: the groups seen, each source's merged
+/// aggregates (those with aggregates, in plan order) then each journey's, the
+/// journeys' aggregate plans, and how each scan went.
+struct Scanned {
+    groups: merge::Groups,
+    merged: Vec<merge::Merged>,
+    journey_aggs: Vec<Vec<scan::AggPlan>>,
+    scans: Vec<(String, std::path::PathBuf, ScanReport)>,
+}
+
+/// Scan every planned source once (chunks in parallel), with its journeys riding
+/// along, and merge the chunks' partial results.
+fn scan_all(req: &Request, plans: &[scan::SourcePlan]) -> Result<Scanned, EvalError> {
     let mut groups = merge::Groups::default();
     let mut merged = Vec::new();
     let mut scans = Vec::new();
     let mut journey_merged = Vec::new();
     let mut journey_aggs = Vec::new();
-    for p in &plans {
+    for p in plans {
         let spec = ScanSpec {
             path: p.path.clone(),
             columns: p.columns.clone(),
@@ -187,125 +261,25 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         }
     }
     merged.append(&mut journey_merged);
-    let min_day = merged.iter().map(|m| m.min_day).min().unwrap_or(i32::MAX);
-    let max_day = merged.iter().map(|m| m.max_day).max().unwrap_or(i32::MIN);
-    let grain = req.grain;
-    let has_data = min_day <= max_day;
-    let range = match (req.from, req.to, has_data) {
-        (Some(a), Some(b), _) => (a, b),
-        (Some(a), None, true) => (
-            a,
-            period_last_day(grain, period_of_day(grain, max_day)).max(a),
-        ),
-        (None, Some(b), true) => (
-            period_first_day(grain, period_of_day(grain, min_day)).min(b),
-            b,
-        ),
-        (None, None, true) if grain == Grain::All => (min_day, max_day),
-        (None, None, true) => (
-            period_first_day(grain, period_of_day(grain, min_day)),
-            period_last_day(grain, period_of_day(grain, max_day)),
-        ),
-        (Some(a), None, false) => (a, a),
-        (None, Some(b), false) => (b, b),
-        (None, None, false) => (0, -1),
-    };
-    let (p_lo, p_hi) = if grain == Grain::All {
-        (0, 0)
-    } else {
-        (period_of_day(grain, range.0), period_of_day(grain, range.1))
-    };
-    // Which (group, period) pairs hold rows in the range, sorted.
-    let mut present: Vec<(u32, i32)> = Vec::new();
-    for m in &merged {
-        for (&(g, p), &slot) in &m.slots {
-            if m.rows[slot] > 0 && p >= p_lo && p <= p_hi && (has_data || grain == Grain::All) {
-                present.push((g, p));
-            }
-        }
-    }
-    present.sort_unstable();
-    present.dedup();
-    let mut order: Vec<u32> = present.iter().map(|(g, _)| *g).collect();
-    order.dedup();
-    order.sort_by(|a, b| groups.values[*a as usize].cmp(&groups.values[*b as usize]));
-    // The present periods of group `g`.
-    let periods_of = |g: u32| {
-        let a = present.partition_point(|&(h, _)| h < g);
-        let b = present.partition_point(|&(h, _)| h <= g);
-        &present[a..b]
-    };
-    let data_first = if has_data && grain != Grain::All {
-        period_of_day(grain, min_day)
-    } else {
-        p_lo
-    };
-    let mut rows = Vec::new();
-    let mut shown = Vec::new();
-    let dense = (windows || req.fill) && grain != Grain::All;
-    let start = if windows { data_first.min(p_lo) } else { p_lo };
-    let cells = order.len() as u64 * (p_hi as i64 - start as i64 + 1).max(0) as u64;
-    if dense && cells > 50_000_000 {
-        return Err(EvalError::Usage(format!(
-            "{cells} (group, period) cells are too many to fill; use a coarser --grain, fewer --by dimensions, or --from/--to"
-        )));
-    }
-    for &g in &order {
-        let mine = periods_of(g);
-        if dense {
-            for p in start..=p_hi {
-                rows.push((g, p));
-                shown.push(
-                    p >= p_lo && (req.fill || mine.binary_search_by_key(&p, |&(_, q)| q).is_ok()),
-                );
-            }
-        } else {
-            for &(_, p) in mine {
-                rows.push((g, p));
-                shown.push(true);
-            }
-        }
-    }
-    let cal = match &graph.settings.calendar {
-        Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
-        None => WorkCalendar::default_mon_fri(),
-    };
-    let grid = grid::Grid::new(
-        rows,
-        grain,
-        range,
-        if has_data { data_first } else { i32::MIN },
-        &cal,
-    );
-    let mut cols = grid::Cols::default();
-    let agg_lists = plans
-        .iter()
-        .filter(|p| !p.aggs.is_empty())
-        .map(|p| p.aggs.as_slice())
-        .chain(journey_aggs.iter().map(|a| a.as_slice()));
-    for (aggs, m) in agg_lists.zip(merged.iter_mut()) {
-        grid::fill_aggregates(&grid, aggs, m, &mut cols);
-    }
-    let names = crate::script::GroupNames {
-        by: &req.by,
-        values: &groups.values,
-        grain,
-    };
-    let scripts = crate::script::Runtime::for_nodes(graph, &needed, names)?;
-    let mut ev = grid::Evaluator::new(graph, &grid);
-    ev.scripts = scripts.as_ref();
-    ev.run(&needed, &mut cols)?;
-    let columns: Vec<Column> = req
-        .metrics
-        .iter()
-        .map(|&id| Column {
-            name: graph.node(id).name.clone(),
-            node: id,
-            format: graph.node(id).meta.format,
-        })
-        .collect();
-    // The output reads the evaluated columns in place: each metric's vectors are
-    // moved out of `cols` (copied only for a metric asked for twice).
+    Ok(Scanned {
+        groups,
+        merged,
+        journey_aggs,
+        scans,
+    })
+}
+
+/// The output table: each metric's evaluated columns, moved out of `cols` (copied
+/// only for a metric asked for twice), and the shown rows' keys with their period
+/// labels.
+fn output_table(
+    graph: &Graph,
+    req: &Request,
+    grid: &grid::Grid,
+    shown: &[bool],
+    mut cols: grid::Cols,
+    groups: Vec<Vec<String>>,
+) -> table::Table {
     let mut table = table::Table {
         columns: Vec::with_capacity(req.metrics.len()),
         ..table::Table::default()
@@ -325,30 +299,18 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         if !shown[r] {
             continue;
         }
-        let label = if grain == Grain::All {
+        let label = if req.grain == Grain::All {
             u32::MAX
         } else {
             *label_of.entry(p).or_insert_with(|| {
                 table
                     .labels
-                    .push(crate::data::period::period_label(grain, p));
+                    .push(crate::data::period::period_label(req.grain, p));
                 table.labels.len() as u32 - 1
             })
         };
         table.keys.push((g, label, r as u32));
     }
-    table.groups = groups.values;
-    Ok(Output {
-        by: req.by.clone(),
-        grain,
-        columns,
-        body: Body::Table(table, std::sync::OnceLock::new()),
-        scans,
-        range,
-        data_days: has_data.then_some((
-            req.from.unwrap_or(min_day).max(range.0),
-            req.to.unwrap_or(max_day).min(range.1),
-        )),
-        data_extent: has_data.then_some((min_day, max_day)),
-    })
+    table.groups = groups;
+    table
 }
