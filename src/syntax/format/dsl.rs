@@ -254,220 +254,236 @@ fn print_item(p: &mut Printer, item: &Item, start: usize) {
     match item {
         Item::Import(s) => p.line(0, format!("import {}", quote(&s.value)), start),
         Item::Script(s) => p.line(0, format!("script {}", quote(&s.value)), start),
-        Item::Settings(s) => {
-            let mut e = Vec::new();
-            if let Some(t) = &s.timezone {
-                e.push((
-                    format!("timezone {}", quote(&t.value)),
-                    t.span.start as usize,
-                ));
-            }
-            if let Some(w) = &s.week_start {
-                e.push((format!("week_start {}", w.name), w.span.start as usize));
-            }
-            if let Some(c) = &s.currency {
-                e.push((
-                    format!("currency {}", quote(&c.value)),
-                    c.span.start as usize,
-                ));
-            }
-            if let Some(c) = &s.calendar {
-                e.push((format!("calendar {}", c.name), c.span.start as usize));
-            }
-            if let Some((b, sp)) = s.review_required {
-                e.push((format!("review_required {b}"), sp.start as usize));
-            }
-            e.sort_by_key(|x| x.1);
-            block(p, "settings".into(), start, e, s.span.end as usize);
-        }
-        Item::Calendar(c) => {
-            let mut e = Vec::new();
-            if let Some(w) = &c.weekend {
-                let names: Vec<&str> = w.iter().map(|d| d.name.as_str()).collect();
-                e.push((
-                    format!("weekend {}", names.join(", ")),
-                    w.first().map_or(start, |d| d.span.start as usize),
-                ));
-            }
-            if !c.holidays.is_empty() {
-                let days: Vec<String> = c.holidays.iter().map(|d| d.value.to_string()).collect();
-                e.push((
-                    format!("holiday {}", days.join(", ")),
-                    c.holidays[0].span.start as usize,
-                ));
-            }
-            block(
-                p,
-                format!("calendar {}", c.name.name),
-                start,
-                e,
-                c.span.end as usize,
-            );
-        }
-        Item::Source(s) => {
-            let mut e = Vec::new();
-            if let Some(f) = &s.from {
-                e.push((format!("from {}", quote(&f.value)), f.span.start as usize));
-            }
-            if let Some(t) = &s.time {
-                e.push((format!("time {}", t.name), t.span.start as usize));
-            }
-            if let Some(d) = s.dimensions.first() {
-                let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
-                e.push((
-                    format!("dimensions {}", names.join(", ")),
-                    d.span.start as usize,
-                ));
-            }
-            if let Some(en) = &s.entity {
-                e.push((format!("entity {}", en.name), en.span.start as usize));
-            }
-            for (c, t) in &s.columns {
-                e.push((
-                    format!("column {}: {}", c.name, t.name),
-                    c.span.start as usize,
-                ));
-            }
-            block(
-                p,
-                format!("source {}", s.name.name),
-                start,
-                e,
-                s.span.end as usize,
-            );
-        }
-        Item::Param(pa) => {
-            let rhs = match &pa.value {
-                Some(v) => format!("= {}", expr(v)),
-                None => "required".into(),
-            };
-            p.line(
-                0,
-                format!("{}param {} {rhs}", ov(pa.is_override), pa.name.name),
-                start,
-            );
-        }
-        Item::Metric(m) => {
-            let head = format!(
-                "{}metric {} = {}",
-                ov(m.is_override),
-                m.name.name,
-                expr(&m.expr)
-            );
-            let attrs = attr_lines(&m.attrs);
-            let inline = attrs
-                .iter()
-                .map(|a| a.0.clone())
-                .collect::<Vec<_>>()
-                .join("  ");
-            if attrs.is_empty() {
-                p.line(0, head, start);
-            } else if attrs.len() <= 2
-                && m.attrs.review.is_none()
-                && head.len() + inline.len() + 5 <= WIDTH
-            {
-                p.line(0, format!("{head} {{ {inline} }}"), start);
-            } else {
-                block(p, head, start, attrs, m.span.end as usize);
-            }
-        }
-        Item::Funnel(f) => {
-            let mut e: Vec<(String, usize)> = f
-                .stages
-                .iter()
-                .map(|(n, x)| {
-                    (
-                        format!("stage {} = {}", n.name, expr(x)),
-                        n.span.start as usize,
-                    )
-                })
-                .collect();
-            if let Some(v) = &f.value {
-                e.push((format!("value {}", expr(v)), v.span.start as usize));
-            }
-            e.extend(attr_lines(&f.attrs));
-            block(
-                p,
-                format!("{}funnel {}", ov(f.is_override), f.name.name),
-                start,
-                e,
-                f.span.end as usize,
-            );
-        }
-        Item::Journey(j) => {
-            let mut e: Vec<(String, usize)> = j
-                .steps
-                .iter()
-                .map(|(n, x)| {
-                    (
-                        format!("step {} where {}", n.name, expr(x)),
-                        n.span.start as usize,
-                    )
-                })
-                .collect();
-            e.extend(attr_lines(&j.attrs));
-            let head = format!(
-                "{}funnel {} over {} by {} within {}{}",
-                ov(j.is_override),
-                j.name.name,
-                j.over.name,
-                j.by.name,
-                j.within.amount,
-                j.within.suffix()
-            );
-            block(p, head, start, e, j.span.end as usize);
-        }
-        Item::Check(c) => {
-            let mut e = Vec::new();
-            if let Some(first) = c.per.first() {
-                let names: Vec<&str> = c.per.iter().map(|d| d.name.as_str()).collect();
-                e.push((
-                    format!("per {}", names.join(", ")),
-                    first.span.start as usize,
-                ));
-            }
-            if let Some(g) = &c.every {
-                e.push((format!("every {}", g.name), g.span.start as usize));
-            }
-            if let Some(w) = &c.warn {
-                e.push((format!("warn when {}", condition(w)), w.span.start as usize));
-            }
-            if let Some(f) = &c.fail {
-                e.push((format!("fail when {}", condition(f)), f.span.start as usize));
-            }
-            e.extend(attr_lines(&c.attrs));
-            let head = format!(
-                "{}check {} = {}",
-                ov(c.is_override),
-                c.name.name,
-                expr(&c.expr)
-            );
-            block(p, head, start, e, c.span.end as usize);
-        }
-        Item::Profile(pr) => {
-            let sets: Vec<String> = pr
-                .sets
-                .iter()
-                .map(|(k, v)| format!("{} = {}", k.name, expr(v)))
-                .collect();
-            let one = format!("profile {} {{ {} }}", pr.name.name, sets.join("  "));
-            if one.len() <= WIDTH {
-                p.line(0, one, start);
-            } else {
-                let e = pr
-                    .sets
-                    .iter()
-                    .zip(sets)
-                    .map(|((k, _), s)| (s, k.span.start as usize))
-                    .collect();
-                block(
-                    p,
-                    format!("profile {}", pr.name.name),
-                    start,
-                    e,
-                    pr.span.end as usize,
-                );
-            }
-        }
+        Item::Settings(s) => print_settings(p, s, start),
+        Item::Calendar(c) => print_calendar(p, c, start),
+        Item::Source(s) => print_source(p, s, start),
+        Item::Param(pa) => print_param(p, pa, start),
+        Item::Metric(m) => print_metric(p, m, start),
+        Item::Funnel(f) => print_funnel(p, f, start),
+        Item::Journey(j) => print_journey(p, j, start),
+        Item::Check(c) => print_check(p, c, start),
+        Item::Profile(pr) => print_profile(p, pr, start),
+    }
+}
+
+fn print_settings(p: &mut Printer, s: &Settings, start: usize) {
+    let mut e = Vec::new();
+    if let Some(t) = &s.timezone {
+        e.push((
+            format!("timezone {}", quote(&t.value)),
+            t.span.start as usize,
+        ));
+    }
+    if let Some(w) = &s.week_start {
+        e.push((format!("week_start {}", w.name), w.span.start as usize));
+    }
+    if let Some(c) = &s.currency {
+        e.push((
+            format!("currency {}", quote(&c.value)),
+            c.span.start as usize,
+        ));
+    }
+    if let Some(c) = &s.calendar {
+        e.push((format!("calendar {}", c.name), c.span.start as usize));
+    }
+    if let Some((b, sp)) = s.review_required {
+        e.push((format!("review_required {b}"), sp.start as usize));
+    }
+    e.sort_by_key(|x| x.1);
+    block(p, "settings".into(), start, e, s.span.end as usize);
+}
+
+fn print_calendar(p: &mut Printer, c: &Calendar, start: usize) {
+    let mut e = Vec::new();
+    if let Some(w) = &c.weekend {
+        let names: Vec<&str> = w.iter().map(|d| d.name.as_str()).collect();
+        e.push((
+            format!("weekend {}", names.join(", ")),
+            w.first().map_or(start, |d| d.span.start as usize),
+        ));
+    }
+    if !c.holidays.is_empty() {
+        let days: Vec<String> = c.holidays.iter().map(|d| d.value.to_string()).collect();
+        e.push((
+            format!("holiday {}", days.join(", ")),
+            c.holidays[0].span.start as usize,
+        ));
+    }
+    block(
+        p,
+        format!("calendar {}", c.name.name),
+        start,
+        e,
+        c.span.end as usize,
+    );
+}
+
+fn print_source(p: &mut Printer, s: &Source, start: usize) {
+    let mut e = Vec::new();
+    if let Some(f) = &s.from {
+        e.push((format!("from {}", quote(&f.value)), f.span.start as usize));
+    }
+    if let Some(t) = &s.time {
+        e.push((format!("time {}", t.name), t.span.start as usize));
+    }
+    if let Some(d) = s.dimensions.first() {
+        let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
+        e.push((
+            format!("dimensions {}", names.join(", ")),
+            d.span.start as usize,
+        ));
+    }
+    if let Some(en) = &s.entity {
+        e.push((format!("entity {}", en.name), en.span.start as usize));
+    }
+    for (c, t) in &s.columns {
+        e.push((
+            format!("column {}: {}", c.name, t.name),
+            c.span.start as usize,
+        ));
+    }
+    block(
+        p,
+        format!("source {}", s.name.name),
+        start,
+        e,
+        s.span.end as usize,
+    );
+}
+
+fn print_param(p: &mut Printer, pa: &Param, start: usize) {
+    let rhs = match &pa.value {
+        Some(v) => format!("= {}", expr(v)),
+        None => "required".into(),
+    };
+    p.line(
+        0,
+        format!("{}param {} {rhs}", ov(pa.is_override), pa.name.name),
+        start,
+    );
+}
+
+fn print_metric(p: &mut Printer, m: &Metric, start: usize) {
+    let head = format!(
+        "{}metric {} = {}",
+        ov(m.is_override),
+        m.name.name,
+        expr(&m.expr)
+    );
+    let attrs = attr_lines(&m.attrs);
+    let inline = attrs
+        .iter()
+        .map(|a| a.0.clone())
+        .collect::<Vec<_>>()
+        .join("  ");
+    if attrs.is_empty() {
+        p.line(0, head, start);
+    } else if attrs.len() <= 2 && m.attrs.review.is_none() && head.len() + inline.len() + 5 <= WIDTH
+    {
+        p.line(0, format!("{head} {{ {inline} }}"), start);
+    } else {
+        block(p, head, start, attrs, m.span.end as usize);
+    }
+}
+
+fn print_funnel(p: &mut Printer, f: &Funnel, start: usize) {
+    let mut e: Vec<(String, usize)> = f
+        .stages
+        .iter()
+        .map(|(n, x)| {
+            (
+                format!("stage {} = {}", n.name, expr(x)),
+                n.span.start as usize,
+            )
+        })
+        .collect();
+    if let Some(v) = &f.value {
+        e.push((format!("value {}", expr(v)), v.span.start as usize));
+    }
+    e.extend(attr_lines(&f.attrs));
+    block(
+        p,
+        format!("{}funnel {}", ov(f.is_override), f.name.name),
+        start,
+        e,
+        f.span.end as usize,
+    );
+}
+
+fn print_journey(p: &mut Printer, j: &Journey, start: usize) {
+    let mut e: Vec<(String, usize)> = j
+        .steps
+        .iter()
+        .map(|(n, x)| {
+            (
+                format!("step {} where {}", n.name, expr(x)),
+                n.span.start as usize,
+            )
+        })
+        .collect();
+    e.extend(attr_lines(&j.attrs));
+    let head = format!(
+        "{}funnel {} over {} by {} within {}{}",
+        ov(j.is_override),
+        j.name.name,
+        j.over.name,
+        j.by.name,
+        j.within.amount,
+        j.within.suffix()
+    );
+    block(p, head, start, e, j.span.end as usize);
+}
+
+fn print_check(p: &mut Printer, c: &Check, start: usize) {
+    let mut e = Vec::new();
+    if let Some(first) = c.per.first() {
+        let names: Vec<&str> = c.per.iter().map(|d| d.name.as_str()).collect();
+        e.push((
+            format!("per {}", names.join(", ")),
+            first.span.start as usize,
+        ));
+    }
+    if let Some(g) = &c.every {
+        e.push((format!("every {}", g.name), g.span.start as usize));
+    }
+    if let Some(w) = &c.warn {
+        e.push((format!("warn when {}", condition(w)), w.span.start as usize));
+    }
+    if let Some(f) = &c.fail {
+        e.push((format!("fail when {}", condition(f)), f.span.start as usize));
+    }
+    e.extend(attr_lines(&c.attrs));
+    let head = format!(
+        "{}check {} = {}",
+        ov(c.is_override),
+        c.name.name,
+        expr(&c.expr)
+    );
+    block(p, head, start, e, c.span.end as usize);
+}
+
+fn print_profile(p: &mut Printer, pr: &Profile, start: usize) {
+    let sets: Vec<String> = pr
+        .sets
+        .iter()
+        .map(|(k, v)| format!("{} = {}", k.name, expr(v)))
+        .collect();
+    let one = format!("profile {} {{ {} }}", pr.name.name, sets.join("  "));
+    if one.len() <= WIDTH {
+        p.line(0, one, start);
+    } else {
+        let e = pr
+            .sets
+            .iter()
+            .zip(sets)
+            .map(|((k, _), s)| (s, k.span.start as usize))
+            .collect();
+        block(
+            p,
+            format!("profile {}", pr.name.name),
+            start,
+            e,
+            pr.span.end as usize,
+        );
     }
 }

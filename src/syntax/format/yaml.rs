@@ -143,98 +143,118 @@ pub fn print(file: &File) -> String {
             }
         }
     }
-    section(&mut o, items, "calendars", |o, i| {
-        let Item::Calendar(c) = i else { return false };
-        o.key(1, &c.name.name);
-        if let Some(w) = &c.weekend {
-            o.kv(
-                2,
-                "weekend",
-                &list(&w.iter().map(|d| d.name.clone()).collect::<Vec<_>>()),
-            );
-        }
-        if !c.holidays.is_empty() {
-            o.kv(
-                2,
-                "holidays",
-                &list(
-                    &c.holidays
-                        .iter()
-                        .map(|d| d.value.to_string())
-                        .collect::<Vec<_>>(),
-                ),
-            );
-        }
-        true
-    });
-    section(&mut o, items, "sources", |o, i| {
-        let Item::Source(s) = i else { return false };
-        o.key(1, &s.name.name);
-        if let Some(f) = &s.from {
-            o.kv(2, "from", &scalar(&f.value));
-        }
-        if let Some(t) = &s.time {
-            o.kv(2, "time", &t.name);
-        }
-        if !s.dimensions.is_empty() {
-            o.kv(
-                2,
-                "dimensions",
-                &list(
-                    &s.dimensions
-                        .iter()
-                        .map(|d| d.name.clone())
-                        .collect::<Vec<_>>(),
-                ),
-            );
-        }
-        if let Some(e) = &s.entity {
-            o.kv(2, "entity", &e.name);
-        }
-        if !s.columns.is_empty() {
-            let cols: Vec<String> = s
-                .columns
-                .iter()
-                .map(|(c, t)| format!("{}: {}", c.name, t.name))
-                .collect();
-            o.kv(2, "columns", &format!("{{ {} }}", cols.join(", ")));
-        }
-        true
-    });
-    section(&mut o, items, "params", |o, i| {
-        let Item::Param(p) = i else { return false };
-        let v = match &p.value {
-            Some(e) => scalar(&expr(e)),
-            None => "required".into(),
+    section(&mut o, items, "calendars", calendars);
+    section(&mut o, items, "sources", sources);
+    section(&mut o, items, "params", params);
+    section(&mut o, items, "metrics", metrics);
+    section(&mut o, items, "funnels", funnels);
+    section(&mut o, items, "checks", checks);
+    section(&mut o, items, "profiles", profiles);
+    o.0
+}
+
+/// The `calendars:` entry of one item (false: not one of them).
+fn calendars(o: &mut Out, i: &Item) -> bool {
+    let Item::Calendar(c) = i else { return false };
+    o.key(1, &c.name.name);
+    if let Some(w) = &c.weekend {
+        o.kv(
+            2,
+            "weekend",
+            &list(&w.iter().map(|d| d.name.clone()).collect::<Vec<_>>()),
+        );
+    }
+    if !c.holidays.is_empty() {
+        o.kv(
+            2,
+            "holidays",
+            &list(
+                &c.holidays
+                    .iter()
+                    .map(|d| d.value.to_string())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+    true
+}
+
+/// The `sources:` entry of one item (false: not one of them).
+fn sources(o: &mut Out, i: &Item) -> bool {
+    let Item::Source(s) = i else { return false };
+    o.key(1, &s.name.name);
+    if let Some(f) = &s.from {
+        o.kv(2, "from", &scalar(&f.value));
+    }
+    if let Some(t) = &s.time {
+        o.kv(2, "time", &t.name);
+    }
+    if !s.dimensions.is_empty() {
+        o.kv(
+            2,
+            "dimensions",
+            &list(
+                &s.dimensions
+                    .iter()
+                    .map(|d| d.name.clone())
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+    if let Some(e) = &s.entity {
+        o.kv(2, "entity", &e.name);
+    }
+    if !s.columns.is_empty() {
+        let cols: Vec<String> = s
+            .columns
+            .iter()
+            .map(|(c, t)| format!("{}: {}", c.name, t.name))
+            .collect();
+        o.kv(2, "columns", &format!("{{ {} }}", cols.join(", ")));
+    }
+    true
+}
+
+/// The `params:` entry of one item (false: not one of them).
+fn params(o: &mut Out, i: &Item) -> bool {
+    let Item::Param(p) = i else { return false };
+    let v = match &p.value {
+        Some(e) => scalar(&expr(e)),
+        None => "required".into(),
+    };
+    if p.is_override {
+        let inner = if p.value.is_some() {
+            format!("value: {v}")
+        } else {
+            "required: true".into()
         };
-        if p.is_override {
-            let inner = if p.value.is_some() {
-                format!("value: {v}")
-            } else {
-                "required: true".into()
-            };
-            o.kv(1, &p.name.name, &format!("{{ {inner}, override: true }}"));
-        } else {
-            o.kv(1, &p.name.name, &v);
+        o.kv(1, &p.name.name, &format!("{{ {inner}, override: true }}"));
+    } else {
+        o.kv(1, &p.name.name, &v);
+    }
+    true
+}
+
+/// The `metrics:` entry of one item (false: not one of them).
+fn metrics(o: &mut Out, i: &Item) -> bool {
+    let Item::Metric(m) = i else { return false };
+    let e = scalar(&expr(&m.expr));
+    if !has_attrs(&m.attrs) && !m.is_override {
+        o.kv(1, &m.name.name, &e);
+    } else {
+        o.key(1, &m.name.name);
+        o.kv(2, "value", &e);
+        attrs(o, 2, &m.attrs);
+        if m.is_override {
+            o.kv(2, "override", "true");
         }
-        true
-    });
-    section(&mut o, items, "metrics", |o, i| {
-        let Item::Metric(m) = i else { return false };
-        let e = scalar(&expr(&m.expr));
-        if !has_attrs(&m.attrs) && !m.is_override {
-            o.kv(1, &m.name.name, &e);
-        } else {
-            o.key(1, &m.name.name);
-            o.kv(2, "value", &e);
-            attrs(o, 2, &m.attrs);
-            if m.is_override {
-                o.kv(2, "override", "true");
-            }
-        }
-        true
-    });
-    section(&mut o, items, "funnels", |o, i| match i {
+    }
+    true
+}
+
+/// The `funnels:` entry of one item (false: not one of them).
+fn funnels(o: &mut Out, i: &Item) -> bool {
+    match i {
         Item::Funnel(f) => {
             o.key(1, &f.name.name);
             o.key(2, "stages");
@@ -270,44 +290,47 @@ pub fn print(file: &File) -> String {
             true
         }
         _ => false,
-    });
-    section(&mut o, items, "checks", |o, i| {
-        let Item::Check(c) = i else { return false };
-        o.key(1, &c.name.name);
-        o.kv(2, "value", &scalar(&expr(&c.expr)));
-        if !c.per.is_empty() {
-            o.kv(
-                2,
-                "per",
-                &list(&c.per.iter().map(|d| d.name.clone()).collect::<Vec<_>>()),
-            );
-        }
-        if let Some(g) = &c.every {
-            o.kv(2, "every", &g.name);
-        }
-        if let Some(w) = &c.warn {
-            o.kv(2, "warn", &scalar(&condition(w)));
-        }
-        if let Some(f) = &c.fail {
-            o.kv(2, "fail", &scalar(&condition(f)));
-        }
-        attrs(o, 2, &c.attrs);
-        if c.is_override {
-            o.kv(2, "override", "true");
-        }
-        true
-    });
-    section(&mut o, items, "profiles", |o, i| {
-        let Item::Profile(p) = i else { return false };
-        let sets: Vec<String> = p
-            .sets
-            .iter()
-            .map(|(k, v)| format!("{}: {}", k.name, scalar(&expr(v))))
-            .collect();
-        o.kv(1, &p.name.name, &format!("{{ {} }}", sets.join(", ")));
-        true
-    });
-    o.0
+    }
+}
+
+/// The `checks:` entry of one item (false: not one of them).
+fn checks(o: &mut Out, i: &Item) -> bool {
+    let Item::Check(c) = i else { return false };
+    o.key(1, &c.name.name);
+    o.kv(2, "value", &scalar(&expr(&c.expr)));
+    if !c.per.is_empty() {
+        o.kv(
+            2,
+            "per",
+            &list(&c.per.iter().map(|d| d.name.clone()).collect::<Vec<_>>()),
+        );
+    }
+    if let Some(g) = &c.every {
+        o.kv(2, "every", &g.name);
+    }
+    if let Some(w) = &c.warn {
+        o.kv(2, "warn", &scalar(&condition(w)));
+    }
+    if let Some(f) = &c.fail {
+        o.kv(2, "fail", &scalar(&condition(f)));
+    }
+    attrs(o, 2, &c.attrs);
+    if c.is_override {
+        o.kv(2, "override", "true");
+    }
+    true
+}
+
+/// The `profiles:` entry of one item (false: not one of them).
+fn profiles(o: &mut Out, i: &Item) -> bool {
+    let Item::Profile(p) = i else { return false };
+    let sets: Vec<String> = p
+        .sets
+        .iter()
+        .map(|(k, v)| format!("{}: {}", k.name, scalar(&expr(v))))
+        .collect();
+    o.kv(1, &p.name.name, &format!("{{ {} }}", sets.join(", ")));
+    true
 }
 
 /// Print the items one `each` accepts under `name`, if there are any.
