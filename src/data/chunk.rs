@@ -376,6 +376,110 @@ struct ChunkOut<S> {
 /// Counts of finished chunks: (newlines, holds a quote), or `None` = failed.
 type Counts = Mutex<Vec<Option<Option<(u64, bool)>>>>;
 
+/// The chunks' counts and the signal that one more is in.
+struct Counting {
+    counts: Counts,
+    cv: Condvar,
+}
+
+/// Where a chunk is and how to read it: the format, the input, its bytes `a..b` (reading never
+/// goes past `total`), the file line it starts on, and whether lines end in CRLF.
+pub(crate) struct Range<'a> {
+    pub format: Format,
+    pub input: Input<'a>,
+    pub a: u64,
+    pub b: u64,
+    pub total: u64,
+    pub line: u64,
+    pub cr_lines: bool,
+}
+
+/// Parse one chunk with the format's parser into `sink`: the lines read (or the
+/// error), and whether a record may span the chunk's end (a CSV quote was seen).
+pub(crate) fn parse_range<S: RowSink>(
+    spec: &ScanSpec,
+    head: &Header,
+    positions: &[usize],
+    r: &Range<'_>,
+    ctx: &mut Ctx<'_>,
+    sink: &mut S,
+    stop: &dyn Fn() -> bool,
+) -> (Result<u64, ScanError>, bool) {
+    match r.format {
+        Format::Csv => {
+            let mut p = csv::CsvParser::new(head.names.len(), positions, r.cr_lines);
+            let res = drive(r.input, r.a, r.b, r.total, r.line, &mut p, ctx, sink, stop);
+            (res, Parser::may_span(&p))
+        }
+        Format::Ndjson => {
+            let mut p = ndjson::NdjsonParser::new(&spec.columns, &head.names, positions);
+            let res = drive(r.input, r.a, r.b, r.total, r.line, &mut p, ctx, sink, stop);
+            (res, false)
+        }
+    }
+}
+
+/// `work(t)` for every `t` in `0..n`, `t = 0` on this thread and the others on
+/// their own; the results in `t` order (a panic is passed on).
+pub(crate) fn on_threads<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    if n <= 1 {
+        return (0..n).map(&work).collect();
+    }
+    let work = &work;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (1..n).map(|t| s.spawn(move || work(t))).collect();
+        let mut outs = vec![work(0)];
+        for h in handles {
+            match h.join() {
+                Ok(o) => outs.push(o),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+        outs
+    })
+}
+
+/// The file line chunk `t` starts on: after counting the newlines of chunk `t - 1`
+/// (and saying whether it holds a quote) for the others, wait for the counts of
+/// every earlier chunk. `Ok(None)`: this chunk is not to be parsed here (an earlier
+/// count failed, or an earlier CSV chunk holds a quote and its thread reads on).
+fn chunk_line(
+    t: usize,
+    path: &Path,
+    input: Input<'_>,
+    bounds: &[u64],
+    first_line: u64,
+    csv: bool,
+    counting: &Counting,
+) -> Result<Option<u64>, ScanError> {
+    let (counts, cv) = (&counting.counts, &counting.cv);
+    if t == 0 {
+        return Ok(Some(first_line));
+    }
+    let mut buf = vec![0u8; 256 << 10];
+    let counted = count_range(path, input, bounds[t - 1], bounds[t], &mut buf);
+    let mut guard = counts.lock().unwrap_or_else(|e| e.into_inner());
+    guard[t - 1] = Some(counted.as_ref().ok().copied());
+    cv.notify_all();
+    while guard[..t].iter().any(Option::is_none) {
+        guard = cv.wait(guard).unwrap_or_else(|e| e.into_inner());
+    }
+    let before: Vec<Option<(u64, bool)>> = guard[..t].iter().map(|c| c.flatten()).collect();
+    drop(guard);
+    counted?;
+    let mut sum = 0;
+    for c in before {
+        match c {
+            // An earlier count failed: the thread that counted reports it.
+            None => return Ok(None),
+            // A quote earlier: an earlier thread reads this chunk.
+            Some((_, true)) if csv => return Ok(None),
+            Some((lines, _)) => sum += lines,
+        }
+    }
+    Ok(Some(first_line + sum))
+}
+
 /// Scans the data of `head` with as many threads as the spec allows and the size
 /// justifies; merges the reports in file order.
 pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
@@ -405,8 +509,10 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
     }
     bounds.push(total);
     let n = bounds.len() - 1;
-    let counts: Counts = Mutex::new(vec![None; n]);
-    let cv = Condvar::new();
+    let counting = Counting {
+        counts: Mutex::new(vec![None; n]),
+        cv: Condvar::new(),
+    };
     let first_error = AtomicUsize::new(usize::MAX);
 
     let one = |t: usize| -> ChunkOut<S> {
@@ -417,6 +523,11 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
             skip: spec.skip_bad_rows,
             report: ScanReport::default(),
         };
+        let skipped = |report| ChunkOut {
+            sink: None,
+            report,
+            error: None,
+        };
         let fail = |error: ScanError, report: ScanReport| {
             first_error.fetch_min(t, Ordering::SeqCst);
             ChunkOut {
@@ -425,66 +536,27 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
                 error: Some(error),
             }
         };
-        let mut line = head.first_line;
-        if t > 0 {
-            let mut buf = vec![0u8; 256 << 10];
-            let counted = count_range(path, input, bounds[t - 1], bounds[t], &mut buf);
-            let mut guard = counts.lock().unwrap_or_else(|e| e.into_inner());
-            guard[t - 1] = Some(counted.as_ref().ok().copied());
-            cv.notify_all();
-            while guard[..t].iter().any(Option::is_none) {
-                guard = cv.wait(guard).unwrap_or_else(|e| e.into_inner());
-            }
-            let before: Vec<Option<(u64, bool)>> = guard[..t].iter().map(|c| c.flatten()).collect();
-            drop(guard);
-            if let Err(e) = counted {
-                return fail(e, ctx.report);
-            }
-            let mut sum = 0;
-            for c in before {
-                match c {
-                    // An earlier count failed: the thread that counted reports it.
-                    None => {
-                        return ChunkOut {
-                            sink: None,
-                            report: ctx.report,
-                            error: None,
-                        }
-                    }
-                    // A quote earlier: an earlier thread reads this chunk.
-                    Some((_, true)) if format == Format::Csv => {
-                        return ChunkOut {
-                            sink: None,
-                            report: ctx.report,
-                            error: None,
-                        }
-                    }
-                    Some((lines, _)) => sum += lines,
-                }
-            }
-            line += sum;
-        }
+        let csv = format == Format::Csv;
+        let line = match chunk_line(t, path, input, &bounds, head.first_line, csv, &counting) {
+            Ok(Some(line)) => line,
+            Ok(None) => return skipped(ctx.report),
+            Err(e) => return fail(e, ctx.report),
+        };
         let stop = || first_error.load(Ordering::Relaxed) < t;
         if stop() {
-            return ChunkOut {
-                sink: None,
-                report: ctx.report,
-                error: None,
-            };
+            return skipped(ctx.report);
         }
         let mut sink = make_sink();
-        let (a, b) = (bounds[t], bounds[t + 1]);
-        let res = match format {
-            Format::Csv => {
-                let mut p = csv::CsvParser::new(head.names.len(), positions, head.cr_lines);
-                drive(input, a, b, total, line, &mut p, &mut ctx, &mut sink, &stop)
-            }
-            Format::Ndjson => {
-                let mut p = ndjson::NdjsonParser::new(&spec.columns, &head.names, positions);
-                drive(input, a, b, total, line, &mut p, &mut ctx, &mut sink, &stop)
-            }
+        let range = Range {
+            format,
+            input,
+            a: bounds[t],
+            b: bounds[t + 1],
+            total,
+            line,
+            cr_lines: head.cr_lines,
         };
-        match res {
+        match parse_range(spec, head, positions, &range, &mut ctx, &mut sink, &stop).0 {
             Ok(_) => ChunkOut {
                 sink: Some(sink),
                 report: ctx.report,
@@ -493,22 +565,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
             Err(e) => fail(e, ctx.report),
         }
     };
-
-    let outs: Vec<ChunkOut<S>> = if n == 1 {
-        vec![one(0)]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (1..n).map(|t| s.spawn(move || one(t))).collect();
-            let mut outs = vec![one(0)];
-            for h in handles {
-                match h.join() {
-                    Ok(o) => outs.push(o),
-                    Err(p) => std::panic::resume_unwind(p),
-                }
-            }
-            outs
-        })
-    };
+    let outs: Vec<ChunkOut<S>> = on_threads(n, one);
 
     let mut sinks = Vec::with_capacity(n);
     let mut report = ScanReport {

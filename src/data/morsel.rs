@@ -11,9 +11,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::chunk::{self, Ctx, Input, Source, PARALLEL_MIN_BYTES};
+use super::chunk::{self, Ctx, Input, Range, Source, PARALLEL_MIN_BYTES};
 use super::scan::{Format, Header, RowSink, ScanError, ScanReport, ScanSpec, MAX_REMEMBERED_SKIPS};
-use super::{csv, ndjson};
 
 /// Chunks per thread: enough for a slow thread to fall behind by only a few.
 const CHUNKS_PER_THREAD: u64 = 32;
@@ -46,20 +45,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
     if threads < 2 || total - start < PARALLEL_MIN_BYTES || head.cr_lines {
         return chunk::run(spec, input, format, head, positions, make_sink);
     }
-    let size = ((total - start) / (threads as u64 * CHUNKS_PER_THREAD)).max(MIN_CHUNK);
-    let mut bounds = vec![start];
-    let mut at = start + size;
-    while at < total {
-        let b = chunk::line_start_after(path, input, at, total)?;
-        if b >= total {
-            break;
-        }
-        if b > *bounds.last().unwrap_or(&start) {
-            bounds.push(b);
-        }
-        at = b.max(at) + size;
-    }
-    bounds.push(total);
+    let bounds = bounds(path, input, start, total, threads)?;
     let n = bounds.len() - 1;
 
     let next = AtomicUsize::new(0);
@@ -85,18 +71,17 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
             sink.begin_chunk(k);
             // `total` = `b`: a chunk never reads past its end; a quote sends the
             // whole scan to one thread instead.
-            let (res, spans) = match format {
-                Format::Csv => {
-                    let mut p = csv::CsvParser::new(head.names.len(), positions, false);
-                    let r = chunk::drive(input, a, b, b, 0, &mut p, &mut ctx, &mut sink, &stop);
-                    (r, chunk::Parser::may_span(&p))
-                }
-                Format::Ndjson => {
-                    let mut p = ndjson::NdjsonParser::new(&spec.columns, &head.names, positions);
-                    let r = chunk::drive(input, a, b, b, 0, &mut p, &mut ctx, &mut sink, &stop);
-                    (r, false)
-                }
+            let range = Range {
+                format,
+                input,
+                a,
+                b,
+                total: b,
+                line: 0,
+                cr_lines: false,
             };
+            let (res, spans) =
+                chunk::parse_range(spec, head, positions, &range, &mut ctx, &mut sink, &stop);
             if spans {
                 quoted.store(true, Ordering::SeqCst);
                 break;
@@ -117,17 +102,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
         }
         (sink, done)
     };
-    let outs: Vec<(S, Vec<Done>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-        let mut outs = vec![work()];
-        for h in handles {
-            match h.join() {
-                Ok(o) => outs.push(o),
-                Err(p) => std::panic::resume_unwind(p),
-            }
-        }
-        outs
-    });
+    let outs: Vec<(S, Vec<Done>)> = chunk::on_threads(threads, |_| work());
     if quoted.load(Ordering::SeqCst) {
         return chunk::run(spec, input, format, head, positions, make_sink);
     }
@@ -137,12 +112,49 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
         sinks.push(sink);
         chunks.extend(done);
     }
+    let report = file_report(chunks, head.first_line, total)?;
+    Ok((sinks, report))
+}
+
+/// The chunk bounds: `start`, line starts about every `size` bytes (about
+/// [`CHUNKS_PER_THREAD`] chunks per thread, none smaller than [`MIN_CHUNK`]), `total`.
+fn bounds(
+    path: &std::path::Path,
+    input: Input<'_>,
+    start: u64,
+    total: u64,
+    threads: usize,
+) -> Result<Vec<u64>, ScanError> {
+    let size = ((total - start) / (threads as u64 * CHUNKS_PER_THREAD)).max(MIN_CHUNK);
+    let mut bounds = vec![start];
+    let mut at = start + size;
+    while at < total {
+        let b = chunk::line_start_after(path, input, at, total)?;
+        if b >= total {
+            break;
+        }
+        if b > *bounds.last().unwrap_or(&start) {
+            bounds.push(b);
+        }
+        at = b.max(at) + size;
+    }
+    bounds.push(total);
+    Ok(bounds)
+}
+
+/// The scan's report from the chunks' own (chunk-relative lines made file lines,
+/// chunks in file order), or the first chunk's error.
+fn file_report(
+    mut chunks: Vec<Done>,
+    first_line: u64,
+    total: u64,
+) -> Result<ScanReport, ScanError> {
     chunks.sort_by_key(|d| d.chunk);
     let mut report = ScanReport {
         bytes: total,
         ..ScanReport::default()
     };
-    let mut base = head.first_line;
+    let mut base = first_line;
     for (i, d) in chunks.into_iter().enumerate() {
         debug_assert_eq!(i, d.chunk, "every chunk up to the first error ran");
         if let Some(mut e) = d.error {
@@ -158,7 +170,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
         }
         base += d.lines;
     }
-    Ok((sinks, report))
+    Ok(report)
 }
 
 /// Makes the chunk-relative line of an error a file line.
