@@ -2,7 +2,6 @@
 
 pub mod ast;
 pub mod dsl;
-mod fast;
 pub mod format;
 pub mod schema;
 pub mod yaml;

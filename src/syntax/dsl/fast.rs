@@ -10,13 +10,13 @@
 //! with pest, which then produces the diagnostics. It therefore never decides what is
 //! an error and never reports one. `tests/` checks it against the pest parser.
 
-use super::ast::*;
 use crate::diag::{FileId, Span};
+use crate::syntax::ast::*;
 
 /// Expressions with more tokens than this are left to pest (which bounds them).
 const MAX_TOKENS: usize = 2_000;
 /// Expression trees deeper than this are left to pest (which bounds them).
-const MAX_DEPTH: usize = super::dsl::MAX_EXPR_DEPTH - 10;
+const MAX_DEPTH: usize = super::MAX_EXPR_DEPTH - 10;
 /// Prefix operators in a row handled here (their parsing recurses).
 const MAX_PREFIX_RUN: usize = 64;
 
