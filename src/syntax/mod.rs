@@ -3,5 +3,6 @@
 pub mod ast;
 pub mod dsl;
 pub mod format;
+pub mod lexicon;
 pub mod schema;
 pub mod yaml;

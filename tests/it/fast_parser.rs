@@ -216,8 +216,9 @@ fn name() -> impl Strategy<Value = String> {
         "won_deals",
         "x1",
         "_y",
-        "metric",
-        "source",
+        // Item keywords are names where a name is expected (`metric metric = 1`).
+        kpi::syntax::lexicon::ITEM_KEYWORDS[6],
+        kpi::syntax::lexicon::ITEM_KEYWORDS[4],
         "android",
         "notes",
     ])

@@ -5,6 +5,7 @@
 use pest::iterators::Pair;
 
 use super::*;
+use crate::syntax::lexicon;
 
 /// The children of a pair, without keyword tokens.
 pub(super) fn inner(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
@@ -83,8 +84,9 @@ impl Builder {
                 continue;
             }
             match chars.next() {
-                Some((_, '"')) => value.push('"'),
-                Some((_, '\\')) => value.push('\\'),
+                Some((_, c)) if lexicon::unescape(c).is_some() => {
+                    value.extend(lexicon::unescape(c));
+                }
                 Some((_, other)) => {
                     let at = span.start as usize + 1 + i;
                     self.diags.push(
@@ -125,21 +127,21 @@ impl Builder {
         let s = p.as_str();
         let (num, unit) = s.split_at(s.len() - 1);
         let amount = match num.parse::<i64>() {
-            Ok(n) if n <= 1_000_000 => n,
+            Ok(n) if n <= lexicon::MAX_DURATION => n,
             _ => {
                 self.diags.push(
                     Diagnostic::error("E0105", format!("duration `{s}` is too large"))
                         .at(span, "out of range")
-                        .with_help("durations are at most 1000000 units"),
+                        .with_help(format!(
+                            "durations are at most {} units",
+                            lexicon::MAX_DURATION
+                        )),
                 );
                 0
             }
         };
-        let unit = match unit {
-            "h" => DurationUnit::Hours,
-            "w" => DurationUnit::Weeks,
-            _ => DurationUnit::Days,
-        };
+        // The grammar admits only the lexicon's suffixes.
+        let unit = lexicon::duration_unit(unit.as_bytes()[0]).unwrap_or(DurationUnit::Days);
         DurationLit { amount, unit, span }
     }
 

@@ -21,7 +21,7 @@ const MAX_DEPTH: usize = super::MAX_EXPR_DEPTH - 10;
 const MAX_PREFIX_RUN: usize = 64;
 
 /// Words that are never names.
-const RESERVED: [&str; 7] = ["and", "or", "not", "in", "where", "true", "false"];
+use crate::syntax::lexicon::{self, RESERVED};
 /// Words that start an item.
 const ITEM_START: [&str; 11] = [
     "import", "script", "settings", "calendar", "source", "param", "metric", "funnel", "check",
@@ -194,11 +194,8 @@ impl<'t> P<'t> {
                 b'\n' => return None,
                 b'\\' => {
                     value.push_str(&self.text[plain_from..i]);
-                    match b.get(i + 1)? {
-                        b'"' => value.push('"'),
-                        b'\\' => value.push('\\'),
-                        _ => return None, // an unknown escape: the builder reports it
-                    }
+                    // An unknown escape: the builder reports it.
+                    value.push(lexicon::unescape(char::from(*b.get(i + 1)?))?);
                     i += 2;
                     plain_from = i;
                 }
@@ -248,7 +245,10 @@ impl<'t> P<'t> {
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        if i == self.pos || !matches!(b.get(i), Some(b'd' | b'w' | b'h')) {
+        if i == self.pos
+            || b.get(i)
+                .is_none_or(|&u| lexicon::duration_unit(u).is_none())
+        {
             return None;
         }
         (!b.get(i + 1).copied().is_some_and(is_ident_char)).then_some(i + 1 - self.pos)
@@ -260,12 +260,11 @@ impl<'t> P<'t> {
         let start = self.pos;
         let s = &self.text[start..start + len];
         let (num, unit) = s.split_at(len - 1);
-        let amount = num.parse::<i64>().ok().filter(|&n| n <= 1_000_000)?;
-        let unit = match unit {
-            "h" => DurationUnit::Hours,
-            "w" => DurationUnit::Weeks,
-            _ => DurationUnit::Days,
-        };
+        let amount = num
+            .parse::<i64>()
+            .ok()
+            .filter(|&n| n <= lexicon::MAX_DURATION)?;
+        let unit = lexicon::duration_unit(unit.as_bytes()[0])?;
         self.pos += len;
         Some(DurationLit {
             amount,

@@ -32,10 +32,7 @@ pub const MAX_EXPR_TOKENS: usize = 20_000;
 /// tree) or `- - .. - a` overflows an 8 MiB stack long before [`MAX_EXPR_TOKENS`].
 pub const MAX_EXPR_DEPTH: usize = 500;
 
-const ITEM_KEYWORDS: [&str; 11] = [
-    "import", "script", "settings", "calendar", "source", "param", "metric", "funnel", "check",
-    "profile", "override",
-];
+use super::lexicon::ITEM_KEYWORDS;
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
