@@ -8,6 +8,34 @@ use super::*;
 use crate::syntax::lexicon;
 
 /// The children of a pair, without keyword tokens.
+/// A child that the grammar always gives a rule was not there: a bug in kpi's
+/// parser, reported as a diagnostic (E0198) instead of a panic.
+#[derive(Debug)]
+pub(super) struct Missing(pub &'static str);
+
+/// What building a part of the tree gives.
+pub(super) type Built<T> = Result<T, Missing>;
+
+/// The next child of a rule, which the grammar guarantees (`what` names it).
+pub(super) fn next<'i>(
+    it: &mut impl Iterator<Item = Pair<'i, Rule>>,
+    what: &'static str,
+) -> Built<Pair<'i, Rule>> {
+    it.next().ok_or(Missing(what))
+}
+
+impl Missing {
+    /// The diagnostic of a missing child at `at` (a byte offset of the file).
+    pub(super) fn diagnostic(&self, file: FileId, at: usize) -> Diagnostic {
+        Diagnostic::error(
+            "E0198",
+            format!("internal error: the parse tree has no {}", self.0),
+        )
+        .at(Span::new(file, at..at + 1), "while reading this")
+        .with_help("this is a bug in kpi's parser; please report it with the file")
+    }
+}
+
 pub(super) fn inner(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     p.into_inner().filter(|c| !is_keyword(c.as_rule()))
 }
@@ -160,25 +188,27 @@ impl Builder {
         }
     }
 
-    pub(super) fn item(&mut self, pair: Pair<Rule>) -> Option<Item> {
-        let it = inner(pair).next()?;
-        Some(match it.as_rule() {
-            Rule::import => Item::Import(self.string(inner(it).next()?)),
-            Rule::script => Item::Script(self.string(inner(it).next()?)),
-            Rule::settings => Item::Settings(self.settings(it)),
-            Rule::calendar => Item::Calendar(self.calendar(it)),
-            Rule::source => Item::Source(self.source(it)),
-            Rule::param => Item::Param(self.param(it)),
-            Rule::metric => Item::Metric(self.metric(it)),
-            Rule::funnel => Item::Funnel(Box::new(self.funnel(it))),
-            Rule::journey => Item::Journey(Box::new(self.journey(it))),
-            Rule::check => Item::Check(Box::new(self.check(it))),
-            Rule::profile => Item::Profile(self.profile(it)),
-            _ => return None,
-        })
+    pub(super) fn item(&mut self, pair: Pair<Rule>) -> Built<Option<Item>> {
+        let Some(it) = inner(pair).next() else {
+            return Ok(None);
+        };
+        Ok(Some(match it.as_rule() {
+            Rule::import => Item::Import(self.string(next(&mut inner(it), "import path")?)),
+            Rule::script => Item::Script(self.string(next(&mut inner(it), "script path")?)),
+            Rule::settings => Item::Settings(self.settings(it)?),
+            Rule::calendar => Item::Calendar(self.calendar(it)?),
+            Rule::source => Item::Source(self.source(it)?),
+            Rule::param => Item::Param(self.param(it)?),
+            Rule::metric => Item::Metric(self.metric(it)?),
+            Rule::funnel => Item::Funnel(Box::new(self.funnel(it)?)),
+            Rule::journey => Item::Journey(Box::new(self.journey(it)?)),
+            Rule::check => Item::Check(Box::new(self.check(it)?)),
+            Rule::profile => Item::Profile(self.profile(it)?),
+            _ => return Ok(None),
+        }))
     }
 
-    pub(super) fn settings(&mut self, p: Pair<Rule>) -> Settings {
+    pub(super) fn settings(&mut self, p: Pair<Rule>) -> Built<Settings> {
         let mut s = Settings {
             span: self.span(&p),
             ..Settings::default()
@@ -232,13 +262,13 @@ impl Builder {
                 }
             }
         }
-        s
+        Ok(s)
     }
 
-    pub(super) fn calendar(&mut self, p: Pair<Rule>) -> Calendar {
+    pub(super) fn calendar(&mut self, p: Pair<Rule>) -> Built<Calendar> {
         let span = self.span(&p);
         let mut it = inner(p);
-        let name = self.def_name(it.next().expect("calendar name"));
+        let name = self.def_name(next(&mut it, "calendar name")?);
         let mut cal = Calendar {
             name,
             span,
@@ -260,13 +290,13 @@ impl Builder {
                 _ => {}
             }
         }
-        cal
+        Ok(cal)
     }
 
-    pub(super) fn source(&mut self, p: Pair<Rule>) -> Source {
+    pub(super) fn source(&mut self, p: Pair<Rule>) -> Built<Source> {
         let span = self.span(&p);
         let mut it = inner(p);
-        let name = self.def_name(it.next().expect("source name"));
+        let name = self.def_name(next(&mut it, "source name")?);
         let mut src = Source {
             name,
             span,
@@ -292,35 +322,35 @@ impl Builder {
                 _ => {}
             }
         }
-        src
+        Ok(src)
     }
 
-    pub(super) fn param(&mut self, p: Pair<Rule>) -> Param {
+    pub(super) fn param(&mut self, p: Pair<Rule>) -> Built<Param> {
         let span = self.span(&p);
         let mut it = inner(p).peekable();
         let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
         if is_override {
             it.next();
         }
-        let name = self.def_name(it.next().expect("param name"));
+        let name = self.def_name(next(&mut it, "param name")?);
         let value = match it.next() {
-            Some(v) if v.as_rule() == Rule::expr => Some(self.expr(v)),
+            Some(v) if v.as_rule() == Rule::expr => Some(self.expr(v)?),
             _ => None,
         };
-        Param {
+        Ok(Param {
             name,
             span,
             value,
             is_override,
-        }
+        })
     }
 
-    pub(super) fn attr(&mut self, p: Pair<Rule>, attrs: &mut Attrs) -> bool {
+    pub(super) fn attr(&mut self, p: Pair<Rule>, attrs: &mut Attrs) -> Built<bool> {
         let rule = p.as_rule();
         let span = self.span(&p);
         match rule {
             Rule::attr_format => {
-                let v = inner(p).next().expect("format value");
+                let v = next(&mut inner(p), "format value")?;
                 match Format::parse(v.as_str()) {
                     Some(f) => attrs.format = Some((f, span)),
                     None => {
@@ -340,62 +370,62 @@ impl Builder {
             Rule::attr_unit => attrs.unit = inner(p).next().map(|u| self.ident(u)),
             Rule::attr_description => attrs.description = inner(p).next().map(|s| self.string(s)),
             Rule::attr_owner => attrs.owner = inner(p).next().map(|s| self.string(s)),
-            Rule::review => attrs.review = Some(self.review(p)),
-            _ => return false,
+            Rule::review => attrs.review = Some(self.review(p)?),
+            _ => return Ok(false),
         }
-        true
+        Ok(true)
     }
 
-    pub(super) fn review(&mut self, p: Pair<Rule>) -> Review {
+    pub(super) fn review(&mut self, p: Pair<Rule>) -> Built<Review> {
         let span = self.span(&p);
         let mut it = inner(p);
-        let every = it.next().expect("review every");
+        let every = next(&mut it, "review every")?;
         let every = match every.as_rule() {
             Rule::duration => ReviewEvery::Duration(self.duration(every)),
             _ => ReviewEvery::Grain(self.ident(every)),
         };
-        let last = self.date(it.next().expect("review last"));
+        let last = self.date(next(&mut it, "review last")?);
         let owner = it.next().map(|o| self.string(o));
-        Review {
+        Ok(Review {
             span,
             every,
             last,
             owner,
-        }
+        })
     }
 
-    pub(super) fn metric(&mut self, p: Pair<Rule>) -> Metric {
+    pub(super) fn metric(&mut self, p: Pair<Rule>) -> Built<Metric> {
         let span = self.span(&p);
         let mut it = inner(p).peekable();
         let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
         if is_override {
             it.next();
         }
-        let name = self.def_name(it.next().expect("metric name"));
-        let expr = self.expr(it.next().expect("metric expr"));
+        let name = self.def_name(next(&mut it, "metric name")?);
+        let expr = self.expr(next(&mut it, "metric expr")?)?;
         let mut attrs = Attrs::default();
         if let Some(block) = it.next() {
             for a in inner(block) {
-                self.attr(a, &mut attrs);
+                self.attr(a, &mut attrs)?;
             }
         }
-        Metric {
+        Ok(Metric {
             name,
             span,
             expr,
             attrs,
             is_override,
-        }
+        })
     }
 
-    pub(super) fn funnel(&mut self, p: Pair<Rule>) -> Funnel {
+    pub(super) fn funnel(&mut self, p: Pair<Rule>) -> Built<Funnel> {
         let span = self.span(&p);
         let mut it = inner(p).peekable();
         let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
         if is_override {
             it.next();
         }
-        let name = self.def_name(it.next().expect("funnel name"));
+        let name = self.def_name(next(&mut it, "funnel name")?);
         let mut f = Funnel {
             name,
             span,
@@ -408,32 +438,32 @@ impl Builder {
             match entry.as_rule() {
                 Rule::stage => {
                     let mut s = inner(entry);
-                    let n = self.def_name(s.next().expect("stage name"));
-                    let e = self.expr(s.next().expect("stage expr"));
+                    let n = self.def_name(next(&mut s, "stage name")?);
+                    let e = self.expr(next(&mut s, "stage expr")?)?;
                     f.stages.push((n, e));
                 }
                 Rule::funnel_value => {
-                    f.value = inner(entry).next().map(|e| self.expr(e));
+                    f.value = inner(entry).next().map(|e| self.expr(e)).transpose()?;
                 }
                 _ => {
-                    self.attr(entry, &mut f.attrs);
+                    self.attr(entry, &mut f.attrs)?;
                 }
             }
         }
-        f
+        Ok(f)
     }
 
-    pub(super) fn journey(&mut self, p: Pair<Rule>) -> Journey {
+    pub(super) fn journey(&mut self, p: Pair<Rule>) -> Built<Journey> {
         let span = self.span(&p);
         let mut it = inner(p).peekable();
         let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
         if is_override {
             it.next();
         }
-        let name = self.def_name(it.next().expect("funnel name"));
-        let over = self.ident(it.next().expect("over"));
-        let by = self.ident(it.next().expect("by"));
-        let within = self.duration(it.next().expect("within"));
+        let name = self.def_name(next(&mut it, "funnel name")?);
+        let over = self.ident(next(&mut it, "over")?);
+        let by = self.ident(next(&mut it, "by")?);
+        let within = self.duration(next(&mut it, "within")?);
         let mut j = Journey {
             name,
             span,
@@ -447,33 +477,33 @@ impl Builder {
         for entry in it {
             if entry.as_rule() == Rule::step {
                 let mut s = inner(entry);
-                let n = self.def_name(s.next().expect("step name"));
-                let e = self.expr(s.next().expect("step filter"));
+                let n = self.def_name(next(&mut s, "step name")?);
+                let e = self.expr(next(&mut s, "step filter")?)?;
                 j.steps.push((n, e));
             } else {
-                self.attr(entry, &mut j.attrs);
+                self.attr(entry, &mut j.attrs)?;
             }
         }
-        j
+        Ok(j)
     }
 
-    pub(super) fn condition(&mut self, p: Pair<Rule>) -> Condition {
+    pub(super) fn condition(&mut self, p: Pair<Rule>) -> Built<Condition> {
         let span = self.span(&p);
         let mut it = inner(p);
-        let op = binop(it.next().expect("condition op").as_rule());
-        let rhs = self.expr(it.next().expect("condition rhs"));
-        Condition { span, op, rhs }
+        let op = binop(next(&mut it, "condition op")?.as_rule());
+        let rhs = self.expr(next(&mut it, "condition rhs")?)?;
+        Ok(Condition { span, op, rhs })
     }
 
-    pub(super) fn check(&mut self, p: Pair<Rule>) -> Check {
+    pub(super) fn check(&mut self, p: Pair<Rule>) -> Built<Check> {
         let span = self.span(&p);
         let mut it = inner(p).peekable();
         let is_override = it.peek().is_some_and(|x| x.as_rule() == Rule::kw_override);
         if is_override {
             it.next();
         }
-        let name = self.def_name(it.next().expect("check name"));
-        let expr = self.expr(it.next().expect("check expr"));
+        let name = self.def_name(next(&mut it, "check name")?);
+        let expr = self.expr(next(&mut it, "check expr")?)?;
         let mut c = Check {
             name,
             span,
@@ -489,32 +519,32 @@ impl Builder {
             match entry.as_rule() {
                 Rule::per => c.per.extend(inner(entry).map(|d| self.ident(d))),
                 Rule::every => c.every = inner(entry).next().map(|g| self.ident(g)),
-                Rule::warn => c.warn = Some(self.condition(entry)),
-                Rule::fail => c.fail = Some(self.condition(entry)),
+                Rule::warn => c.warn = Some(self.condition(entry)?),
+                Rule::fail => c.fail = Some(self.condition(entry)?),
                 _ => {
-                    self.attr(entry, &mut c.attrs);
+                    self.attr(entry, &mut c.attrs)?;
                 }
             }
         }
-        c
+        Ok(c)
     }
 
-    pub(super) fn profile(&mut self, p: Pair<Rule>) -> Profile {
+    pub(super) fn profile(&mut self, p: Pair<Rule>) -> Built<Profile> {
         let span = self.span(&p);
         let mut it = inner(p);
-        let name = self.def_name(it.next().expect("profile name"));
+        let name = self.def_name(next(&mut it, "profile name")?);
         let mut sets = Vec::new();
         for s in it {
             let mut kv = inner(s);
-            let k = self.ident(kv.next().expect("param name"));
-            let v = self.expr(kv.next().expect("param value"));
+            let k = self.ident(next(&mut kv, "param name")?);
+            let v = self.expr(next(&mut kv, "param value")?)?;
             sets.push((k, v));
         }
-        Profile { name, span, sets }
+        Ok(Profile { name, span, sets })
     }
 
     /// Build an expression, refusing ones too large to handle without deep recursion.
-    pub(super) fn expr(&mut self, p: Pair<Rule>) -> Expr {
+    pub(super) fn expr(&mut self, p: Pair<Rule>) -> Built<Expr> {
         let span = self.span(&p);
         let tokens = p.clone().into_inner().flatten().count();
         if tokens > MAX_EXPR_TOKENS {
@@ -523,13 +553,13 @@ impl Builder {
                     .at(Span::new(self.file, span.start as usize..span.start as usize + 1), format!("{tokens} tokens"))
                     .with_help(format!("at most {MAX_EXPR_TOKENS} tokens per expression; split it into named metrics")),
             );
-            return Expr {
+            return Ok(Expr {
                 kind: ExprKind::Number {
                     value: 0.0,
                     text: "0".into(),
                 },
                 span,
-            };
+            });
         }
         let depth = depth_bound(&p);
         if depth > MAX_EXPR_DEPTH {
@@ -538,54 +568,59 @@ impl Builder {
                     .at(Span::new(self.file, span.start as usize..span.start as usize + 1), format!("nested {depth} levels deep"))
                     .with_help(format!("at most {MAX_EXPR_DEPTH} levels are allowed, and each operator of a chain such as `a + b + ..` is a level; split the formula into named metrics")),
             );
-            return Expr {
+            return Ok(Expr {
                 kind: ExprKind::Number {
                     value: 0.0,
                     text: "0".into(),
                 },
                 span,
-            };
+            });
         }
         self.pratt(p)
     }
 
-    pub(super) fn pratt(&mut self, p: Pair<Rule>) -> Expr {
+    pub(super) fn pratt(&mut self, p: Pair<Rule>) -> Built<Expr> {
         // The closures of PrattParser cannot share `&mut self`; collect diagnostics in a cell.
         let me = std::cell::RefCell::new(self);
         let e = PRATT
             .map_primary(|prim| me.borrow_mut().primary(prim))
             .map_prefix(|op, rhs| {
+                let rhs = rhs?;
                 let span = me.borrow().span(&op).to(rhs.span);
                 let op = if op.as_rule() == Rule::neg {
                     UnOp::Neg
                 } else {
                     UnOp::Not
                 };
-                Expr {
+                Ok(Expr {
                     kind: ExprKind::Unary(op, Box::new(rhs)),
                     span,
-                }
+                })
             })
             .map_postfix(|lhs, op| {
+                let lhs = lhs?;
                 let span = lhs.span.to(me.borrow().span(&op));
-                let items: Vec<Expr> = inner(op).map(|e| me.borrow_mut().pratt(e)).collect();
-                Expr {
+                let items = inner(op)
+                    .map(|e| me.borrow_mut().pratt(e))
+                    .collect::<Built<Vec<Expr>>>()?;
+                Ok(Expr {
                     kind: ExprKind::In(Box::new(lhs), items),
                     span,
-                }
+                })
             })
             .map_infix(|lhs, op, rhs| {
+                let (lhs, rhs) = (lhs?, rhs?);
                 let span = lhs.span.to(rhs.span);
-                Expr {
+                Ok(Expr {
                     kind: ExprKind::Binary(binop(op.as_rule()), Box::new(lhs), Box::new(rhs)),
                     span,
-                }
+                })
             })
             .parse(inner(p));
         e
     }
 
-    pub(super) fn primary(&mut self, p: Pair<Rule>) -> Expr {
+    pub(super) fn primary(&mut self, p: Pair<Rule>) -> Built<Expr> {
         let span = self.span(&p);
         let kind = match p.as_rule() {
             Rule::number => ExprKind::Number {
@@ -607,28 +642,28 @@ impl Builder {
             Rule::paren => {
                 // The group's span includes its parentheses, so that the spans of the
                 // operations around it (`(a + b) * c`) start and end on a token.
-                let mut e = self.pratt(inner(p).next().expect("paren expr"));
+                let mut e = self.pratt(next(&mut inner(p), "paren expr")?)?;
                 e.span = span;
-                return e;
+                return Ok(e);
             }
             Rule::call => return self.call(p),
             _ => ExprKind::Bool(false),
         };
-        Expr { kind, span }
+        Ok(Expr { kind, span })
     }
 
     /// A call: an aggregation (`count(src where p)`, `min(src.col)`) or a function call.
-    pub(super) fn call(&mut self, p: Pair<Rule>) -> Expr {
+    pub(super) fn call(&mut self, p: Pair<Rule>) -> Built<Expr> {
         let span = self.span(&p);
         let mut it = inner(p);
-        let func = self.ident(it.next().expect("call name"));
+        let func = self.ident(next(&mut it, "call name")?);
         let mut args = Vec::new();
         let mut filter = None;
         for a in it {
             if a.as_rule() == Rule::filter {
-                filter = Some(self.pratt(inner(a).next().expect("filter expr")));
+                filter = Some(self.pratt(next(&mut inner(a), "filter expr")?)?);
             } else {
-                args.push(self.pratt(a));
+                args.push(self.pratt(a)?);
             }
         }
         let agg = AggFunc::parse(&func.name).filter(|f| {
@@ -642,10 +677,10 @@ impl Builder {
                         .with_help("filters belong inside count(..), sum(..), avg(..) and the other aggregations"),
                 );
             }
-            return Expr {
+            return Ok(Expr {
                 kind: ExprKind::Call(func, args),
                 span,
-            };
+            });
         };
         let mut args = args.into_iter();
         let target = args.next();
@@ -689,7 +724,7 @@ impl Builder {
                     .at(extra.span, "unexpected argument"),
             );
         }
-        Expr {
+        Ok(Expr {
             kind: ExprKind::Agg(Box::new(Aggregation {
                 func: agg,
                 func_span: func.span,
@@ -699,6 +734,23 @@ impl Builder {
                 filter,
             })),
             span,
-        }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A child the grammar always gives, missing: a diagnostic, not a panic.
+    #[test]
+    fn a_missing_child_is_a_diagnostic() {
+        let mut none = std::iter::empty::<Pair<Rule>>();
+        let missing = next(&mut none, "metric name").unwrap_err();
+        let d = missing.diagnostic(FileId(0), 7);
+        assert_eq!(d.code, "E0198");
+        assert_eq!(d.message, "internal error: the parse tree has no metric name");
+        assert_eq!(d.span, Some(Span::new(FileId(0), 7..8)));
+        assert!(d.is_error());
     }
 }

@@ -65,7 +65,13 @@ pub(super) fn unclosed_block(
         .and_then(|mut pairs| {
             let pair = pairs.next()?;
             b.base = pos;
-            b.item(pair)
+            match b.item(pair) {
+                Ok(item) => item,
+                Err(missing) => {
+                    b.diags.push(missing.diagnostic(b.file, pos));
+                    None
+                }
+            }
         });
     Some((item, d))
 }

@@ -163,11 +163,16 @@ fn parse_items(
         }
         match parse_item(text, pos) {
             Ok(mut pairs) => {
-                let pair = pairs.next().expect("item rule yields one pair");
+                let Some(pair) = pairs.next() else {
+                    b.diags.push(Missing("item").diagnostic(file, pos));
+                    break;
+                };
                 let end = pos + pair.as_span().end();
                 b.base = pos;
-                if let Some(item) = b.item(pair) {
-                    items.push(item);
+                match b.item(pair) {
+                    Ok(Some(item)) => items.push(item),
+                    Ok(None) => {}
+                    Err(missing) => b.diags.push(missing.diagnostic(file, pos)),
                 }
                 pos = skip_trivia(text, end);
             }
@@ -208,14 +213,15 @@ pub fn parse_expr_with_pest(text: &str, file: FileId, offset: usize) -> Result<E
     }
     let mut pairs =
         KpiParser::parse(Rule::expr_only, text).map_err(|e| syntax_error(e, text, file, offset))?;
-    let only = pairs.next().expect("expr_only yields one pair");
-    let expr = only.into_inner().next().expect("expr_only holds expr");
     let mut b = Builder {
         file,
         base: offset,
         diags: Vec::new(),
     };
-    let e = b.expr(expr);
+    let e = next(&mut pairs, "expression")
+        .and_then(|only| next(&mut only.into_inner(), "expression"))
+        .and_then(|expr| b.expr(expr))
+        .map_err(|missing| missing.diagnostic(file, offset))?;
     match b.diags.into_iter().next() {
         Some(d) => Err(d),
         None => Ok(e),
@@ -233,17 +239,19 @@ pub fn parse_condition_at(
     }
     let mut pairs = KpiParser::parse(Rule::condition_only, text)
         .map_err(|e| syntax_error(e, text, file, offset))?;
-    let only = pairs.next().expect("condition_only yields one pair");
     let span = Span::new(file, offset..offset + text.trim_end().len());
-    let mut inner = only.into_inner();
-    let op = inner.next().expect("condition has an operator");
     let mut b = Builder {
         file,
         base: offset,
         diags: Vec::new(),
     };
-    let op = binop(op.as_rule());
-    let rhs = b.expr(inner.next().expect("condition has an expression"));
+    let (op, rhs) = next(&mut pairs, "condition")
+        .and_then(|only| {
+            let mut inner = only.into_inner();
+            let op = binop(next(&mut inner, "comparison")?.as_rule());
+            Ok((op, b.expr(next(&mut inner, "threshold")?)?))
+        })
+        .map_err(|missing| missing.diagnostic(file, offset))?;
     match b.diags.into_iter().next() {
         Some(d) => Err(d),
         None => Ok(Condition { span, op, rhs }),
