@@ -82,12 +82,13 @@ PASS_TARGETS = [
      "journey", "metrics", 1.3),
 ]
 # The checks of the one-pass measurement: per rep, every week, warnings only (a
-# failing check would make `kpi checks` exit 1).
+# failing check would make `kpi checks` exit 1). They read the columns the first
+# one reads (type, channel), so that 1 vs 10 measures the checks, not more parsing.
 PASS_CHECKS = [
     ("calls_low", "calls", "50"), ("emails_low", "emails", "50"), ("meetings_low", "meetings", "10"),
     ("visits_low", "visits", "20"), ("opportunities_low", "opportunities", "5"),
     ("won_low", "won_deals", "1"), ("conversion_low", "conversion_to_meeting", "10%"),
-    ("hit_rate_low", "meeting_hit_rate", "20%"), ("deal_size_low", "avg_deal_size", "5000"),
+    ("hit_rate_low", "meeting_hit_rate", "20%"), ("outbound_low", "outbound_touches", "80"),
     ("calls_per_day_low", "calls_per_working_day", "10"),
 ]
 

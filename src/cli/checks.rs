@@ -159,10 +159,33 @@ fn table(
 }
 
 fn csv(rows: &[CheckRow]) -> String {
-    use crate::report::number::push_full;
-    use std::fmt::Write;
     let mut s =
         String::from("check,group,period,value,warn_threshold,fail_threshold,status,streak\n");
+    // Many checks over many groups make long files: the rows are written in parts
+    // on the available cores, then joined in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = rows.len().div_ceil(threads.max(1)).max(4096);
+    let parts: Vec<&[CheckRow]> = rows.chunks(part).collect();
+    let texts: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|p| scope.spawn(move || csv_rows(p)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for t in texts {
+        s.push_str(&t);
+    }
+    s
+}
+
+fn csv_rows(rows: &[CheckRow]) -> String {
+    use crate::report::number::push_full;
+    let mut s = String::with_capacity(rows.len() * 64);
+    let mut int = itoa::Buffer::new();
     for r in rows {
         s.push_str(&r.check);
         s.push(',');
@@ -182,7 +205,11 @@ fn csv(rows: &[CheckRow]) -> String {
                 push_full(&mut s, x);
             }
         }
-        let _ = writeln!(s, ",{},{}", r.status.as_str(), r.streak);
+        s.push(',');
+        s.push_str(r.status.as_str());
+        s.push(',');
+        s.push_str(int.format(r.streak));
+        s.push('\n');
     }
     s
 }
@@ -220,7 +247,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         }
     };
     // Per check: pass, warn, fail, no_data, partial.
-    let mut counts: std::collections::HashMap<&str, [usize; 5]> = Default::default();
+    let mut counts: std::collections::HashMap<&str, [usize; 5], foldhash::fast::RandomState> =
+        Default::default();
     for r in &all {
         counts.entry(r.check.as_ref()).or_default()[r.status as usize] += 1;
     }

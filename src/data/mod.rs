@@ -24,3 +24,5 @@ pub use calendar::WorkCalendar;
 pub use period::Grain;
 pub use scan::{BadRow, Format, RowSink, ScanError, ScanReport, ScanSpec};
 pub use time::TimeParser;
+
+pub(crate) use chunk::on_threads;

@@ -23,21 +23,23 @@ pub use crate::plan::Rider;
 
 #[derive(Clone, Copy)]
 struct Event {
-    entity: u32,
     secs: i64,
-    mask: u32,
-    group: u32,
-    /// Where the row is in the file: chunk, then line (see [`RowSink::begin_chunk`]).
+    /// Where the row is in the file: chunk (high 24 bits), then line (see
+    /// [`RowSink::begin_chunk`]), so that ties keep the file order.
     ///
     /// [`RowSink::begin_chunk`]: crate::data::scan::RowSink::begin_chunk
-    chunk: u32,
-    line: u64,
+    seq: u64,
+    entity: u32,
+    mask: u32,
+    group: u32,
 }
 
 /// One sink's step events of one rider, with its entities and groups (the sink's
 /// dimension ids).
 #[derive(Default)]
 pub struct RiderEvents {
+    /// How many `--by` dimensions the groups have.
+    ndims: usize,
     entities: Interner,
     groups: HashMap<[u32; MAX_DIMS], u32, foldhash::fast::RandomState>,
     group_keys: Vec<[u32; MAX_DIMS]>,
@@ -67,6 +69,13 @@ impl Rider {
 }
 
 impl RiderEvents {
+    pub fn new(ndims: usize) -> RiderEvents {
+        RiderEvents {
+            ndims,
+            ..RiderEvents::default()
+        }
+    }
+
     /// Records an event of `entity` (non-empty) passing the steps in `mask` (non-zero).
     #[inline]
     pub fn add(
@@ -78,18 +87,23 @@ impl RiderEvents {
         (chunk, line): (u32, u64),
     ) {
         let entity = self.entities.intern(entity).0;
-        let next = self.group_keys.len() as u32;
-        let group = *self.groups.entry(*ids).or_insert_with(|| next);
-        if group == next {
-            self.group_keys.push(*ids);
-        }
+        // One dimension (or none): its value id is the group; more: a tuple id.
+        let group = if self.ndims <= 1 {
+            ids[0]
+        } else {
+            let next = self.group_keys.len() as u32;
+            let group = *self.groups.entry(*ids).or_insert_with(|| next);
+            if group == next {
+                self.group_keys.push(*ids);
+            }
+            group
+        };
         self.events.push(Event {
-            entity,
             secs,
+            seq: (u64::from(chunk) << 40) | line.min((1 << 40) - 1),
+            entity,
             mask,
             group,
-            chunk,
-            line,
         });
     }
 }
@@ -126,10 +140,11 @@ pub fn count(
     // sorted and walked in parts (by entity id) on the request's threads; each
     // counted entity gives (group, day of its first step, steps reached).
     let parts = req.threads.clamp(1, 16);
-    let mut split: Vec<Vec<Event>> = (0..parts).map(|_| Vec::new()).collect();
     let mut entities: HashMap<Vec<u8>, u32, foldhash::fast::RandomState> = HashMap::default();
+    // Per sink: its events, and its entity and group ids made global.
+    let mut local: Vec<(Vec<Event>, Vec<u32>, Vec<u32>)> = Vec::with_capacity(sinks.len());
     for sink in sinks.iter_mut() {
-        let ev = std::mem::take(&mut sink.riders[k]);
+        let mut ev = std::mem::take(&mut sink.riders[k]);
         let dims: Vec<&Interner> = sink.dim_interners();
         let ent: Vec<u32> = (0..ev.entities.len() as u32)
             .map(|e| {
@@ -138,8 +153,19 @@ pub fn count(
                 *entities.entry(bytes.to_vec()).or_insert(next)
             })
             .collect();
-        let grp: Vec<u32> = ev
-            .group_keys
+        let keys: Vec<[u32; MAX_DIMS]> = if ev.ndims <= 1 {
+            let values = dims.first().map_or(1, |d| d.len().max(1));
+            (0..values as u32)
+                .map(|id| {
+                    let mut k = [0; MAX_DIMS];
+                    k[0] = id;
+                    k
+                })
+                .collect()
+        } else {
+            std::mem::take(&mut ev.group_keys)
+        };
+        let grp: Vec<u32> = keys
             .iter()
             .map(|ids| {
                 groups.id(dims
@@ -149,25 +175,24 @@ pub fn count(
                     .collect())
             })
             .collect();
-        for e in &ev.events {
-            let entity = ent[e.entity as usize];
-            split[entity as usize % parts].push(Event {
-                entity,
-                group: grp[e.group as usize],
-                ..*e
-            });
-        }
+        local.push((ev.events, ent, grp));
     }
     let (within, steps) = (p.within, p.steps.len());
-    let reached: Vec<Vec<(u32, i32, usize)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = split
-            .into_iter()
-            .map(|mut part| s.spawn(move || walk(&mut part, steps, within)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    let local = &local;
+    let reached: Vec<Vec<(u32, i32, usize)>> = crate::data::on_threads(parts, |me| {
+        // This part's entities' events, with global ids.
+        let mut part: Vec<Event> = Vec::new();
+        for (events, ent, grp) in local {
+            part.extend(events.iter().filter_map(|e| {
+                let entity = ent[e.entity as usize];
+                (entity as usize % parts == me).then(|| Event {
+                    entity,
+                    group: grp[e.group as usize],
+                    ..*e
+                })
+            }));
+        }
+        walk(&mut part, steps, within)
     });
     let mut counted: Vec<(u32, i32, usize)> = reached.into_iter().flatten().collect();
     // The slots in the order of a walk over all entities at once.
@@ -206,7 +231,16 @@ pub fn count(
 /// event, and how many steps it reached (entities that never pass step 1 are left
 /// out).
 fn walk(events: &mut [Event], n: usize, within: i64) -> Vec<(u32, i32, usize)> {
-    events.sort_unstable_by_key(|e| (e.entity, e.secs, std::cmp::Reverse(e.mask), e.chunk, e.line));
+    // (entity, time, later steps first) packed in one integer, then the place in
+    // the file: two comparisons instead of four.
+    let key = |e: &Event| {
+        let secs = (e.secs as u64) ^ (1 << 63);
+        (
+            (u128::from(e.entity) << 96) | (u128::from(secs) << 32) | u128::from(!e.mask),
+            e.seq,
+        )
+    };
+    events.sort_unstable_by_key(key);
     let mut out = Vec::new();
     let mut reached: Vec<Option<i64>> = vec![None; n];
     for one in events.chunk_by(|a, b| a.entity == b.entity) {

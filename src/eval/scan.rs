@@ -96,7 +96,11 @@ impl<'p> SourceSink<'p> {
             from_period: plan.from.map_or(i32::MIN, |f| period_of_day(plan.grain, f)),
             last_day: i32::MIN,
             last_period: period_of_day(plan.grain, i32::MIN),
-            riders: plan.riders.iter().map(|_| Default::default()).collect(),
+            riders: plan
+                .riders
+                .iter()
+                .map(|_| super::journey::RiderEvents::new(plan.dims.len()))
+                .collect(),
             chunk: 0,
         }
     }

@@ -147,7 +147,7 @@ fn journey_on_a_parallel_scan_equals_the_reference() {
     let defs = dir.join("j.kpi");
     std::fs::write(
         &defs,
-        "source act {\n  time ts\n  dimensions rep\n  entity account\n}\n\
+        "source act {\n  time ts\n  dimensions rep, type\n  entity account\n}\n\
          metric calls = count(act where type == \"call\")\n\
          funnel path over act by account within 7d {\n\
            step visit   where type == \"visit\"\n\
@@ -255,5 +255,36 @@ fn journey_on_a_parallel_scan_equals_the_reference() {
     }
     assert!(expect.len() > 40, "{}", expect.len());
     assert_eq!(got, expect);
+    // Two dimensions: the group is the first visit's (rep, type), so `type` is
+    // always `visit`; the counts are the same.
+    let (code, out, err) = kpi(&[
+        "eval",
+        defs.to_str().unwrap(),
+        "--data",
+        &format!("act={}", data.display()),
+        "--by",
+        "rep,type",
+        "--grain",
+        "month",
+        "--metrics",
+        "path.visit,path.meeting,path.won",
+        "--format",
+        "csv",
+    ])
+    .parts();
+    assert_eq!(code, 0, "{err}");
+    let mut two: std::collections::BTreeMap<(String, String), [u64; 3]> = Default::default();
+    for line in out.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f[1], "visit", "{line}");
+        let n = |i: usize| f[i].parse::<u64>().unwrap();
+        two.insert((f[0].into(), f[2].into()), [n(3), n(4), n(5)]);
+    }
+    let want: std::collections::BTreeMap<(String, String), [u64; 3]> = expect
+        .iter()
+        .filter(|(_, v)| v[0] > 0)
+        .map(|(k, v)| (k.clone(), [v[0], v[1], v[2]]))
+        .collect();
+    assert_eq!(two, want);
     std::fs::remove_dir_all(&dir).ok();
 }

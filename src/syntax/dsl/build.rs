@@ -749,7 +749,10 @@ mod tests {
         let missing = next(&mut none, "metric name").unwrap_err();
         let d = missing.diagnostic(FileId(0), 7);
         assert_eq!(d.code, "E0198");
-        assert_eq!(d.message, "internal error: the parse tree has no metric name");
+        assert_eq!(
+            d.message,
+            "internal error: the parse tree has no metric name"
+        );
         assert_eq!(d.span, Some(Span::new(FileId(0), 7..8)));
         assert!(d.is_error());
     }
