@@ -231,16 +231,37 @@ pub fn count(
 /// event, and how many steps it reached (entities that never pass step 1 are left
 /// out).
 fn walk(events: &mut [Event], n: usize, within: i64) -> Vec<(u32, i32, usize)> {
-    // (entity, time, later steps first) packed in one integer, then the place in
-    // the file: two comparisons instead of four.
-    let key = |e: &Event| {
-        let secs = (e.secs as u64) ^ (1 << 63);
-        (
-            (u128::from(e.entity) << 96) | (u128::from(secs) << 32) | u128::from(!e.mask),
-            e.seq,
-        )
-    };
-    events.sort_unstable_by_key(key);
+    // By entity with a counting sort, which keeps each entity's events in the order
+    // the scan met them (in time order for a time-ordered export), then each entity's
+    // events by time, later steps first, then place in the file: a stable sort that
+    // finds those runs already in order.
+    let mut sorted: Vec<Event> = Vec::with_capacity(events.len());
+    if let Some(first) = events.first().copied() {
+        let (lo, hi) = events.iter().fold((u32::MAX, 0), |(lo, hi), e| {
+            (lo.min(e.entity), hi.max(e.entity))
+        });
+        let mut at = vec![0usize; (hi - lo) as usize + 1];
+        for e in events.iter() {
+            at[(e.entity - lo) as usize] += 1;
+        }
+        let mut sum = 0;
+        let mut bounds = Vec::with_capacity(at.len() + 1);
+        for a in at.iter_mut() {
+            bounds.push(sum);
+            sum += std::mem::replace(a, sum);
+        }
+        bounds.push(sum);
+        sorted.resize(events.len(), first);
+        for e in events.iter() {
+            let slot = &mut at[(e.entity - lo) as usize];
+            sorted[*slot] = *e;
+            *slot += 1;
+        }
+        for w in bounds.windows(2) {
+            sorted[w[0]..w[1]].sort_by_key(|e| (e.secs, std::cmp::Reverse(e.mask), e.seq));
+        }
+    }
+    let events = &sorted[..];
     let mut out = Vec::new();
     let mut reached: Vec<Option<i64>> = vec![None; n];
     for one in events.chunk_by(|a, b| a.entity == b.entity) {
