@@ -76,7 +76,7 @@ fn uses(items: &[Item]) -> Vec<Use<'_>> {
                     .iter()
                     .chain(&s.dimensions)
                     .chain(s.entity.iter())
-                    .chain(s.columns.iter().map(|(c, _)| c));
+                    .chain(s.columns.iter().map(|c| &c.name));
                 out.extend(own.map(|c| Use {
                     source: src,
                     column: c,
@@ -115,7 +115,7 @@ fn uses(items: &[Item]) -> Vec<Use<'_>> {
 /// header of its source's readable `from` file does not have.
 pub fn check(loader: &Loader) -> Vec<Diagnostic> {
     // Source name -> its data file, from every loaded file (paths relative to it).
-    let mut files: HashMap<&str, PathBuf> = HashMap::new();
+    let mut files: HashMap<&str, (PathBuf, crate::data::ReadOptions)> = HashMap::new();
     let ids: Vec<_> = loader.map.files().map(|(id, _)| id).collect();
     for &id in &ids {
         let Some(ast) = loader.try_ast(id) else {
@@ -131,9 +131,12 @@ pub fn check(loader: &Loader) -> Vec<Diagnostic> {
         for item in &ast.items {
             if let Item::Source(s) = item {
                 if let Some(from) = &s.from {
-                    files
-                        .entry(s.name.name.as_str())
-                        .or_insert_with(|| normalize(&dir.join(&from.value)));
+                    files.entry(s.name.name.as_str()).or_insert_with(|| {
+                        (
+                            normalize(&dir.join(&from.value)),
+                            crate::compile::settings::source_read_options(s),
+                        )
+                    });
                 }
             }
         }
@@ -145,12 +148,12 @@ pub fn check(loader: &Loader) -> Vec<Diagnostic> {
             continue;
         };
         for u in uses(&ast.items) {
-            let Some(path) = files.get(u.source) else {
+            let Some((path, read)) = files.get(u.source) else {
                 continue;
             };
             let header = headers
                 .entry(u.source)
-                .or_insert_with(|| crate::data::scan::header(path).ok());
+                .or_insert_with(|| crate::data::scan::header(path, read).ok());
             let Some(names) = header else { continue };
             let name = u.column.name.as_str();
             if names.iter().any(|n| n == name || n.trim() == name) {

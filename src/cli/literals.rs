@@ -39,12 +39,16 @@ fn values(
     path: &Path,
     columns: &[String],
     sample: Option<&[u8]>,
+    read: &std::sync::Arc<crate::data::ReadOptions>,
 ) -> Option<Vec<BTreeSet<Vec<u8>>>> {
     let spec = ScanSpec {
-        path: path.to_path_buf(),
-        columns: columns.to_vec(),
-        threads: if sample.is_some() { 1 } else { 2 },
         skip_bad_rows: true,
+        read: read.clone(),
+        ..ScanSpec::new(
+            path.to_path_buf(),
+            columns.to_vec(),
+            if sample.is_some() { 1 } else { 2 },
+        )
     };
     let make = || Values {
         seen: vec![BTreeSet::new(); columns.len()],
@@ -62,9 +66,22 @@ fn values(
     Some(all)
 }
 
-/// The first `SAMPLE_BYTES` of a file, cut after a line end.
-fn head(path: &Path) -> Option<Vec<u8>> {
+/// The first `SAMPLE_BYTES` of a file, cut after a line end; `None` for a file
+/// that is not plain UTF-8 CSV or NDJSON (compressed, re-encoded, xlsx, Parquet),
+/// whose sample is then the whole file if it is small.
+fn head(path: &Path, read: &crate::data::ReadOptions) -> Option<Vec<u8>> {
+    use crate::data::options::{format_extension, Compression};
     use std::io::Read;
+    let plain = Compression::of(path) == Compression::None
+        && read.encoding().is_none()
+        && read.header.is_none()
+        && !matches!(
+            format_extension(path).as_deref(),
+            Some("xlsx" | "xlsm" | "parquet" | "pq")
+        );
+    if !plain {
+        return None;
+    }
     let mut buf = Vec::new();
     std::fs::File::open(path)
         .ok()?
@@ -124,9 +141,14 @@ pub fn warnings(graph: &Graph, req: &Request, map: &crate::diag::SourceMap) -> V
         let Ok(path) = data_path(req, source) else {
             continue;
         };
-        let Some(sample) = head(&path) else { continue };
+        let read = std::sync::Arc::new(source.read.clone());
         let columns: Vec<String> = cols.keys().cloned().collect();
-        let Some(seen) = values(&path, &columns, Some(&sample)) else {
+        let sample = head(&path, &read);
+        let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= SAMPLE_BYTES as u64 * 4);
+        if sample.is_none() && !small {
+            continue;
+        }
+        let Some(seen) = values(&path, &columns, sample.as_deref(), &read) else {
             continue;
         };
         // Near misses in the sample: (column index, literal, the value it nearly is).
@@ -148,10 +170,9 @@ pub fn warnings(graph: &Graph, req: &Request, map: &crate::diag::SourceMap) -> V
         if suspects.is_empty() {
             continue;
         }
-        let full = if sample.len() < SAMPLE_BYTES {
-            Some(seen)
-        } else {
-            values(&path, &columns, None)
+        let full = match &sample {
+            Some(bytes) if bytes.len() >= SAMPLE_BYTES => values(&path, &columns, None, &read),
+            _ => Some(seen),
         };
         let Some(full) = full else { continue };
         for (i, col, lit, near) in suspects {

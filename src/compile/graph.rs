@@ -209,6 +209,8 @@ pub struct SourceDef {
     pub dimensions: Vec<String>,
     pub entity: Option<String>,
     pub columns: Vec<(String, ColumnType)>,
+    /// How its file is read (delimiter, decimal, null markers, renames, ..).
+    pub read: crate::data::ReadOptions,
 }
 
 impl SourceDef {

@@ -127,7 +127,7 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             cols.extend(s.time.iter().map(|t| t.name.clone()));
             cols.extend(s.dimensions.iter().map(|d| d.name.clone()));
             cols.extend(s.entity.iter().map(|d| d.name.clone()));
-            cols.extend(s.columns.iter().map(|(c, _)| c.name.clone()));
+            cols.extend(s.columns.iter().map(|c| c.name.name.clone()));
         }
         cols
     }

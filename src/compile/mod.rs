@@ -10,7 +10,7 @@ pub mod lower;
 mod members;
 pub mod resolve;
 mod scripts;
-mod settings;
+pub mod settings;
 pub mod show;
 pub mod types;
 

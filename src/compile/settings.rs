@@ -4,6 +4,7 @@ use crate::diag::{did_you_mean, Diagnostic, SourceMap};
 use crate::syntax::ast::{self, Ident, ReviewEvery};
 
 use super::graph::*;
+use crate::data::ReadOptions;
 use super::lower::{day_number, Lowerer};
 use super::resolve::Scope;
 use super::Build;
@@ -100,10 +101,43 @@ fn source_def(
         .parent()
         .map(|p| p.to_path_buf())
         .unwrap_or_default();
+    let mut read = read_options(&src.read, diags);
     let mut columns = Vec::new();
-    for (c, t) in &src.columns {
+    let mut renames = Vec::new();
+    for c in &src.columns {
+        if let Some(h) = &c.header {
+            renames.push((h.value.clone(), c.name.name.clone()));
+            if h.span == c.name.span && !is_name(&c.name.name) {
+                let d = Diagnostic::error(
+                    "E0112",
+                    format!("the column `{}` needs a name", h.value),
+                )
+                .at(h.span, "not a name")
+                .with_help(format!(
+                    "give it one: `column {} as {}`",
+                    crate::syntax::format::quote(&h.value),
+                    name_for(&h.value)
+                ));
+                diags.push(d);
+            }
+        }
+        let Some(t) = &c.ty else {
+            if c.header.is_none() {
+                let d = Diagnostic::error(
+                    "E0112",
+                    format!("`column {}` says nothing about the column", c.name.name),
+                )
+                .at(c.name.span, "no type and no header")
+                .with_help(format!(
+                    "give a type (`column {}: decimal`) or the file's header (`column \"Deal Amount\" as {}`)",
+                    c.name.name, c.name.name
+                ));
+                diags.push(d);
+            }
+            continue;
+        };
         match ColumnType::parse(&t.name) {
-            Some(ty) => columns.push((c.name.clone(), ty)),
+            Some(ty) => columns.push((c.name.name.clone(), ty)),
             None => {
                 let mut d = Diagnostic::error("E0111", format!("unknown column type `{}`", t.name))
                     .at(t.span, "not a type");
@@ -115,6 +149,7 @@ fn source_def(
             }
         }
     }
+    read.renames = renames;
     SourceDef {
         name: src.name.name.clone(),
         span: src.name.span,
@@ -126,7 +161,121 @@ fn source_def(
         dimensions: src.dimensions.iter().map(|d| d.name.clone()).collect(),
         entity: src.entity.as_ref().map(|e| e.name.clone()),
         columns,
+        read,
     }
+}
+
+/// A name for an odd header: `Deal Amount (EUR)` -> `deal_amount_eur`.
+pub fn name_for(header: &str) -> String {
+    let mut out = String::new();
+    for c in header.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_string();
+    match out.chars().next() {
+        None => "column".into(),
+        Some(c) if c.is_ascii_digit() => format!("c_{out}"),
+        _ => out,
+    }
+}
+
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// How `src`'s file is read, its bad entries left out (their diagnostics come
+/// from the compiler): for tools that read a file before or without compiling.
+pub fn source_read_options(src: &ast::Source) -> ReadOptions {
+    let mut read = read_options(&src.read, &mut Vec::new());
+    read.renames = src
+        .columns
+        .iter()
+        .filter_map(|c| Some((c.header.as_ref()?.value.clone(), c.name.name.clone())))
+        .collect();
+    read
+}
+
+/// The checked reading entries of a source; each bad one is an E0112 at its text.
+fn read_options(r: &ast::ReadEntries, diags: &mut Vec<Diagnostic>) -> ReadOptions {
+    use crate::data::options as o;
+    let mut out = ReadOptions::default();
+    let mut bad = |l: &ast::StrLit, msg: String, help: String| {
+        diags.push(
+            Diagnostic::error("E0112", msg)
+                .at(l.span, "cannot read the file this way")
+                .with_help(help),
+        );
+    };
+    if let Some(l) = &r.delimiter {
+        match o::check_delimiter(&l.value) {
+            Ok(b) => out.delimiter = Some(b),
+            Err(m) => bad(l, m, "e.g. `delimiter \";\"` or `delimiter \"\\t\"` for tabs".into()),
+        }
+    }
+    if let Some(l) = &r.decimal {
+        match o::check_decimal(&l.value) {
+            Ok(b) => out.decimal = Some(b),
+            Err(m) => bad(l, m, "`decimal \",\"` reads 1234,56".into()),
+        }
+    }
+    if let Some(l) = &r.thousands {
+        match o::check_thousands(&l.value) {
+            Ok(b) if Some(b) == out.decimal.or(Some(b'.')) => bad(
+                l,
+                format!("`{}` is the decimal separator too", l.value),
+                "with `thousands \".\"` write `decimal \",\"` (1.234,56)".into(),
+            ),
+            Ok(b) => out.thousands = Some(b),
+            Err(m) => bad(l, m, "`thousands \".\"` reads 1.234.567".into()),
+        }
+    }
+    if let Some(l) = &r.encoding {
+        match o::check_encoding(&l.value) {
+            Ok(e) => out.encoding = Some(e),
+            Err(m) => {
+                let help = match did_you_mean(&l.value.to_ascii_lowercase(), o::COMMON_ENCODINGS) {
+                    Some(h) => format!("{h} any WHATWG label works (utf-8, windows-1252, iso-8859-15, utf-16le, ..)"),
+                    None => "any WHATWG label works: utf-8, windows-1252, iso-8859-15, utf-16le, shift_jis, ..".into(),
+                };
+                bad(l, m, help)
+            }
+        }
+    }
+    if let Some(l) = &r.header {
+        match o::check_header(&l.value) {
+            Ok(n) => out.header = Some(n),
+            Err(m) => bad(l, m, "`header 3`: the column names are on line 3".into()),
+        }
+    }
+    if let Some(l) = &r.time_format {
+        match o::check_time_format(&l.value) {
+            Ok(()) => out.time_format = Some(l.value.clone()),
+            Err(m) => bad(
+                l,
+                m,
+                "strftime fields: %Y %m %d %H %M %S, %b (Jan), %p (AM/PM), %z (+01:00); e.g. `format \"%d-%m-%Y %H:%M\"`".into(),
+            ),
+        }
+    }
+    if let Some(l) = &r.sheet {
+        if l.value.is_empty() {
+            bad(l, "an empty sheet name".into(), "name the sheet: `sheet \"Deals\"`".into());
+        } else {
+            out.sheet = Some(l.value.clone());
+        }
+    }
+    if let Some(list) = &r.null {
+        out.null = Some(list.iter().map(|n| n.value.clone()).collect());
+    }
+    out
 }
 
 /// Parse a `--set` value: number (with `_` or `%`), true/false, a date, else a string.

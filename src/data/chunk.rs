@@ -36,12 +36,22 @@ pub(crate) const PARALLEL_MIN_BYTES: u64 = 32 << 20;
 pub(crate) enum Input<'a> {
     Path(&'a Path),
     Bytes(&'a [u8]),
+    /// A compressed or re-encoded file: read from the start, never seeked.
+    Stream(&'a super::stream::Stream),
+}
+
+impl Input<'_> {
+    /// Whether the input can only be read from its start, by one thread.
+    pub(crate) fn is_stream(&self) -> bool {
+        matches!(self, Input::Stream(_))
+    }
 }
 
 /// A sequential reader over an [`Input`] from some offset.
 pub(crate) enum Source<'a> {
     File(File),
     Bytes(&'a [u8]),
+    Stream(Box<dyn Read + Send>),
 }
 
 impl<'a> Source<'a> {
@@ -59,6 +69,17 @@ impl<'a> Source<'a> {
                 let at = usize::try_from(at).unwrap_or(usize::MAX).min(b.len());
                 Ok(Source::Bytes(&b[at..]))
             }
+            Input::Stream(st) => {
+                // Decode ahead on another thread only for a whole scan, not to
+                // read a header.
+                let mut r = st.open(at > 0).map_err(|e| ScanError::io(path, &e))?;
+                let skipped = std::io::copy(&mut r.by_ref().take(at), &mut std::io::sink())
+                    .map_err(|e| ScanError::io(path, &e))?;
+                if skipped < at {
+                    return Ok(Source::Bytes(&[]));
+                }
+                Ok(Source::Stream(r))
+            }
         }
     }
 
@@ -67,6 +88,16 @@ impl<'a> Source<'a> {
         match self {
             Source::File(f) => loop {
                 match f.read(buf) {
+                    Ok(n) => {
+                        super::progress::add(n as u64);
+                        return Ok(n);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(ScanError::io(path, &e)),
+                }
+            },
+            Source::Stream(r) => loop {
+                match r.read(buf) {
                     Ok(n) => {
                         super::progress::add(n as u64);
                         return Ok(n);
@@ -91,6 +122,8 @@ impl<'a> Source<'a> {
                 .map(|m| m.len())
                 .map_err(|e| ScanError::io(path, &e)),
             Input::Bytes(b) => Ok(b.len() as u64),
+            // Unknown until read: the reader stops at the stream's end.
+            Input::Stream(_) => Ok(u64::MAX),
         }
     }
 }
@@ -247,7 +280,7 @@ fn drive_in<P: Parser, S: RowSink>(
     input: Input<'_>,
     start: u64,
     mut end: u64,
-    total: u64,
+    mut total: u64,
     mut line: u64,
     parser: &mut P,
     ctx: &mut Ctx<'_>,
@@ -263,7 +296,9 @@ fn drive_in<P: Parser, S: RowSink>(
             let want = (buf.len() - filled).min(usize::try_from(end - pos).unwrap_or(usize::MAX));
             let n = src.read(path, &mut buf[filled..filled + want])?;
             if n == 0 {
-                end = pos; // the file shrank
+                // The input ended (a stream's length is unknown; a file shrank).
+                end = pos;
+                total = pos;
                 break;
             }
             filled += n;
@@ -407,7 +442,8 @@ pub(crate) fn parse_range<S: RowSink>(
 ) -> (Result<u64, ScanError>, bool) {
     match r.format {
         Format::Csv => {
-            let mut p = csv::CsvParser::new(head.names.len(), positions, r.cr_lines);
+            let mut p =
+                csv::CsvParser::new(head.names.len(), positions, r.cr_lines, head.delimiter);
             let res = drive(r.input, r.a, r.b, r.total, r.line, &mut p, ctx, sink, stop);
             (res, Parser::may_span(&p))
         }
@@ -416,6 +452,14 @@ pub(crate) fn parse_range<S: RowSink>(
             let res = drive(r.input, r.a, r.b, r.total, r.line, &mut p, ctx, sink, stop);
             (res, false)
         }
+        // Read by their own readers, never in byte ranges.
+        Format::Xlsx | Format::Parquet => (
+            Err(ScanError::Io {
+                path: ctx.path.to_path_buf(),
+                message: format!("{} files are not read line by line", r.format.name()),
+            }),
+            false,
+        ),
     }
 }
 
@@ -494,7 +538,8 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
     let total = Source::len(path, input)?;
     let start = head.data_start.min(total);
     let mut bounds = vec![start];
-    if spec.threads >= 2 && total - start >= PARALLEL_MIN_BYTES && !head.cr_lines {
+    let parallel = !input.is_stream() && !head.cr_lines;
+    if spec.threads >= 2 && total - start >= PARALLEL_MIN_BYTES && parallel {
         let weights = chunk_weights(spec.threads.min(64));
         let sum: f64 = weights.iter().sum();
         let mut acc = 0.0;

@@ -29,6 +29,8 @@ pub(crate) struct CsvParser<'a> {
     saw_quote: bool,
     /// Lines end in a lone `\r`: csv-core reads every record.
     cr_lines: bool,
+    /// The field separator.
+    delim: u8,
 }
 
 /// csv-core state for records with quotes.
@@ -39,9 +41,9 @@ struct Slow {
 }
 
 impl Slow {
-    fn new() -> Slow {
+    fn new(delim: u8) -> Slow {
         Slow {
-            core: Reader::new(),
+            core: csv_core::ReaderBuilder::new().delimiter(delim).build(),
             out: vec![0; 4096],
             ends: vec![0; 64],
         }
@@ -83,15 +85,21 @@ impl Slow {
 impl<'a> CsvParser<'a> {
     /// A parser for records of `nfields` fields handing the fields at
     /// `positions` to the sink.
-    pub(crate) fn new(nfields: usize, positions: &'a [usize], cr_lines: bool) -> CsvParser<'a> {
+    pub(crate) fn new(
+        nfields: usize,
+        positions: &'a [usize],
+        cr_lines: bool,
+        delim: u8,
+    ) -> CsvParser<'a> {
         CsvParser {
             nfields,
             positions,
             bounds: Vec::with_capacity(nfields + 8),
             fields: Vec::with_capacity(positions.len()),
-            slow: Slow::new(),
+            slow: Slow::new(delim),
             saw_quote: false,
             cr_lines,
+            delim,
         }
     }
 }
@@ -102,10 +110,11 @@ fn wrong_count(expected: usize, found: usize) -> String {
     format!("expected {expected} fields, found {found}")
 }
 
-/// Bit `i` set for each byte `i` of a 64-byte block that is `,`, `\n`, and >= 0x80.
+/// Bit `i` set for each byte `i` of a 64-byte block that is the delimiter, `\n`,
+/// and >= 0x80.
 #[inline(always)]
-fn block_masks(block: &[u8]) -> (u64, u64, u64) {
-    let (comma, newline) = (u8x16::splat(b','), u8x16::splat(b'\n'));
+fn block_masks(block: &[u8], comma: u8x16) -> (u64, u64, u64) {
+    let newline = u8x16::splat(b'\n');
     let (mut c, mut n, mut h) = (0u64, 0u64, 0u64);
     for (k, part) in block.chunks_exact(16).take(4).enumerate() {
         let mut bytes = [0u8; 16];
@@ -134,6 +143,8 @@ struct Lines<'d, 'p> {
     nfields: usize,
     /// Start of the current record.
     rec: usize,
+    /// The field separator.
+    delim: u8,
 }
 
 impl<'d> Lines<'d, '_> {
@@ -199,8 +210,9 @@ impl<'d> Lines<'d, '_> {
         let mut i = from;
         // Whether the current line touched a block with a non-ASCII byte.
         let mut high = false;
+        let delim = u8x16::splat(self.delim);
         while i + 64 <= limit {
-            let (commas, newlines, h) = block_masks(&data[i..i + 64]);
+            let (commas, newlines, h) = block_masks(&data[i..i + 64], delim);
             let block_high = h != 0;
             // One loop over all separators in order (its trip count varies less
             // than those of separate comma and newline loops would).
@@ -223,7 +235,7 @@ impl<'d> Lines<'d, '_> {
         }
         for (p, &b) in data.iter().enumerate().take(limit).skip(i) {
             high |= b >= 0x80;
-            if b == b',' {
+            if b == self.delim {
                 self.comma(p);
             } else if b == b'\n' {
                 self.finish(p, high, *line, ctx, sink)?;
@@ -257,6 +269,7 @@ impl Parser for CsvParser<'_> {
             positions: self.positions,
             nfields: self.nfields,
             rec: 0,
+            delim: self.delim,
         };
         let res = self.parse_lines(&mut lines, eof, line, ctx, sink);
         self.bounds = std::mem::take(&mut lines.bounds);
@@ -338,12 +351,19 @@ impl CsvParser<'_> {
     }
 }
 
-/// Reads the header record: column names, where the data starts and its line.
-pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanError> {
+/// Reads the header record on line `header_line` (1-based; the lines before it
+/// are skipped whatever they hold): column names, where the data starts and its
+/// line.
+pub(crate) fn read_header(
+    path: &Path,
+    input: Input<'_>,
+    delim: u8,
+    header_line: u64,
+) -> Result<Header, ScanError> {
     let mut src = Source::open(path, input, 0)?;
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 64 << 10];
-    let mut slow = Slow::new();
+    let mut slow = Slow::new(delim);
     loop {
         let n = src.read(path, &mut chunk)?;
         buf.extend_from_slice(&chunk[..n]);
@@ -352,7 +372,7 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
             return Err(ScanError::Encoding {
                 path: path.to_path_buf(),
                 line: 1,
-                message: "the file is UTF-16 encoded; save it as UTF-8".to_string(),
+                message: "the file is UTF-16 encoded; add `encoding \"utf-16le\"` (or `utf-16be`) to the source, or save it as UTF-8".to_string(),
             });
         }
         let bom = if buf.starts_with(b"\xEF\xBB\xBF") {
@@ -363,12 +383,39 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
         if buf.len() < 3 && !eof {
             continue;
         }
+        // The lines before the header line.
+        let mut before = bom;
+        let mut skipped = 0;
+        while skipped + 1 < header_line {
+            match memchr::memchr(b'\n', &buf[before..]) {
+                Some(k) => {
+                    before += k + 1;
+                    skipped += 1;
+                }
+                None => break,
+            }
+        }
+        if skipped + 1 < header_line {
+            if eof {
+                return Err(ScanError::BadRow {
+                    path: path.to_path_buf(),
+                    line: skipped + 1,
+                    column: None,
+                    field_index: None,
+                    message: format!(
+                        "the header is line {header_line}, but the file has only {} lines",
+                        skipped + u64::from(buf.len() > before)
+                    ),
+                });
+            }
+            continue;
+        }
         // Blank lines before the header are skipped, like blank lines anywhere.
-        let skip = buf[bom..]
+        let skip = buf[before..]
             .iter()
             .take_while(|&&b| b == b'\n' || b == b'\r')
             .count();
-        let rest = &buf[bom + skip..];
+        let rest = &buf[before + skip..];
         if rest.is_empty() && eof {
             let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
             return Ok(Header {
@@ -376,6 +423,7 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
                 data_start: buf.len() as u64,
                 first_line: 1 + lines,
                 cr_lines: false,
+                delimiter: delim,
             });
         }
         let Some((len, nfields)) = slow.record(rest, eof) else {
@@ -393,7 +441,7 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
             })?;
             names.push(name.to_string());
         }
-        let data_start = bom + skip + len;
+        let data_start = before + skip + len;
         let cr_lines =
             data_start > 0 && buf[data_start - 1] == b'\r' && buf.get(data_start) != Some(&b'\n');
         if cr_lines && !eof && data_start == buf.len() {
@@ -406,6 +454,7 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
             data_start: data_start as u64,
             first_line: 1 + lines,
             cr_lines,
+            delimiter: delim,
         });
     }
 }

@@ -42,7 +42,7 @@ pub(crate) fn run<S: RowSink, F: Fn() -> S + Sync>(
     let total = Source::len(path, input)?;
     let start = head.data_start.min(total);
     let threads = spec.threads.clamp(1, 64);
-    if threads < 2 || total - start < PARALLEL_MIN_BYTES || head.cr_lines {
+    if threads < 2 || total - start < PARALLEL_MIN_BYTES || head.cr_lines || input.is_stream() {
         return chunk::run(spec, input, format, head, positions, make_sink);
     }
     let bounds = bounds(path, input, start, total, threads)?;
@@ -177,6 +177,6 @@ fn file_report(
 fn shift(e: &mut ScanError, base: u64) {
     match e {
         ScanError::BadRow { line, .. } | ScanError::Encoding { line, .. } => *line += base,
-        ScanError::Io { .. } | ScanError::MissingColumns { .. } => {}
+        ScanError::Io { .. } | ScanError::MissingColumns { .. } | ScanError::BadCell { .. } => {}
     }
 }

@@ -501,5 +501,6 @@ pub(crate) fn read_header(path: &Path, input: Input<'_>) -> Result<Header, ScanE
         data_start: bom as u64,
         first_line: 1,
         cr_lines: false,
+        delimiter: b',',
     })
 }

@@ -13,6 +13,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::chunk::{self, Input};
+pub use super::normalize::Role;
+use super::normalize::{Normalized, Normalizer};
+use super::options::ReadOptions;
+use super::stream::Stream;
 use super::{csv, ndjson};
 
 /// The file formats a source can be read from.
@@ -20,16 +24,30 @@ use super::{csv, ndjson};
 pub enum Format {
     Csv,
     Ndjson,
+    Xlsx,
+    Parquet,
 }
 
 impl Format {
-    /// The format an extension names: `.csv`, `.ndjson`/`.jsonl`/`.json`.
+    /// The format an extension names (after a `.gz`/`.zst`): `.csv`/`.tsv`/`.txt`,
+    /// `.ndjson`/`.jsonl`/`.json`, `.xlsx`, `.parquet`.
     pub fn from_extension(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        let ext = super::options::format_extension(path)?;
         match ext.as_str() {
-            "csv" => Some(Format::Csv),
+            "csv" | "tsv" | "tab" => Some(Format::Csv),
             "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            "parquet" | "pq" => Some(Format::Parquet),
             _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "CSV",
+            Format::Ndjson => "NDJSON",
+            Format::Xlsx => "xlsx",
+            Format::Parquet => "Parquet",
         }
     }
 
@@ -38,6 +56,8 @@ impl Format {
         let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
         match head.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{') => Format::Ndjson,
+            _ if head.starts_with(b"PAR1") => Format::Parquet,
+            _ if head.starts_with(b"PK\x03\x04") => Format::Xlsx,
             _ => Format::Csv,
         }
     }
@@ -53,6 +73,25 @@ pub struct ScanSpec {
     pub threads: usize,
     /// Skip bad rows (and count them) instead of failing on the first.
     pub skip_bad_rows: bool,
+    /// How the file is read (the source's `delimiter`, `null`, ..).
+    pub read: std::sync::Arc<ReadOptions>,
+    /// What each column is read as (numbers and times are rewritten by the
+    /// read options); missing ones are text.
+    pub roles: Vec<Role>,
+}
+
+impl ScanSpec {
+    /// A spec that reads `columns` of `path` as plain text with default options.
+    pub fn new(path: PathBuf, columns: Vec<String>, threads: usize) -> ScanSpec {
+        ScanSpec {
+            path,
+            columns,
+            threads,
+            skip_bad_rows: false,
+            read: Default::default(),
+            roles: Vec::new(),
+        }
+    }
 }
 
 /// A row a sink (or the reader) rejects.
@@ -149,6 +188,14 @@ pub enum ScanError {
         line: u64,
         message: String,
     },
+    /// A bad row of a file without lines: the place is a cell (`Deals!C17`) or
+    /// a Parquet row (`row group 2, row 17`).
+    BadCell {
+        path: PathBuf,
+        place: String,
+        column: Option<String>,
+        message: String,
+    },
 }
 
 impl ScanError {
@@ -158,6 +205,7 @@ impl ScanError {
             ScanError::Io { path, .. }
             | ScanError::MissingColumns { path, .. }
             | ScanError::BadRow { path, .. }
+            | ScanError::BadCell { path, .. }
             | ScanError::Encoding { path, .. } => path,
         }
     }
@@ -194,6 +242,18 @@ impl fmt::Display for ScanError {
                 } else {
                     write!(f, "; its columns are {}", list(available))?;
                 }
+                if let [only] = available.as_slice() {
+                    let sep = [";", "\t", "|", ","]
+                        .into_iter()
+                        .find(|s| only.contains(s));
+                    if let Some(sep) = sep {
+                        let shown = if sep == "\t" { "\\t" } else { sep };
+                        write!(
+                            f,
+                            " (the header holds `{shown}`: add `delimiter \"{shown}\"` to the source)"
+                        )?;
+                    }
+                }
                 for m in missing {
                     let best = available
                         .iter()
@@ -226,29 +286,49 @@ impl fmt::Display for ScanError {
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
+            ScanError::BadCell {
+                path,
+                place,
+                column,
+                message,
+            } => {
+                write!(f, "{}: {place}: ", path.display())?;
+                if let Some(c) = column {
+                    write!(f, "column `{c}`: ")?;
+                }
+                f.write_str(message)
+            }
         }
     }
 }
 
 impl std::error::Error for ScanError {}
 
-/// The column names of a file: its CSV header, or for NDJSON the keys of the
-/// first object in order, followed by keys that first appear in later objects
-/// of the first MiB.
-pub fn header(path: &Path) -> Result<Vec<String>, ScanError> {
-    let input = Input::Path(path);
+/// The column names of a file read with `options` (renames applied): its CSV
+/// header, for NDJSON the keys of the first object in order followed by keys
+/// that first appear in later objects of the first MiB, the header row of a
+/// sheet, or a Parquet file's columns.
+pub fn header(path: &Path, options: &ReadOptions) -> Result<Vec<String>, ScanError> {
+    let stream = Stream::of(path, options.encoding());
+    let input = stream.as_ref().map_or(Input::Path(path), Input::Stream);
     let format = detect(path, input)?;
-    Ok(read_header(path, input, format)?.names)
+    let mut names = match format {
+        Format::Xlsx => super::xlsx::header(path, options)?,
+        Format::Parquet => super::parquet::header(path)?,
+        _ => read_header(path, input, format, options)?.names,
+    };
+    options.rename(&mut names);
+    Ok(names)
 }
 
 /// [`header`] of in-memory data; `name` is used for the format and in errors.
 pub fn header_bytes(name: &Path, data: &[u8]) -> Result<Vec<String>, ScanError> {
     let input = Input::Bytes(data);
     let format = detect(name, input)?;
-    Ok(read_header(name, input, format)?.names)
+    Ok(read_header(name, input, format, &ReadOptions::default())?.names)
 }
 
-/// The parsed header: names, where the data starts, and the line it starts on.
+/// The parsed header: names, where the data starts and the line it starts on.
 #[derive(Clone, Debug)]
 pub(crate) struct Header {
     pub names: Vec<String>,
@@ -257,12 +337,34 @@ pub(crate) struct Header {
     /// CSV whose lines end in a lone `\r` (old Mac exports): every record goes
     /// through csv-core, lines are counted by `\r`, and the scan is sequential.
     pub cr_lines: bool,
+    /// The CSV field separator.
+    pub delimiter: u8,
 }
 
-fn read_header(path: &Path, input: Input<'_>, format: Format) -> Result<Header, ScanError> {
+/// The CSV delimiter of `path`: the source's, else a tab for `.tsv`/`.tab`, else `,`.
+pub(crate) fn delimiter(path: &Path, options: &ReadOptions) -> u8 {
+    options.delimiter.unwrap_or_else(|| {
+        match super::options::format_extension(path).as_deref() {
+            Some("tsv" | "tab") => b'\t',
+            _ => b',',
+        }
+    })
+}
+
+fn read_header(
+    path: &Path,
+    input: Input<'_>,
+    format: Format,
+    options: &ReadOptions,
+) -> Result<Header, ScanError> {
     match format {
-        Format::Csv => csv::read_header(path, input),
         Format::Ndjson => ndjson::read_header(path, input),
+        _ => csv::read_header(
+            path,
+            input,
+            delimiter(path, options),
+            options.header.unwrap_or(1),
+        ),
     }
 }
 
@@ -273,6 +375,19 @@ pub fn detect_format(path: &Path) -> Result<Format, ScanError> {
 
 fn detect(path: &Path, input: Input<'_>) -> Result<Format, ScanError> {
     if let Some(f) = Format::from_extension(path) {
+        if matches!(f, Format::Xlsx | Format::Parquet) && input.is_stream() {
+            if super::options::Compression::of(path) != super::options::Compression::None {
+                return Err(ScanError::Io {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "a compressed {} file cannot be read: {} files are compressed inside already; decompress it first",
+                        f.name(),
+                        f.name()
+                    ),
+                });
+            }
+            return Ok(f);
+        }
         return Ok(f);
     }
     let head = chunk::read_prefix(path, input, 4096)?;
@@ -333,19 +448,60 @@ fn scan_input_with<S: RowSink, F: Fn() -> S + Sync>(
     unordered: bool,
 ) -> Result<(Vec<S>, ScanReport), ScanError> {
     let path = spec.path.as_path();
+    let stream = match input {
+        Input::Path(p) => Stream::of(p, spec.read.encoding()),
+        _ => None,
+    };
+    let input = stream.as_ref().map_or(input, Input::Stream);
     let format = detect(path, input)?;
-    let head = read_header(path, input, format)?;
-    let positions = resolve(path, &head.names, &spec.columns)?;
-    if unordered {
-        super::morsel::run(spec, input, format, &head, &positions, make_sink)
-    } else {
-        chunk::run(spec, input, format, &head, &positions, make_sink)
+    let typed = matches!(format, Format::Xlsx | Format::Parquet);
+    match Normalizer::new(&spec.read, &spec.roles, typed) {
+        None => scan_format(spec, input, format, make_sink, unordered),
+        Some(norm) => {
+            let make = || Normalized::new(&norm, make_sink());
+            let (sinks, report) = scan_format(spec, input, format, make, unordered)?;
+            Ok((sinks.into_iter().map(|n| n.inner).collect(), report))
+        }
     }
+}
+
+fn scan_format<S: RowSink, F: Fn() -> S + Sync>(
+    spec: &ScanSpec,
+    input: Input<'_>,
+    format: Format,
+    make_sink: F,
+    unordered: bool,
+) -> Result<(Vec<S>, ScanReport), ScanError> {
+    let path = spec.path.as_path();
+    let bytes = |mut report: ScanReport| {
+        if input.is_stream() {
+            report.bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+        }
+        report
+    };
+    match format {
+        Format::Xlsx => return super::xlsx::scan(spec, input, make_sink),
+        Format::Parquet => return super::parquet::scan(spec, make_sink, !unordered),
+        Format::Csv | Format::Ndjson => {}
+    }
+    let mut head = read_header(path, input, format, &spec.read)?;
+    spec.read.rename(&mut head.names);
+    let positions = resolve(path, &head.names, &spec.columns)?;
+    let (sinks, report) = if unordered {
+        super::morsel::run(spec, input, format, &head, &positions, make_sink)?
+    } else {
+        chunk::run(spec, input, format, &head, &positions, make_sink)?
+    };
+    Ok((sinks, bytes(report)))
 }
 
 /// The position in `names` of each of `columns` (exact match first, then a
 /// match ignoring surrounding whitespace), or the MissingColumns error.
-fn resolve(path: &Path, names: &[String], columns: &[String]) -> Result<Vec<usize>, ScanError> {
+pub(crate) fn resolve(
+    path: &Path,
+    names: &[String],
+    columns: &[String],
+) -> Result<Vec<usize>, ScanError> {
     let mut positions = Vec::with_capacity(columns.len());
     let mut missing = Vec::new();
     for c in columns {

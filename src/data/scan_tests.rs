@@ -26,10 +26,12 @@ fn run(
     skip: bool,
 ) -> Result<(Rows, ScanReport), ScanError> {
     let spec = ScanSpec {
-        path: Path::new(name).to_path_buf(),
-        columns: cols.iter().map(|c| c.to_string()).collect(),
-        threads: 1,
         skip_bad_rows: skip,
+        ..ScanSpec::new(
+            Path::new(name).to_path_buf(),
+            cols.iter().map(|c| c.to_string()).collect(),
+            1,
+        )
     };
     let (sinks, report) = scan_bytes(&spec, data, Collect::default)?;
     Ok((sinks.into_iter().flat_map(|s| s.0).collect(), report))

@@ -238,16 +238,19 @@ fn scan_all(req: &Request, plans: &[scan::SourcePlan]) -> Result<Scanned, EvalEr
     let mut journey_merged = Vec::new();
     let mut journey_aggs = Vec::new();
     for p in plans {
-        let spec = ScanSpec {
-            path: p.path.clone(),
-            columns: p.columns.clone(),
-            threads: req.threads.max(1),
+        let mut spec = ScanSpec {
             skip_bad_rows: req.skip_bad_rows,
+            ..ScanSpec::new(p.path.clone(), p.columns.clone(), req.threads.max(1))
         };
         let make = || scan::SourceSink::new(p);
         let result = match req.inline.get(&p.name) {
+            // Inline rows (definition tests) are written in the engine's own forms.
             Some(bytes) => crate::data::scan::scan_bytes_unordered(&spec, bytes, make),
-            None => crate::data::scan::scan_unordered(&spec, make),
+            None => {
+                spec.read = p.read.clone();
+                spec.roles = p.roles();
+                crate::data::scan::scan_unordered(&spec, make)
+            }
         };
         let (mut sinks, report) = result.map_err(|e| scan_error(&p.name, e))?;
         for (k, r) in p.riders.iter().enumerate() {

@@ -615,6 +615,7 @@ mod tests {
             path: PathBuf::from("a.csv"),
             columns: vec!["rep".into(), "type".into(), "amount".into()],
             kinds: vec![ColKind::Str, ColKind::Str, ColKind::Num],
+            read: Default::default(),
             time: None,
             dims: vec![0],
             aggs: vec![

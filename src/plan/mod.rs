@@ -76,6 +76,22 @@ pub struct SourcePlan {
     /// Journey funnels over this source, read in the same pass (which is then in
     /// file order: see [`super::journey`]).
     pub riders: Vec<Rider>,
+    /// How the source's file is read.
+    pub read: std::sync::Arc<crate::data::ReadOptions>,
+}
+
+impl SourcePlan {
+    /// What each column is read as, for the read options' rewriting.
+    pub fn roles(&self) -> Vec<crate::data::scan::Role> {
+        use crate::data::scan::Role;
+        (0..self.columns.len())
+            .map(|i| match self.kinds[i] {
+                _ if Some(i) == self.time => Role::Time,
+                ColKind::Num => Role::Number,
+                _ => Role::Text,
+            })
+            .collect()
+    }
 }
 
 /// `true`/`false`/`1`/`0` (any case for the words).
@@ -376,6 +392,7 @@ pub fn source_plans(
             keep_before,
             tz: tz.clone(),
             coded,
+            read: std::sync::Arc::new(src.read.clone()),
             riders,
         });
     }

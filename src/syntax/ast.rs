@@ -89,8 +89,43 @@ pub struct Source {
     pub time: Option<Ident>,
     pub dimensions: Vec<Ident>,
     pub entity: Option<Ident>,
-    /// `column NAME: TYPE` hints; the type is one of string|int|decimal|bool|timestamp|date.
-    pub columns: Vec<(Ident, Ident)>,
+    /// `column NAME: TYPE` hints and `column "Header" as NAME` renames.
+    pub columns: Vec<ColumnEntry>,
+    /// How the file is read: `delimiter`, `decimal`, `null`, `header`, ..
+    pub read: ReadEntries,
+}
+
+/// `column NAME: TYPE`, `column "Odd Header" as NAME: TYPE` or `column Header as NAME`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnEntry {
+    /// The file's header for the column when it differs from the name (`"Deal Amount"`).
+    pub header: Option<StrLit>,
+    /// The column's name in the definitions (the header itself without `as`).
+    pub name: Ident,
+    /// One of string|int|decimal|bool|timestamp|date.
+    pub ty: Option<Ident>,
+}
+
+/// A source's reading entries (DESIGN 5.1), as written; checked by the compiler.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ReadEntries {
+    pub delimiter: Option<StrLit>,
+    pub decimal: Option<StrLit>,
+    pub thousands: Option<StrLit>,
+    pub encoding: Option<StrLit>,
+    /// Cell texts that mean "no value".
+    pub null: Option<Vec<StrLit>>,
+    pub sheet: Option<StrLit>,
+    /// The header's line (CSV) or row (xlsx), as written.
+    pub header: Option<StrLit>,
+    /// `time COL format "..."`: the time column's pattern.
+    pub time_format: Option<StrLit>,
+}
+
+impl ReadEntries {
+    pub fn is_empty(&self) -> bool {
+        *self == ReadEntries::default()
+    }
 }
 
 /// `param NAME = VALUE` / `param NAME required`

@@ -15,7 +15,7 @@ pub const ITEM_KEYWORDS: [&str; 11] = [
 pub const RESERVED: [&str; 7] = ["and", "or", "not", "in", "where", "true", "false"];
 
 /// Every keyword of the grammar (its `kw_*` rules), items' and entries'.
-pub const KEYWORDS: [&str; 38] = [
+pub const KEYWORDS: [&str; 46] = [
     "import",
     "script",
     "settings",
@@ -54,6 +54,14 @@ pub const KEYWORDS: [&str; 38] = [
     "warn",
     "weekend",
     "within",
+    "as",
+    "delimiter",
+    "decimal",
+    "thousands",
+    "encoding",
+    "null",
+    "sheet",
+    "header",
 ];
 
 /// The largest amount of a duration literal (`30d`, `2w`, `6h`).
@@ -69,11 +77,13 @@ pub fn duration_unit(suffix: u8) -> Option<DurationUnit> {
     }
 }
 
-/// The character an escape `\c` in a string stands for: only `\"` and `\\`.
+/// The character an escape `\c` in a string stands for: `\"`, `\\` and `\t` (a tab,
+/// for `delimiter "\t"`).
 pub fn unescape(c: char) -> Option<char> {
     match c {
         '"' => Some('"'),
         '\\' => Some('\\'),
+        't' => Some('\t'),
         _ => None,
     }
 }

@@ -53,7 +53,24 @@ pub mod keys {
         "review_required",
     ];
     pub const CALENDAR: &[&str] = &["weekend", "holidays"];
-    pub const SOURCE: &[&str] = &["from", "time", "dimensions", "entity", "columns"];
+    pub const SOURCE: &[&str] = &[
+        "from",
+        "time",
+        "dimensions",
+        "entity",
+        "columns",
+        "delimiter",
+        "decimal",
+        "thousands",
+        "encoding",
+        "null",
+        "sheet",
+        "header",
+    ];
+    /// The mapping form of a source's `time` (`{column: closed_at, format: ".."}`).
+    pub const TIME: &[&str] = &["column", "format"];
+    /// The mapping form of a column (`{header: "Deal Amount", type: decimal}`).
+    pub const COLUMN: &[&str] = &["header", "type"];
     /// The mapping form of a param (`{value: 50, override: true}`, `{required: true}`).
     pub const PARAM: &[&str] = &["value", "required", "override"];
     pub const METRIC: &[&str] = &[

@@ -89,10 +89,12 @@ fn digest(spec: &ScanSpec) -> Result<(Digest, usize, ScanReport), ScanError> {
 
 fn spec(path: &Path, cols: &[&str], threads: usize, skip: bool) -> ScanSpec {
     ScanSpec {
-        path: path.to_path_buf(),
-        columns: cols.iter().map(|c| c.to_string()).collect(),
-        threads,
         skip_bad_rows: skip,
+        ..ScanSpec::new(
+            path.to_path_buf(),
+            cols.iter().map(|c| c.to_string()).collect(),
+            threads,
+        )
     }
 }
 
@@ -357,7 +359,7 @@ fn csv_quotes_newlines_crlf_bom() {
                 3,bob,\"\"\r\n\
                 4,\"é\",last";
     let p = write(&dir, "edges.csv", data.as_bytes());
-    assert_eq!(header(&p).unwrap(), ["id", "name", "note"]);
+    assert_eq!(header(&p, &Default::default()).unwrap(), ["id", "name", "note"]);
     let (r, report) = run(&spec(&p, &["note", "id", "name"], 1, false)).unwrap();
     assert_eq!(
         rows(&r),
@@ -377,7 +379,7 @@ fn csv_quotes_newlines_crlf_bom() {
 fn csv_with_old_mac_line_ends() {
     let dir = temp_dir("csv_cr");
     let p = write(&dir, "mac.csv", b"a,b\r1,\"x\ry\"\r\r3,4\r");
-    assert_eq!(header(&p).unwrap(), ["a", "b"]);
+    assert_eq!(header(&p, &Default::default()).unwrap(), ["a", "b"]);
     let (r, _) = run(&spec(&p, &["b", "a"], 2, false)).unwrap();
     assert_eq!(rows(&r), vec![(2, vec!["x\ry", "1"]), (5, vec!["4", "3"])]);
 }
@@ -511,7 +513,7 @@ fn csv_invalid_utf8_is_a_bad_row() {
 fn utf16_files_are_an_encoding_error() {
     let dir = temp_dir("utf16");
     let p = write(&dir, "u.csv", b"\xFF\xFEa\0,\0b\0\n\0");
-    let err = header(&p).unwrap_err();
+    let err = header(&p, &Default::default()).unwrap_err();
     assert!(
         matches!(err, ScanError::Encoding { line: 1, .. }),
         "{err:?}"
@@ -539,7 +541,7 @@ fn in_memory_data() {
 fn csv_empty_and_header_only() {
     let dir = temp_dir("csv_empty");
     let p = write(&dir, "empty.csv", b"");
-    assert!(header(&p).unwrap().is_empty());
+    assert!(header(&p, &Default::default()).unwrap().is_empty());
     assert!(matches!(
         run(&spec(&p, &["a"], 1, false)),
         Err(ScanError::MissingColumns { .. })
@@ -565,7 +567,7 @@ fn ndjson_keys_nulls_numbers_and_bad_lines() {
         "{\"ts\":\"2026-01-09\",\"rep\":\"z\",\"won\":false}",
     );
     let p = write(&dir, "a.ndjson", data.as_bytes());
-    assert_eq!(header(&p).unwrap(), ["ts", "rep", "amount", "won", "extra"]);
+    assert_eq!(header(&p, &Default::default()).unwrap(), ["ts", "rep", "amount", "won", "extra"]);
     let err = run(&spec(&p, &["rep", "amount", "won"], 1, false)).unwrap_err();
     match &err {
         ScanError::BadRow { line, message, .. } => {

@@ -162,6 +162,22 @@ const EXPECTED: &[(&str, &[At])] = &[
     ("err_unit_mismatch_sub.kpi", &[("E0301", 5, 30)]),
     ("err_unknown_calendar.kpi", &[("E0210", 1, 21)]),
     ("err_unknown_column_type.kpi", &[("E0111", 3, 18)]),
+    (
+        "err_read_options.kpi",
+        &[
+            ("E0112", 3, 13),
+            ("E0112", 4, 11),
+            ("E0112", 6, 12),
+            ("E0112", 7, 10),
+            ("E0112", 8, 25),
+            ("E0112", 9, 10),
+            ("E0112", 10, 10),
+        ],
+    ),
+    (
+        "err_yaml_read_options.yaml",
+        &[("E0112", 6, 16), ("E0112", 7, 15)],
+    ),
     ("err_unknown_format.kpi", &[("E0109", 2, 43)]),
     ("err_unknown_function.kpi", &[("E0211", 3, 21)]),
     ("err_unknown_funnel_member.kpi", &[("E0214", 8, 24)]),

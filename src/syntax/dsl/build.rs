@@ -305,24 +305,80 @@ impl Builder {
             dimensions: Vec::new(),
             entity: None,
             columns: Vec::new(),
+            read: ReadEntries::default(),
         };
         for entry in it {
             let rule = entry.as_rule();
-            let mut fields = inner(entry);
+            if rule == Rule::src_column {
+                let parts: Vec<_> = inner(entry).collect();
+                src.columns.extend(self.column_entry(parts));
+                continue;
+            }
+            let mut fields = inner(entry).filter(|f| f.as_rule() != Rule::kw_format);
+            let r = &mut src.read;
             match rule {
                 Rule::src_from => src.from = fields.next().map(|s| self.string(s)),
-                Rule::src_time => src.time = fields.next().map(|s| self.ident(s)),
+                Rule::src_time => {
+                    src.time = fields.next().map(|s| self.ident(s));
+                    r.time_format = fields.next().map(|s| self.string(s));
+                }
                 Rule::src_entity => src.entity = fields.next().map(|s| self.ident(s)),
                 Rule::src_dimensions => src.dimensions.extend(fields.map(|d| self.ident(d))),
-                Rule::src_column => {
-                    if let (Some(c), Some(t)) = (fields.next(), fields.next()) {
-                        src.columns.push((self.ident(c), self.ident(t)));
-                    }
+                Rule::src_delimiter => r.delimiter = fields.next().map(|s| self.string(s)),
+                Rule::src_decimal => r.decimal = fields.next().map(|s| self.string(s)),
+                Rule::src_thousands => r.thousands = fields.next().map(|s| self.string(s)),
+                Rule::src_encoding => r.encoding = fields.next().map(|s| self.string(s)),
+                Rule::src_sheet => r.sheet = fields.next().map(|s| self.string(s)),
+                Rule::src_null => r.null = Some(fields.map(|s| self.string(s)).collect()),
+                Rule::src_header => {
+                    r.header = fields.next().map(|n| StrLit {
+                        value: n.as_str().to_string(),
+                        span: self.span(&n),
+                    })
                 }
                 _ => {}
             }
         }
         Ok(src)
+    }
+
+    /// A `column` entry's parts after the keyword: (string | ident), then an
+    /// optional `as NAME` and `: TYPE`. A string header without `as` keeps the
+    /// string as the name; the compiler reports it unless it is a name.
+    fn column_entry(&mut self, parts: Vec<Pair<Rule>>) -> Option<ColumnEntry> {
+        let mut parts = parts.into_iter();
+        let first = parts.next()?;
+        let mut header = None;
+        let mut name = match first.as_rule() {
+            Rule::string => {
+                let s = self.string(first);
+                let n = Ident {
+                    name: s.value.clone(),
+                    span: s.span,
+                };
+                header = Some(s);
+                n
+            }
+            _ => self.ident(first),
+        };
+        let mut ty = None;
+        let mut after = None;
+        for p in parts {
+            match p.as_rule() {
+                Rule::kw_as | Rule::colon => after = Some(p.as_rule()),
+                _ if after == Some(Rule::kw_as) => {
+                    if header.is_none() {
+                        header = Some(StrLit {
+                            value: name.name.clone(),
+                            span: name.span,
+                        });
+                    }
+                    name = self.ident(p);
+                }
+                _ => ty = Some(self.ident(p)),
+            }
+        }
+        Some(ColumnEntry { header, name, ty })
     }
 
     pub(super) fn param(&mut self, p: Pair<Rule>) -> Built<Param> {

@@ -396,6 +396,7 @@ impl<'t> P<'t> {
             dimensions: Vec::new(),
             entity: None,
             columns: Vec::new(),
+            read: ReadEntries::default(),
         };
         loop {
             if self.punct(b'}') {
@@ -406,22 +407,79 @@ impl<'t> P<'t> {
                 src.from = Some(self.string()?);
             } else if self.kw("time") {
                 src.time = Some(self.ident()?);
+                if self.kw("format") {
+                    src.read.time_format = Some(self.string()?);
+                }
+            } else if self.kw("delimiter") {
+                src.read.delimiter = Some(self.string()?);
+            } else if self.kw("decimal") {
+                src.read.decimal = Some(self.string()?);
+            } else if self.kw("thousands") {
+                src.read.thousands = Some(self.string()?);
+            } else if self.kw("encoding") {
+                src.read.encoding = Some(self.string()?);
+            } else if self.kw("sheet") {
+                src.read.sheet = Some(self.string()?);
+            } else if self.kw("null") {
+                let mut list = vec![self.string()?];
+                while self.punct(b',') {
+                    list.push(self.string()?);
+                }
+                src.read.null = Some(list);
+            } else if self.kw("header") {
+                // Plain digits only; anything else goes to the full parser.
+                self.skip();
+                let at = self.pos;
+                let end = at + self.b[at..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if end == at || self.b.get(end).is_some_and(|&c| is_ident_char(c) || c == b'.') {
+                    return None;
+                }
+                self.pos = end;
+                src.read.header = Some(StrLit {
+                    value: self.text[at..end].to_string(),
+                    span: self.span(at, end),
+                });
             } else if self.kw("entity") {
                 src.entity = Some(self.ident()?);
             } else if self.kw("dimensions") {
                 let dims = self.idents()?;
                 src.dimensions.extend(dims);
             } else if self.kw("column") {
-                let c = self.ident()?;
-                if !self.punct(b':') {
-                    return None;
-                }
-                let t = self.ident()?;
-                src.columns.push((c, t));
+                src.columns.push(self.column_entry()?);
             } else {
                 return None;
             }
         }
+    }
+
+    /// `column` (string | name) [`as` name] [`:` type], as the grammar's `src_column`.
+    fn column_entry(&mut self) -> Option<ColumnEntry> {
+        self.skip();
+        let (mut header, mut name) = if self.peek() == Some(b'"') {
+            let s = self.string()?;
+            let n = Ident {
+                name: s.value.clone(),
+                span: s.span,
+            };
+            (Some(s), n)
+        } else {
+            (None, self.ident()?)
+        };
+        if self.kw("as") {
+            if header.is_none() {
+                header = Some(StrLit {
+                    value: name.name.clone(),
+                    span: name.span,
+                });
+            }
+            name = self.ident()?;
+        }
+        let ty = if self.punct(b':') {
+            Some(self.ident()?)
+        } else {
+            None
+        };
+        Some(ColumnEntry { header, name, ty })
     }
 
     fn param(&mut self, start: usize, is_override: bool) -> Option<Param> {

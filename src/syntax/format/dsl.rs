@@ -318,13 +318,47 @@ fn print_calendar(p: &mut Printer, c: &Calendar, start: usize) {
     );
 }
 
+/// Whether a header can be written without quotes (a name that is no reserved word).
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !crate::syntax::lexicon::RESERVED.contains(&s)
+}
+
 fn print_source(p: &mut Printer, s: &Source, start: usize) {
     let mut e = Vec::new();
     if let Some(f) = &s.from {
         e.push((format!("from {}", quote(&f.value)), f.span.start as usize));
     }
     if let Some(t) = &s.time {
-        e.push((format!("time {}", t.name), t.span.start as usize));
+        let text = match &s.read.time_format {
+            Some(f) => format!("time {} format {}", t.name, quote(&f.value)),
+            None => format!("time {}", t.name),
+        };
+        e.push((text, t.span.start as usize));
+    }
+    let r = &s.read;
+    for (word, v) in [
+        ("delimiter", &r.delimiter),
+        ("decimal", &r.decimal),
+        ("thousands", &r.thousands),
+        ("encoding", &r.encoding),
+        ("sheet", &r.sheet),
+    ] {
+        if let Some(v) = v {
+            e.push((format!("{word} {}", quote(&v.value)), v.span.start as usize));
+        }
+    }
+    if let Some(h) = &r.header {
+        e.push((format!("header {}", h.value), h.span.start as usize));
+    }
+    if let Some(list) = &r.null {
+        let texts: Vec<String> = list.iter().map(|n| quote(&n.value)).collect();
+        let at = list.first().map_or(start, |n| n.span.start as usize);
+        e.push((format!("null {}", texts.join(", ")), at));
     }
     if let Some(d) = s.dimensions.first() {
         let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
@@ -336,11 +370,17 @@ fn print_source(p: &mut Printer, s: &Source, start: usize) {
     if let Some(en) = &s.entity {
         e.push((format!("entity {}", en.name), en.span.start as usize));
     }
-    for (c, t) in &s.columns {
-        e.push((
-            format!("column {}: {}", c.name, t.name),
-            c.span.start as usize,
-        ));
+    for c in &s.columns {
+        let mut text = match &c.header {
+            Some(h) if is_name(&h.value) => format!("column {} as {}", h.value, c.name.name),
+            Some(h) => format!("column {} as {}", quote(&h.value), c.name.name),
+            None => format!("column {}", c.name.name),
+        };
+        if let Some(t) = &c.ty {
+            text = format!("{text}: {}", t.name);
+        }
+        let at = c.header.as_ref().map_or(c.name.span, |h| h.span);
+        e.push((text, at.start as usize));
     }
     block(
         p,

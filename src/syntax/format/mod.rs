@@ -20,7 +20,12 @@ fn prec(e: &Expr) -> u8 {
 
 /// A string literal with `"` and `\` escaped.
 pub fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\t', "\\t")
+    )
 }
 
 /// An expression as canonical text.

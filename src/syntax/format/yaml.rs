@@ -24,11 +24,29 @@ pub fn scalar(s: &str) -> String {
         || s.trim() != s
         || s.contains('\n')
         || matches!(s, "~" | "null" | "Null" | "NULL");
-    if needs {
+    if s.chars().any(|c| c.is_control()) {
+        dquote(s)
+    } else if needs {
         format!("'{}'", s.replace('\'', "''"))
     } else {
         s.to_string()
     }
+}
+
+/// A flow list whose items are always quoted (cell texts such as `NA`, ``, `-`).
+fn list_quoted(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| dquote(i)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// A double-quoted YAML scalar (escapes `\`, `"` and tabs).
+fn dquote(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\t', "\\t")
+    )
 }
 
 fn list(items: &[String]) -> String {
@@ -187,7 +205,31 @@ fn sources(o: &mut Out, i: &Item) -> bool {
         o.kv(2, "from", &scalar(&f.value));
     }
     if let Some(t) = &s.time {
-        o.kv(2, "time", &t.name);
+        match &s.read.time_format {
+            Some(f) => o.kv(
+                2,
+                "time",
+                &format!("{{ column: {}, format: {} }}", t.name, scalar(&f.value)),
+            ),
+            None => o.kv(2, "time", &t.name),
+        }
+    }
+    let r = &s.read;
+    for (word, v) in [
+        ("delimiter", &r.delimiter),
+        ("decimal", &r.decimal),
+        ("thousands", &r.thousands),
+        ("encoding", &r.encoding),
+        ("sheet", &r.sheet),
+        ("header", &r.header),
+    ] {
+        if let Some(v) = v {
+            o.kv(2, word, &scalar(&v.value));
+        }
+    }
+    if let Some(list) = &r.null {
+        let texts: Vec<String> = list.iter().map(|n| n.value.clone()).collect();
+        o.kv(2, "null", &list_quoted(&texts));
     }
     if !s.dimensions.is_empty() {
         o.kv(
@@ -208,7 +250,20 @@ fn sources(o: &mut Out, i: &Item) -> bool {
         let cols: Vec<String> = s
             .columns
             .iter()
-            .map(|(c, t)| format!("{}: {}", c.name, t.name))
+            .map(|c| {
+                let ty = c.ty.as_ref().map(|t| t.name.as_str());
+                match (&c.header, ty) {
+                    (Some(h), Some(t)) => format!(
+                        "{}: {{ header: {}, type: {t} }}",
+                        c.name.name,
+                        scalar(&h.value)
+                    ),
+                    (Some(h), None) => {
+                        format!("{}: {{ header: {} }}", c.name.name, scalar(&h.value))
+                    }
+                    (None, t) => format!("{}: {}", c.name.name, t.unwrap_or("string")),
+                }
+            })
             .collect();
         o.kv(2, "columns", &format!("{{ {} }}", cols.join(", ")));
     }

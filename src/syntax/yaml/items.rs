@@ -185,30 +185,78 @@ impl Cx<'_> {
             dimensions: Vec::new(),
             entity: None,
             columns: Vec::new(),
+            read: ReadEntries::default(),
         };
         for (key, _, v) in &f.entries {
+            let r = &mut src.read;
             match *key {
                 "from" => src.from = self.str_lit(v, "`from`"),
-                "time" => src.time = self.ident(v, "`time`"),
+                "time" => match &v.value {
+                    Node::Map(_) => {
+                        if let Some(t) = self.fields(v, keys::TIME, "`time`") {
+                            src.time = t.get("column").and_then(|c| self.ident(c, "`time.column`"));
+                            src.read.time_format =
+                                t.get("format").and_then(|f| self.str_lit(f, "`time.format`"));
+                        }
+                    }
+                    _ => src.time = self.ident(v, "`time`"),
+                },
                 "entity" => src.entity = self.ident(v, "`entity`"),
                 "dimensions" => {
                     for d in self.list(v, "`dimensions`") {
                         src.dimensions.extend(self.ident(d, "a dimension"));
                     }
                 }
+                "delimiter" => r.delimiter = self.str_lit(v, "`delimiter`"),
+                "decimal" => r.decimal = self.str_lit(v, "`decimal`"),
+                "thousands" => r.thousands = self.str_lit(v, "`thousands`"),
+                "encoding" => r.encoding = self.str_lit(v, "`encoding`"),
+                "sheet" => r.sheet = self.str_lit(v, "`sheet`"),
+                "header" => r.header = self.str_lit(v, "`header`"),
+                "null" => {
+                    let items = self.list(v, "`null`");
+                    let mut list = Vec::new();
+                    for item in items {
+                        // `null: [~]` or a bare `null:` item means the empty cell.
+                        match item.value {
+                            Node::Null => list.push(StrLit {
+                                value: String::new(),
+                                span: self.span(item),
+                            }),
+                            _ => list.extend(self.str_lit(item, "a `null` marker")),
+                        }
+                    }
+                    src.read.null = Some(list);
+                }
                 _ => {
                     for (c, t) in self.pairs(v, "`columns`") {
-                        if let (Some(c), Some(t)) = (
-                            self.ident(c, "a column name"),
-                            self.ident(t, "a column type"),
-                        ) {
-                            src.columns.push((c, t));
-                        }
+                        src.columns.extend(self.column_entry(c, t));
                     }
                 }
             }
         }
         Some(src)
+    }
+
+    /// `amount: decimal` or `amount: {header: "Deal Amount", type: decimal}`.
+    fn column_entry(&mut self, c: &SNode, t: &SNode) -> Option<ColumnEntry> {
+        let name = self.ident(c, "a column name")?;
+        match &t.value {
+            Node::Map(_) => {
+                let f = self.fields(t, keys::COLUMN, &format!("column `{}`", name.name))?;
+                let header = f.get("header").and_then(|h| self.str_lit(h, "`header`"));
+                let ty = f.get("type").and_then(|t| self.ident(t, "a column type"));
+                Some(ColumnEntry { header, name, ty })
+            }
+            _ => {
+                let ty = self.ident(t, "a column type")?;
+                Some(ColumnEntry {
+                    header: None,
+                    name,
+                    ty: Some(ty),
+                })
+            }
+        }
     }
 
     /// `name: 70`, `name: required`, or `name: {value: .., required: .., override: ..}`.
