@@ -211,7 +211,11 @@ pub fn report_skips(out: &crate::eval::Output) {
             let lines: Vec<String> = rep
                 .first_skipped
                 .iter()
-                .map(|(l, why)| format!("line {l}: {why}"))
+                .map(|(l, why)| match l {
+                    // Sheets and Parquet files name their cells or rows instead.
+                    0 => why.clone(),
+                    l => format!("line {l}: {why}"),
+                })
                 .collect();
             eprintln!(
                 "warning: skipped {} bad row{} of source `{name}` ({}); first: {}",

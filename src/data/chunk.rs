@@ -195,7 +195,7 @@ impl Ctx<'_> {
     ) -> Result<(), ScanError> {
         if check_utf8 {
             if let Some(j) = fields.iter().position(|f| std::str::from_utf8(f).is_err()) {
-                return self.bad(line, Some(j), "invalid UTF-8".to_string());
+                return self.bad(line, Some(j), invalid_utf8(fields[j]));
             }
         }
         match sink.row(line, fields) {
@@ -206,6 +206,16 @@ impl Ctx<'_> {
             Err(b) => self.bad(line, b.field, b.message),
         }
     }
+}
+
+/// The message for a field that is not UTF-8, with the encoding it most likely
+/// is in (an export from Excel on Windows is Windows-1252).
+#[cold]
+fn invalid_utf8(field: &[u8]) -> String {
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(field);
+    format!(
+        "invalid UTF-8 (`{text}` if read as Windows-1252); name the file's encoding in the source: `encoding \"windows-1252\"`"
+    )
 }
 
 /// A record parser over blocks of input.

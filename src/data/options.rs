@@ -167,6 +167,79 @@ pub fn check_time_format(s: &str) -> Result<(), String> {
         .map_err(|e| format!("the pattern `{s}` does not parse: {e}"))
 }
 
+/// Texts that exports write for "no value".
+pub const NULL_MARKERS: [&str; 11] = [
+    "NA", "N/A", "n/a", "NULL", "null", "Null", "None", "-", "#N/A", "NaN", "nan",
+];
+
+/// The fix a bad field suggests, if one is guessable: a null marker suggests
+/// `null`, a number with a decimal comma (in a number column) `decimal ","`.
+pub fn field_hint(text: &str, number: bool) -> Option<String> {
+    let t = text.trim();
+    if NULL_MARKERS.contains(&t) {
+        return Some(format!(
+            "if `{t}` means no value, add `null \"{}\"` to the source",
+            t.replace('\\', "\\\\").replace('"', "\\\"")
+        ));
+    }
+    if number && looks_decimal_comma(t) {
+        let thousands = if t.contains('.') { " and `thousands \".\"`" } else { "" };
+        return Some(format!(
+            "if the file writes decimal commas, add `decimal \",\"`{thousands} to the source"
+        ));
+    }
+    None
+}
+
+/// `1.234,56`, `12,5`, `-0,05`: digits with one comma followed by 1-2 or 4+
+/// digits (three could be a thousands comma).
+fn looks_decimal_comma(t: &str) -> bool {
+    let t = t.strip_prefix('-').unwrap_or(t);
+    let Some((int, frac)) = t.rsplit_once(',') else {
+        return false;
+    };
+    !int.is_empty()
+        && !frac.is_empty()
+        && frac.len() != 3
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && int.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// The time patterns tried on a time that is not ISO, day-first before
+/// month-first (a value with a day above 12 tells them apart).
+pub const TIME_FORMATS: [&str; 18] = [
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y%m%d",
+];
+
+/// The first of [`TIME_FORMATS`] that reads every sample.
+pub fn guess_time_format(samples: &[&str]) -> Option<&'static str> {
+    if samples.is_empty() {
+        return None;
+    }
+    TIME_FORMATS.into_iter().find(|f| {
+        samples
+            .iter()
+            .all(|s| jiff::fmt::strtime::parse(f, s.trim()).is_ok_and(|t| t.to_date().is_ok()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +263,29 @@ mod tests {
         assert!(check_time_format("%d-%m-%Y %H:%M").is_ok());
         assert!(check_time_format("%d-%!").is_err());
         assert!(check_time_format("dd-mm-yyyy").is_err());
+    }
+
+    #[test]
+    fn hints_for_bad_fields() {
+        assert!(field_hint("NA", true).unwrap().contains("add `null \"NA\"`"));
+        let h = field_hint("1.234,56", true).unwrap();
+        assert!(h.contains("`decimal \",\"` and `thousands \".\"`"), "{h}");
+        assert!(field_hint("12,5", true).unwrap().contains("`decimal \",\"` to"));
+        assert_eq!(field_hint("1,234", true), None);
+        assert_eq!(field_hint("12,5", false), None);
+        assert_eq!(field_hint("abc", true), None);
+    }
+
+    #[test]
+    fn time_formats_are_guessed() {
+        assert_eq!(guess_time_format(&["05-01-2026 09:00"]), Some("%d-%m-%Y %H:%M"));
+        assert_eq!(
+            guess_time_format(&["01/05/2026", "01/13/2026"]),
+            Some("%m/%d/%Y")
+        );
+        assert_eq!(guess_time_format(&["13/01/2026"]), Some("%d/%m/%Y"));
+        assert_eq!(guess_time_format(&["1/5/2026 9:05 PM"]), Some("%m/%d/%Y %I:%M %p"));
+        assert_eq!(guess_time_format(&["soon"]), None);
     }
 
     #[test]

@@ -509,7 +509,12 @@ fn bad(
     }
     report.skipped += 1;
     if report.first_skipped.len() < MAX_REMEMBERED_SKIPS {
-        report.first_skipped.push((row, format!("{place}: {}", b.message)));
+        // Line 0: the place says where (Parquet has no lines).
+        let why = match b.field.and_then(|k| spec.columns.get(k)) {
+            Some(c) => format!("{place}: column `{c}`: {}", b.message),
+            None => format!("{place}: {}", b.message),
+        };
+        report.first_skipped.push((0, why));
     }
     None
 }

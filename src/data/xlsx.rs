@@ -234,9 +234,12 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
                 }
                 report.skipped += 1;
                 if report.first_skipped.len() < MAX_REMEMBERED_SKIPS {
-                    report
-                        .first_skipped
-                        .push((excel_row, format!("{place}: {}", b.message)));
+                    // Line 0: the place says where (a sheet has no lines).
+                    let why = match &column {
+                        Some(c) => format!("{place}: column `{c}`: {}", b.message),
+                        None => format!("{place}: {}", b.message),
+                    };
+                    report.first_skipped.push((0, why));
                 }
             }
         }

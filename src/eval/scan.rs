@@ -141,11 +141,17 @@ impl<'p> SourceSink<'p> {
                 }
             }
         }
+        let text = String::from_utf8_lossy(field);
+        let hint = match crate::data::options::guess_time_format(&[text.trim()]) {
+            Some(f) => format!("; if the file writes times this way, add `format \"{f}\"` to the source's `time` entry"),
+            None => crate::data::options::field_hint(&text, false)
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default(),
+        };
         Err(BadRow::field(
             col,
             format!(
-                "expected an ISO-8601 date or timestamp (2026-01-05, 2026-01-05T09:00:00, ..Z or +01:00), found `{}`",
-                String::from_utf8_lossy(field)
+                "expected an ISO-8601 date or timestamp (2026-01-05, 2026-01-05T09:00:00, ..Z or +01:00), found `{text}`{hint}"
             ),
         ))
     }
@@ -288,13 +294,11 @@ fn float_field(i: usize, f: &[u8]) -> Result<f64, BadRow> {
 #[cold]
 #[inline(never)]
 fn bad_field(i: usize, expected: &str, f: &[u8]) -> BadRow {
-    BadRow::field(
-        i,
-        format!(
-            "expected {expected}, found `{}`",
-            String::from_utf8_lossy(f)
-        ),
-    )
+    let text = String::from_utf8_lossy(f);
+    let hint = crate::data::options::field_hint(&text, expected == "a number")
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default();
+    BadRow::field(i, format!("expected {expected}, found `{text}`{hint}"))
 }
 
 impl RowSink for SourceSink<'_> {
