@@ -21,6 +21,7 @@ mod partial;
 mod plan;
 mod review;
 mod schema;
+mod sniff;
 mod sql;
 mod test;
 mod whatif;
@@ -82,6 +83,8 @@ enum Command {
     Diff(diff::Args),
     /// Print the JSON Schema of the YAML form (for editors)
     Schema(schema::Args),
+    /// Print a `source` block that reads an export (delimiter, encoding, types, ..)
+    Sniff(sniff::Args),
     /// Print the evaluation graph
     Graph(graph::Args),
     /// Show one metric's effective definition, origin, unit and lineage
@@ -148,6 +151,7 @@ fn run() -> u8 {
         Command::Convert(a) => convert::run(a).unwrap_or_else(CliError::report),
         Command::Diff(a) => diff::run(a).unwrap_or_else(CliError::report),
         Command::Schema(a) => schema::run(a).unwrap_or_else(CliError::report),
+        Command::Sniff(a) => sniff::run(a).unwrap_or_else(CliError::report),
         Command::Graph(a) => graph::run(a).unwrap_or_else(CliError::report),
         Command::Explain(a) => explain::run(a).unwrap_or_else(CliError::report),
     }

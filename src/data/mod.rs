@@ -21,6 +21,7 @@ pub mod options;
 pub mod period;
 pub mod progress;
 pub mod scan;
+pub mod sniff;
 #[cfg(test)]
 mod scan_tests;
 pub mod time;

@@ -118,6 +118,50 @@ pub(crate) fn header(path: &Path, options: &ReadOptions) -> Result<Vec<String>, 
     Ok(header_row(path, &name, &range, options)?.1)
 }
 
+/// The sheet to read, its header row (1-based; `None` when it is the first used
+/// row) and all sheet names: the header is the first of the first 30 rows with
+/// the most text cells.
+pub(crate) fn guess_layout(
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<(String, Option<u64>, Vec<String>), ScanError> {
+    let sheets = open_workbook::<Xlsx<_>, _>(path)
+        .map(|b| b.sheet_names())
+        .unwrap_or_default();
+    // Without a sheet named, the one with the most cells (a workbook often opens
+    // with a cover or notes sheet).
+    let mut options = options.clone();
+    if options.sheet.is_none() {
+        let mut best = (0usize, None);
+        for s in &sheets {
+            options.sheet = Some(s.clone());
+            if let Ok((_, r)) = sheet(path, &options) {
+                let cells = r.used_cells().count();
+                if cells > best.0 {
+                    best = (cells, Some(s.clone()));
+                }
+            }
+        }
+        options.sheet = best.1;
+    }
+    let (name, range) = sheet(path, &options)?;
+    let Some((start, _)) = range.start() else {
+        return Ok((name, None, sheets));
+    };
+    let (end, end_col) = range.end().unwrap_or((start, 0));
+    let mut best = (0usize, start);
+    for row in start..=end.min(start + 30) {
+        let texts = (0..=end_col)
+            .filter(|&c| matches!(range.get_value((row, c)), Some(Data::String(_))))
+            .count();
+        if texts > best.0 {
+            best = (texts, row);
+        }
+    }
+    let header = (best.1 != start).then_some(u64::from(best.1) + 1);
+    Ok((name, header, sheets))
+}
+
 /// Appends the engine's text of a cell; `Err` with the message for an error cell.
 pub(crate) fn cell_text(cell: &Data, out: &mut Vec<u8>) -> Result<(), String> {
     match cell {
