@@ -70,12 +70,11 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     sources.sort();
     for name in sources {
         let path = &data[name];
-        let is_csv = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if !is_csv {
+        if crate::data::scan::Format::from_extension(path).is_none()
+            && crate::data::options::format_extension(path).as_deref() != Some("txt")
+        {
             return Err(CliError::Usage(format!(
-                "`{}`: kpi load copies CSV files (with a header line)",
+                "`{}`: kpi load reads .csv .tsv .txt .ndjson .jsonl .parquet .xlsx files (optionally .gz or .zst)",
                 path.display()
             )));
         }

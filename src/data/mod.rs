@@ -14,7 +14,7 @@ mod csv;
 mod morsel;
 mod ndjson;
 mod normalize;
-mod parquet;
+pub mod parquet;
 mod stream;
 mod xlsx;
 pub mod options;

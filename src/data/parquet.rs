@@ -18,6 +18,8 @@ use parquet::file::reader::{FileReader, RowGroupReader};
 use parquet::file::serialized_reader::SerializedFileReader;
 use parquet::schema::types::ColumnDescriptor;
 
+use crate::compile::graph::{ColumnType, SourceDef};
+
 use super::scan::{resolve, BadRow, RowSink, ScanError, ScanReport, ScanSpec, MAX_REMEMBERED_SKIPS};
 
 fn open(path: &Path) -> Result<SerializedFileReader<File>, ScanError> {
@@ -137,6 +139,51 @@ pub(crate) fn columns(path: &Path) -> Result<Vec<(String, Kind)>, ScanError> {
         .iter()
         .map(|c| (c.path().string(), kind_of(c)))
         .collect())
+}
+
+/// Whether a source's type hint agrees with a Parquet column's type.
+fn agrees(hint: ColumnType, kind: Kind) -> bool {
+    match hint {
+        ColumnType::String => true,
+        ColumnType::Int => matches!(kind, Kind::Int | Kind::Decimal(0) | Kind::Text),
+        ColumnType::Decimal => matches!(kind, Kind::Int | Kind::Float | Kind::Decimal(_) | Kind::Text),
+        ColumnType::Bool => matches!(kind, Kind::Bool | Kind::Text),
+        ColumnType::Timestamp | ColumnType::Date => matches!(
+            kind,
+            Kind::Date | Kind::Timestamp { .. } | Kind::Int96 | Kind::Text
+        ),
+    }
+}
+
+/// For a Parquet file: every type hint of `src` on the read `columns` agrees
+/// with the file's type (DESIGN 5.1), else an error naming both.
+pub fn check_hints(path: &Path, src: &SourceDef, columns: &[String]) -> Result<(), ScanError> {
+    if super::scan::Format::from_extension(path) != Some(super::scan::Format::Parquet) {
+        return Ok(());
+    }
+    let kinds = self::columns(path)?;
+    let mut names: Vec<String> = kinds.iter().map(|(n, _)| n.clone()).collect();
+    src.read.rename(&mut names);
+    for c in columns {
+        let Some(hint) = src.column_type(c) else {
+            continue;
+        };
+        let Some(k) = names.iter().position(|n| n == c) else {
+            continue;
+        };
+        let kind = kinds[k].1;
+        if !agrees(hint, kind) {
+            return Err(ScanError::Layout {
+                path: path.to_path_buf(),
+                message: format!(
+                    "column `{c}` is {} in the Parquet file, but the source says `column {c}: {}`; change the hint or drop it (Parquet's own types are used)",
+                    kind.describe(),
+                    hint.as_str()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One column chunk's values and definition levels.
@@ -372,7 +419,7 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
     let positions = resolve(path, &names, &spec.columns)?;
     for &p in &positions {
         if schema.column(p).max_rep_level() > 0 {
-            return Err(ScanError::Io {
+            return Err(ScanError::Layout {
                 path: path.to_path_buf(),
                 message: format!(
                     "column `{}` is a list; kpi reads flat columns",

@@ -188,6 +188,9 @@ pub enum ScanError {
         line: u64,
         message: String,
     },
+    /// The file is readable but not laid out as the source says (a missing
+    /// sheet, a header row past the end, a list column).
+    Layout { path: PathBuf, message: String },
     /// A bad row of a file without lines: the place is a cell (`Deals!C17`) or
     /// a Parquet row (`row group 2, row 17`).
     BadCell {
@@ -206,6 +209,7 @@ impl ScanError {
             | ScanError::MissingColumns { path, .. }
             | ScanError::BadRow { path, .. }
             | ScanError::BadCell { path, .. }
+            | ScanError::Layout { path, .. }
             | ScanError::Encoding { path, .. } => path,
         }
     }
@@ -286,6 +290,7 @@ impl fmt::Display for ScanError {
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
+            ScanError::Layout { path, message } => write!(f, "`{}`: {message}", path.display()),
             ScanError::BadCell {
                 path,
                 place,

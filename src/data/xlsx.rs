@@ -41,13 +41,19 @@ fn sheet(path: &Path, options: &ReadOptions) -> Result<(String, Range<Data>), Sc
                 {
                     msg.push_str(&format!(" ({h})"));
                 }
-                return Err(io(msg));
+                return Err(ScanError::Layout {
+                    path: path.to_path_buf(),
+                    message: msg,
+                });
             }
         },
         None => names
             .first()
             .cloned()
-            .ok_or_else(|| io("the workbook has no sheets".into()))?,
+            .ok_or_else(|| ScanError::Layout {
+                path: path.to_path_buf(),
+                message: "the workbook has no sheets".into(),
+            })?,
     };
     let range = book
         .worksheet_range(&name)
@@ -85,7 +91,7 @@ fn header_row(
         Some(n) => {
             let r = (n - 1) as u32;
             if r > end_row {
-                return Err(ScanError::Io {
+                return Err(ScanError::Layout {
                     path: path.to_path_buf(),
                     message: format!(
                         "the header is row {n}, but sheet `{sheet}` ends at row {}",

@@ -148,7 +148,9 @@ fn take_column<T: Clone>(
 fn scan_error(source: &str, e: ScanError) -> EvalError {
     match e {
         ScanError::Io { .. } => EvalError::Usage(format!("source `{source}`: {e}")),
-        ScanError::MissingColumns { .. } => EvalError::Data(format!("source `{source}`: {e}")),
+        ScanError::MissingColumns { .. } | ScanError::Layout { .. } => {
+            EvalError::Data(format!("source `{source}`: {e}"))
+        }
         _ => EvalError::Data(e.to_string()),
     }
 }
@@ -166,7 +168,7 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         mut merged,
         journey_aggs,
         scans,
-    } = scan_all(req, &plans)?;
+    } = scan_all(graph, req, &plans)?;
     let extent = layout::extent(&merged);
     let range = layout::range(req, extent);
     let layout = layout::rows(req, &merged, &groups, extent, range, windows)?;
@@ -231,7 +233,11 @@ struct Scanned {
 
 /// Scan every planned source once (chunks in parallel), with its journeys riding
 /// along, and merge the chunks' partial results.
-fn scan_all(req: &Request, plans: &[scan::SourcePlan]) -> Result<Scanned, EvalError> {
+fn scan_all(
+    graph: &Graph,
+    req: &Request,
+    plans: &[scan::SourcePlan],
+) -> Result<Scanned, EvalError> {
     let mut groups = merge::Groups::default();
     let mut merged = Vec::new();
     let mut scans = Vec::new();
@@ -247,6 +253,8 @@ fn scan_all(req: &Request, plans: &[scan::SourcePlan]) -> Result<Scanned, EvalEr
             // Inline rows (definition tests) are written in the engine's own forms.
             Some(bytes) => crate::data::scan::scan_bytes_unordered(&spec, bytes, make),
             None => {
+                crate::data::parquet::check_hints(&p.path, &graph.sources[p.source], &p.columns)
+                    .map_err(|e| scan_error(&p.name, e))?;
                 spec.read = p.read.clone();
                 spec.roles = p.roles();
                 crate::data::scan::scan_unordered(&spec, make)

@@ -16,6 +16,7 @@ pub mod dialect;
 mod expr;
 mod formula;
 mod grid;
+mod copy;
 pub mod postgres;
 mod query;
 mod rows;

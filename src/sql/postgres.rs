@@ -191,21 +191,28 @@ pub fn load(
     table: &str,
     replace: bool,
 ) -> Result<u64, String> {
+    let plain = super::copy::is_plain_csv(csv, src);
     let mut file =
         std::fs::File::open(csv).map_err(|e| format!("cannot read `{}`: {e}", csv.display()))?;
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while head.len() < 1 << 20 {
-        match file.read(&mut byte) {
-            Ok(0) => break,
-            Ok(_) if byte[0] == b'\n' => break,
-            Ok(_) => head.push(byte[0]),
-            Err(e) => return Err(format!("cannot read `{}`: {e}", csv.display())),
+    let names = if plain {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while head.len() < 1 << 20 {
+            match file.read(&mut byte) {
+                Ok(0) => break,
+                Ok(_) if byte[0] == b'\n' => break,
+                Ok(_) => head.push(byte[0]),
+                Err(e) => return Err(format!("cannot read `{}`: {e}", csv.display())),
+            }
         }
-    }
-    let header = String::from_utf8(head)
-        .map_err(|_| format!("`{}`: the header is not UTF-8", csv.display()))?;
-    let names = csv_header(&header);
+        let header = String::from_utf8(head)
+            .map_err(|_| format!("`{}`: the header is not UTF-8", csv.display()))?;
+        csv_header(&header)
+    } else {
+        let mut names = crate::data::scan::header(csv, &src.read).map_err(|e| e.to_string())?;
+        names.retain(|n| !n.trim().is_empty());
+        names
+    };
     if names.iter().all(|n| n.trim().is_empty()) {
         return Err(format!("`{}` has no header line", csv.display()));
     }
@@ -242,17 +249,21 @@ pub fn load(
         }
         msg
     })?;
-    // Copy the whole file, header included, so PostgreSQL's line numbers are the file's.
-    file.seek(std::io::SeekFrom::Start(0))
-        .map_err(|e| format!("cannot read `{}`: {e}", csv.display()))?;
     let list: Vec<String> = names.iter().map(|n| d.quote_ident(n)).collect();
     let stmt = format!(
-        "COPY {qualified} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)",
+        "COPY {qualified} ({}) FROM STDIN WITH (FORMAT csv, HEADER {plain})",
         list.join(", ")
     );
     let mut writer = tx.copy_in(&stmt).map_err(|e| pg_message(&e))?;
-    std::io::copy(&mut file, &mut writer)
-        .map_err(|e| format!("copying `{}`: {e}", csv.display()))?;
+    if plain {
+        // The whole file, header included, so PostgreSQL's line numbers are the file's.
+        file.seek(std::io::SeekFrom::Start(0))
+            .map_err(|e| format!("cannot read `{}`: {e}", csv.display()))?;
+        std::io::copy(&mut file, &mut writer)
+            .map_err(|e| format!("copying `{}`: {e}", csv.display()))?;
+    } else {
+        super::copy::copy_rows(&mut writer, src, csv, &names)?;
+    }
     let n = writer
         .finish()
         .map_err(|e| format!("`{}`: {}", csv.display(), pg_message(&e)))?;
