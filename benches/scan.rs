@@ -94,7 +94,7 @@ impl RowSink for TouchTs {
 
 fn bench_scan(c: &mut Criterion) {
     let path = activity_file();
-    let columns = match header(&path) {
+    let columns = match header(&path, &Default::default()) {
         Ok(cols) => cols,
         Err(e) => panic!("{e}"),
     };
@@ -108,12 +108,7 @@ fn bench_scan(c: &mut Criterion) {
         sum: 0,
         time: TimeParser::new(TimeZone::UTC),
     };
-    let spec = ScanSpec {
-        path,
-        columns,
-        threads: 1,
-        skip_bad_rows: false,
-    };
+    let spec = ScanSpec::new(path, columns, 1);
     group.bench_function("touch_all_fields", |b| {
         b.iter(|| match scan(&spec, make) {
             Ok((sinks, report)) => {

@@ -33,8 +33,7 @@ enum Form {
 }
 
 pub fn run(args: Args) -> Result<u8, CliError> {
-    let s = sniff(&args.file, args.sheet.as_deref())
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let s = sniff(&args.file, args.sheet.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?;
     let name = args.name.clone().unwrap_or_else(|| source_name(&args.file));
     let from = args.file.display().to_string();
     let text = match args.format {
@@ -127,9 +126,19 @@ fn dsl(s: &Sniffed, name: &str, from: &str) -> String {
 fn yaml(s: &Sniffed, name: &str, from: &str) -> String {
     use crate::syntax::format::yaml::scalar;
     let r = &s.read;
-    let q = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"").replace('\t', "\\t"));
+    let q = |v: &str| {
+        format!(
+            "\"{}\"",
+            v.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\t', "\\t")
+        )
+    };
     let mut out = header_comment(s);
-    out.push_str(&format!("sources:\n  {name}:\n    from: {}\n", scalar(from)));
+    out.push_str(&format!(
+        "sources:\n  {name}:\n    from: {}\n",
+        scalar(from)
+    ));
     if let Some(sheet) = &r.sheet {
         out.push_str(&format!("    sheet: {}\n", q(sheet)));
     }
@@ -170,7 +179,12 @@ fn yaml(s: &Sniffed, name: &str, from: &str) -> String {
         })
         .map(|c| {
             if c.header != c.name {
-                format!("      {}: {{ header: {}, type: {} }}\n", c.name, q(&c.header), c.ty)
+                format!(
+                    "      {}: {{ header: {}, type: {} }}\n",
+                    c.name,
+                    q(&c.header),
+                    c.ty
+                )
             } else {
                 format!("      {}: {}\n", c.name, c.ty)
             }

@@ -4,11 +4,11 @@ use crate::diag::{did_you_mean, Diagnostic, SourceMap};
 use crate::syntax::ast::{self, Ident, ReviewEvery};
 
 use super::graph::*;
-use crate::data::ReadOptions;
 use super::lower::{day_number, Lowerer};
 use super::resolve::Scope;
 use super::Build;
 use crate::data::period::Grain;
+use crate::data::ReadOptions;
 
 pub(super) fn apply(
     scope: &Scope,
@@ -108,16 +108,14 @@ fn source_def(
         if let Some(h) = &c.header {
             renames.push((h.value.clone(), c.name.name.clone()));
             if h.span == c.name.span && !is_name(&c.name.name) {
-                let d = Diagnostic::error(
-                    "E0112",
-                    format!("the column `{}` needs a name", h.value),
-                )
-                .at(h.span, "not a name")
-                .with_help(format!(
-                    "give it one: `column {} as {}`",
-                    crate::syntax::format::quote(&h.value),
-                    name_for(&h.value)
-                ));
+                let d =
+                    Diagnostic::error("E0112", format!("the column `{}` needs a name", h.value))
+                        .at(h.span, "not a name")
+                        .with_help(format!(
+                            "give it one: `column {} as {}`",
+                            crate::syntax::format::quote(&h.value),
+                            name_for(&h.value)
+                        ));
                 diags.push(d);
             }
         }
@@ -217,7 +215,11 @@ fn read_options(r: &ast::ReadEntries, diags: &mut Vec<Diagnostic>) -> ReadOption
     if let Some(l) = &r.delimiter {
         match o::check_delimiter(&l.value) {
             Ok(b) => out.delimiter = Some(b),
-            Err(m) => bad(l, m, "e.g. `delimiter \";\"` or `delimiter \"\\t\"` for tabs".into()),
+            Err(m) => bad(
+                l,
+                m,
+                "e.g. `delimiter \";\"` or `delimiter \"\\t\"` for tabs".into(),
+            ),
         }
     }
     if let Some(l) = &r.decimal {
@@ -267,7 +269,11 @@ fn read_options(r: &ast::ReadEntries, diags: &mut Vec<Diagnostic>) -> ReadOption
     }
     if let Some(l) = &r.sheet {
         if l.value.is_empty() {
-            bad(l, "an empty sheet name".into(), "name the sheet: `sheet \"Deals\"`".into());
+            bad(
+                l,
+                "an empty sheet name".into(),
+                "name the sheet: `sheet \"Deals\"`".into(),
+            );
         } else {
             out.sheet = Some(l.value.clone());
         }

@@ -14,17 +14,17 @@ mod csv;
 mod morsel;
 mod ndjson;
 mod normalize;
-pub mod parquet;
-mod stream;
-mod xlsx;
 pub mod options;
+pub mod parquet;
 pub mod period;
 pub mod progress;
 pub mod scan;
-pub mod sniff;
 #[cfg(test)]
 mod scan_tests;
+pub mod sniff;
+mod stream;
 pub mod time;
+mod xlsx;
 
 pub use calendar::WorkCalendar;
 pub use options::ReadOptions;

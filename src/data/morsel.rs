@@ -177,7 +177,9 @@ fn file_report(
 fn shift(e: &mut ScanError, base: u64) {
     match e {
         ScanError::BadRow { line, .. } | ScanError::Encoding { line, .. } => *line += base,
-        ScanError::Io { .. } | ScanError::MissingColumns { .. } | ScanError::BadCell { .. }
+        ScanError::Io { .. }
+        | ScanError::MissingColumns { .. }
+        | ScanError::BadCell { .. }
         | ScanError::Layout { .. } => {}
     }
 }

@@ -243,9 +243,15 @@ mod tests {
         assert_eq!(one(&n, 0, "NA").unwrap(), "");
         assert_eq!(one(&n, 2, "-").unwrap(), "");
         assert_eq!(one(&n, 2, "1.234,56").unwrap(), "1.234,56");
-        assert_eq!(one(&n, 1, "05-01-2026 09:00").unwrap(), "2026-01-05T09:00:00");
+        assert_eq!(
+            one(&n, 1, "05-01-2026 09:00").unwrap(),
+            "2026-01-05T09:00:00"
+        );
         let e = one(&n, 1, "2026-01-05").unwrap_err();
-        assert!(e.contains("does not match the time format `%d-%m-%Y %H:%M`"), "{e}");
+        assert!(
+            e.contains("does not match the time format `%d-%m-%Y %H:%M`"),
+            "{e}"
+        );
     }
 
     #[test]

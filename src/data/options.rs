@@ -183,7 +183,11 @@ pub fn field_hint(text: &str, number: bool) -> Option<String> {
         ));
     }
     if number && looks_decimal_comma(t) {
-        let thousands = if t.contains('.') { " and `thousands \".\"`" } else { "" };
+        let thousands = if t.contains('.') {
+            " and `thousands \".\"`"
+        } else {
+            ""
+        };
         return Some(format!(
             "if the file writes decimal commas, add `decimal \",\"`{thousands} to the source"
         ));
@@ -267,10 +271,14 @@ mod tests {
 
     #[test]
     fn hints_for_bad_fields() {
-        assert!(field_hint("NA", true).unwrap().contains("add `null \"NA\"`"));
+        assert!(field_hint("NA", true)
+            .unwrap()
+            .contains("add `null \"NA\"`"));
         let h = field_hint("1.234,56", true).unwrap();
         assert!(h.contains("`decimal \",\"` and `thousands \".\"`"), "{h}");
-        assert!(field_hint("12,5", true).unwrap().contains("`decimal \",\"` to"));
+        assert!(field_hint("12,5", true)
+            .unwrap()
+            .contains("`decimal \",\"` to"));
         assert_eq!(field_hint("1,234", true), None);
         assert_eq!(field_hint("12,5", false), None);
         assert_eq!(field_hint("abc", true), None);
@@ -278,13 +286,19 @@ mod tests {
 
     #[test]
     fn time_formats_are_guessed() {
-        assert_eq!(guess_time_format(&["05-01-2026 09:00"]), Some("%d-%m-%Y %H:%M"));
+        assert_eq!(
+            guess_time_format(&["05-01-2026 09:00"]),
+            Some("%d-%m-%Y %H:%M")
+        );
         assert_eq!(
             guess_time_format(&["01/05/2026", "01/13/2026"]),
             Some("%m/%d/%Y")
         );
         assert_eq!(guess_time_format(&["13/01/2026"]), Some("%d/%m/%Y"));
-        assert_eq!(guess_time_format(&["1/5/2026 9:05 PM"]), Some("%m/%d/%Y %I:%M %p"));
+        assert_eq!(
+            guess_time_format(&["1/5/2026 9:05 PM"]),
+            Some("%m/%d/%Y %I:%M %p")
+        );
         assert_eq!(guess_time_format(&["soon"]), None);
     }
 
@@ -294,7 +308,10 @@ mod tests {
             format_extension(Path::new("a/deals.CSV.gz")).as_deref(),
             Some("csv")
         );
-        assert_eq!(Compression::of(Path::new("deals.csv.zst")), Compression::Zstd);
+        assert_eq!(
+            Compression::of(Path::new("deals.csv.zst")),
+            Compression::Zstd
+        );
         assert_eq!(
             format_extension(Path::new("deals.parquet")).as_deref(),
             Some("parquet")

@@ -20,7 +20,9 @@ use parquet::schema::types::ColumnDescriptor;
 
 use crate::compile::graph::{ColumnType, SourceDef};
 
-use super::scan::{resolve, BadRow, RowSink, ScanError, ScanReport, ScanSpec, MAX_REMEMBERED_SKIPS};
+use super::scan::{
+    resolve, BadRow, RowSink, ScanError, ScanReport, ScanSpec, MAX_REMEMBERED_SKIPS,
+};
 
 fn open(path: &Path) -> Result<SerializedFileReader<File>, ScanError> {
     let file = File::open(path).map_err(|e| ScanError::io(path, &e))?;
@@ -53,7 +55,10 @@ pub enum Kind {
     /// Days since 1970-01-01.
     Date,
     /// Units per second and whether the values are UTC instants.
-    Timestamp { per_second: i64, utc: bool },
+    Timestamp {
+        per_second: i64,
+        utc: bool,
+    },
     /// Legacy INT96 timestamps (instants).
     Int96,
     /// Anything else (time of day, UUIDs, binary): read as text where possible.
@@ -146,7 +151,10 @@ fn agrees(hint: ColumnType, kind: Kind) -> bool {
     match hint {
         ColumnType::String => true,
         ColumnType::Int => matches!(kind, Kind::Int | Kind::Decimal(0) | Kind::Text),
-        ColumnType::Decimal => matches!(kind, Kind::Int | Kind::Float | Kind::Decimal(_) | Kind::Text),
+        ColumnType::Decimal => matches!(
+            kind,
+            Kind::Int | Kind::Float | Kind::Decimal(_) | Kind::Text
+        ),
         ColumnType::Bool => matches!(kind, Kind::Bool | Kind::Text),
         ColumnType::Timestamp | ColumnType::Date => matches!(
             kind,
@@ -275,7 +283,13 @@ impl Chunk {
             Values::I96(v) => {
                 if let Some(x) = v.get(k) {
                     let nanos = x.to_nanos();
-                    timestamp(nanos.div_euclid(1_000_000_000), nanos.rem_euclid(1_000_000_000), 9, true, out);
+                    timestamp(
+                        nanos.div_euclid(1_000_000_000),
+                        nanos.rem_euclid(1_000_000_000),
+                        9,
+                        true,
+                        out,
+                    );
                 }
             }
             Values::F32(v) => {
@@ -306,7 +320,13 @@ fn float(x: f64, out: &mut Vec<u8>) {
     if x.is_finite() {
         out.extend_from_slice(zmij::Buffer::new().format(x).as_bytes());
     } else {
-        out.extend_from_slice(if x.is_nan() { b"NaN" } else if x > 0.0 { b"inf" } else { b"-inf" });
+        out.extend_from_slice(if x.is_nan() {
+            b"NaN"
+        } else if x > 0.0 {
+            b"inf"
+        } else {
+            b"-inf"
+        });
     }
 }
 
@@ -321,7 +341,13 @@ fn integer(x: i128, kind: Kind, out: &mut Vec<u8>) {
                 1_000_000 => 6,
                 _ => 9,
             };
-            timestamp(x.div_euclid(per_second), x.rem_euclid(per_second), digits, utc, out)
+            timestamp(
+                x.div_euclid(per_second),
+                x.rem_euclid(per_second),
+                digits,
+                utc,
+                out,
+            )
         }
         _ => out.extend_from_slice(itoa::Buffer::new().format(x).as_bytes()),
     }
@@ -331,7 +357,11 @@ fn bytes(b: &[u8], kind: Kind, out: &mut Vec<u8>) {
     match kind {
         Kind::Decimal(scale) if b.len() <= 16 => {
             // Big-endian two's complement.
-            let mut x: i128 = if b.first().is_some_and(|&f| f & 0x80 != 0) { -1 } else { 0 };
+            let mut x: i128 = if b.first().is_some_and(|&f| f & 0x80 != 0) {
+                -1
+            } else {
+                0
+            };
             for &byte in b {
                 x = (x << 8) | i128::from(byte);
             }
@@ -350,7 +380,10 @@ fn decimal(x: i128, scale: u32, out: &mut Vec<u8>) {
     if x < 0 {
         out.push(b'-');
     }
-    let digits = itoa::Buffer::new().format(x.unsigned_abs()).as_bytes().to_vec();
+    let digits = itoa::Buffer::new()
+        .format(x.unsigned_abs())
+        .as_bytes()
+        .to_vec();
     let scale = scale as usize;
     if digits.len() <= scale {
         out.extend_from_slice(b"0.");
@@ -421,10 +454,7 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
         if schema.column(p).max_rep_level() > 0 {
             return Err(ScanError::Layout {
                 path: path.to_path_buf(),
-                message: format!(
-                    "column `{}` is a list; kpi reads flat columns",
-                    names[p]
-                ),
+                message: format!("column `{}` is a list; kpi reads flat columns", names[p]),
             });
         }
     }
@@ -435,7 +465,11 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
         first_row.push(acc);
         acc += meta.row_group(g).num_rows().max(0) as u64;
     }
-    let threads = if ordered { 1 } else { spec.threads.clamp(1, 64).min(groups.max(1)) };
+    let threads = if ordered {
+        1
+    } else {
+        spec.threads.clamp(1, 64).min(groups.max(1))
+    };
     let next = AtomicUsize::new(0);
     let first_error = AtomicUsize::new(usize::MAX);
     let work = |_t: usize| -> (S, Vec<(usize, Done)>) {

@@ -190,7 +190,10 @@ pub enum ScanError {
     },
     /// The file is readable but not laid out as the source says (a missing
     /// sheet, a header row past the end, a list column).
-    Layout { path: PathBuf, message: String },
+    Layout {
+        path: PathBuf,
+        message: String,
+    },
     /// A bad row of a file without lines: the place is a cell (`Deals!C17`) or
     /// a Parquet row (`row group 2, row 17`).
     BadCell {
@@ -247,9 +250,7 @@ impl fmt::Display for ScanError {
                     write!(f, "; its columns are {}", list(available))?;
                 }
                 if let [only] = available.as_slice() {
-                    let sep = [";", "\t", "|", ","]
-                        .into_iter()
-                        .find(|s| only.contains(s));
+                    let sep = [";", "\t", "|", ","].into_iter().find(|s| only.contains(s));
                     if let Some(sep) = sep {
                         let shown = if sep == "\t" { "\\t" } else { sep };
                         write!(
@@ -348,12 +349,12 @@ pub(crate) struct Header {
 
 /// The CSV delimiter of `path`: the source's, else a tab for `.tsv`/`.tab`, else `,`.
 pub(crate) fn delimiter(path: &Path, options: &ReadOptions) -> u8 {
-    options.delimiter.unwrap_or_else(|| {
-        match super::options::format_extension(path).as_deref() {
+    options
+        .delimiter
+        .unwrap_or_else(|| match super::options::format_extension(path).as_deref() {
             Some("tsv" | "tab") => b'\t',
             _ => b',',
-        }
-    })
+        })
 }
 
 fn read_header(

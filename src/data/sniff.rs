@@ -171,7 +171,11 @@ fn dialect(text: &[u8], default: u8) -> (u8, usize) {
         if lines > best.1 || (lines == best.1 && fields > best.2) {
             // The header names every column; a preamble padded with
             // delimiters (`Export;;;`) does not.
-            let full = counts.iter().filter(|(_, n, _)| *n == fields).map(|c| c.2).max();
+            let full = counts
+                .iter()
+                .filter(|(_, n, _)| *n == fields)
+                .map(|c| c.2)
+                .max();
             let header = counts
                 .iter()
                 .find(|(_, n, f)| *n == fields && Some(*f) == full)
@@ -230,11 +234,7 @@ fn sample_rows(
     names: &[String],
     text: &[u8],
 ) -> Result<Vec<Vec<String>>, ScanError> {
-    let columns: Vec<String> = names
-        .iter()
-        .filter(|n| !n.is_empty())
-        .cloned()
-        .collect();
+    let columns: Vec<String> = names.iter().filter(|n| !n.is_empty()).cloned().collect();
     let mut spec = ScanSpec {
         skip_bad_rows: true,
         ..ScanSpec::new(path.to_path_buf(), columns.clone(), 1)
@@ -245,7 +245,11 @@ fn sample_rows(
             let mut opts = read.clone();
             opts.encoding = None;
             spec.read = std::sync::Arc::new(opts);
-            let ext = if format == Format::Csv { "csv" } else { "ndjson" };
+            let ext = if format == Format::Csv {
+                "csv"
+            } else {
+                "ndjson"
+            };
             spec.path = path.with_extension(ext);
             if let Some(d) = read.delimiter {
                 let mut o = (*spec.read).clone();
@@ -320,7 +324,13 @@ fn number_with(s: &str, decimal: u8, thousands: Option<u8>) -> Option<f64> {
 }
 
 /// Types, null markers, number style, time column and dimensions from the sample.
-fn infer(format: Format, mut read: ReadOptions, names: &[String], rows: &[Vec<String>], path: &Path) -> Sniffed {
+fn infer(
+    format: Format,
+    mut read: ReadOptions,
+    names: &[String],
+    rows: &[Vec<String>],
+    path: &Path,
+) -> Sniffed {
     let typed = matches!(format, Format::Xlsx | Format::Parquet);
     let parquet_kinds = if format == Format::Parquet {
         super::parquet::columns(path).unwrap_or_default()
@@ -337,7 +347,8 @@ fn infer(format: Format, mut read: ReadOptions, names: &[String], rows: &[Vec<St
             if NULL_MARKERS.contains(&t) && !nulls.iter().any(|n| n == t) {
                 let others_typed = col(i).any(|o| {
                     let o = o.trim();
-                    !o.is_empty() && !NULL_MARKERS.contains(&o)
+                    !o.is_empty()
+                        && !NULL_MARKERS.contains(&o)
                         && (number_with(o, b'.', None).is_some()
                             || number_with(o, b',', Some(b'.')).is_some()
                             || is_iso_time(o).is_some())
@@ -361,7 +372,9 @@ fn infer(format: Format, mut read: ReadOptions, names: &[String], rows: &[Vec<St
             if vals.is_empty() || vals.iter().all(|v| number_with(v, b'.', None).is_some()) {
                 continue;
             }
-            if vals.iter().all(|v| number_with(v, b',', Some(b'.')).is_some())
+            if vals
+                .iter()
+                .all(|v| number_with(v, b',', Some(b'.')).is_some())
                 && vals.iter().any(|v| v.contains(','))
             {
                 decimal_comma = true;
@@ -384,7 +397,10 @@ fn infer(format: Format, mut read: ReadOptions, names: &[String], rows: &[Vec<St
         let mut distinct: Vec<&String> = vals.iter().collect();
         distinct.sort();
         distinct.dedup();
-        let parquet_kind = parquet_kinds.iter().find(|(n, _)| n == header).map(|(_, k)| *k);
+        let parquet_kind = parquet_kinds
+            .iter()
+            .find(|(n, _)| n == header)
+            .map(|(_, k)| *k);
         let ty: &'static str = if let Some(k) = parquet_kind {
             use super::parquet::Kind;
             match k {
@@ -398,16 +414,26 @@ fn infer(format: Format, mut read: ReadOptions, names: &[String], rows: &[Vec<St
         } else if vals.is_empty() {
             "string"
         } else if vals.iter().all(|v| number_with(v, dec, th).is_some()) {
-            if vals.iter().all(|v| !v.contains(dec as char) && !v.contains(['e', 'E'])) {
+            if vals
+                .iter()
+                .all(|v| !v.contains(dec as char) && !v.contains(['e', 'E']))
+            {
                 "int"
             } else {
                 "decimal"
             }
-        } else if vals.iter().all(|v| crate::plan::parse_bool(v.as_bytes()).is_some()) {
+        } else if vals
+            .iter()
+            .all(|v| crate::plan::parse_bool(v.as_bytes()).is_some())
+        {
             "bool"
-        } else if let Some(t) = vals.iter().map(|v| is_iso_time(v)).try_fold("date", |acc, t| {
-            t.map(|t| if t == "timestamp" { "timestamp" } else { acc })
-        }) {
+        } else if let Some(t) = vals
+            .iter()
+            .map(|v| is_iso_time(v))
+            .try_fold("date", |acc, t| {
+                t.map(|t| if t == "timestamp" { "timestamp" } else { acc })
+            })
+        {
             t
         } else {
             let refs: Vec<&str> = vals.iter().map(String::as_str).collect();
@@ -439,7 +465,11 @@ fn infer(format: Format, mut read: ReadOptions, names: &[String], rows: &[Vec<St
     // whose name says it is a time.
     let timely = |c: &Column| {
         let n = c.name.to_ascii_lowercase();
-        n == "ts" || n.contains("time") || n.contains("date") || n.ends_with("_at") || n.contains("closed")
+        n == "ts"
+            || n.contains("time")
+            || n.contains("date")
+            || n.ends_with("_at")
+            || n.contains("closed")
     };
     let time_col = columns
         .iter()
@@ -457,7 +487,12 @@ fn infer(format: Format, mut read: ReadOptions, names: &[String], rows: &[Vec<St
     let n = rows.len().max(1);
     let dimensions = columns
         .iter()
-        .filter(|c| c.ty == "string" && c.distinct > 0 && c.distinct <= 1000 && (c.distinct * 2 <= n || c.distinct <= 3))
+        .filter(|c| {
+            c.ty == "string"
+                && c.distinct > 0
+                && c.distinct <= 1000
+                && (c.distinct * 2 <= n || c.distinct <= 3)
+        })
         .map(|c| c.name.clone())
         .collect();
     if !nulls.is_empty() {
@@ -491,7 +526,8 @@ mod tests {
 
     #[test]
     fn the_dialect_is_the_most_regular_split() {
-        let text = b"Export;;\nfrom the CRM\nday;rep;amount\n05-01-2026;ann;1,5\n06-01-2026;bob;2\n";
+        let text =
+            b"Export;;\nfrom the CRM\nday;rep;amount\n05-01-2026;ann;1,5\n06-01-2026;bob;2\n";
         assert_eq!(dialect(text, b','), (b';', 2));
         let text = b"a,b,c\n1,\"x;y\",3\n4,5,6\n";
         assert_eq!(dialect(text, b','), (b',', 0));

@@ -22,7 +22,9 @@ fn sheet(path: &Path, options: &ReadOptions) -> Result<(String, Range<Data>), Sc
     };
     let mut book: Xlsx<_> = open_workbook(path).map_err(|e| match e {
         calamine::XlsxError::Io(e) => ScanError::io(path, &e),
-        e => io(format!("not a readable xlsx workbook ({e}); is the file corrupt or truncated?")),
+        e => io(format!(
+            "not a readable xlsx workbook ({e}); is the file corrupt or truncated?"
+        )),
     })?;
     let names = book.sheet_names();
     let name = match &options.sheet {
@@ -37,8 +39,7 @@ fn sheet(path: &Path, options: &ReadOptions) -> Result<(String, Range<Data>), Sc
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
-                if let Some(h) = crate::diag::did_you_mean(want, names.iter().map(String::as_str))
-                {
+                if let Some(h) = crate::diag::did_you_mean(want, names.iter().map(String::as_str)) {
                     msg.push_str(&format!(" ({h})"));
                 }
                 return Err(ScanError::Layout {
@@ -47,13 +48,10 @@ fn sheet(path: &Path, options: &ReadOptions) -> Result<(String, Range<Data>), Sc
                 });
             }
         },
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| ScanError::Layout {
-                path: path.to_path_buf(),
-                message: "the workbook has no sheets".into(),
-            })?,
+        None => names.first().cloned().ok_or_else(|| ScanError::Layout {
+            path: path.to_path_buf(),
+            message: "the workbook has no sheets".into(),
+        })?,
     };
     let range = book
         .worksheet_range(&name)
@@ -269,9 +267,9 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
         match res {
             Ok(()) => report.rows += 1,
             Err(b) => {
-                let cell = b.field.map(|k| {
-                    format!("{name}!{}{excel_row}", column_letters(positions[k] as u32))
-                });
+                let cell = b
+                    .field
+                    .map(|k| format!("{name}!{}{excel_row}", column_letters(positions[k] as u32)));
                 let place = cell.unwrap_or_else(|| format!("{name}!{excel_row}:{excel_row}"));
                 let column = b.field.map(|k| spec.columns[k].clone());
                 if !spec.skip_bad_rows {
@@ -302,7 +300,11 @@ fn row_is_blank(range: &Range<Data>, row: u32) -> bool {
     let (Some((_, c0)), Some((_, c1))) = (range.start(), range.end()) else {
         return true;
     };
-    (c0..=c1).all(|c| range.get_value((row, c)).is_none_or(|v| matches!(v, Data::Empty)))
+    (c0..=c1).all(|c| {
+        range
+            .get_value((row, c))
+            .is_none_or(|v| matches!(v, Data::Empty))
+    })
 }
 
 #[cfg(test)]

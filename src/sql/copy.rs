@@ -48,9 +48,7 @@ impl RowSink for CopySink {
             if f.is_empty() {
                 continue; // an unquoted empty field is NULL
             }
-            let quote = f
-                .iter()
-                .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+            let quote = f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
                 || f.first().is_some_and(u8::is_ascii_whitespace)
                 || f.last().is_some_and(u8::is_ascii_whitespace);
             if quote {
@@ -101,7 +99,8 @@ pub fn copy_rows(
                 tx: tx.clone(),
                 buf: Vec::with_capacity(BATCH + 4096),
             };
-            let (sinks, report) = crate::data::scan::scan(&spec, make).map_err(|e| e.to_string())?;
+            let (sinks, report) =
+                crate::data::scan::scan(&spec, make).map_err(|e| e.to_string())?;
             for mut sink in sinks {
                 sink.flush().map_err(|b| b.message)?;
             }

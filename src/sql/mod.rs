@@ -12,11 +12,11 @@
 
 mod analyze;
 mod calendar;
+mod copy;
 pub mod dialect;
 mod expr;
 mod formula;
 mod grid;
-mod copy;
 pub mod postgres;
 mod query;
 mod rows;

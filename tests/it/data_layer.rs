@@ -359,7 +359,10 @@ fn csv_quotes_newlines_crlf_bom() {
                 3,bob,\"\"\r\n\
                 4,\"é\",last";
     let p = write(&dir, "edges.csv", data.as_bytes());
-    assert_eq!(header(&p, &Default::default()).unwrap(), ["id", "name", "note"]);
+    assert_eq!(
+        header(&p, &Default::default()).unwrap(),
+        ["id", "name", "note"]
+    );
     let (r, report) = run(&spec(&p, &["note", "id", "name"], 1, false)).unwrap();
     assert_eq!(
         rows(&r),
@@ -567,7 +570,10 @@ fn ndjson_keys_nulls_numbers_and_bad_lines() {
         "{\"ts\":\"2026-01-09\",\"rep\":\"z\",\"won\":false}",
     );
     let p = write(&dir, "a.ndjson", data.as_bytes());
-    assert_eq!(header(&p, &Default::default()).unwrap(), ["ts", "rep", "amount", "won", "extra"]);
+    assert_eq!(
+        header(&p, &Default::default()).unwrap(),
+        ["ts", "rep", "amount", "won", "extra"]
+    );
     let err = run(&spec(&p, &["rep", "amount", "won"], 1, false)).unwrap_err();
     match &err {
         ScanError::BadRow { line, message, .. } => {

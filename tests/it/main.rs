@@ -17,6 +17,7 @@ mod eval_golden_periods;
 mod eval_golden_sources;
 mod eval_no_time;
 mod eval_props;
+mod exports;
 mod fast_parser;
 mod journey;
 mod malformed;

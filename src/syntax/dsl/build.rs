@@ -374,6 +374,7 @@ impl Builder {
                         });
                     }
                     name = self.ident(p);
+                    after = None;
                 }
                 _ => ty = Some(self.ident(p)),
             }

@@ -295,6 +295,13 @@ pub(super) fn rule_name(r: &Rule) -> String {
         Rule::src_dimensions => "`dimensions`".into(),
         Rule::src_entity => "`entity`".into(),
         Rule::src_column => "`column`".into(),
+        Rule::src_delimiter => "`delimiter`".into(),
+        Rule::src_decimal => "`decimal`".into(),
+        Rule::src_thousands => "`thousands`".into(),
+        Rule::src_encoding => "`encoding`".into(),
+        Rule::src_null => "`null`".into(),
+        Rule::src_sheet => "`sheet`".into(),
+        Rule::src_header => "`header`".into(),
         Rule::attr_format => "`format`".into(),
         Rule::attr_unit => "`unit`".into(),
         Rule::attr_description => "`description`".into(),
@@ -520,6 +527,13 @@ pub(super) fn is_keyword(r: Rule) -> bool {
             | Rule::kw_warn
             | Rule::kw_weekend
             | Rule::kw_within
+            | Rule::kw_delimiter
+            | Rule::kw_decimal
+            | Rule::kw_thousands
+            | Rule::kw_encoding
+            | Rule::kw_null
+            | Rule::kw_sheet
+            | Rule::kw_header
             | Rule::assign
             | Rule::colon
             | Rule::lbrace

@@ -430,8 +430,17 @@ impl<'t> P<'t> {
                 // Plain digits only; anything else goes to the full parser.
                 self.skip();
                 let at = self.pos;
-                let end = at + self.b[at..].iter().take_while(|c| c.is_ascii_digit()).count();
-                if end == at || self.b.get(end).is_some_and(|&c| is_ident_char(c) || c == b'.') {
+                let end = at
+                    + self.b[at..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
+                if end == at
+                    || self
+                        .b
+                        .get(end)
+                        .is_some_and(|&c| is_ident_char(c) || c == b'.')
+                {
                     return None;
                 }
                 self.pos = end;

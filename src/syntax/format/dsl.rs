@@ -372,6 +372,10 @@ fn print_source(p: &mut Printer, s: &Source, start: usize) {
     }
     for c in &s.columns {
         let mut text = match &c.header {
+            // `column "Odd Header": decimal` (no name given; the compiler asks for one).
+            Some(h) if h.value == c.name.name && !is_name(&h.value) => {
+                format!("column {}", quote(&h.value))
+            }
             Some(h) if is_name(&h.value) => format!("column {} as {}", h.value, c.name.name),
             Some(h) => format!("column {} as {}", quote(&h.value), c.name.name),
             None => format!("column {}", c.name.name),

@@ -247,25 +247,37 @@ fn sources(o: &mut Out, i: &Item) -> bool {
         o.kv(2, "entity", &e.name);
     }
     if !s.columns.is_empty() {
-        let cols: Vec<String> = s
+        let cols: Vec<(String, String)> = s
             .columns
             .iter()
             .map(|c| {
                 let ty = c.ty.as_ref().map(|t| t.name.as_str());
-                match (&c.header, ty) {
-                    (Some(h), Some(t)) => format!(
-                        "{}: {{ header: {}, type: {t} }}",
-                        c.name.name,
-                        scalar(&h.value)
-                    ),
-                    (Some(h), None) => {
-                        format!("{}: {{ header: {} }}", c.name.name, scalar(&h.value))
-                    }
-                    (None, t) => format!("{}: {}", c.name.name, t.unwrap_or("string")),
+                if c.header.as_ref().is_some_and(|h| h.value == c.name.name) {
+                    // A header without a name: the key is the header.
+                    return (scalar(&c.name.name), ty.unwrap_or("string").to_string());
                 }
+                let v = match (&c.header, ty) {
+                    (Some(h), Some(t)) => {
+                        format!("{{ header: {}, type: {t} }}", scalar(&h.value))
+                    }
+                    (Some(h), None) => format!("{{ header: {} }}", scalar(&h.value)),
+                    (None, Some(t)) => t.to_string(),
+                    // `column qty` alone (the compiler reports it).
+                    (None, None) => "{}".to_string(),
+                };
+                (c.name.name.clone(), v)
             })
             .collect();
-        o.kv(2, "columns", &format!("{{ {} }}", cols.join(", ")));
+        if s.columns.iter().any(|c| c.header.is_some()) {
+            // Renamed headers: one column a line.
+            o.key(2, "columns");
+            for (k, v) in &cols {
+                o.kv(3, k, v);
+            }
+        } else {
+            let flow: Vec<String> = cols.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            o.kv(2, "columns", &format!("{{ {} }}", flow.join(", ")));
+        }
     }
     true
 }

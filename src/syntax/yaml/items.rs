@@ -195,8 +195,9 @@ impl Cx<'_> {
                     Node::Map(_) => {
                         if let Some(t) = self.fields(v, keys::TIME, "`time`") {
                             src.time = t.get("column").and_then(|c| self.ident(c, "`time.column`"));
-                            src.read.time_format =
-                                t.get("format").and_then(|f| self.str_lit(f, "`time.format`"));
+                            src.read.time_format = t
+                                .get("format")
+                                .and_then(|f| self.str_lit(f, "`time.format`"));
                         }
                     }
                     _ => src.time = self.ident(v, "`time`"),
@@ -240,6 +241,24 @@ impl Cx<'_> {
 
     /// `amount: decimal` or `amount: {header: "Deal Amount", type: decimal}`.
     fn column_entry(&mut self, c: &SNode, t: &SNode) -> Option<ColumnEntry> {
+        // A key that is not a name is a header (`Deal Amount: decimal`); the
+        // compiler asks for a name, as for `column "Deal Amount": decimal`.
+        if let Node::Str(s) = &c.value {
+            if !s.is_empty() && !crate::data::sniff::is_name(s) && !matches!(t.value, Node::Map(_))
+            {
+                let header = self.str_lit(c, "a column header")?;
+                let ty = self.ident(t, "a column type")?;
+                let name = Ident {
+                    name: header.value.clone(),
+                    span: header.span,
+                };
+                return Some(ColumnEntry {
+                    header: Some(header),
+                    name,
+                    ty: Some(ty),
+                });
+            }
+        }
         let name = self.ident(c, "a column name")?;
         match &t.value {
             Node::Map(_) => {

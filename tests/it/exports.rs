@@ -1,0 +1,452 @@
+//! Real exports (DESIGN 5.1): every fixture format evaluates to the table of the
+//! plain CSV of the same rows (the fixtures are written by DuckDB, openpyxl, gzip,
+//! zstd and by hand: `tests/fixtures/exports/make.py`); `kpi sniff` prints blocks
+//! that read their files; broken files are clear errors.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{kpi, tempdir};
+
+const DIR: &str = "tests/fixtures/exports";
+
+/// The table of the fixture rows by rep and month, worked out by hand from
+/// `make.py`'s rows: ann's January is 1234.56 + (no value) + 2500.10, bob's is
+/// 99.90 + 0.05, cleo's February is the -150.00 refund; `noted` counts non-empty notes.
+const BY_REP_MONTH: &str = "\
+rep,period,deals_n,won,revenue,units,noted
+ann,2026-01,3,1,3734.66,9,3
+bob,2026-01,2,1,99.95,2,0
+bob,2026-02,1,1,7777.77,6,0
+cleo,2026-01,1,1,12000,10,1
+cleo,2026-02,1,0,-150,1,1
+";
+
+const METRICS: &str = r#"
+metric deals_n = count(deals)
+metric won = count(deals where status == "won")
+metric revenue = sum(deals.amount)
+metric units = sum(deals.qty)
+metric noted = count(deals where note != "")
+"#;
+
+fn fixture(name: &str) -> PathBuf {
+    std::fs::canonicalize(Path::new(DIR).join(name)).expect("fixture")
+}
+
+/// Definitions reading `file` with the source `entries`, written to a temp dir.
+fn defs(dir: &Path, tag: &str, file: &str, entries: &str) -> PathBuf {
+    let text = format!(
+        "settings {{ timezone \"Europe/Amsterdam\" }}\n\nsource deals {{\n  from \"{}\"\n{entries}\n}}\n{METRICS}",
+        fixture(file).display()
+    );
+    let p = dir.join(format!("{tag}.kpi"));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn eval_by_rep_month(defs: &Path) -> (i32, String, String) {
+    kpi(&[
+        "eval",
+        defs.to_str().unwrap(),
+        "--by",
+        "rep",
+        "--grain",
+        "month",
+        "--format",
+        "csv",
+    ])
+    .parts()
+}
+
+const PLAIN: &str =
+    "  time closed_at\n  dimensions rep, region\n  column amount: decimal\n  column qty: int";
+
+const EUROPEAN: &str = r#"  encoding "windows-1252"
+  delimiter ";"
+  decimal ","
+  thousands "."
+  header 3
+  null "NULL"
+  time closed_at format "%d-%m-%Y %H:%M"
+  column "Abschluss am" as closed_at
+  column Vertreter as rep
+  column Region as region
+  column "Deal Amount" as amount: decimal
+  column Menge as qty: int
+  column Status as status
+  column Notiz as note
+  dimensions rep, region"#;
+
+const SHEET: &str = r#"  sheet "Deals"
+  header 3
+  time closed_at
+  column "Closed At" as closed_at
+  column Rep as rep
+  column Region as region
+  column Amount as amount: decimal
+  column Qty as qty: int
+  column Status as status
+  column Note as note
+  dimensions rep, region"#;
+
+#[test]
+fn every_format_gives_the_table_of_the_plain_csv() {
+    let dir = tempdir("exports_formats");
+    let cases: [(&str, &str); 11] = [
+        ("deals.csv", PLAIN),
+        ("deals.tsv", PLAIN),
+        ("deals.csv.gz", PLAIN),
+        ("deals.csv.zst", PLAIN),
+        ("deals.ndjson", PLAIN),
+        ("deals.ndjson.gz", PLAIN),
+        ("deals.parquet", PLAIN),
+        // UTC instants (TIMESTAMPTZ) and doubles: the same days in Amsterdam.
+        (
+            "deals_utc.parquet",
+            "  time closed_at\n  dimensions rep, region",
+        ),
+        ("deals_r.csv", &format!("{PLAIN}\n  null \"NA\"")),
+        ("deals_eu.csv", EUROPEAN),
+        ("deals.xlsx", SHEET),
+    ];
+    for (i, (file, entries)) in cases.iter().enumerate() {
+        let d = defs(&dir, &format!("f{i}"), file, entries);
+        let (code, out, err) = eval_by_rep_month(&d);
+        assert_eq!(code, 0, "{file}: {err}");
+        assert_eq!(out, BY_REP_MONTH, "{file}");
+    }
+}
+
+#[test]
+fn the_european_export_sums_exactly_by_region() {
+    let dir = tempdir("exports_eu");
+    let d = defs(&dir, "eu", "deals_eu.csv", EUROPEAN);
+    let (code, out, err) = kpi(&[
+        "eval",
+        d.to_str().unwrap(),
+        "--by",
+        "region",
+        "--metrics",
+        "revenue,deals_n",
+        "--format",
+        "csv",
+    ])
+    .parts();
+    assert_eq!(code, 0, "{err}");
+    // nord 1234.56 + 2500.10; süd 99.90 + 0.05 + 7777.77; west 12000.00 - 150.00.
+    assert_eq!(
+        out,
+        "region,revenue,deals_n\nnord,3734.66,3\nsüd,7877.72,3\nwest,11850,2\n"
+    );
+}
+
+/// The amount column's name in each file's sniffed block.
+const SNIFFED: [(&str, &str); 11] = [
+    ("deals.csv", "amount"),
+    ("deals.tsv", "amount"),
+    ("deals.csv.gz", "amount"),
+    ("deals.csv.zst", "amount"),
+    ("deals.ndjson", "amount"),
+    ("deals.ndjson.gz", "amount"),
+    ("deals.parquet", "amount"),
+    ("deals_utc.parquet", "amount"),
+    ("deals_r.csv", "amount"),
+    ("deals_eu.csv", "deal_amount"),
+    ("deals.xlsx", "Amount"),
+];
+
+#[test]
+fn a_sniffed_block_pasted_into_a_file_evaluates_its_file() {
+    let dir = tempdir("exports_sniff");
+    for (i, (file, amount)) in SNIFFED.iter().enumerate() {
+        for form in ["kpi", "yaml"] {
+            let path = fixture(file);
+            let (code, block, err) = kpi(&[
+                "sniff",
+                path.to_str().unwrap(),
+                "--name",
+                "deals",
+                "--format",
+                form,
+            ])
+            .parts();
+            assert_eq!(code, 0, "{file}: {err}");
+            let text = if form == "kpi" {
+                format!(
+                    "settings {{ timezone \"Europe/Amsterdam\" }}\n{block}\nmetric n = count(deals)\nmetric revenue = sum(deals.{amount})\n"
+                )
+            } else {
+                format!(
+                    "settings: {{ timezone: Europe/Amsterdam }}\n{block}metrics:\n  n: count(deals)\n  revenue: sum(deals.{amount})\n"
+                )
+            };
+            let d = dir.join(format!("s{i}.{form}"));
+            let d = d.with_extension(if form == "kpi" { "kpi" } else { "yaml" });
+            std::fs::write(&d, &text).unwrap();
+            let (code, out, err) = kpi(&[
+                "eval",
+                d.to_str().unwrap(),
+                "--grain",
+                "month",
+                "--format",
+                "csv",
+            ])
+            .parts();
+            assert_eq!(code, 0, "{file} ({form}):\n{text}\n{err}");
+            // January: 1234.56 + 99.90 + 12000.00 + 0.05 + 2500.10; February:
+            // -150.00 + 7777.77.
+            assert_eq!(
+                out, "period,n,revenue\n2026-01,6,15834.61\n2026-02,2,7627.77\n",
+                "{file} ({form}):\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_european_export_is_sniffed_entry_by_entry() {
+    let path = fixture("deals_eu.csv");
+    let (code, out, err) = kpi(&["sniff", path.to_str().unwrap(), "--name", "deals"]).parts();
+    assert_eq!(code, 0, "{err}");
+    let body: Vec<&str> = out.lines().skip(1).collect();
+    let want = format!(
+        r#"source deals {{
+  from "{}"
+  encoding "windows-1252"
+  delimiter ";"
+  header 3
+  decimal ","
+  thousands "."
+  null "", "NULL"
+  time abschluss_am format "%d-%m-%Y %H:%M"
+  dimensions Vertreter, Region, Status
+  column "Abschluss am" as abschluss_am
+  column "Deal Amount" as deal_amount: decimal
+  column Menge: int
+}}"#,
+        path.display()
+    );
+    assert_eq!(body.join("\n"), want);
+}
+
+#[test]
+fn broken_files_are_clear_errors() {
+    let dir = tempdir("exports_broken");
+    let cut = |name: &str, keep: usize| -> PathBuf {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        let p = dir.join(format!("cut_{name}"));
+        std::fs::write(&p, &bytes[..keep.min(bytes.len())]).unwrap();
+        p
+    };
+    let base = Path::new(DIR).join("deals.kpi");
+    for (file, want) in [
+        (
+            cut("deals.csv.gz", 150),
+            "the gzip data ends early (a truncated file?)",
+        ),
+        (
+            cut("deals.csv.zst", 150),
+            "the zstd data ends early (a truncated file?)",
+        ),
+        (cut("deals.parquet", 600), "not a readable Parquet file"),
+        (cut("deals.xlsx", 3000), "not a readable xlsx workbook"),
+    ] {
+        let data = format!("deals={}", file.display());
+        let (code, _, err) = kpi(&["eval", base.to_str().unwrap(), "--data", &data]).parts();
+        assert_eq!(code, 2, "{}: {err}", file.display());
+        assert!(err.contains(want), "{}: {err}", file.display());
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // A sheet that is not there, a header row past the end: the file is read but
+    // not as the source says (exit 1).
+    for (entries, want) in [
+        (
+            SHEET.replace("sheet \"Deals\"", "sheet \"deals\""),
+            "the workbook has no sheet `deals`; its sheets are `Notes`, `Deals` (did you mean `Deals`?)",
+        ),
+        (
+            SHEET.replace("header 3", "header 99"),
+            "the header is row 99, but sheet `Deals` ends at row 11",
+        ),
+    ] {
+        let d = defs(&dir, "sheet", "deals.xlsx", &entries);
+        let (code, _, err) = eval_by_rep_month(&d);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+    let d = defs(&dir, "hdr", "deals.csv", &format!("{PLAIN}\n  header 20"));
+    let (code, _, err) = eval_by_rep_month(&d);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("deals.csv:10: the header is line 20, but the file has only 9 lines"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_cells_are_named_by_their_place_and_can_be_skipped() {
+    let dir = tempdir("exports_bad_cells");
+    let entries = SHEET.replace("  header 3\n", "");
+    let d = defs(&dir, "bad", "deals_bad.xlsx", &entries);
+    let path = fixture("deals_bad.xlsx");
+    let (code, _, err) = eval_by_rep_month(&d);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        err.trim(),
+        format!(
+            "error: {}: Deals!D3: column `amount`: expected a number, found `twelve`",
+            path.display()
+        )
+    );
+    let (code, out, err) = kpi(&[
+        "eval",
+        d.to_str().unwrap(),
+        "--on-bad-rows",
+        "skip",
+        "--metrics",
+        "deals_n,revenue",
+        "--format",
+        "csv",
+    ])
+    .parts();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "deals_n,revenue\n1,10.5\n");
+    assert!(
+        err.contains("skipped 2 bad rows")
+            && err.contains("Deals!D3: column `amount`: expected a number, found `twelve`")
+            && err.contains("Deals!D4: column `amount`: the cell holds the error #DIV/0!"),
+        "{err}"
+    );
+    // Parquet: a text amount column with one non-number.
+    let d = defs(&dir, "badp", "deals_text.parquet", PLAIN);
+    let (code, _, err) = eval_by_rep_month(&d);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("row group 0, row 7 (row 7 of the file): column `amount`: expected a number, found `twelve`"),
+        "{err}"
+    );
+    let (code, out, err) = kpi(&[
+        "eval",
+        d.to_str().unwrap(),
+        "--on-bad-rows",
+        "skip",
+        "--metrics",
+        "deals_n,revenue",
+        "--format",
+        "csv",
+    ])
+    .parts();
+    // Without cleo's refund (-150.00): 23462.38 + 150.
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "deals_n,revenue\n7,23612.38\n"),
+        "{err}"
+    );
+    // A gzip stream with a bad row: its line, as in the plain file.
+    let gz = dir.join("bad.csv.gz");
+    let mut enc = flate2_free_gzip(b"closed_at,rep,region,amount,qty,status,note\n2026-01-05T09:00:00,ann,nord,x,1,won,\n2026-01-05T10:00:00,ann,nord,2.5,1,won,\n");
+    std::fs::write(&gz, &mut enc).unwrap();
+    let base = Path::new(DIR).join("deals.kpi");
+    let data = format!("deals={}", gz.display());
+    let (code, _, err) = kpi(&["eval", base.to_str().unwrap(), "--data", &data]).parts();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("bad.csv.gz:2: column `amount` (field 4): expected a number, found `x`"),
+        "{err}"
+    );
+    let (code, out, err) = kpi(&[
+        "eval",
+        base.to_str().unwrap(),
+        "--data",
+        &data,
+        "--on-bad-rows",
+        "skip",
+        "--metrics",
+        "revenue",
+        "--format",
+        "csv",
+    ])
+    .parts();
+    assert_eq!((code, out.as_str()), (0, "revenue\n2.5\n"), "{err}");
+}
+
+/// A gzip file of `data` made by the `gzip` command (as an export would be).
+fn flate2_free_gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip");
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    child.wait_with_output().unwrap().stdout
+}
+
+#[test]
+fn a_parquet_type_that_contradicts_a_hint_names_both() {
+    let dir = tempdir("exports_hint");
+    let d = defs(
+        &dir,
+        "hint",
+        "deals_utc.parquet",
+        "  time closed_at\n  dimensions rep\n  column amount: int",
+    );
+    let (code, _, err) = eval_by_rep_month(&d);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("column `amount` is floating-point in the Parquet file, but the source says `column amount: int`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn reading_entries_round_trip_through_fmt_and_convert() {
+    let dir = tempdir("exports_fmt");
+    let d = defs(&dir, "eu", "deals_eu.csv", EUROPEAN);
+    let (code, yaml, err) = kpi(&["convert", d.to_str().unwrap(), "--to", "yaml"]).parts();
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "    time: { column: closed_at, format: '%d-%m-%Y %H:%M' }",
+        "    delimiter: ;",
+        "    decimal: ','",
+        "    encoding: windows-1252",
+        "    header: 3",
+        "    null: [\"NULL\"]",
+        "      amount: { header: Deal Amount, type: decimal }",
+        "      rep: { header: Vertreter }",
+    ] {
+        assert!(yaml.contains(line), "missing `{line}` in\n{yaml}");
+    }
+    let y = dir.join("eu.yaml");
+    std::fs::write(&y, &yaml).unwrap();
+    let (code, out, err) = eval_by_rep_month(&y);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, BY_REP_MONTH);
+    let (code, back, err) = kpi(&["convert", y.to_str().unwrap(), "--to", "kpi"]).parts();
+    assert_eq!(code, 0, "{err}");
+    let k = dir.join("back.kpi");
+    std::fs::write(&k, &back).unwrap();
+    let (code, out, err) = eval_by_rep_month(&k);
+    assert_eq!(code, 0, "{back}\n{err}");
+    assert_eq!(out, BY_REP_MONTH);
+    // `kpi fmt` keeps every entry (formatting twice changes nothing).
+    let (code, _, err) = kpi(&["fmt", k.to_str().unwrap()]).parts();
+    assert_eq!(code, 0, "{err}");
+    let once = std::fs::read_to_string(&k).unwrap();
+    let (code, _, _) = kpi(&["fmt", "--check", k.to_str().unwrap()]).parts();
+    assert_eq!(code, 0, "{once}");
+    for entry in [
+        "delimiter \";\"",
+        "decimal \",\"",
+        "thousands \".\"",
+        "encoding \"windows-1252\"",
+        "header 3",
+        "null \"NULL\"",
+        "time closed_at format \"%d-%m-%Y %H:%M\"",
+        "column \"Deal Amount\" as amount: decimal",
+        "column Vertreter as rep",
+    ] {
+        assert!(once.contains(entry), "missing `{entry}` in\n{once}");
+    }
+}
