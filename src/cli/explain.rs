@@ -173,6 +173,10 @@ fn lineage(g: &Graph, roots: &[NodeId], top: Option<NodeId>, out: &mut String) {
                         src.name,
                         cols.join(", ")
                     );
+                    let read = src.read.entries();
+                    if !read.is_empty() {
+                        let _ = writeln!(out, "{pad}    read with: {}", read.join("; "));
+                    }
                 }
             }
             NodeKind::Param { .. } => {

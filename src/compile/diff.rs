@@ -202,6 +202,7 @@ fn source_text(s: &super::graph::SourceDef) -> String {
     for (c, t) in &s.columns {
         e.push(format!("column {c}: {}", t.as_str()));
     }
+    e.extend(s.read.entries());
     block(e)
 }
 

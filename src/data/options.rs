@@ -57,6 +57,45 @@ impl ReadOptions {
     }
 }
 
+impl ReadOptions {
+    /// Each entry as the language writes it (`delimiter ";"`, `column "Deal
+    /// Amount" as amount`, ..), for `kpi explain` and `kpi diff`.
+    pub fn entries(&self) -> Vec<String> {
+        let q = |s: &str| crate::syntax::format::quote(s);
+        let ch = |b: u8| q(&(b as char).to_string());
+        let mut e = Vec::new();
+        if let Some(d) = self.delimiter {
+            e.push(format!("delimiter {}", ch(d)));
+        }
+        if let Some(d) = self.decimal {
+            e.push(format!("decimal {}", ch(d)));
+        }
+        if let Some(t) = self.thousands {
+            e.push(format!("thousands {}", ch(t)));
+        }
+        if let Some(enc) = self.encoding {
+            e.push(format!("encoding {}", q(&enc.to_ascii_lowercase())));
+        }
+        if let Some(n) = &self.null {
+            let list: Vec<String> = n.iter().map(|m| q(m)).collect();
+            e.push(format!("null {}", list.join(", ")));
+        }
+        if let Some(s) = &self.sheet {
+            e.push(format!("sheet {}", q(s)));
+        }
+        if let Some(h) = self.header {
+            e.push(format!("header {h}"));
+        }
+        if let Some(f) = &self.time_format {
+            e.push(format!("time format {}", q(f)));
+        }
+        for (from, to) in &self.renames {
+            e.push(format!("column {} as {to}", q(from)));
+        }
+        e
+    }
+}
+
 /// How a file is compressed, from its last extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Compression {

@@ -450,3 +450,21 @@ fn reading_entries_round_trip_through_fmt_and_convert() {
         assert!(once.contains(entry), "missing `{entry}` in\n{once}");
     }
 }
+
+#[test]
+fn explain_and_diff_show_how_a_file_is_read() {
+    let dir = tempdir("exports_explain");
+    let d = defs(&dir, "eu", "deals_eu.csv", EUROPEAN);
+    let (code, out, err) = kpi(&["explain", d.to_str().unwrap(), "revenue"]).parts();
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("read with: delimiter \";\"; decimal \",\"; thousands \".\"; encoding \"windows-1252\"; null \"NULL\"; header 3; time format \"%d-%m-%Y %H:%M\"; column \"Abschluss am\" as closed_at;"),
+        "{out}"
+    );
+    let plain = defs(&dir, "plain", "deals_eu.csv", &EUROPEAN.replace("  header 3\n", ""));
+    let (code, out, err) = kpi(&["diff", plain.to_str().unwrap(), d.to_str().unwrap()]).parts();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("~ source deals"), "{out}");
+    assert!(out.contains("+ { time closed_at") && out.contains("header 3"), "{out}");
+    assert!(out.ends_with("0 added, 0 removed, 1 changed\n"), "{out}");
+}
