@@ -93,6 +93,15 @@ PASS_CHECKS = [
 ]
 
 
+# Real exports (issue 17): the report's workload read from other forms of the same rows.
+EXPORT_TARGETS = [
+    ("T9", "`;` + decimal-comma CSV: throughput >= 80 % of the default CSV's"),
+    ("T10", "Parquet (written by DuckDB): kpi wall <= 0.5 x DuckDB reading the same file"),
+    ("T11", "Parquet: kpi peak memory below DuckDB's"),
+    ("T12", "gzip CSV: kpi wall within 1.3x of `gzip -dc FILE > /dev/null`"),
+]
+
+
 class Failure(Exception):
     """A tool failed or a result disagreed: exit 1."""
 
@@ -696,6 +705,123 @@ def judge_passes(ps) -> list:
     return out
 
 
+def european_file(data: Path) -> Path:
+    """The rows as Excel on a European desktop saves them: `;` between fields and
+    decimal commas (written once, kept next to the plain file)."""
+    out = data.with_name(data.stem + "_eu.csv")
+    if out.exists() and out.stat().st_mtime >= data.stat().st_mtime:
+        return out
+    log(f"writing {rel(out)} ...")
+    tmp = out.with_suffix(".tmp")
+    with open(data, newline="") as f, open(tmp, "w", newline="") as g:
+        rd = csv.reader(f)
+        header = next(rd)
+        amount = header.index("amount")
+        g.write(";".join(header) + "\n")
+        for row in rd:
+            row[amount] = row[amount].replace(".", ",")
+            g.write(";".join(row) + "\n")
+    tmp.replace(out)
+    return out
+
+
+def derived_file(data: Path, suffix: str, make) -> Path:
+    out = data.with_name(data.stem + suffix)
+    if not (out.exists() and out.stat().st_mtime >= data.stat().st_mtime):
+        log(f"writing {rel(out)} ...")
+        tmp = out.with_name(out.name + ".tmp")
+        make(tmp)
+        tmp.replace(out)
+    return out
+
+
+def bench_exports(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) -> dict:
+    """The report over the same rows as a European CSV, Parquet and gzip CSV, each
+    against its baseline, paired runs; results must equal the plain CSV's."""
+    data = data_file(Path(args.data_dir), rows, args.seed)
+    eu = european_file(data)
+    gz = derived_file(data, ".csv.gz", lambda t: t.write_bytes(
+        subprocess.run(["gzip", "-c", str(data)], check=True, stdout=subprocess.PIPE).stdout))
+    cmds = {}
+    defs_eu = Path(args.data_dir) / "exports_eu.kpi"
+    defs_eu.write_text(DEFS.read_text().replace("source activities {",
+                                                'source activities {\n  delimiter ";"\n  decimal ","', 1))
+    cmds["csv"] = (kpi_cmd(kpi, DEFS, data, out_dir / "exp_csv.csv"), out_dir / "exp_csv.csv")
+    cmds["csv_eu"] = (kpi_cmd(kpi, defs_eu, eu, out_dir / "exp_eu.csv"), out_dir / "exp_eu.csv")
+    cmds["gzip_dc"] = (["gzip", "-dc", rel(gz)], None)
+    cmds["csv_gz"] = (kpi_cmd(kpi, DEFS, gz, out_dir / "exp_gz.csv"), out_dir / "exp_gz.csv")
+    have_duckdb = True
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        have_duckdb = False
+    if have_duckdb:
+        def write_parquet(tmp: Path) -> None:
+            import duckdb
+            con = duckdb.connect()
+            con.execute(f"SET threads = {int(args.threads)}")
+            sql = (PEERS["duckdb"].with_name("duckdb_report.sql")).read_text()
+            view = sql[sql.index("SELECT * FROM read_csv"):sql.index("});") + 2]
+            con.execute("SET VARIABLE src = ?", [str(data)])
+            con.execute(f"COPY ({view}) TO '{tmp}' (FORMAT parquet)")
+        pq = derived_file(data, ".parquet", write_parquet)
+        cmds["parquet"] = (kpi_cmd(kpi, DEFS, pq, out_dir / "exp_pq.csv"), out_dir / "exp_pq.csv")
+        cmds["duckdb_parquet"] = ([sys.executable, rel(PEERS["duckdb"]), rel(pq), rel(out_dir / "exp_dpq.csv"),
+                                   "--threads", str(args.threads)], out_dir / "exp_dpq.csv")
+    for f in (data, eu, gz):
+        warm(f)
+    log(f"exports: {', '.join(cmds)} over {rows:,} rows, {args.runs} runs ...")
+    walls = {k: [] for k in cmds}
+    rss = {k: [] for k in cmds}
+    for _ in range(args.runs):
+        for k, (cmd, _) in cmds.items():
+            w, m = launcher.run(cmd, out_dir / "kpi_exports.stderr")
+            walls[k].append(w)
+            rss[k].append(m)
+    problems = []
+    want = cmds["csv"][1].read_text()
+    for k in ("csv_eu", "csv_gz", "parquet"):
+        if k in cmds and cmds[k][1].read_text() != want:
+            problems.append(f"exports: kpi's report from {k} differs from the plain CSV's")
+    if have_duckdb:
+        problems += compare(cmds["parquet"][1], "duckdb", cmds["duckdb_parquet"][1])
+    res = {k: summarize(walls[k], rss[k]) for k in cmds}
+    return {"rows": rows, "bytes": {"csv": data.stat().st_size, "csv_eu": eu.stat().st_size},
+            "results": res, "commands": {k: display(c) for k, (c, _) in cmds.items()}, "problems": problems}
+
+
+def judge_exports(ex) -> list:
+    out = []
+    if ex is None:
+        return [{"id": t, "target": text, "status": "n/a", "detail": "not measured (--no-exports)"}
+                for t, text in EXPORT_TARGETS]
+    r = ex["results"]
+    med = {k: v["median_s"] for k, v in r.items()}
+    gbps = {k: ex["bytes"][k] / med[k] / 1e9 for k in ("csv", "csv_eu")}
+    share = gbps["csv_eu"] / gbps["csv"]
+    rows = f"{ex['rows']:,} rows"
+    checks = [("T9", share >= 0.8, f"{gbps['csv_eu']:.2f} GB/s vs {gbps['csv']:.2f} GB/s = {share:.0%} "
+                                   f"(target >= 80 %; {rows})")]
+    if "parquet" in med:
+        q = med["parquet"] / med["duckdb_parquet"]
+        checks.append(("T10", q <= 0.5, f"{med['parquet']:.3f} s / {med['duckdb_parquet']:.3f} s = {q:.2f}x "
+                                        f"(target <= 0.5x; {rows})"))
+        a, b = r["parquet"]["peak_rss_mib"], r["duckdb_parquet"]["peak_rss_mib"]
+        checks.append(("T11", a < b, f"{a:.0f} MiB vs {b:.0f} MiB ({rows})"))
+    g = med["csv_gz"] / med["gzip_dc"]
+    checks.append(("T12", g <= 1.3, f"{med['csv_gz']:.3f} s / {med['gzip_dc']:.3f} s = {g:.2f}x "
+                                    f"(target <= 1.3x; {rows})"))
+    done = {c[0] for c in checks}
+    for tid, text in EXPORT_TARGETS:
+        hit = [c for c in checks if c[0] == tid]
+        if hit:
+            out.append({"id": tid, "target": text, "status": "PASS" if hit[0][1] else "MISS",
+                        "detail": hit[0][2]})
+        elif tid not in done:
+            out.append({"id": tid, "target": text, "status": "n/a", "detail": "DuckDB not installed"})
+    return out
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -844,6 +970,29 @@ def report(res: dict) -> str:
         else:
             lines.append("Consistency: the first check's rows are the same in the 1- and 10-check runs.")
         lines.append("")
+    ex = res.get("exports")
+    if ex:
+        lines.append(f"## Real exports ({ex['rows']:,} rows, {len(ex['results']['csv']['walls_s'])} runs)")
+        lines.append("")
+        lines.append("| command | median s | min s | max s | peak RSS MiB |")
+        lines.append("|---|---:|---:|---:|---:|")
+        names = {"csv": "kpi eval: plain CSV", "csv_eu": "kpi eval: `;` + decimal-comma CSV",
+                 "gzip_dc": "gzip -dc FILE.csv.gz > /dev/null", "csv_gz": "kpi eval: gzip CSV",
+                 "parquet": "kpi eval: Parquet", "duckdb_parquet": "DuckDB: the report over the Parquet file"}
+        for k, f in ex["results"].items():
+            lines.append(f"| {names[k]} | {f['median_s']:.3f} | {f['min_s']:.3f} | {f['max_s']:.3f} | "
+                         f"{f['peak_rss_mib']:.1f} |")
+        lines.append("")
+        if ex["problems"]:
+            lines.append("Consistency: **DISAGREE**")
+            lines += [f"- {p}" for p in ex["problems"]]
+        else:
+            lines.append("Consistency: every form gives the plain CSV's report; DuckDB agrees on the Parquet file.")
+        lines.append("")
+        lines.append("```sh")
+        lines += list(ex["commands"].values())
+        lines.append("```")
+        lines.append("")
     lines.append("## Commands (from the project root)")
     lines.append("")
     lines.append("```sh")
@@ -886,6 +1035,10 @@ def main() -> int:
     ap.add_argument("--no-check", action="store_true",
                     help=f"skip the definitions check (`kpi check` of {CHECK_METRICS:,} generated metrics)")
     ap.add_argument("--check-runs", type=int, default=5, help="runs of `kpi check` (default 5)")
+    ap.add_argument("--no-exports", action="store_true",
+                    help="skip the exports measurement (European CSV, Parquet, gzip)")
+    ap.add_argument("--exports", action="store_true",
+                    help="only the exports measurement (with --rows: its size is the largest)")
     ap.add_argument("--no-passes", action="store_true",
                     help="skip the one-pass measurement (1 vs 10 checks, metrics vs metrics + a journey)")
     args = ap.parse_args()
@@ -910,20 +1063,26 @@ def main() -> int:
         versions.update({p: v for p, v in peer_versions(peers).items()})
         res = {"machine": machine, "versions": versions, "runs": args.runs, "threads": args.threads,
                "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None,
-               "check": None, "passes": None}
-        if not args.scaling:
+               "check": None, "passes": None, "exports": None}
+        if args.exports:
+            res["exports"] = bench_exports(args.rows[-1], args, kpi, out_dir, launcher)
+            res["targets"] = judge_exports(res["exports"])
+        if not args.scaling and not args.exports:
             for rows in args.rows:
                 res["sizes"].append(bench_size(rows, args, kpi, peers, out_dir, launcher))
             res["targets"] = judge(TARGETS, {s["rows"]: s for s in res["sizes"]}, args.threads)
-        if not args.no_scaling:
+        if not args.no_scaling and not args.exports:
             res["scaling"] = bench_scaling(args.rows[0], args, kpi, out_dir, launcher)
-        if not args.scaling and not args.no_check:
+        if not args.scaling and not args.exports and not args.no_check:
             res["check"] = bench_check(args, kpi, out_dir, launcher)
-        if not args.scaling and not args.no_passes:
+        if not args.scaling and not args.exports and not args.no_passes:
             res["passes"] = bench_passes(args.rows[-1], args, kpi, out_dir, launcher)
-        if not args.scaling:
+        if not args.scaling and not args.exports and not args.no_exports:
+            res["exports"] = bench_exports(args.rows[-1], args, kpi, out_dir, launcher)
+        if not args.scaling and not args.exports:
             res["targets"].append(judge_check(res["check"]))
             res["targets"] += judge_passes(res["passes"])
+            res["targets"] += judge_exports(res["exports"])
     except SetupError as e:
         log(f"error: {e}")
         return 2
@@ -947,6 +1106,8 @@ def main() -> int:
         bad += res["check"]["problems"]
     if res["passes"]:
         bad += res["passes"]["problems"]
+    if res["exports"]:
+        bad += res["exports"]["problems"]
     if bad:
         log(f"error: results disagree or a generated file is not clean ({len(bad)} problem(s), see the report)")
         return 1

@@ -472,16 +472,37 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
     };
     let next = AtomicUsize::new(0);
     let first_error = AtomicUsize::new(usize::MAX);
-    let work = |_t: usize| -> (S, Vec<(usize, Done)>) {
+    let work = |t: usize| -> (S, Vec<(usize, Done)>) {
         let mut sink = make_sink();
         let mut done = Vec::new();
+        // Each thread reads through a file of its own: clones of one `File` share
+        // its offset, and the reader seeks.
+        let own;
+        let reader = if t == 0 {
+            &reader
+        } else {
+            match open(path) {
+                Ok(r) => {
+                    own = r;
+                    &own
+                }
+                Err(e) => {
+                    let d = Done {
+                        report: ScanReport::default(),
+                        error: Some(e),
+                    };
+                    first_error.fetch_min(0, Ordering::SeqCst);
+                    return (sink, vec![(0, d)]);
+                }
+            }
+        };
         loop {
             let g = next.fetch_add(1, Ordering::SeqCst);
             if g >= groups || first_error.load(Ordering::Relaxed) < g {
                 break;
             }
             sink.begin_chunk(g);
-            let d = group(spec, &reader, g, first_row[g], &positions, &mut sink);
+            let d = group(spec, reader, g, first_row[g], &positions, &mut sink);
             if d.error.is_some() {
                 first_error.fetch_min(g, Ordering::SeqCst);
             }

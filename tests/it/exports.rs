@@ -461,10 +461,59 @@ fn explain_and_diff_show_how_a_file_is_read() {
         out.contains("read with: delimiter \";\"; decimal \",\"; thousands \".\"; encoding \"windows-1252\"; null \"NULL\"; header 3; time format \"%d-%m-%Y %H:%M\"; column \"Abschluss am\" as closed_at;"),
         "{out}"
     );
-    let plain = defs(&dir, "plain", "deals_eu.csv", &EUROPEAN.replace("  header 3\n", ""));
+    let plain = defs(
+        &dir,
+        "plain",
+        "deals_eu.csv",
+        &EUROPEAN.replace("  header 3\n", ""),
+    );
     let (code, out, err) = kpi(&["diff", plain.to_str().unwrap(), d.to_str().unwrap()]).parts();
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("~ source deals"), "{out}");
-    assert!(out.contains("+ { time closed_at") && out.contains("header 3"), "{out}");
+    assert!(
+        out.contains("+ { time closed_at") && out.contains("header 3"),
+        "{out}"
+    );
     assert!(out.ends_with("0 added, 0 removed, 1 changed\n"), "{out}");
+}
+
+/// Parquet row groups are read by several threads at once (each through a file
+/// handle of its own): 16 row groups of the example data repeated eight times
+/// equal the CSV repeated alike.
+#[test]
+fn parquet_row_groups_read_in_parallel_equal_the_csv() {
+    let dir = tempdir("exports_pq_parallel");
+    let csv = std::fs::read_to_string("data/activities.csv").unwrap();
+    let (header, body) = csv.split_once('\n').unwrap();
+    let mut eight = format!("{header}\n");
+    for _ in 0..8 {
+        eight.push_str(body);
+    }
+    let plain = dir.join("eight.csv");
+    std::fs::write(&plain, eight).unwrap();
+    let run = |data: &Path| {
+        let arg = format!("activities={}", data.display());
+        kpi(&[
+            "eval",
+            "metrics/sales.kpi",
+            "--data",
+            &arg,
+            "--by",
+            "rep",
+            "--grain",
+            "week",
+            "--metrics",
+            "calls,won_amount,avg_deal_size,touches",
+            "--format",
+            "csv",
+        ])
+        .parts()
+    };
+    let (code, want, err) = run(&plain);
+    assert_eq!(code, 0, "{err}");
+    for _ in 0..5 {
+        let (code, got, err) = run(&fixture("activities.parquet"));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(got, want);
+    }
 }
