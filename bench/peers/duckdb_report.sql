@@ -29,6 +29,8 @@ SELECT *,
     won_deals / nullif(meetings, 0)        AS meeting_hit_rate,
     meetings / nullif(outbound_touches, 0) AS conversion_to_meeting,
     inbound_meetings / nullif(visits, 0)   AS inbound_conversion,
-    outbound_touches * conversion_to_meeting * meeting_hit_rate * avg_deal_size AS funnel_total,
+    -- kpi's funnel total is 0 when the last stage is 0 (nothing won: no sales).
+    CASE WHEN won_deals = 0 THEN 0
+         ELSE outbound_touches * conversion_to_meeting * meeting_hit_rate * avg_deal_size END AS funnel_total,
     calls / 5.0                            AS calls_per_working_day
 FROM w;

@@ -53,8 +53,11 @@ def report(lf: pl.LazyFrame) -> pl.LazyFrame:
             inbound_conversion=div(c("inbound_meetings"), c("visits")),
         )
         .with_columns(
-            funnel_total=c("outbound_touches") * c("conversion_to_meeting")
-            * c("meeting_hit_rate") * c("avg_deal_size"),
+            # kpi's funnel total is 0 when the last stage is 0 (nothing won: no sales).
+            funnel_total=pl.when(c("won_deals") == 0)
+            .then(pl.lit(0.0))
+            .otherwise(c("outbound_touches") * c("conversion_to_meeting")
+                       * c("meeting_hit_rate") * c("avg_deal_size")),
             calls_per_working_day=c("calls") / 5.0,
         )
         .sort("rep", "week_start")

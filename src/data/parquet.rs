@@ -213,6 +213,7 @@ struct Chunk {
     kind: Kind,
     /// The next value to take.
     next: usize,
+    days: DayCache,
 }
 
 /// Reads all `rows` records of column `i` of a row group.
@@ -252,6 +253,7 @@ fn read_chunk(rg: &dyn RowGroupReader, i: usize, rows: usize) -> parquet::errors
         max_def,
         kind,
         next: 0,
+        days: DayCache::default(),
     })
 }
 
@@ -272,12 +274,12 @@ impl Chunk {
             }
             Values::I32(v) => {
                 if let Some(&x) = v.get(k) {
-                    integer(i128::from(x), kind, out);
+                    integer(i128::from(x), kind, out, &mut self.days);
                 }
             }
             Values::I64(v) => {
                 if let Some(&x) = v.get(k) {
-                    integer(i128::from(x), kind, out);
+                    integer(i128::from(x), kind, out, &mut self.days);
                 }
             }
             Values::I96(v) => {
@@ -289,6 +291,7 @@ impl Chunk {
                         9,
                         true,
                         out,
+                        &mut self.days,
                     );
                 }
             }
@@ -330,10 +333,10 @@ fn float(x: f64, out: &mut Vec<u8>) {
     }
 }
 
-fn integer(x: i128, kind: Kind, out: &mut Vec<u8>) {
+fn integer(x: i128, kind: Kind, out: &mut Vec<u8>, days: &mut DayCache) {
     match kind {
         Kind::Decimal(scale) => decimal(x, scale, out),
-        Kind::Date => date(x as i64, out),
+        Kind::Date => days.write(x as i64, out),
         Kind::Timestamp { per_second, utc } => {
             let x = x as i64;
             let digits = match per_second {
@@ -347,6 +350,7 @@ fn integer(x: i128, kind: Kind, out: &mut Vec<u8>) {
                 digits,
                 utc,
                 out,
+                days,
             )
         }
         _ => out.extend_from_slice(itoa::Buffer::new().format(x).as_bytes()),
@@ -411,20 +415,68 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// The text of the last day written (rows of a file tend to share their day).
+#[derive(Default)]
+struct DayCache {
+    day: Option<i64>,
+    text: Vec<u8>,
+}
+
+impl DayCache {
+    fn write(&mut self, days: i64, out: &mut Vec<u8>) {
+        if self.day != Some(days) {
+            self.text.clear();
+            date(days, &mut self.text);
+            self.day = Some(days);
+        }
+        out.extend_from_slice(&self.text);
+    }
+}
+
+/// Two ASCII digits of `n` (0..=99).
+#[inline(always)]
+fn two(n: i64, out: &mut Vec<u8>) {
+    out.push(b'0' + (n / 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
+}
+
+/// `YYYY-MM-DD` of a day number (years outside 0..=9999 in full).
 fn date(days: i64, out: &mut Vec<u8>) {
-    use std::io::Write;
     let (y, m, d) = civil(days);
-    let _ = write!(out, "{y:04}-{m:02}-{d:02}");
+    if (0..=9999).contains(&y) {
+        two(y / 100, out);
+        two(y % 100, out);
+    } else {
+        out.extend_from_slice(itoa::Buffer::new().format(y).as_bytes());
+    }
+    out.push(b'-');
+    two(i64::from(m), out);
+    out.push(b'-');
+    two(i64::from(d), out);
 }
 
 /// Seconds since the epoch plus a fraction of `digits` digits, as ISO text.
-fn timestamp(secs: i64, frac: i64, digits: usize, utc: bool, out: &mut Vec<u8>) {
-    use std::io::Write;
-    date(secs.div_euclid(86_400), out);
+fn timestamp(
+    secs: i64,
+    frac: i64,
+    digits: usize,
+    utc: bool,
+    out: &mut Vec<u8>,
+    days: &mut DayCache,
+) {
+    days.write(secs.div_euclid(86_400), out);
     let s = secs.rem_euclid(86_400);
-    let _ = write!(out, "T{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+    out.push(b'T');
+    two(s / 3600, out);
+    out.push(b':');
+    two(s / 60 % 60, out);
+    out.push(b':');
+    two(s % 60, out);
     if frac != 0 {
-        let _ = write!(out, ".{frac:0digits$}");
+        out.push(b'.');
+        let text = itoa::Buffer::new().format(frac).as_bytes().to_vec();
+        out.extend(std::iter::repeat_n(b'0', digits.saturating_sub(text.len())));
+        out.extend_from_slice(&text);
     }
     if utc {
         out.push(b'Z');
@@ -640,11 +692,11 @@ mod tests {
         assert_eq!(text(|o| date(20_458, o)), "2026-01-05");
         assert_eq!(text(|o| date(-1, o)), "1969-12-31");
         assert_eq!(
-            text(|o| timestamp(1_767_604_500, 0, 6, true, o)),
+            text(|o| timestamp(1_767_604_500, 0, 6, true, o, &mut DayCache::default())),
             "2026-01-05T09:15:00Z"
         );
         assert_eq!(
-            text(|o| timestamp(1_767_604_500, 250, 3, false, o)),
+            text(|o| timestamp(1_767_604_500, 250, 3, false, o, &mut DayCache::default())),
             "2026-01-05T09:15:00.250"
         );
         assert_eq!(text(|o| bytes(&[0xFF, 0x38], Kind::Decimal(1), o)), "-20.0");
