@@ -23,10 +23,8 @@ fuzz_target!(|data: &[u8]| {
     };
     for skip_bad_rows in [false, true] {
         let spec = ScanSpec {
-            path: path.clone(),
-            columns: columns.clone(),
-            threads: 2,
             skip_bad_rows,
+            ..ScanSpec::new(path.clone(), columns.clone(), 2)
         };
         let _ = scan_bytes(&spec, data, || Count(0));
         let _ = scan_bytes_unordered(&spec, data, || Count(0));

@@ -30,6 +30,8 @@ pub(crate) struct Normalizer {
     /// Parquet): numbers are left alone, and a time that does not match the
     /// pattern is passed on as it is.
     typed: bool,
+    /// The columns that may need rewriting; `None`: all (null markers apply to all).
+    active: Option<Vec<usize>>,
 }
 
 impl Normalizer {
@@ -40,7 +42,19 @@ impl Normalizer {
             return None;
         }
         let decimal = options.decimal.unwrap_or(b'.');
+        let numbers = !typed && (decimal != b'.' || options.thousands.is_some());
+        let nulls = options.null.iter().flatten().any(|n| !n.is_empty());
+        let active = (!nulls).then(|| {
+            (0..roles.len())
+                .filter(|&i| match roles[i] {
+                    Role::Number => numbers,
+                    Role::Time => options.time_format.is_some(),
+                    Role::Text => false,
+                })
+                .collect()
+        });
         Some(Normalizer {
+            active,
             nulls: options
                 .null
                 .iter()
@@ -50,7 +64,7 @@ impl Normalizer {
                 .collect(),
             decimal,
             thousands: options.thousands,
-            numbers: !typed && (decimal != b'.' || options.thousands.is_some()),
+            numbers,
             time_format: options.time_format.clone(),
             roles: roles.to_vec(),
             typed,
@@ -180,13 +194,20 @@ impl<S: RowSink> RowSink for Normalized<'_, S> {
         self.buf.clear();
         self.spans.clear();
         let mut any = false;
-        for (i, f) in fields.iter().enumerate() {
+        let all = 0..fields.len();
+        let cols: &mut dyn Iterator<Item = usize> = match &self.norm.active {
+            Some(a) => &mut a.iter().copied(),
+            None => &mut all.into_iter(),
+        };
+        for i in cols {
+            let Some(f) = fields.get(i) else { break };
             let start = self.buf.len();
             if self.norm.rewrite(i, f, &mut self.buf)? {
-                self.spans.push(Some((start, self.buf.len())));
-                any = true;
-            } else {
-                self.spans.push(None);
+                if !any {
+                    self.spans.resize(fields.len(), None);
+                    any = true;
+                }
+                self.spans[i] = Some((start, self.buf.len()));
             }
         }
         if !any {

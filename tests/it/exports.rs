@@ -517,3 +517,80 @@ fn parquet_row_groups_read_in_parallel_equal_the_csv() {
         assert_eq!(got, want);
     }
 }
+
+/// Counts the bytes of the fields it is given.
+struct Count(u64);
+
+impl kpi::data::RowSink for Count {
+    fn row(&mut self, _line: u64, fields: &[&[u8]]) -> Result<(), kpi::data::BadRow> {
+        self.0 += fields.iter().map(|f| f.len() as u64).sum::<u64>();
+        Ok(())
+    }
+}
+
+/// Reads `path` whole as every reader would: an error or rows, never a panic.
+fn read_any(path: &Path, read: &std::sync::Arc<kpi::data::ReadOptions>) {
+    use kpi::data::scan::{header, scan, scan_unordered, ScanSpec};
+    let Ok(columns) = header(path, read) else {
+        return;
+    };
+    for skip in [false, true] {
+        let spec = ScanSpec {
+            skip_bad_rows: skip,
+            read: read.clone(),
+            ..ScanSpec::new(path.to_path_buf(), columns.clone(), 2)
+        };
+        let _ = scan(&spec, || Count(0));
+        let _ = scan_unordered(&spec, || Count(0));
+    }
+}
+
+mod damaged {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FILES: [&str; 7] = [
+        "deals.csv.gz",
+        "deals.csv.zst",
+        "deals.xlsx",
+        "deals.parquet",
+        "deals_utc.parquet",
+        "deals.ndjson.gz",
+        "deals_eu.csv",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any fixture cut short, with bytes overwritten, or both: every reader
+        /// gives rows or an error (the test fails on a panic).
+        #[test]
+        fn no_damaged_export_makes_a_reader_panic(
+            pick in 0usize..FILES.len(),
+            cut in 0.0f64..1.0,
+            flips in proptest::collection::vec((0.0f64..1.0, any::<u8>()), 0..6),
+            latin in any::<bool>(),
+        ) {
+            let name = FILES[pick];
+            let mut bytes = std::fs::read(fixture(name)).unwrap();
+            let keep = ((bytes.len() as f64) * (0.5 + cut / 2.0)) as usize;
+            if cut < 0.5 {
+                bytes.truncate(keep);
+            }
+            for (at, b) in flips {
+                if !bytes.is_empty() {
+                    let i = ((bytes.len() - 1) as f64 * at) as usize;
+                    bytes[i] = b;
+                }
+            }
+            let dir = tempdir("exports_damaged");
+            let path = dir.join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let read = std::sync::Arc::new(kpi::data::ReadOptions {
+                encoding: latin.then_some("windows-1252"),
+                ..kpi::data::ReadOptions::default()
+            });
+            read_any(&path, &read);
+        }
+    }
+}
