@@ -167,6 +167,51 @@ fn pg_cli_load_then_eval_engine_postgres_prints_the_same_output() {
     );
 }
 
+/// `kpi load` reads an export through its source's entries: the European Excel CSV
+/// of `metrics/clients/nordwerk.kpi` (Windows-1252, `;`, decimal commas, a day-first
+/// time, `NULL`, German headers) lands as the engine reads it, and the warehouse's
+/// answer is the engine's.
+#[test]
+fn pg_cli_load_reads_an_export_through_its_source() {
+    let Some(dsn) = pg_dsn("pg_cli_load_export") else {
+        return;
+    };
+    let defs = "metrics/clients/nordwerk.kpi";
+    let (code, _, err) = kpi(&[
+        "load",
+        defs,
+        "--data",
+        "deals=data/exports/nordwerk_deals.csv",
+        "--dsn",
+        &dsn,
+        "--replace",
+        "--table",
+        "deals=kpi_export.deals",
+    ])
+    .parts();
+    assert_eq!(code, 0, "kpi load: {err}");
+    assert!(err.contains("loaded 8 rows"), "{err}");
+    for by in ["rep", "region"] {
+        let args = [
+            "eval", defs, "--by", by, "--grain", "month", "--format", "csv",
+        ];
+        let (ca, want, ea) = kpi(&args).parts();
+        assert_eq!(ca, 0, "{ea}");
+        let mut b = args.to_vec();
+        b.extend([
+            "--engine",
+            "postgres",
+            "--dsn",
+            &dsn,
+            "--table",
+            "deals=kpi_export.deals",
+        ]);
+        let (cb, got, eb) = kpi(&b).parts();
+        assert_eq!(cb, 0, "{eb}");
+        assert_eq!(want, got, "--by {by}");
+    }
+}
+
 /// A wrong DSN is a usage error (exit 2), not a panic.
 #[test]
 fn engine_postgres_without_a_server_is_a_usage_error() {
