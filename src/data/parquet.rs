@@ -221,14 +221,17 @@ fn read_chunk(rg: &dyn RowGroupReader, i: usize, rows: usize) -> parquet::errors
     let descr = rg.metadata().schema_descr().column(i);
     let max_def = descr.max_def_level();
     let kind = kind_of(&descr);
-    let mut defs = Vec::with_capacity(if max_def > 0 { rows } else { 0 });
+    // The row count comes from the file: a corrupt one must not reserve terabytes.
+    let reserve = rows.min(1 << 20);
+    let mut defs = Vec::with_capacity(if max_def > 0 { reserve } else { 0 });
     macro_rules! read_all {
         ($r:expr, $variant:ident) => {{
-            let mut vals = Vec::with_capacity(rows);
+            let mut vals = Vec::with_capacity(reserve);
             let mut done = 0;
             while done < rows {
                 let d = if max_def > 0 { Some(&mut defs) } else { None };
-                let (n, _, _) = $r.read_records(rows - done, d, None, &mut vals)?;
+                let batch = (rows - done).min(1 << 16);
+                let (n, _, _) = $r.read_records(batch, d, None, &mut vals)?;
                 if n == 0 {
                     break;
                 }

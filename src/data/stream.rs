@@ -90,16 +90,29 @@ const AHEAD_BLOCKS: usize = 4;
 /// Reads `inner` on a thread of its own, [`AHEAD_BLOCKS`] blocks ahead. Dropping
 /// it stops the thread at its next block.
 pub(crate) struct ReadAhead {
-    rx: Receiver<io::Result<Vec<u8>>>,
+    /// `None` only while dropping.
+    rx: Option<Receiver<io::Result<Vec<u8>>>>,
     cur: Vec<u8>,
     pos: usize,
     done: bool,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        // Closing the channel stops the thread at its next block; wait for it so
+        // that no reading outlives the scan.
+        self.rx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl ReadAhead {
     fn spawn(mut inner: Box<dyn Read + Send>) -> ReadAhead {
         let (tx, rx) = sync_channel(AHEAD_BLOCKS);
-        std::thread::spawn(move || loop {
+        let thread = std::thread::spawn(move || loop {
             let mut buf = vec![0u8; AHEAD_BLOCK];
             let mut filled = 0;
             let res = loop {
@@ -124,10 +137,11 @@ impl ReadAhead {
             }
         });
         ReadAhead {
-            rx,
+            rx: Some(rx),
             cur: Vec::new(),
             pos: 0,
             done: false,
+            thread: Some(thread),
         }
     }
 }
@@ -138,7 +152,10 @@ impl Read for ReadAhead {
             if self.done {
                 return Ok(0);
             }
-            match self.rx.recv() {
+            let Some(rx) = &self.rx else {
+                return Ok(0);
+            };
+            match rx.recv() {
                 Ok(Ok(block)) => {
                     self.done = block.is_empty();
                     self.cur = block;
