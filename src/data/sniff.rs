@@ -222,6 +222,11 @@ pub fn sniff(path: &Path, sheet: Option<&str>) -> Result<Sniffed, ScanError> {
     let names = scan::header(path, &read)?;
     let rows = sample_rows(path, format, &read, &names, &sample)?;
     let mut sniffed = infer(format, read, &names, &rows, path);
+    if names.is_empty() {
+        notes.push("no header found: is the file empty?".into());
+    } else if rows.is_empty() {
+        notes.push("no data rows: every column is read as text".into());
+    }
     sniffed.notes = notes;
     Ok(sniffed)
 }
