@@ -249,7 +249,11 @@ impl fmt::Display for ScanError {
                 } else {
                     write!(f, "; its columns are {}", list(available))?;
                 }
-                if let [only] = available.as_slice() {
+                let text_file = !matches!(
+                    super::options::format_extension(path).as_deref(),
+                    Some("xlsx" | "xlsm" | "parquet" | "pq" | "ndjson" | "jsonl" | "json")
+                );
+                if let ([only], true) = (available.as_slice(), text_file) {
                     let sep = [";", "\t", "|", ","].into_iter().find(|s| only.contains(s));
                     if let Some(sep) = sep {
                         let shown = if sep == "\t" { "\\t" } else { sep };

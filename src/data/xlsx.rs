@@ -219,7 +219,8 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
     let (name, range) = sheet(path, &spec.read)?;
     let (head_row, mut names) = header_row(path, &name, &range, &spec.read)?;
     spec.read.rename(&mut names);
-    let positions = resolve(path, &names, &spec.columns)?;
+    let positions = resolve(path, &names, &spec.columns)
+        .map_err(|e| other_sheets(e, path, &name, &spec.read))?;
     let mut sink = make_sink();
     sink.begin_chunk(0);
     let mut report = ScanReport {
@@ -293,6 +294,41 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
         }
     }
     Ok((vec![sink], report))
+}
+
+/// Missing columns on a sheet that was not named, in a workbook with other sheets:
+/// the error names the sheet read and the others.
+fn other_sheets(e: ScanError, path: &Path, read_sheet: &str, options: &ReadOptions) -> ScanError {
+    if options.sheet.is_some() {
+        return e;
+    }
+    let sheets = open_workbook::<Xlsx<_>, _>(path)
+        .map(|b| b.sheet_names())
+        .unwrap_or_default();
+    let others: Vec<String> = sheets
+        .iter()
+        .filter(|s| *s != read_sheet)
+        .map(|s| format!("`{s}`"))
+        .collect();
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (&e, sheets.iter().find(|s| *s != read_sheet)) {
+        (ScanError::MissingColumns { missing, available, .. }, Some(first)) => ScanError::Layout {
+            path: path.to_path_buf(),
+            message: format!(
+                "sheet `{read_sheet}` (the first) has no column{} {}; its columns are {}; the workbook also has {}: name the sheet, e.g. `sheet \"{first}\"`",
+                if missing.len() == 1 { "" } else { "s" },
+                list(missing),
+                if available.is_empty() { "none".to_string() } else { list(available) },
+                others.join(", "),
+            ),
+        },
+        _ => e,
+    }
 }
 
 /// Whether every cell of the sheet's row is empty (rows past the data, spacer rows).

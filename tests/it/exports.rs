@@ -594,3 +594,21 @@ mod damaged {
         }
     }
 }
+
+/// Columns missing on the first sheet of a workbook with other sheets: the error
+/// names the sheet read and the others, and gives no CSV advice.
+#[test]
+fn columns_missing_on_the_first_sheet_name_the_other_sheets() {
+    let dir = tempdir("exports_first_sheet");
+    let entries = SHEET.replace("  sheet \"Deals\"\n  header 3\n", "");
+    let d = defs(&dir, "first", "deals.xlsx", &entries);
+    let (code, _, err) = eval_by_rep_month(&d);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("sheet `Notes` (the first) has no columns")
+            && err
+                .contains("the workbook also has `Deals`: name the sheet, e.g. `sheet \"Deals\"`"),
+        "{err}"
+    );
+    assert!(!err.contains("delimiter"), "{err}");
+}
