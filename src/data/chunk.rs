@@ -96,12 +96,10 @@ impl<'a> Source<'a> {
                     Err(e) => return Err(ScanError::io(path, &e)),
                 }
             },
+            // The stream counts its file's bytes itself (stream.rs).
             Source::Stream(r) => loop {
                 match r.read(buf) {
-                    Ok(n) => {
-                        super::progress::add(n as u64);
-                        return Ok(n);
-                    }
+                    Ok(n) => return Ok(n),
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(ScanError::io(path, &e)),
                 }

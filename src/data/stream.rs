@@ -34,7 +34,8 @@ impl Stream {
 
     /// Opens the decoded stream; `ahead` decodes on a thread of its own.
     pub(crate) fn open(&self, ahead: bool) -> io::Result<Box<dyn Read + Send>> {
-        let file = File::open(&self.path)?;
+        // Progress counts the file's own bytes, not the decoded ones.
+        let file = Counted(File::open(&self.path)?);
         let raw: Box<dyn Read + Send> = match self.compression {
             Compression::None => Box::new(file),
             Compression::Gzip => Box::new(Named {
@@ -59,6 +60,17 @@ impl Stream {
         } else {
             decoded
         })
+    }
+}
+
+/// A file whose bytes read are added to the progress line.
+struct Counted(File);
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        super::progress::add(n as u64);
+        Ok(n)
     }
 }
 
