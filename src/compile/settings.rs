@@ -107,7 +107,7 @@ fn source_def(
     for c in &src.columns {
         if let Some(h) = &c.header {
             renames.push((h.value.clone(), c.name.name.clone()));
-            if h.span == c.name.span && !is_name(&c.name.name) {
+            if h.span == c.name.span && !crate::syntax::lexicon::is_ident(&c.name.name) {
                 let d =
                     Diagnostic::error("E0112", format!("the column `{}` needs a name", h.value))
                         .at(h.span, "not a name")
@@ -179,14 +179,6 @@ pub fn name_for(header: &str) -> String {
         Some(c) if c.is_ascii_digit() => format!("c_{out}"),
         _ => out,
     }
-}
-
-fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// How `src`'s file is read, its bad entries left out (their diagnostics come

@@ -294,16 +294,6 @@ fn sample_rows(
     Ok(full)
 }
 
-/// Whether `s` is a name the language accepts for a column.
-pub fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !crate::syntax::lexicon::RESERVED.contains(&s)
-}
-
 fn is_iso_time(s: &str) -> Option<&'static str> {
     let parser = super::TimeParser::new(jiff::tz::TimeZone::UTC);
     let mut p = parser;
@@ -454,7 +444,7 @@ fn infer(
                 None => "string",
             }
         };
-        let name = if is_name(header) {
+        let name = if crate::syntax::lexicon::is_ident(header) {
             header.clone()
         } else {
             crate::compile::settings::name_for(header)

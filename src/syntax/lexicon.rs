@@ -64,6 +64,16 @@ pub const KEYWORDS: [&str; 46] = [
     "header",
 ];
 
+/// A name: `[A-Za-z_][A-Za-z0-9_]*`, not a reserved word.
+pub fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&s)
+}
+
 /// The largest amount of a duration literal (`30d`, `2w`, `6h`).
 pub const MAX_DURATION: i64 = 1_000_000;
 

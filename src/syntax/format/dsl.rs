@@ -318,16 +318,6 @@ fn print_calendar(p: &mut Printer, c: &Calendar, start: usize) {
     );
 }
 
-/// Whether a header can be written without quotes (a name that is no reserved word).
-fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !crate::syntax::lexicon::RESERVED.contains(&s)
-}
-
 fn print_source(p: &mut Printer, s: &Source, start: usize) {
     let mut e = Vec::new();
     if let Some(f) = &s.from {
@@ -373,10 +363,12 @@ fn print_source(p: &mut Printer, s: &Source, start: usize) {
     for c in &s.columns {
         let mut text = match &c.header {
             // `column "Odd Header": decimal` (no name given; the compiler asks for one).
-            Some(h) if h.value == c.name.name && !is_name(&h.value) => {
+            Some(h) if h.value == c.name.name && !crate::syntax::lexicon::is_ident(&h.value) => {
                 format!("column {}", quote(&h.value))
             }
-            Some(h) if is_name(&h.value) => format!("column {} as {}", h.value, c.name.name),
+            Some(h) if crate::syntax::lexicon::is_ident(&h.value) => {
+                format!("column {} as {}", h.value, c.name.name)
+            }
             Some(h) => format!("column {} as {}", quote(&h.value), c.name.name),
             None => format!("column {}", c.name.name),
         };

@@ -11,7 +11,7 @@ use crate::syntax::ast::*;
 use crate::syntax::dsl;
 
 /// Words the DSL reserves; they cannot be names.
-const RESERVED: [&str; 7] = ["and", "or", "not", "in", "where", "true", "false"];
+use crate::syntax::lexicon::RESERVED;
 
 /// Converts YAML nodes into AST pieces, collecting diagnostics.
 pub struct Cx<'t> {
@@ -441,15 +441,7 @@ impl<'t> Cx<'t> {
     }
 }
 
-/// `[A-Za-z_][A-Za-z0-9_]*`, not a reserved word.
-pub fn is_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RESERVED.contains(&s)
-}
+pub use crate::syntax::lexicon::is_ident;
 
 /// `[0-9]+[dwh]`
 pub fn is_duration(s: &str) -> bool {

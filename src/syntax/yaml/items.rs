@@ -244,7 +244,9 @@ impl Cx<'_> {
         // A key that is not a name is a header (`Deal Amount: decimal`); the
         // compiler asks for a name, as for `column "Deal Amount": decimal`.
         if let Node::Str(s) = &c.value {
-            if !s.is_empty() && !crate::data::sniff::is_name(s) && !matches!(t.value, Node::Map(_))
+            if !s.is_empty()
+                && !crate::syntax::lexicon::is_ident(s)
+                && !matches!(t.value, Node::Map(_))
             {
                 let header = self.str_lit(c, "a column header")?;
                 let ty = self.ident(t, "a column type")?;
