@@ -387,15 +387,13 @@ fn decimal(x: i128, scale: u32, out: &mut Vec<u8>) {
     if x < 0 {
         out.push(b'-');
     }
-    let digits = itoa::Buffer::new()
-        .format(x.unsigned_abs())
-        .as_bytes()
-        .to_vec();
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(x.unsigned_abs()).as_bytes();
     let scale = scale as usize;
     if digits.len() <= scale {
         out.extend_from_slice(b"0.");
         out.extend(std::iter::repeat_n(b'0', scale - digits.len()));
-        out.extend_from_slice(&digits);
+        out.extend_from_slice(digits);
     } else {
         let (int, frac) = digits.split_at(digits.len() - scale);
         out.extend_from_slice(int);
@@ -406,7 +404,9 @@ fn decimal(x: i128, scale: u32, out: &mut Vec<u8>) {
 
 /// The civil date of a day number (days since 1970-01-01), proleptic Gregorian.
 fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
+    // A corrupt value must not overflow: past +-100 million days (year +-270,000)
+    // the text is a year the engine rejects as a bad row anyway.
+    let z = days.clamp(-100_000_000, 100_000_000) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -477,9 +477,10 @@ fn timestamp(
     two(s % 60, out);
     if frac != 0 {
         out.push(b'.');
-        let text = itoa::Buffer::new().format(frac).as_bytes().to_vec();
+        let mut buf = itoa::Buffer::new();
+        let text = buf.format(frac).as_bytes();
         out.extend(std::iter::repeat_n(b'0', digits.saturating_sub(text.len())));
-        out.extend_from_slice(&text);
+        out.extend_from_slice(text);
     }
     if utc {
         out.push(b'Z');
