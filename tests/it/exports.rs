@@ -92,7 +92,8 @@ const SHEET: &str = r#"  sheet "Deals"
 #[test]
 fn every_format_gives_the_table_of_the_plain_csv() {
     let dir = tempdir("exports_formats");
-    let cases: [(&str, &str); 11] = [
+    let xlsxwriter = SHEET.replace("  header 3\n", "");
+    let cases: [(&str, &str); 13] = [
         ("deals.csv", PLAIN),
         ("deals.tsv", PLAIN),
         ("deals.csv.gz", PLAIN),
@@ -108,6 +109,10 @@ fn every_format_gives_the_table_of_the_plain_csv() {
         ("deals_r.csv", &format!("{PLAIN}\n  null \"NA\"")),
         ("deals_eu.csv", EUROPEAN),
         ("deals.xlsx", SHEET),
+        // Written by other tools: pyarrow (nanosecond UTC timestamps, fixed-length
+        // decimals, dictionary strings, 3 row groups) and XlsxWriter.
+        ("deals_pyarrow.parquet", PLAIN),
+        ("deals_xlsxwriter.xlsx", &xlsxwriter),
     ];
     for (i, (file, entries)) in cases.iter().enumerate() {
         let d = defs(&dir, &format!("f{i}"), file, entries);
@@ -141,7 +146,7 @@ fn the_european_export_sums_exactly_by_region() {
 }
 
 /// The amount column's name in each file's sniffed block.
-const SNIFFED: [(&str, &str); 11] = [
+const SNIFFED: [(&str, &str); 13] = [
     ("deals.csv", "amount"),
     ("deals.tsv", "amount"),
     ("deals.csv.gz", "amount"),
@@ -153,6 +158,8 @@ const SNIFFED: [(&str, &str); 11] = [
     ("deals_r.csv", "amount"),
     ("deals_eu.csv", "deal_amount"),
     ("deals.xlsx", "Amount"),
+    ("deals_pyarrow.parquet", "amount"),
+    ("deals_xlsxwriter.xlsx", "Amount"),
 ];
 
 #[test]
@@ -298,17 +305,7 @@ fn bad_cells_are_named_by_their_place_and_can_be_skipped() {
             path.display()
         )
     );
-    let (code, out, err) = kpi(&[
-        "eval",
-        d.to_str().unwrap(),
-        "--on-bad-rows",
-        "skip",
-        "--metrics",
-        "deals_n,revenue",
-        "--format",
-        "csv",
-    ])
-    .parts();
+    let (code, out, err) = skipping(&d, &["--metrics", "deals_n,revenue"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "deals_n,revenue\n1,10.5\n");
     assert!(
@@ -325,17 +322,7 @@ fn bad_cells_are_named_by_their_place_and_can_be_skipped() {
         err.contains("row group 0, row 7 (row 7 of the file): column `amount`: expected a number, found `twelve`"),
         "{err}"
     );
-    let (code, out, err) = kpi(&[
-        "eval",
-        d.to_str().unwrap(),
-        "--on-bad-rows",
-        "skip",
-        "--metrics",
-        "deals_n,revenue",
-        "--format",
-        "csv",
-    ])
-    .parts();
+    let (code, out, err) = skipping(&d, &["--metrics", "deals_n,revenue"]);
     // Without cleo's refund (-150.00): 23462.38 + 150.
     assert_eq!(
         (code, out.as_str()),
@@ -354,20 +341,16 @@ fn bad_cells_are_named_by_their_place_and_can_be_skipped() {
         err.contains("bad.csv.gz:2: column `amount` (field 4): expected a number, found `x`"),
         "{err}"
     );
-    let (code, out, err) = kpi(&[
-        "eval",
-        base.to_str().unwrap(),
-        "--data",
-        &data,
-        "--on-bad-rows",
-        "skip",
-        "--metrics",
-        "revenue",
-        "--format",
-        "csv",
-    ])
-    .parts();
+    let (code, out, err) = skipping(&base, &["--data", &data, "--metrics", "revenue"]);
     assert_eq!((code, out.as_str()), (0, "revenue\n2.5\n"), "{err}");
+}
+
+/// `kpi eval DEFS ARGS.. --on-bad-rows skip --format csv`.
+fn skipping(defs: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["eval", defs.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.extend(["--on-bad-rows", "skip", "--format", "csv"]);
+    kpi(&all).parts()
 }
 
 /// A gzip file of `data` made by the `gzip` command (as an export would be).
@@ -549,7 +532,9 @@ mod damaged {
     use super::*;
     use proptest::prelude::*;
 
-    const FILES: [&str; 7] = [
+    const FILES: [&str; 9] = [
+        "deals_pyarrow.parquet",
+        "deals_xlsxwriter.xlsx",
         "deals.csv.gz",
         "deals.csv.zst",
         "deals.xlsx",
