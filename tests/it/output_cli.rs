@@ -24,6 +24,13 @@ const PRINTING: &[&[&str]] = &[
         "calls",
     ],
     &["schema"],
+    &["sniff", "data/exports/nordwerk_deals.csv"],
+    &[
+        "sniff",
+        "tests/fixtures/exports/deals.xlsx",
+        "--format",
+        "yaml",
+    ],
     &[
         "check",
         "metrics",
