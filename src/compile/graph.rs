@@ -49,6 +49,8 @@ pub enum Builtin {
     Max,
     Abs,
     Round,
+    /// `x is null` (not callable by name; `x is not null` is `not (x is null)`).
+    IsNull,
 }
 
 impl Builtin {
@@ -65,7 +67,10 @@ impl Builtin {
         })
     }
     pub fn name(self) -> &'static str {
-        Builtin::NAMES[self as usize]
+        match self {
+            Builtin::IsNull => "is null",
+            _ => Builtin::NAMES[self as usize],
+        }
     }
 }
 
@@ -163,6 +168,8 @@ pub struct AggSpec {
     pub source: usize,
     pub func: AggFunc,
     pub column: Option<String>,
+    /// A row expression instead of a column (`sum(orders.qty * orders.unit_price)`).
+    pub expr: Option<RowExpr>,
     /// The fraction of `percentile`.
     pub fraction: Option<f64>,
     pub filter: Option<RowExpr>,
@@ -211,9 +218,34 @@ pub struct SourceDef {
     pub columns: Vec<(String, ColumnType)>,
     /// How its file is read (delimiter, decimal, null markers, renames, ..).
     pub read: crate::data::ReadOptions,
+    /// Columns computed per row (`column revenue = qty * unit_price`), in order.
+    pub derived: Vec<DerivedColumn>,
+}
+
+/// `column NAME = EXPR` in a source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DerivedColumn {
+    pub name: String,
+    pub expr: RowExpr,
+    pub span: Span,
 }
 
 impl SourceDef {
+    /// The derived column `col`, if it is one.
+    pub fn derived(&self, col: &str) -> Option<&DerivedColumn> {
+        self.derived.iter().find(|d| d.name == col)
+    }
+
+    /// Whether `col` is a name the source knows: its time, a dimension, the entity,
+    /// a hinted or derived column.
+    pub fn knows(&self, col: &str) -> bool {
+        self.time.as_deref() == Some(col)
+            || self.dimensions.iter().any(|d| d == col)
+            || self.entity.as_deref() == Some(col)
+            || self.column_type(col).is_some()
+            || self.derived(col).is_some()
+    }
+
     pub fn column_type(&self, col: &str) -> Option<ColumnType> {
         self.columns.iter().find(|(c, _)| c == col).map(|(_, t)| *t)
     }

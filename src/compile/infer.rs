@@ -86,6 +86,10 @@ impl<'g> Infer<'g> {
                 (Kind::Bool, Unit::none())
             }
             ExprKind::Call(f, args) => self.call(&f.name, args, e),
+            ExprKind::IsNull(a, _) => {
+                self.expr(a);
+                (Kind::Bool, Unit::none())
+            }
         }
     }
 

@@ -26,6 +26,12 @@ pub struct Lowerer<'s, 'a> {
     /// compares against every name, so a file with thousands of unknown names among
     /// thousands of definitions gets hints for the first few hundred only.
     hint_budget: usize,
+    /// Inside an aggregation's row expression: its source, whose columns are
+    /// written `source.column`.
+    row_source: Option<String>,
+    /// The source whose rows a row expression sees (its columns win over metrics
+    /// of the same name).
+    row_src: Option<usize>,
 }
 
 /// Name comparisons spent on "did you mean" hints, at most, per compilation.
@@ -56,6 +62,8 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             aggs: HashMap::default(),
             has_scripts,
             hint_budget: HINT_BUDGET,
+            row_source: None,
+            row_src: None,
         }
     }
 
@@ -107,6 +115,13 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                 items.iter().map(|i| self.lower(i, place)).collect(),
             ),
             ExprKind::Name(parts) => self.name(parts, e.span, place),
+            ExprKind::IsNull(a, negated) => {
+                let test = Formula::Call(Builtin::IsNull, vec![self.lower(a, place)]);
+                match negated {
+                    true => Formula::Unary(UnOp::Not, Box::new(test)),
+                    false => test,
+                }
+            }
             ExprKind::Call(f, args) => self.call(f, args, e.span, place),
             ExprKind::Agg(agg) => {
                 if place == Place::Constant {
@@ -253,6 +268,7 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                 Builtin::Min | Builtin::Max => ("2 arguments", n == 2),
                 Builtin::Abs => ("1 argument", n == 1),
                 Builtin::Round => ("1 or 2 arguments (value, digits)", n == 1 || n == 2),
+                Builtin::IsNull => ("1 argument", n == 1),
             };
             if !self.arity(f, args, span, want, ok) {
                 return Formula::Const(Value::Null);
@@ -406,7 +422,7 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             return self.err(d);
         };
         let needs_column = !matches!(agg.func, AggFunc::Count);
-        if needs_column && agg.column.is_none() {
+        if needs_column && agg.column.is_none() && agg.expr.is_none() {
             return self.err(
                 Diagnostic::error("E0405", format!("`{}` needs a column", agg.func.name()))
                     .at(agg.source.span, "a source, not a column")
@@ -446,11 +462,30 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             }
             (_, None) => None,
         };
+        self.row_src = Some(src);
         let filter = agg.filter.as_ref().map(|f| self.row_expr(f));
+        let expr = match &agg.expr {
+            Some(e) => {
+                self.row_source = Some(agg.source.name.clone());
+                let x = self.row_expr(e);
+                self.row_source = None;
+                match x {
+                    // `sum(orders.amount + 0)` is `sum(orders.amount)`.
+                    Some(x) => Some(x),
+                    None => {
+                        self.row_src = None;
+                        return Formula::Const(Value::Null);
+                    }
+                }
+            }
+            None => None,
+        };
+        self.row_src = None;
         let spec = AggSpec {
             source: src,
             func: agg.func,
             column: agg.column.as_ref().map(|c| c.name.clone()),
+            expr,
             fraction,
             filter: filter.flatten(),
         };
@@ -475,6 +510,68 @@ impl<'s, 'a> Lowerer<'s, 'a> {
         Formula::Node(id)
     }
 
+    /// Whether the source a row expression sees declares column `name` (time,
+    /// dimension, entity, hinted or derived column).
+    fn row_src_has(&self, name: &str) -> bool {
+        let Some((src, _)) = self.row_src.and_then(|s| self.scope.sources.get(s)) else {
+            return false;
+        };
+        src.time.as_ref().is_some_and(|t| t.name == name)
+            || src.dimensions.iter().any(|d| d.name == name)
+            || src.entity.as_ref().is_some_and(|e| e.name == name)
+            || src.columns.iter().any(|c| c.name.name == name)
+    }
+
+    /// Lower every source's derived columns (`column revenue = qty * unit_price`) into
+    /// its [`SourceDef::derived`], refusing a name given twice and cycles.
+    pub fn derived_columns(&mut self) {
+        let scope = self.scope;
+        for (s, (src, _)) in scope.sources.iter().enumerate() {
+            let mut out: Vec<DerivedColumn> = Vec::new();
+            for c in &src.columns {
+                let Some(e) = &c.expr else { continue };
+                if let Some(first) = out.iter().find(|d| d.name == c.name.name) {
+                    let d = Diagnostic::error(
+                        "E0412",
+                        format!("column `{}` is derived twice in source `{}`", c.name.name, src.name.name),
+                    )
+                    .at(c.name.span, "defined again here")
+                    .with_secondary(first.span, "first defined here")
+                    .with_help("keep one of the two definitions");
+                    self.diags.push(d);
+                    continue;
+                }
+                if src.time.as_ref().is_some_and(|t| t.name == c.name.name) {
+                    let d = Diagnostic::error(
+                        "E0412",
+                        format!("the time column `{}` cannot be derived", c.name.name),
+                    )
+                    .at(c.name.span, "derived here")
+                    .with_help("the event time is read from the file; derive another column from it");
+                    self.diags.push(d);
+                    continue;
+                }
+                self.row_src = Some(s);
+                let x = self.row_expr(e);
+                self.row_src = None;
+                if let Some(x) = x {
+                    out.push(DerivedColumn {
+                        name: c.name.name.clone(),
+                        expr: x,
+                        span: c.name.span,
+                    });
+                }
+            }
+            if let Some(d) = derived_cycle(&out) {
+                self.diags.push(d);
+                out.clear();
+            }
+            if let Some(def) = self.graph.sources.get_mut(s) {
+                def.derived = out;
+            }
+        }
+    }
+
     /// Lower a `where` filter (or journey step): columns, params (as constants), literals.
     pub fn row_expr(&mut self, e: &Expr) -> Option<RowExpr> {
         Some(match &e.kind {
@@ -485,6 +582,9 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                         .with_help("compare with a param or a literal; aggregations belong outside `where`"),
                 );
                 return None;
+            }
+            ExprKind::Name(parts) if parts.len() == 1 && self.row_src_has(&parts[0].name) => {
+                RowExpr::Column(parts[0].name.clone())
             }
             ExprKind::Name(parts) if parts.len() == 1 => {
                 let n = &parts[0].name;
@@ -505,6 +605,11 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                     None => RowExpr::Column(n.clone()),
                 }
             }
+            ExprKind::Name(parts)
+                if parts.len() == 2 && self.row_source.as_deref() == Some(parts[0].name.as_str()) =>
+            {
+                RowExpr::Column(parts[1].name.clone())
+            }
             ExprKind::Name(parts) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -520,6 +625,13 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                 return None;
             }
             ExprKind::Unary(op, a) => RowExpr::Unary(*op, Box::new(self.row_expr(a)?)),
+            ExprKind::IsNull(a, negated) => {
+                let test = RowExpr::Call(Builtin::IsNull, vec![self.row_expr(a)?]);
+                match negated {
+                    true => RowExpr::Unary(UnOp::Not, Box::new(test)),
+                    false => test,
+                }
+            }
             ExprKind::Binary(op, a, b) => {
                 let (a, b) = (self.row_expr(a), self.row_expr(b));
                 RowExpr::Binary(*op, Box::new(a?), Box::new(b?))
@@ -553,6 +665,56 @@ impl<'s, 'a> Lowerer<'s, 'a> {
             },
         })
     }
+}
+
+/// The first cycle among a source's derived columns, as a diagnostic printing it whole.
+fn derived_cycle(cols: &[DerivedColumn]) -> Option<Diagnostic> {
+    fn visit(i: usize, cols: &[DerivedColumn], state: &mut [u8], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+        state[i] = 1;
+        path.push(i);
+        let mut used = Vec::new();
+        cols[i].expr.columns(&mut used);
+        for u in used {
+            let Some(j) = cols.iter().position(|d| d.name == u) else { continue };
+            match state[j] {
+                1 => {
+                    let at = path.iter().position(|&p| p == j).unwrap_or(0);
+                    let mut cycle = path[at..].to_vec();
+                    cycle.push(j);
+                    return Some(cycle);
+                }
+                0 => {
+                    if let Some(c) = visit(j, cols, state, path) {
+                        return Some(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        path.pop();
+        state[i] = 2;
+        None
+    }
+    let mut state = vec![0u8; cols.len()];
+    for i in 0..cols.len() {
+        if state[i] == 0 {
+            if let Some(cycle) = visit(i, cols, &mut state, &mut Vec::new()) {
+                let names: Vec<&str> = cycle.iter().map(|&k| cols[k].name.as_str()).collect();
+                let first = &cols[cycle[0]];
+                let message = if cycle.len() == 2 {
+                    format!("derived column `{}` refers to itself", first.name)
+                } else {
+                    format!("derived columns refer to each other in a cycle: {}", names.join(" -> "))
+                };
+                return Some(
+                    Diagnostic::error("E0413", message)
+                        .at(first.span, format!("cycle: {}", names.join(" -> ")))
+                        .with_help("a derived column is computed from the file's columns and the derived columns before it; break the cycle"),
+                );
+            }
+        }
+    }
+    None
 }
 
 /// Day number of a civil date (days since 1970-01-01).
@@ -612,13 +774,17 @@ fn agg_hash(spec: &AggSpec) -> u64 {
         Some(f) => row(f, &mut h),
         None => 9u8.hash(&mut h),
     }
+    if let Some(e) = &spec.expr {
+        row(e, &mut h);
+    }
     h.finish()
 }
 
 fn describe_agg(spec: &AggSpec, source: &str) -> String {
-    let target = match &spec.column {
-        Some(c) => format!("{source}.{c}"),
-        None => source.to_string(),
+    let target = match (&spec.column, &spec.expr) {
+        (_, Some(e)) => super::show::show_row_of(e, 0, Some(source)),
+        (Some(c), None) => format!("{source}.{c}"),
+        (None, None) => source.to_string(),
     };
     let frac = spec.fraction.map(|f| format!(", {f}")).unwrap_or_default();
     let filter = if spec.filter.is_some() {

@@ -274,6 +274,7 @@ impl<'a> Build<'a> {
         let names = std::mem::take(&mut self.names);
         {
             let mut l = lower::Lowerer::new(scope, &mut graph, &mut diags, &names);
+            l.derived_columns();
             for entry in &scope.defs {
                 match entry.def {
                     Def::Metric(m) => {

@@ -120,7 +120,7 @@ fn source_def(
             }
         }
         let Some(t) = &c.ty else {
-            if c.header.is_none() {
+            if c.header.is_none() && c.expr.is_none() {
                 let d = Diagnostic::error(
                     "E0112",
                     format!("`column {}` says nothing about the column", c.name.name),
@@ -160,6 +160,7 @@ fn source_def(
         entity: src.entity.as_ref().map(|e| e.name.clone()),
         columns,
         read,
+        derived: Vec::new(),
     }
 }
 

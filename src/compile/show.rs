@@ -48,7 +48,12 @@ impl Graph {
             Formula::Workdays => "workdays".into(),
             Formula::Days => "days".into(),
             Formula::Unary(UnOp::Neg, a) => wrap(format!("-{}", self.show_p(a, 7)), 7, outer),
-            Formula::Unary(UnOp::Not, a) => wrap(format!("not {}", self.show_p(a, 3)), 3, outer),
+            Formula::Unary(UnOp::Not, a) => match &**a {
+                Formula::Call(Builtin::IsNull, x) if x.len() == 1 => {
+                    wrap(format!("{} is not null", self.show_p(&x[0], 5)), 4, outer)
+                }
+                _ => wrap(format!("not {}", self.show_p(a, 3)), 3, outer),
+            },
             Formula::Binary(op, a, b) => {
                 let p = prec(*op);
                 wrap(
@@ -75,6 +80,9 @@ impl Graph {
                 4,
                 outer,
             ),
+            Formula::Call(Builtin::IsNull, x) if x.len() == 1 => {
+                wrap(format!("{} is null", self.show_p(&x[0], 5)), 4, outer)
+            }
             Formula::Call(b, args) => format!(
                 "{}({})",
                 b.name(),
@@ -105,9 +113,10 @@ impl Graph {
     /// An aggregate as it would be written: `sum(activities.amount where type == "deal_won")`.
     pub fn show_agg(&self, spec: &AggSpec) -> String {
         let src = &self.sources[spec.source].name;
-        let target = match &spec.column {
-            Some(c) => format!("{src}.{c}"),
-            None => src.clone(),
+        let target = match (&spec.column, &spec.expr) {
+            (_, Some(e)) => show_row_of(e, 0, Some(src)),
+            (Some(c), None) => format!("{src}.{c}"),
+            (None, None) => src.clone(),
         };
         let frac = spec.fraction.map(|f| format!(", {f}")).unwrap_or_default();
         let filter = spec
@@ -143,39 +152,45 @@ impl Graph {
 
 /// A filter as text.
 pub fn show_row(f: &RowExpr, outer: u8) -> String {
+    show_row_of(f, outer, None)
+}
+
+/// A row expression as text, its columns prefixed with `source.` when given.
+pub fn show_row_of(f: &RowExpr, outer: u8, source: Option<&str>) -> String {
+    let show = |f: &RowExpr, outer: u8| show_row_of(f, outer, source);
     match f {
         RowExpr::Const(v) => value(v),
-        RowExpr::Column(c) => c.clone(),
-        RowExpr::Unary(UnOp::Neg, a) => wrap(format!("-{}", show_row(a, 7)), 7, outer),
-        RowExpr::Unary(UnOp::Not, a) => wrap(format!("not {}", show_row(a, 3)), 3, outer),
+        RowExpr::Column(c) => match source {
+            Some(s) => format!("{s}.{c}"),
+            None => c.clone(),
+        },
+        RowExpr::Unary(UnOp::Neg, a) => wrap(format!("-{}", show(a, 7)), 7, outer),
+        RowExpr::Unary(UnOp::Not, a) => match &**a {
+            RowExpr::Call(Builtin::IsNull, x) if x.len() == 1 => {
+                wrap(format!("{} is not null", show(&x[0], 5)), 4, outer)
+            }
+            _ => wrap(format!("not {}", show(a, 3)), 3, outer),
+        },
         RowExpr::Binary(op, a, b) => {
             let p = prec(*op);
-            wrap(
-                format!("{} {} {}", show_row(a, p), op.symbol(), show_row(b, p + 1)),
-                p,
-                outer,
-            )
+            wrap(format!("{} {} {}", show(a, p), op.symbol(), show(b, p + 1)), p, outer)
         }
         RowExpr::In(a, items) => wrap(
             format!(
                 "{} in [{}]",
-                show_row(a, 5),
-                items
-                    .iter()
-                    .map(|i| show_row(i, 0))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                show(a, 5),
+                items.iter().map(|i| show(i, 0)).collect::<Vec<_>>().join(", ")
             ),
             4,
             outer,
         ),
+        RowExpr::Call(Builtin::IsNull, x) if x.len() == 1 => {
+            wrap(format!("{} is null", show(&x[0], 5)), 4, outer)
+        }
         RowExpr::Call(b, args) => format!(
             "{}({})",
             b.name(),
-            args.iter()
-                .map(|a| show_row(a, 0))
-                .collect::<Vec<_>>()
-                .join(", ")
+            args.iter().map(|a| show(a, 0)).collect::<Vec<_>>().join(", ")
         ),
     }
 }

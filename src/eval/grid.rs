@@ -563,6 +563,7 @@ impl<'g> Evaluator<'g> {
                 };
                 x.map_or(F::Null, |x| F::Num(round(x, d)))
             }
+            Builtin::IsNull => F::Bool(self.eval(&args[0], r, cols)? == F::Null),
         })
     }
 }

@@ -40,6 +40,12 @@ impl Filter {
         matches!(self.eval(row, &[]), RowVal::Bool(true))
     }
 
+    /// The expression's value in a row (no coded comparisons).
+    #[inline]
+    pub fn value<'a>(&'a self, row: &[RowVal<'a>]) -> RowVal<'a> {
+        self.eval(row, &[])
+    }
+
     /// [`Filter::test`] of a filter coded by [`encode_filters`], with the row's codes
     /// from [`code_of`].
     #[inline]
@@ -232,6 +238,7 @@ fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>], codes: &[u8]) ->
                 .unwrap_or(0.0);
             x.map_or(RowVal::Null, |x| RowVal::Num(round(x, d)))
         }
+        Builtin::IsNull => RowVal::Bool(args.first().is_none_or(|a| a.eval(row, codes) == RowVal::Null)),
     }
 }
 

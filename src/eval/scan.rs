@@ -51,6 +51,10 @@ pub struct SourceSink<'p> {
     pub riders: Vec<super::journey::RiderEvents>,
     /// The chunk being read (unordered scans; see [`RowSink::begin_chunk`]).
     chunk: u32,
+    /// The derived columns read as text (dimensions, coded, distinct, entities).
+    text_cols: Vec<usize>,
+    /// The row's derived texts (reused from row to row).
+    text: Vec<u8>,
 }
 
 impl<'p> SourceSink<'p> {
@@ -68,7 +72,22 @@ impl<'p> SourceSink<'p> {
                 f.columns(&mut read);
             }
         }
-        let typed = (0..plan.kinds.len())
+        for d in &plan.derived {
+            d.calc.columns(&mut read);
+        }
+        let mut texts: Vec<usize> = plan.dims.clone();
+        texts.extend(plan.coded.iter().map(|(c, _)| *c));
+        texts.extend(plan.riders.iter().map(|r| r.entity));
+        texts.extend(
+            plan.aggs
+                .iter()
+                .filter(|a| a.func == AggFunc::CountDistinct)
+                .filter_map(|a| a.column),
+        );
+        texts.retain(|&c| c >= plan.raw);
+        texts.sort();
+        texts.dedup();
+        let typed = (0..plan.raw)
             .filter(|&c| {
                 plan.kinds[c] != ColKind::Str || (read.contains(&c) && Some(c) != plan.time)
             })
@@ -102,6 +121,8 @@ impl<'p> SourceSink<'p> {
                 .map(|_| super::journey::RiderEvents::new(plan.dims.len()))
                 .collect(),
             chunk: 0,
+            text_cols: texts,
+            text: Vec::new(),
         }
     }
 
@@ -373,6 +394,25 @@ impl SourceSink<'_> {
         if let Some(t) = plan.time {
             vals[t] = RowVal::Date(day);
         }
+        if !plan.derived.is_empty() {
+            let mut text = std::mem::take(&mut self.text);
+            let ext = derive_row(
+                plan,
+                &self.text_cols,
+                fields,
+                &mut vals,
+                &mut self.fixed,
+                &mut self.nums,
+                &mut text,
+            );
+            let row = &vals[..plan.kinds.len()];
+            let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
+            let mut ids = [0u32; MAX_DIMS];
+            self.intern(&ext, &mut ids, &mut codes);
+            self.update_slot(row, &ext, &ids, &codes, period);
+            self.text = text;
+            return Ok(());
+        }
         let row = &vals[..plan.kinds.len()];
         let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
         let mut ids = [0u32; MAX_DIMS];
@@ -406,6 +446,23 @@ impl SourceSink<'_> {
             &mut vals,
         )?;
         vals[t] = RowVal::Date(day);
+        let mut text = std::mem::take(&mut self.text);
+        let ext = match plan.derived.is_empty() {
+            true => [&[][..]; N],
+            false => derive_row(
+                plan,
+                &self.text_cols,
+                fields,
+                &mut vals,
+                &mut self.fixed,
+                &mut self.nums,
+                &mut text,
+            ),
+        };
+        let fields: &[&[u8]] = match plan.derived.is_empty() {
+            true => fields,
+            false => &ext,
+        };
         let row = &vals[..plan.kinds.len()];
         let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
         let mut ids = [0u32; MAX_DIMS];
@@ -451,6 +508,7 @@ impl SourceSink<'_> {
         self.min_day = self.min_day.min(day);
         self.max_day = self.max_day.max(day);
         self.update_slot(row, fields, &ids, &codes, period);
+        self.text = text;
         Ok(())
     }
 
@@ -520,6 +578,37 @@ impl SourceSink<'_> {
             }
         }
     }
+}
+
+/// Compute a row's derived columns (into `vals`, `fixed` and `nums`) and give the
+/// row's fields with the derived columns' texts after the file's (those in
+/// `text_cols`; `text` holds them).
+#[allow(clippy::too_many_arguments)]
+fn derive_row<'a, const N: usize>(
+    plan: &'a SourcePlan,
+    text_cols: &[usize],
+    fields: &[&'a [u8]],
+    vals: &mut [RowVal<'a>; N],
+    fixed: &mut [Option<i128>],
+    nums: &mut [f64],
+    text: &'a mut Vec<u8>,
+) -> [&'a [u8]; N] {
+    super::derive::compute(&plan.derived, vals, fixed, nums);
+    text.clear();
+    let mut spans = [(0u32, 0u32); N];
+    for &k in text_cols {
+        let start = text.len() as u32;
+        super::derive::render(vals[k], fixed[k], text);
+        spans[k] = (start, text.len() as u32);
+    }
+    let text: &'a Vec<u8> = text;
+    let mut ext: [&'a [u8]; N] = [&[]; N];
+    let n = fields.len().min(N);
+    ext[..n].copy_from_slice(&fields[..n]);
+    for &k in text_cols {
+        ext[k] = &text[spans[k].0 as usize..spans[k].1 as usize];
+    }
+    ext
 }
 
 /// Adds a row that passed `a`'s filter to slot `slot` of its accumulator.
@@ -643,6 +732,8 @@ mod tests {
             tz: jiff::tz::TimeZone::UTC,
             coded: vec![(1, vec![b"call".to_vec(), b"email".to_vec()])],
             riders: Vec::new(),
+            derived: Vec::new(),
+            raw: 3,
         };
         let mut sink = SourceSink::new(&plan);
         assert!(sink.classes.groups() > 1, "the plain counts are grouped");

@@ -4,12 +4,15 @@
 //! ([`crate::eval`]) scans by it, the SQL backend ([`crate::sql`]) writes its queries
 //! from it.
 
+pub mod derive;
 pub mod filter;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::compile::graph::{ColumnType, Formula, Graph, JourneyDef, NodeId, NodeKind, Window};
+use crate::compile::graph::{
+    ColumnType, Formula, Graph, JourneyDef, NodeId, NodeKind, SourceDef, Window,
+};
 use crate::data::period::Grain;
 use crate::syntax::ast::AggFunc;
 
@@ -78,13 +81,18 @@ pub struct SourcePlan {
     pub riders: Vec<Rider>,
     /// How the source's file is read.
     pub read: std::sync::Arc<crate::data::ReadOptions>,
+    /// Columns computed per row, in order (their inputs before them); their
+    /// indexes follow the file's columns.
+    pub derived: Vec<derive::Derived>,
+    /// How many of `columns` are read from the file (the first ones).
+    pub raw: usize,
 }
 
 impl SourcePlan {
     /// What each column is read as, for the read options' rewriting.
     pub fn roles(&self) -> Vec<crate::data::scan::Role> {
         use crate::data::scan::Role;
-        (0..self.columns.len())
+        (0..self.raw)
             .map(|i| match self.kinds[i] {
                 _ if Some(i) == self.time => Role::Time,
                 ColKind::Num => Role::Number,
@@ -281,9 +289,7 @@ pub fn source_plans(
         }
         let src = &graph.sources[s];
         for d in &req.by {
-            let known = src.dimensions.contains(d)
-                || src.entity.as_ref() == Some(d)
-                || src.column_type(d).is_some();
+            let known = src.knows(d);
             if !known {
                 // A request the definitions cannot answer: a usage problem (exit 2).
                 let hint = crate::diag::did_you_mean(d, src.dimensions.iter().map(String::as_str))
@@ -297,65 +303,23 @@ pub fn source_plans(
             }
         }
         let path = data_path(req, src)?;
-        let mut columns: Vec<String> = Vec::new();
-        let mut kinds: Vec<ColKind> = Vec::new();
-        let mut col = |name: &str, kind: Option<ColKind>| -> usize {
-            if let Some(i) = columns.iter().position(|c| c == name) {
-                if let Some(k) = kind {
-                    if kinds[i] == ColKind::Str {
-                        kinds[i] = k;
-                    }
-                }
-                return i;
-            }
-            let hinted = match src.column_type(name) {
-                Some(ColumnType::Decimal | ColumnType::Int) => ColKind::Num,
-                Some(ColumnType::Bool) => ColKind::Bool,
-                Some(ColumnType::Date | ColumnType::Timestamp) => ColKind::Date,
-                _ => ColKind::Str,
-            };
-            columns.push(name.to_string());
-            kinds.push(kind.unwrap_or(hinted));
-            columns.len() - 1
-        };
-        let mut riders = riding[s]
-            .iter()
-            .map(|&j| rider(graph, &graph.journeys[j], &mut |c| col(c, None)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let time = match (&src.time, req.grain) {
-            (Some(t), _) => Some(col(t, Some(ColKind::Str))),
-            (None, Grain::All) if req.from.is_none() && req.to.is_none() => None,
-            (None, _) => {
-                return Err(EvalError::Data(format!(
-                    "source `{}` has no `time` column, so it cannot be grouped by {} or limited by --from/--to; declare `time COLUMN` in the source",
-                    src.name,
-                    req.grain.as_str()
-                )))
-            }
-        };
-        let dims: Vec<usize> = req.by.iter().map(|d| col(d, Some(ColKind::Str))).collect();
-        let mut agg_plans = Vec::new();
-        for id in aggs {
-            let NodeKind::Aggregate(a) = &graph.node(id).kind else {
-                continue;
-            };
-            let value_kind = match a.func {
-                AggFunc::Count | AggFunc::CountDistinct => None,
-                _ => Some(ColKind::Num),
-            };
-            let column = a.column.as_ref().map(|c| col(c, value_kind));
-            let filter = a
-                .filter
-                .as_ref()
-                .map(|f| Filter::compile(f, &mut |c| col(c, None)));
-            agg_plans.push(AggPlan {
-                node: id,
-                func: a.func,
-                column,
-                fraction: a.fraction,
-                filter,
-            });
+        // Two passes: the first finds the columns, the second numbers the file's
+        // columns first and the derived ones after them (the scan's row layout).
+        let mut first = ColumnSet::new(src);
+        plan_columns(graph, req, src, &aggs, &riding[s], &mut first)?;
+        let mut set = ColumnSet::new(src);
+        for (c, _) in first.columns.iter().zip(&first.raw).filter(|(_, r)| **r) {
+            set.col(c, None);
         }
+        let (time, dims, mut agg_plans, mut riders) =
+            plan_columns(graph, req, src, &aggs, &riding[s], &mut set)?;
+        let raw = set.raw.iter().take_while(|r| **r).count();
+        let ColumnSet {
+            columns,
+            mut kinds,
+            derived,
+            ..
+        } = set;
         if columns.len() > MAX_COLUMNS {
             return Err(EvalError::Usage(format!(
                 "source `{}` needs more than {MAX_COLUMNS} columns",
@@ -394,9 +358,148 @@ pub fn source_plans(
             coded,
             read: std::sync::Arc::new(src.read.clone()),
             riders,
+            derived,
+            raw,
         });
     }
     Ok(plans)
+}
+
+/// What a source plan reads: (time, dims, aggregates, riders), with the columns
+/// registered in `set`.
+type Planned = (Option<usize>, Vec<usize>, Vec<AggPlan>, Vec<Rider>);
+
+/// Plan one source's columns, aggregates and riders against `set`.
+fn plan_columns(
+    graph: &Graph,
+    req: &Request,
+    src: &SourceDef,
+    aggs: &[NodeId],
+    riding: &[usize],
+    set: &mut ColumnSet,
+) -> Result<Planned, EvalError> {
+    // Known in the second pass (derived columns reading it see a day).
+    set.time = src
+        .time
+        .as_ref()
+        .and_then(|t| set.columns.iter().position(|c| c == t));
+    let riders = riding
+        .iter()
+        .map(|&j| rider(graph, &graph.journeys[j], &mut |c| set.col(c, None)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let time = match (&src.time, req.grain) {
+        (Some(t), _) => Some(set.col(t, Some(ColKind::Str))),
+        (None, Grain::All) if req.from.is_none() && req.to.is_none() => None,
+        (None, _) => {
+            return Err(EvalError::Data(format!(
+                "source `{}` has no `time` column, so it cannot be grouped by {} or limited by --from/--to; declare `time COLUMN` in the source",
+                src.name,
+                req.grain.as_str()
+            )))
+        }
+    };
+    set.time = time;
+    let dims: Vec<usize> = req.by.iter().map(|d| set.col(d, Some(ColKind::Str))).collect();
+    let mut agg_plans = Vec::new();
+    for &id in aggs {
+        let NodeKind::Aggregate(a) = &graph.node(id).kind else {
+            continue;
+        };
+        let value_kind = match a.func {
+            AggFunc::Count | AggFunc::CountDistinct => None,
+            _ => Some(ColKind::Num),
+        };
+        let column = match &a.expr {
+            Some(e) => Some(set.expr_col(e)),
+            None => a.column.as_ref().map(|c| set.col(c, value_kind)),
+        };
+        let filter = a
+            .filter
+            .as_ref()
+            .map(|f| Filter::compile(f, &mut |c| set.col(c, None)));
+        agg_plans.push(AggPlan {
+            node: id,
+            func: a.func,
+            column,
+            fraction: a.fraction,
+            filter,
+        });
+    }
+    Ok((time, dims, agg_plans, riders))
+}
+
+/// The columns of a source plan as they are registered: the file's columns and the
+/// derived ones (with what they are computed from registered before them).
+struct ColumnSet<'g> {
+    src: &'g SourceDef,
+    columns: Vec<String>,
+    kinds: Vec<ColKind>,
+    /// Per column: read from the file (not derived).
+    raw: Vec<bool>,
+    derived: Vec<derive::Derived>,
+    time: Option<usize>,
+}
+
+impl<'g> ColumnSet<'g> {
+    fn new(src: &'g SourceDef) -> ColumnSet<'g> {
+        ColumnSet {
+            src,
+            columns: Vec::new(),
+            kinds: Vec::new(),
+            raw: Vec::new(),
+            derived: Vec::new(),
+            time: None,
+        }
+    }
+
+    /// The index of column `name`, registered if new; `kind` asks for it to be read
+    /// as a number, a boolean, .. (a text column is upgraded).
+    fn col(&mut self, name: &str, kind: Option<ColKind>) -> usize {
+        if let Some(i) = self.columns.iter().position(|c| c == name) {
+            if let Some(k) = kind {
+                if self.kinds[i] == ColKind::Str && self.raw[i] {
+                    self.kinds[i] = k;
+                }
+            }
+            return i;
+        }
+        let src = self.src;
+        if let Some(d) = src.derived(name) {
+            let calc = derive::Calc::compile(&d.expr, &mut |c, k| self.col(c, k));
+            return self.push_derived(name, calc);
+        }
+        let hinted = match src.column_type(name) {
+            Some(ColumnType::Decimal | ColumnType::Int) => ColKind::Num,
+            Some(ColumnType::Bool) => ColKind::Bool,
+            Some(ColumnType::Date | ColumnType::Timestamp) => ColKind::Date,
+            _ => ColKind::Str,
+        };
+        self.columns.push(name.to_string());
+        self.kinds.push(kind.unwrap_or(hinted));
+        self.raw.push(true);
+        self.columns.len() - 1
+    }
+
+    /// The hidden column computing an aggregation's row expression (one per distinct
+    /// expression, however many aggregates use it).
+    fn expr_col(&mut self, e: &crate::compile::graph::RowExpr) -> usize {
+        let name = format!("({})", crate::compile::show::show_row(e, 0));
+        if let Some(i) = self.columns.iter().position(|c| *c == name) {
+            return i;
+        }
+        let calc = derive::Calc::compile(e, &mut |c, k| self.col(c, k));
+        self.push_derived(&name, calc)
+    }
+
+    fn push_derived(&mut self, name: &str, calc: derive::Calc) -> usize {
+        let kind = calc.kind(&self.kinds, self.time);
+        self.columns.push(name.to_string());
+        self.kinds.push(kind);
+        self.raw.push(false);
+        let col = self.columns.len() - 1;
+        self.derived.push(derive::Derived { col, calc });
+        col
+    }
 }
 
 /// A journey funnel read in the pass of its source: step filters and the entity

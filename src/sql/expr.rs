@@ -132,6 +132,10 @@ pub fn call_sql(
         }
     };
     Ok(match f {
+        Builtin::IsNull => match xs.first() {
+            Some(x) if x.kind != K::Null => bool_expr(format!("({} IS NULL)", x.sql)),
+            _ => bool_expr(d.bool_literal(true).to_string()),
+        },
         Builtin::Coalesce | Builtin::If => {
             let (cond, values) = if f == Builtin::If {
                 let c = xs.first().map_or_else(

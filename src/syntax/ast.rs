@@ -104,6 +104,8 @@ pub struct ColumnEntry {
     pub name: Ident,
     /// One of string|int|decimal|bool|timestamp|date.
     pub ty: Option<Ident>,
+    /// `column revenue = qty * unit_price`: a column computed per row.
+    pub expr: Option<Expr>,
 }
 
 /// A source's reading entries (DESIGN 5.1), as written; checked by the compiler.
@@ -320,6 +322,8 @@ pub enum ExprKind {
     Call(Ident, Vec<Expr>),
     /// An aggregation over a source.
     Agg(Box<Aggregation>),
+    /// `x is null` (`x is not null` when `negated`).
+    IsNull(Box<Expr>, bool),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -426,6 +430,9 @@ pub struct Aggregation {
     pub func_span: Span,
     pub source: Ident,
     pub column: Option<Ident>,
+    /// A row expression as the first argument (`sum(orders.qty * orders.unit_price)`),
+    /// its columns written `source.column`; `source` is then the one source it reads.
+    pub expr: Option<Expr>,
     /// The fraction of `percentile`.
     pub arg: Option<Expr>,
     pub filter: Option<Expr>,

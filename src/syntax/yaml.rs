@@ -70,7 +70,7 @@ pub mod keys {
     /// The mapping form of a source's `time` (`{column: closed_at, format: ".."}`).
     pub const TIME: &[&str] = &["column", "format"];
     /// The mapping form of a column (`{header: "Deal Amount", type: decimal}`).
-    pub const COLUMN: &[&str] = &["header", "type"];
+    pub const COLUMN: &[&str] = &["header", "type", "expr"];
     /// The mapping form of a param (`{value: 50, override: true}`, `{required: true}`).
     pub const PARAM: &[&str] = &["value", "required", "override"];
     pub const METRIC: &[&str] = &[

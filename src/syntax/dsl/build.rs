@@ -362,10 +362,12 @@ impl Builder {
             _ => self.ident(first),
         };
         let mut ty = None;
+        let mut expr = None;
         let mut after = None;
         for p in parts {
             match p.as_rule() {
-                Rule::kw_as | Rule::colon => after = Some(p.as_rule()),
+                Rule::kw_as | Rule::colon | Rule::assign => after = Some(p.as_rule()),
+                Rule::expr => expr = Some(self.expr(p).ok()?),
                 _ if after == Some(Rule::kw_as) => {
                     if header.is_none() {
                         header = Some(StrLit {
@@ -379,7 +381,12 @@ impl Builder {
                 _ => ty = Some(self.ident(p)),
             }
         }
-        Some(ColumnEntry { header, name, ty })
+        Some(ColumnEntry {
+            header,
+            name,
+            ty,
+            expr,
+        })
     }
 
     pub(super) fn param(&mut self, p: Pair<Rule>) -> Built<Param> {
@@ -657,6 +664,13 @@ impl Builder {
             .map_postfix(|lhs, op| {
                 let lhs = lhs?;
                 let span = lhs.span.to(me.borrow().span(&op));
+                if op.as_rule() == Rule::is_null {
+                    let negated = inner(op).any(|p| p.as_rule() == Rule::not);
+                    return Ok(Expr {
+                        kind: ExprKind::IsNull(Box::new(lhs), negated),
+                        span,
+                    });
+                }
                 let items = inner(op)
                     .map(|e| me.borrow_mut().pratt(e))
                     .collect::<Built<Vec<Expr>>>()?;
@@ -741,12 +755,27 @@ impl Builder {
         };
         let mut args = args.into_iter();
         let target = args.next();
-        let (source, column) = match target.as_ref().map(|t| &t.kind) {
-            Some(ExprKind::Name(parts)) if parts.len() <= 2 => {
-                (parts[0].clone(), parts.get(1).cloned())
+        let (source, column, expr) = match target {
+            Some(Expr {
+                kind: ExprKind::Name(mut parts),
+                ..
+            }) if parts.len() <= 2 => {
+                let column = (parts.len() == 2).then(|| parts.pop()).flatten();
+                let source = parts.pop().unwrap_or_else(|| func.clone());
+                (source, column, None)
             }
-            _ => {
-                let at = target.as_ref().map_or(func.span, |t| t.span);
+            Some(t) => match row_source(&t) {
+                Ok(source) => (source, None, Some(t)),
+                Err(d) => {
+                    self.diags.push(d);
+                    let at = Ident {
+                        name: String::new(),
+                        span: t.span,
+                    };
+                    (at, None, None)
+                }
+            },
+            None => {
                 self.diags.push(
                     Diagnostic::error(
                         "E0405",
@@ -755,23 +784,14 @@ impl Builder {
                             func.name
                         ),
                     )
-                    .at(at, "expected `source` or `source.column`")
-                    .with_help(if agg == AggFunc::Count {
-                        "for example `count(activities where type == \"call\")`".to_string()
-                    } else {
-                        format!(
-                            "for example `{}(activities.amount where type == \"deal_won\")`",
-                            func.name
-                        )
-                    }),
+                    .at(func.span, "expected `source` or `source.column`")
+                    .with_help(target_example(agg, &func.name)),
                 );
-                (
-                    Ident {
-                        name: String::new(),
-                        span: at,
-                    },
-                    None,
-                )
+                let at = Ident {
+                    name: String::new(),
+                    span: func.span,
+                };
+                (at, None, None)
             }
         };
         let arg = args.next();
@@ -787,6 +807,7 @@ impl Builder {
                 func_span: func.span,
                 source,
                 column,
+                expr,
                 arg,
                 filter,
             })),
@@ -813,4 +834,74 @@ mod tests {
         assert_eq!(d.span, Some(Span::new(FileId(0), 7..8)));
         assert!(d.is_error());
     }
+}
+
+/// `count(activities where ..)` or `sum(activities.amount where ..)`: how the first
+/// argument of aggregation `agg` is written.
+fn target_example(agg: AggFunc, name: &str) -> String {
+    if agg == AggFunc::Count {
+        "for example `count(activities where type == \"call\")`".to_string()
+    } else {
+        format!(
+            "for example `{name}(activities.amount where type == \"deal_won\")` or `{name}(orders.qty * orders.unit_price)`"
+        )
+    }
+}
+
+/// The one source a row expression (an aggregation's first argument) reads: its
+/// columns are written `source.column`, all of the same source.
+fn row_source(e: &Expr) -> Result<Ident, Diagnostic> {
+    fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e [Ident]>) {
+        match &e.kind {
+            ExprKind::Name(parts) => out.push(parts),
+            ExprKind::Unary(_, a) | ExprKind::IsNull(a, _) => walk(a, out),
+            ExprKind::Binary(_, a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            ExprKind::In(a, items) => {
+                walk(a, out);
+                items.iter().for_each(|i| walk(i, out));
+            }
+            ExprKind::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    walk(e, &mut names);
+    let mut source: Option<&Ident> = None;
+    for parts in names {
+        match parts {
+            [_] => {} // a param: a constant
+            [s, _] => match source {
+                None => source = Some(s),
+                Some(first) if first.name != s.name => {
+                    return Err(Diagnostic::error(
+                        "E0411",
+                        format!(
+                            "an aggregation's expression reads two sources, `{}` and `{}`",
+                            first.name, s.name
+                        ),
+                    )
+                    .at(s.span, "a second source")
+                    .with_secondary(first.span, "the first")
+                    .with_help("one aggregation sees one row of one source at a time; aggregate each source separately and combine the metrics: `sum(a.x) * sum(b.y)`"));
+                }
+                Some(_) => {}
+            },
+            _ => {
+                let span = parts[0].span.to(parts[parts.len() - 1].span);
+                return Err(Diagnostic::error("E0405", "a column in an aggregation is written `source.column`")
+                    .at(span, "too many parts"));
+            }
+        }
+    }
+    source.cloned().ok_or_else(|| {
+        Diagnostic::error(
+            "E0405",
+            "an aggregation's expression names no column of a source",
+        )
+        .at(e.span, "expected `source.column` in here")
+        .with_help("write the columns with their source: `sum(orders.qty * orders.unit_price)`")
+    })
 }

@@ -488,7 +488,17 @@ impl<'t> P<'t> {
         } else {
             None
         };
-        Some(ColumnEntry { header, name, ty })
+        let expr = if self.punct(b'=') {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Some(ColumnEntry {
+            header,
+            name,
+            ty,
+            expr,
+        })
     }
 
     fn param(&mut self, start: usize, is_override: bool) -> Option<Param> {
@@ -801,6 +811,7 @@ impl<'t> P<'t> {
                 "or" => (Op::Bin(BinOp::Or), 10, 2),
                 "and" => (Op::Bin(BinOp::And), 20, 3),
                 "in" => (Op::In, 40, 2),
+                "is" => (Op::IsNull, 40, 2),
                 _ => return None,
             },
         })
@@ -827,6 +838,18 @@ impl<'t> P<'t> {
                     let span = lhs.span.to(rhs.span);
                     lhs = Expr {
                         kind: ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)),
+                        span,
+                    };
+                }
+                Op::IsNull => {
+                    let negated = self.kw("not");
+                    if !self.kw("null") {
+                        return None;
+                    }
+                    depth += 1;
+                    let span = lhs.span.to(self.span(op_start, self.pos));
+                    lhs = Expr {
+                        kind: ExprKind::IsNull(Box::new(lhs), negated),
                         span,
                     };
                 }
@@ -1058,6 +1081,7 @@ impl<'t> P<'t> {
                     func_span: func.span,
                     source,
                     column,
+                    expr: None,
                     arg: args.next(),
                     filter,
                 })),
@@ -1072,13 +1096,14 @@ impl<'t> P<'t> {
 enum Op {
     Bin(BinOp),
     In,
+    IsNull,
 }
 
 impl Op {
     fn binop(self) -> BinOp {
         match self {
             Op::Bin(b) => b,
-            Op::In => BinOp::Eq,
+            Op::In | Op::IsNull => BinOp::Eq,
         }
     }
 }

@@ -375,6 +375,9 @@ fn print_source(p: &mut Printer, s: &Source, start: usize) {
         if let Some(t) = &c.ty {
             text = format!("{text}: {}", t.name);
         }
+        if let Some(x) = &c.expr {
+            text = format!("{text} = {}", super::expr(x));
+        }
         let at = c.header.as_ref().map_or(c.name.span, |h| h.span);
         e.push((text, at.start as usize));
     }

@@ -12,7 +12,7 @@ fn prec(e: &Expr) -> u8 {
     match &e.kind {
         ExprKind::Binary(op, ..) => op.precedence(),
         ExprKind::Unary(UnOp::Not, _) => 3,
-        ExprKind::In(..) => 4,
+        ExprKind::In(..) | ExprKind::IsNull(..) => 4,
         ExprKind::Unary(UnOp::Neg, _) => 7,
         _ => 9,
     }
@@ -78,6 +78,10 @@ fn write_expr(e: &Expr, _outer: u8, out: &mut String) {
             out.push(' ');
             write_child(b, p + 1, out);
         }
+        ExprKind::IsNull(a, negated) => {
+            write_child(a, 5, out);
+            out.push_str(if *negated { " is not null" } else { " is null" });
+        }
         ExprKind::In(a, items) => {
             write_child(a, 5, out);
             out.push_str(" in [");
@@ -103,7 +107,10 @@ fn write_expr(e: &Expr, _outer: u8, out: &mut String) {
         ExprKind::Agg(a) => {
             out.push_str(a.func.name());
             out.push('(');
-            out.push_str(&a.source.name);
+            match &a.expr {
+                Some(e) => write_expr(e, 0, out),
+                None => out.push_str(&a.source.name),
+            }
             if let Some(c) = &a.column {
                 out.push('.');
                 out.push_str(&c.name);

@@ -257,6 +257,13 @@ fn sources(o: &mut Out, i: &Item) -> bool {
                     return (scalar(&c.name.name), ty.unwrap_or("string").to_string());
                 }
                 let v = match (&c.header, ty) {
+                    _ if c.expr.is_some() => {
+                        let x = c.expr.as_ref().map(super::expr).unwrap_or_default();
+                        match ty {
+                            Some(t) => format!("{{ expr: {}, type: {t} }}", super::quote(&x)),
+                            None => format!("{{ expr: {} }}", super::quote(&x)),
+                        }
+                    }
                     (Some(h), Some(t)) => {
                         format!("{{ header: {}, type: {t} }}", scalar(&h.value))
                     }
@@ -268,7 +275,7 @@ fn sources(o: &mut Out, i: &Item) -> bool {
                 (c.name.name.clone(), v)
             })
             .collect();
-        if s.columns.iter().any(|c| c.header.is_some()) {
+        if s.columns.iter().any(|c| c.header.is_some() || c.expr.is_some()) {
             // Renamed headers: one column a line.
             o.key(2, "columns");
             for (k, v) in &cols {

@@ -148,7 +148,7 @@ pub fn respan_expr(e: &mut Expr, span: Span) {
         match &mut e.kind {
             ExprKind::Duration(d) => d.span = span,
             ExprKind::Name(parts) => parts.iter_mut().for_each(|p| p.span = span),
-            ExprKind::Unary(_, x) => stack.push(x),
+            ExprKind::Unary(_, x) | ExprKind::IsNull(x, _) => stack.push(x),
             ExprKind::Binary(_, a, b) => {
                 stack.push(a);
                 stack.push(b);
@@ -168,6 +168,7 @@ pub fn respan_expr(e: &mut Expr, span: Span) {
                 if let Some(c) = &mut a.column {
                     c.span = span;
                 }
+                stack.extend(a.expr.iter_mut());
                 stack.extend(a.arg.iter_mut());
                 stack.extend(a.filter.iter_mut());
             }

@@ -239,7 +239,8 @@ impl Cx<'_> {
         Some(src)
     }
 
-    /// `amount: decimal` or `amount: {header: "Deal Amount", type: decimal}`.
+    /// `amount: decimal`, `amount: {header: "Deal Amount", type: decimal}` or
+    /// `revenue: {expr: "qty * unit_price"}`.
     fn column_entry(&mut self, c: &SNode, t: &SNode) -> Option<ColumnEntry> {
         // A key that is not a name is a header (`Deal Amount: decimal`); the
         // compiler asks for a name, as for `column "Deal Amount": decimal`.
@@ -258,6 +259,7 @@ impl Cx<'_> {
                     header: Some(header),
                     name,
                     ty: Some(ty),
+                    expr: None,
                 });
             }
         }
@@ -267,7 +269,13 @@ impl Cx<'_> {
                 let f = self.fields(t, keys::COLUMN, &format!("column `{}`", name.name))?;
                 let header = f.get("header").and_then(|h| self.str_lit(h, "`header`"));
                 let ty = f.get("type").and_then(|t| self.ident(t, "a column type"));
-                Some(ColumnEntry { header, name, ty })
+                let expr = f.get("expr").and_then(|e| self.expr(e, "`expr`"));
+                Some(ColumnEntry {
+                    header,
+                    name,
+                    ty,
+                    expr,
+                })
             }
             _ => {
                 let ty = self.ident(t, "a column type")?;
@@ -275,6 +283,7 @@ impl Cx<'_> {
                     header: None,
                     name,
                     ty: Some(ty),
+                    expr: None,
                 })
             }
         }

@@ -1,0 +1,175 @@
+//! Computing a row's derived values ([`crate::plan::derive`]): each value as the
+//! filters see it, its exact decimal form when it has one, and its text for the
+//! places that read text (dimensions, coded comparisons, distinct counts, entities).
+
+use crate::decimal::DEC_SCALE;
+use crate::plan::derive::{Calc, Derived};
+use crate::syntax::ast::BinOp;
+
+use super::row::{num, RowVal};
+
+/// Compute the derived columns of a row in order, into `vals`, `fixed` and `nums`.
+#[inline]
+pub fn compute<'a>(
+    derived: &'a [Derived],
+    vals: &mut [RowVal<'a>],
+    fixed: &mut [Option<i128>],
+    nums: &mut [f64],
+) {
+    for d in derived {
+        let (v, x) = d.calc.eval(vals, fixed);
+        vals[d.col] = v;
+        fixed[d.col] = x;
+        if let RowVal::Num(n) = v {
+            nums[d.col] = n;
+        }
+    }
+}
+
+impl Calc {
+    /// The value of the expression in a row, with its exact form when it has one.
+    pub fn eval<'a>(&'a self, row: &[RowVal<'a>], fixed: &[Option<i128>]) -> (RowVal<'a>, Option<i128>) {
+        match self {
+            Calc::Col(i) => match row[*i] {
+                v @ RowVal::Num(_) => (v, fixed[*i]),
+                v => (v, None),
+            },
+            Calc::Num(x, e) => (RowVal::Num(*x), *e),
+            Calc::Neg(a) => match a.eval(row, fixed) {
+                (v, e) => match num(v) {
+                    Some(x) => (RowVal::Num(-x), e.map(|e| -e)),
+                    None => (RowVal::Null, None),
+                },
+            },
+            Calc::Arith(op, a, b) => {
+                let (va, ea) = a.eval(row, fixed);
+                let (vb, eb) = b.eval(row, fixed);
+                let (Some(x), Some(y)) = (num(va), num(vb)) else {
+                    return (RowVal::Null, None);
+                };
+                let exact = match (ea, eb) {
+                    (Some(p), Some(q)) => exact_op(*op, p, q),
+                    _ => None,
+                };
+                if let Some(e) = exact {
+                    return (RowVal::Num(to_f64(e)), Some(e));
+                }
+                let r = match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    _ if y == 0.0 => return (RowVal::Null, None),
+                    _ => x / y,
+                };
+                if r.is_finite() {
+                    (RowVal::Num(r), None)
+                } else {
+                    (RowVal::Null, None)
+                }
+            }
+            Calc::If(c, a, b) => {
+                if c.test(row) {
+                    a.eval(row, fixed)
+                } else {
+                    b.eval(row, fixed)
+                }
+            }
+            Calc::Coalesce(args) => {
+                for a in args {
+                    let r = a.eval(row, fixed);
+                    if r.0 != RowVal::Null {
+                        return r;
+                    }
+                }
+                (RowVal::Null, None)
+            }
+            Calc::Other(f) => (f.value(row), None),
+        }
+    }
+}
+
+/// `+ - *` on exact decimals (a product rounded half-even to 10^-6); `None` for `/`
+/// and on overflow (the float result is used then).
+#[inline]
+fn exact_op(op: BinOp, p: i128, q: i128) -> Option<i128> {
+    match op {
+        BinOp::Add => p.checked_add(q),
+        BinOp::Sub => p.checked_sub(q),
+        BinOp::Mul => {
+            // Most products fit 64 bits: the division by the scale is then cheap.
+            if let (Ok(a), Ok(b)) = (i64::try_from(p), i64::try_from(q)) {
+                if let Some(m) = a.checked_mul(b) {
+                    return Some(half_even_64(m) as i128);
+                }
+            }
+            p.checked_mul(q).map(half_even_128)
+        }
+        _ => None,
+    }
+}
+
+/// `m / 10^6` rounded half to even.
+#[inline]
+fn half_even_64(m: i64) -> i64 {
+    let s = DEC_SCALE as i64;
+    let (q, r) = (m / s, m % s);
+    let twice = 2 * r.abs();
+    if twice > s || (twice == s && q % 2 != 0) {
+        q + m.signum()
+    } else {
+        q
+    }
+}
+
+fn half_even_128(m: i128) -> i128 {
+    let (q, r) = (m / DEC_SCALE, m % DEC_SCALE);
+    let twice = 2 * r.abs();
+    if twice > DEC_SCALE || (twice == DEC_SCALE && q % 2 != 0) {
+        q + m.signum()
+    } else {
+        q
+    }
+}
+
+fn to_f64(e: i128) -> f64 {
+    match i64::try_from(e) {
+        Ok(w) => w as f64 / DEC_SCALE as f64,
+        Err(_) => e as f64 / DEC_SCALE as f64,
+    }
+}
+
+/// Append the text of a value (as the file would write it) to `out`.
+pub fn render(v: RowVal, exact: Option<i128>, out: &mut Vec<u8>) {
+    use std::io::Write;
+    match (v, exact) {
+        (RowVal::Null, _) => {}
+        (RowVal::Str(s), _) => out.extend_from_slice(s),
+        (RowVal::Num(_), Some(e)) => out.extend_from_slice(crate::decimal::format_fixed(e).as_bytes()),
+        (RowVal::Num(x), None) => {
+            let _ = write!(out, "{x}");
+        }
+        (RowVal::Bool(b), _) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        (RowVal::Date(d), _) => {
+            let _ = write!(out, "{}", crate::data::period::period_label(crate::data::period::Grain::Day, d));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn products_round_half_to_even() {
+        // 0.000001 * 0.5 = 0.0000005 -> 0 (even); 0.000003 * 0.5 -> 0.000002.
+        assert_eq!(exact_op(BinOp::Mul, 1, 500_000), Some(0));
+        assert_eq!(exact_op(BinOp::Mul, 3, 500_000), Some(2));
+        assert_eq!(exact_op(BinOp::Mul, -3, 500_000), Some(-2));
+        // 3 * 19.99 = 59.97 exactly.
+        assert_eq!(exact_op(BinOp::Mul, 3_000_000, 19_990_000), Some(59_970_000));
+        // Past 64 bits: the 128-bit path.
+        let big = 10_000_000_000_000; // 10^7
+        assert_eq!(exact_op(BinOp::Mul, big, big), Some(100_000_000_000_000_000_000));
+        assert_eq!(exact_op(BinOp::Div, 1, 1), None);
+    }
+}
