@@ -22,7 +22,7 @@ fn filter_columns<'a>(source: &'a str, e: &'a Expr, out: &mut Vec<Use<'a>>) {
             source,
             column: &parts[0],
         }),
-        ExprKind::Unary(_, a) => filter_columns(source, a, out),
+        ExprKind::Unary(_, a) | ExprKind::IsNull(a, _) => filter_columns(source, a, out),
         ExprKind::Binary(_, a, b) => {
             filter_columns(source, a, out);
             filter_columns(source, b, out);
@@ -36,10 +36,34 @@ fn filter_columns<'a>(source: &'a str, e: &'a Expr, out: &mut Vec<Use<'a>>) {
     }
 }
 
+/// The `source.column` names of an aggregation's row expression.
+fn row_columns<'a>(source: &'a str, e: &'a Expr, out: &mut Vec<Use<'a>>) {
+    match &e.kind {
+        ExprKind::Name(parts) if parts.len() == 2 && parts[0].name == source => out.push(Use {
+            source,
+            column: &parts[1],
+        }),
+        ExprKind::Unary(_, a) | ExprKind::IsNull(a, _) => row_columns(source, a, out),
+        ExprKind::Binary(_, a, b) => {
+            row_columns(source, a, out);
+            row_columns(source, b, out);
+        }
+        ExprKind::In(a, items) => {
+            row_columns(source, a, out);
+            items.iter().for_each(|i| row_columns(source, i, out));
+        }
+        ExprKind::Call(_, args) => args.iter().for_each(|a| row_columns(source, a, out)),
+        _ => {}
+    }
+}
+
 fn expr_columns<'a>(e: &'a Expr, out: &mut Vec<Use<'a>>) {
     match &e.kind {
         ExprKind::Agg(a) => {
             let src = a.source.name.as_str();
+            if let Some(x) = &a.expr {
+                row_columns(src, x, out);
+            }
             if let Some(c) = &a.column {
                 out.push(Use {
                     source: src,
@@ -76,11 +100,19 @@ fn uses(items: &[Item]) -> Vec<Use<'_>> {
                     .iter()
                     .chain(&s.dimensions)
                     .chain(s.entity.iter())
-                    .chain(s.columns.iter().map(|c| &c.name));
+                    .chain(
+                        s.columns
+                            .iter()
+                            .filter(|c| c.expr.is_none())
+                            .map(|c| &c.name),
+                    );
                 out.extend(own.map(|c| Use {
                     source: src,
                     column: c,
                 }));
+                for x in s.columns.iter().filter_map(|c| c.expr.as_ref()) {
+                    filter_columns(src, x, &mut out);
+                }
             }
             Item::Metric(m) => expr_columns(&m.expr, &mut out),
             Item::Funnel(f) => {
@@ -116,6 +148,8 @@ fn uses(items: &[Item]) -> Vec<Use<'_>> {
 pub fn check(loader: &Loader) -> Vec<Diagnostic> {
     // Source name -> its data file, from every loaded file (paths relative to it).
     let mut files: HashMap<&str, (PathBuf, crate::data::ReadOptions)> = HashMap::new();
+    // Source name -> its derived columns (not in the file).
+    let mut derived: HashMap<&str, Vec<&str>> = HashMap::new();
     let ids: Vec<_> = loader.map.files().map(|(id, _)| id).collect();
     for &id in &ids {
         let Some(ast) = loader.try_ast(id) else {
@@ -130,6 +164,12 @@ pub fn check(loader: &Loader) -> Vec<Diagnostic> {
             .to_path_buf();
         for item in &ast.items {
             if let Item::Source(s) = item {
+                derived.entry(s.name.name.as_str()).or_default().extend(
+                    s.columns
+                        .iter()
+                        .filter(|c| c.expr.is_some())
+                        .map(|c| c.name.name.as_str()),
+                );
                 if let Some(from) = &s.from {
                     files.entry(s.name.name.as_str()).or_insert_with(|| {
                         (
@@ -156,6 +196,9 @@ pub fn check(loader: &Loader) -> Vec<Diagnostic> {
                 .or_insert_with(|| crate::data::scan::header(path, read).ok());
             let Some(names) = header else { continue };
             let name = u.column.name.as_str();
+            if derived.get(u.source).is_some_and(|d| d.contains(&name)) {
+                continue;
+            }
             if names.iter().any(|n| n == name || n.trim() == name) {
                 continue;
             }

@@ -159,6 +159,9 @@ fn lineage(g: &Graph, roots: &[NodeId], top: Option<NodeId>, out: &mut String) {
                     if let Some(c) = &spec.column {
                         cols.push(c.clone());
                     }
+                    if let Some(x) = &spec.expr {
+                        x.columns(&mut cols);
+                    }
                     if let Some(f) = &spec.filter {
                         f.columns(&mut cols);
                     }
@@ -176,6 +179,20 @@ fn lineage(g: &Graph, roots: &[NodeId], top: Option<NodeId>, out: &mut String) {
                     let read = src.read.entries();
                     if !read.is_empty() {
                         let _ = writeln!(out, "{pad}    read with: {}", read.join("; "));
+                    }
+                    // Derived columns, with the ones they read (in order).
+                    let mut k = 0;
+                    while k < cols.len() {
+                        if let Some(d) = src.derived(&cols[k]) {
+                            let _ = writeln!(
+                                out,
+                                "{pad}    column {} = {}",
+                                d.name,
+                                crate::compile::show::show_row(&d.expr, 0)
+                            );
+                            d.expr.columns(&mut cols);
+                        }
+                        k += 1;
                     }
                 }
             }

@@ -4,7 +4,7 @@
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{AggFunc, BinOp, Expr, ExprKind, UnOp};
 
-use super::graph::{ColumnType, Graph, NodeId};
+use super::graph::{AggSpec, Builtin, ColumnType, Graph, NodeId, RowExpr, SourceDef};
 use super::types::{Kind, Unit};
 
 pub struct Infer<'g> {
@@ -42,20 +42,16 @@ impl<'g> Infer<'g> {
                 }
             }
             ExprKind::Agg(agg) => {
-                let unit = match (agg.func, &agg.column) {
-                    (AggFunc::Count | AggFunc::CountDistinct, _) => Unit::none(),
-                    (_, Some(col)) => {
-                        let decimal = self
-                            .graph
-                            .sources
-                            .iter()
-                            .find(|s| s.name == agg.source.name)
-                            .and_then(|s| s.column_type(&col.name))
-                            == Some(ColumnType::Decimal);
-                        match (decimal, self.currency) {
-                            (true, Some(c)) => Unit::named(c),
-                            _ => Unit::none(),
-                        }
+                let src = self
+                    .graph
+                    .sources
+                    .iter()
+                    .find(|s| s.name == agg.source.name);
+                let unit = match (agg.func, src, &agg.expr, &agg.column) {
+                    (AggFunc::Count | AggFunc::CountDistinct, ..) | (_, None, ..) => Unit::none(),
+                    (_, Some(src), Some(x), _) => self.ast_row_unit(src, x),
+                    (_, Some(src), None, Some(col)) => {
+                        column_unit(src, &col.name, self.currency, 0)
                     }
                     _ => Unit::none(),
                 };
@@ -90,6 +86,36 @@ impl<'g> Infer<'g> {
                 self.expr(a);
                 (Kind::Bool, Unit::none())
             }
+        }
+    }
+
+    /// The unit of an aggregation's row expression (columns written `source.column`).
+    fn ast_row_unit(&self, src: &SourceDef, e: &Expr) -> Unit {
+        let unit = |x: &Expr| self.ast_row_unit(src, x);
+        match &e.kind {
+            ExprKind::Name(parts) if parts.len() == 2 => {
+                column_unit(src, &parts[1].name, self.currency, 0)
+            }
+            ExprKind::Unary(UnOp::Neg, a) => unit(a),
+            ExprKind::Binary(BinOp::Mul, a, b) => unit(a).mul(&unit(b)),
+            ExprKind::Binary(BinOp::Div, a, b) => unit(a).div(&unit(b)),
+            ExprKind::Binary(BinOp::Add | BinOp::Sub, a, b) => {
+                let (ua, ub) = (unit(a), unit(b));
+                ua.unify(&ub).unwrap_or(ua)
+            }
+            ExprKind::Call(f, args) if f.name == "if" && args.len() == 3 => {
+                let (ua, ub) = (unit(&args[1]), unit(&args[2]));
+                ua.unify(&ub).unwrap_or(ua)
+            }
+            ExprKind::Call(f, args)
+                if matches!(
+                    f.name.as_str(),
+                    "coalesce" | "min" | "max" | "abs" | "round"
+                ) =>
+            {
+                args.first().map(unit).unwrap_or_default()
+            }
+            _ => Unit::none(),
         }
     }
 
@@ -271,4 +297,59 @@ fn dotted(parts: &[crate::syntax::ast::Ident]) -> String {
         .map(|p| p.name.as_str())
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// The unit of a source column: a decimal column's is the currency; a derived
+/// column's follows its expression (DESIGN 5.2).
+pub fn column_unit(src: &SourceDef, col: &str, currency: Option<&str>, depth: u8) -> Unit {
+    if let Some(d) = src.derived(col) {
+        return match depth < 32 {
+            true => row_unit(src, &d.expr, currency, depth + 1),
+            false => Unit::none(),
+        };
+    }
+    match (src.column_type(col), currency) {
+        (Some(ColumnType::Decimal), Some(c)) => Unit::named(c),
+        _ => Unit::none(),
+    }
+}
+
+/// The unit of a row expression over `src`'s columns.
+pub fn row_unit(src: &SourceDef, e: &RowExpr, currency: Option<&str>, depth: u8) -> Unit {
+    let unit = |x: &RowExpr| row_unit(src, x, currency, depth);
+    match e {
+        RowExpr::Column(c) => column_unit(src, c, currency, depth),
+        RowExpr::Unary(UnOp::Neg, a) => unit(a),
+        RowExpr::Binary(BinOp::Mul, a, b) => unit(a).mul(&unit(b)),
+        RowExpr::Binary(BinOp::Div, a, b) => unit(a).div(&unit(b)),
+        RowExpr::Binary(BinOp::Add | BinOp::Sub, a, b) => {
+            let (ua, ub) = (unit(a), unit(b));
+            ua.unify(&ub).unwrap_or(ua)
+        }
+        RowExpr::Call(Builtin::If, args) if args.len() == 3 => {
+            let (ua, ub) = (unit(&args[1]), unit(&args[2]));
+            ua.unify(&ub).unwrap_or(ua)
+        }
+        RowExpr::Call(
+            Builtin::Coalesce | Builtin::Min | Builtin::Max | Builtin::Abs | Builtin::Round,
+            args,
+        ) => args.first().map(unit).unwrap_or_default(),
+        _ => Unit::none(),
+    }
+}
+
+/// The unit of an aggregate: counts have none; sums, averages, .. that of their
+/// column or row expression.
+pub fn agg_unit(graph: &Graph, spec: &AggSpec, currency: Option<&str>) -> Unit {
+    if matches!(spec.func, AggFunc::Count | AggFunc::CountDistinct) {
+        return Unit::none();
+    }
+    let Some(src) = graph.sources.get(spec.source) else {
+        return Unit::none();
+    };
+    match (&spec.expr, &spec.column) {
+        (Some(e), _) => row_unit(src, e, currency, 0),
+        (None, Some(c)) => column_unit(src, c, currency, 0),
+        _ => Unit::none(),
+    }
 }

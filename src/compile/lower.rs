@@ -533,7 +533,10 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                 if let Some(first) = out.iter().find(|d| d.name == c.name.name) {
                     let d = Diagnostic::error(
                         "E0412",
-                        format!("column `{}` is derived twice in source `{}`", c.name.name, src.name.name),
+                        format!(
+                            "column `{}` is derived twice in source `{}`",
+                            c.name.name, src.name.name
+                        ),
                     )
                     .at(c.name.span, "defined again here")
                     .with_secondary(first.span, "first defined here")
@@ -547,7 +550,9 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                         format!("the time column `{}` cannot be derived", c.name.name),
                     )
                     .at(c.name.span, "derived here")
-                    .with_help("the event time is read from the file; derive another column from it");
+                    .with_help(
+                        "the event time is read from the file; derive another column from it",
+                    );
                     self.diags.push(d);
                     continue;
                 }
@@ -606,7 +611,8 @@ impl<'s, 'a> Lowerer<'s, 'a> {
                 }
             }
             ExprKind::Name(parts)
-                if parts.len() == 2 && self.row_source.as_deref() == Some(parts[0].name.as_str()) =>
+                if parts.len() == 2
+                    && self.row_source.as_deref() == Some(parts[0].name.as_str()) =>
             {
                 RowExpr::Column(parts[1].name.clone())
             }
@@ -669,13 +675,20 @@ impl<'s, 'a> Lowerer<'s, 'a> {
 
 /// The first cycle among a source's derived columns, as a diagnostic printing it whole.
 fn derived_cycle(cols: &[DerivedColumn]) -> Option<Diagnostic> {
-    fn visit(i: usize, cols: &[DerivedColumn], state: &mut [u8], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+    fn visit(
+        i: usize,
+        cols: &[DerivedColumn],
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
         state[i] = 1;
         path.push(i);
         let mut used = Vec::new();
         cols[i].expr.columns(&mut used);
         for u in used {
-            let Some(j) = cols.iter().position(|d| d.name == u) else { continue };
+            let Some(j) = cols.iter().position(|d| d.name == u) else {
+                continue;
+            };
             match state[j] {
                 1 => {
                     let at = path.iter().position(|&p| p == j).unwrap_or(0);
@@ -704,12 +717,15 @@ fn derived_cycle(cols: &[DerivedColumn]) -> Option<Diagnostic> {
                 let message = if cycle.len() == 2 {
                     format!("derived column `{}` refers to itself", first.name)
                 } else {
-                    format!("derived columns refer to each other in a cycle: {}", names.join(" -> "))
+                    format!(
+                        "derived columns refer to each other in a cycle: {}",
+                        names.join(" -> ")
+                    )
                 };
                 return Some(
                     Diagnostic::error("E0413", message)
                         .at(first.span, format!("cycle: {}", names.join(" -> ")))
-                        .with_help("a derived column is computed from the file's columns and the derived columns before it; break the cycle"),
+                        .with_help("break the cycle: compute one of these columns from the file's columns alone"),
                 );
             }
         }

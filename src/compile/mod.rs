@@ -314,26 +314,10 @@ impl<'a> Build<'a> {
                     (NodeKind::Param { value }, _) => {
                         (value.as_ref().map_or(Kind::Any, |v| v.kind()), Unit::none())
                     }
-                    (NodeKind::Aggregate(spec), _) => {
-                        let decimal = spec
-                            .column
-                            .as_ref()
-                            .and_then(|c| self.graph.sources[spec.source].column_type(c))
-                            == Some(ColumnType::Decimal);
-                        let money = decimal
-                            && !matches!(
-                                spec.func,
-                                crate::syntax::ast::AggFunc::Count
-                                    | crate::syntax::ast::AggFunc::CountDistinct
-                            );
-                        (
-                            Kind::Num,
-                            match (&currency, money) {
-                                (Some(c), true) => Unit::named(c),
-                                _ => Unit::none(),
-                            },
-                        )
-                    }
+                    (NodeKind::Aggregate(spec), _) => (
+                        Kind::Num,
+                        infer::agg_unit(&self.graph, spec, currency.as_deref()),
+                    ),
                     (NodeKind::JourneyStep { .. }, _) => (Kind::Num, Unit::none()),
                     (NodeKind::Formula(_), Some(expr)) => {
                         let mut inf = infer::Infer {

@@ -173,13 +173,21 @@ pub fn show_row_of(f: &RowExpr, outer: u8, source: Option<&str>) -> String {
         },
         RowExpr::Binary(op, a, b) => {
             let p = prec(*op);
-            wrap(format!("{} {} {}", show(a, p), op.symbol(), show(b, p + 1)), p, outer)
+            wrap(
+                format!("{} {} {}", show(a, p), op.symbol(), show(b, p + 1)),
+                p,
+                outer,
+            )
         }
         RowExpr::In(a, items) => wrap(
             format!(
                 "{} in [{}]",
                 show(a, 5),
-                items.iter().map(|i| show(i, 0)).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(|i| show(i, 0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             4,
             outer,
@@ -190,7 +198,10 @@ pub fn show_row_of(f: &RowExpr, outer: u8, source: Option<&str>) -> String {
         RowExpr::Call(b, args) => format!(
             "{}({})",
             b.name(),
-            args.iter().map(|a| show(a, 0)).collect::<Vec<_>>().join(", ")
+            args.iter()
+                .map(|a| show(a, 0))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

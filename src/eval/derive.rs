@@ -28,7 +28,11 @@ pub fn compute<'a>(
 
 impl Calc {
     /// The value of the expression in a row, with its exact form when it has one.
-    pub fn eval<'a>(&'a self, row: &[RowVal<'a>], fixed: &[Option<i128>]) -> (RowVal<'a>, Option<i128>) {
+    pub fn eval<'a>(
+        &'a self,
+        row: &[RowVal<'a>],
+        fixed: &[Option<i128>],
+    ) -> (RowVal<'a>, Option<i128>) {
         match self {
             Calc::Col(i) => match row[*i] {
                 v @ RowVal::Num(_) => (v, fixed[*i]),
@@ -144,13 +148,19 @@ pub fn render(v: RowVal, exact: Option<i128>, out: &mut Vec<u8>) {
     match (v, exact) {
         (RowVal::Null, _) => {}
         (RowVal::Str(s), _) => out.extend_from_slice(s),
-        (RowVal::Num(_), Some(e)) => out.extend_from_slice(crate::decimal::format_fixed(e).as_bytes()),
+        (RowVal::Num(_), Some(e)) => {
+            out.extend_from_slice(crate::decimal::format_fixed(e).as_bytes())
+        }
         (RowVal::Num(x), None) => {
             let _ = write!(out, "{x}");
         }
         (RowVal::Bool(b), _) => out.extend_from_slice(if b { b"true" } else { b"false" }),
         (RowVal::Date(d), _) => {
-            let _ = write!(out, "{}", crate::data::period::period_label(crate::data::period::Grain::Day, d));
+            let _ = write!(
+                out,
+                "{}",
+                crate::data::period::period_label(crate::data::period::Grain::Day, d)
+            );
         }
     }
 }
@@ -166,10 +176,16 @@ mod tests {
         assert_eq!(exact_op(BinOp::Mul, 3, 500_000), Some(2));
         assert_eq!(exact_op(BinOp::Mul, -3, 500_000), Some(-2));
         // 3 * 19.99 = 59.97 exactly.
-        assert_eq!(exact_op(BinOp::Mul, 3_000_000, 19_990_000), Some(59_970_000));
+        assert_eq!(
+            exact_op(BinOp::Mul, 3_000_000, 19_990_000),
+            Some(59_970_000)
+        );
         // Past 64 bits: the 128-bit path.
         let big = 10_000_000_000_000; // 10^7
-        assert_eq!(exact_op(BinOp::Mul, big, big), Some(100_000_000_000_000_000_000));
+        assert_eq!(
+            exact_op(BinOp::Mul, big, big),
+            Some(100_000_000_000_000_000_000)
+        );
         assert_eq!(exact_op(BinOp::Div, 1, 1), None);
     }
 }

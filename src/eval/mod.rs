@@ -247,15 +247,23 @@ fn scan_all(
     for p in plans {
         let mut spec = ScanSpec {
             skip_bad_rows: req.skip_bad_rows,
-            ..ScanSpec::new(p.path.clone(), p.columns[..p.raw].to_vec(), req.threads.max(1))
+            ..ScanSpec::new(
+                p.path.clone(),
+                p.columns[..p.raw].to_vec(),
+                req.threads.max(1),
+            )
         };
         let make = || scan::SourceSink::new(p);
         let result = match req.inline.get(&p.name) {
             // Inline rows (definition tests) are written in the engine's own forms.
             Some(bytes) => crate::data::scan::scan_bytes_unordered(&spec, bytes, make),
             None => {
-                crate::data::parquet::check_hints(&p.path, &graph.sources[p.source], &p.columns[..p.raw])
-                    .map_err(|e| scan_error(&p.name, e))?;
+                crate::data::parquet::check_hints(
+                    &p.path,
+                    &graph.sources[p.source],
+                    &p.columns[..p.raw],
+                )
+                .map_err(|e| scan_error(&p.name, e))?;
                 spec.read = p.read.clone();
                 spec.roles = p.roles();
                 crate::data::scan::scan_unordered(&spec, make)

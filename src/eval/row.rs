@@ -238,7 +238,10 @@ fn call<'a>(b: Builtin, args: &'a [Filter], row: &[RowVal<'a>], codes: &[u8]) ->
                 .unwrap_or(0.0);
             x.map_or(RowVal::Null, |x| RowVal::Num(round(x, d)))
         }
-        Builtin::IsNull => RowVal::Bool(args.first().is_none_or(|a| a.eval(row, codes) == RowVal::Null)),
+        Builtin::IsNull => RowVal::Bool(
+            args.first()
+                .is_none_or(|a| a.eval(row, codes) == RowVal::Null),
+        ),
     }
 }
 

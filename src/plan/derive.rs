@@ -26,6 +26,11 @@ pub enum Calc {
     Other(Filter),
 }
 
+/// The name of the hidden column that computes an aggregation's row expression.
+pub fn expr_column_name(e: &RowExpr) -> String {
+    format!("({})", crate::compile::show::show_row(e, 0))
+}
+
 /// A column computed per row: its index among the plan's columns and how.
 #[derive(Clone, Debug)]
 pub struct Derived {
@@ -78,7 +83,10 @@ impl Calc {
     }
 
     fn is_null(&self) -> bool {
-        matches!(self, Calc::Other(Filter::Const(super::filter::RowConst::Null)))
+        matches!(
+            self,
+            Calc::Other(Filter::Const(super::filter::RowConst::Null))
+        )
     }
 
     /// The columns it reads.

@@ -399,7 +399,11 @@ fn plan_columns(
         }
     };
     set.time = time;
-    let dims: Vec<usize> = req.by.iter().map(|d| set.col(d, Some(ColKind::Str))).collect();
+    let dims: Vec<usize> = req
+        .by
+        .iter()
+        .map(|d| set.col(d, Some(ColKind::Str)))
+        .collect();
     let mut agg_plans = Vec::new();
     for &id in aggs {
         let NodeKind::Aggregate(a) = &graph.node(id).kind else {
@@ -483,7 +487,7 @@ impl<'g> ColumnSet<'g> {
     /// The hidden column computing an aggregation's row expression (one per distinct
     /// expression, however many aggregates use it).
     fn expr_col(&mut self, e: &crate::compile::graph::RowExpr) -> usize {
-        let name = format!("({})", crate::compile::show::show_row(e, 0));
+        let name = derive::expr_column_name(e);
         if let Some(i) = self.columns.iter().position(|c| *c == name) {
             return i;
         }

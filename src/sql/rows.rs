@@ -29,6 +29,8 @@ pub struct SourceCols<'a> {
     pub day_col: String,
     /// The settings' time zone (date-hinted columns are local days in it).
     pub tz: String,
+    /// The hidden columns of aggregations' row expressions, by plan column name.
+    pub hidden: HashMap<String, RowExpr>,
 }
 
 impl SourceCols<'_> {
@@ -40,7 +42,7 @@ impl SourceCols<'_> {
         self.src.column_type(c)
     }
 
-    fn is_time(&self, c: &str) -> bool {
+    pub fn is_time(&self, c: &str) -> bool {
         self.src.time.as_deref() == Some(c)
     }
 
@@ -96,6 +98,14 @@ impl SourceCols<'_> {
         self.day_col.clone()
     }
 
+    /// The expression of a derived (or hidden) column.
+    pub fn derived_expr(&self, c: &str) -> Option<&RowExpr> {
+        self.src
+            .derived(c)
+            .map(|d| &d.expr)
+            .or_else(|| self.hidden.get(c))
+    }
+
     /// The kind the scan gives column `c`.
     pub fn kind(&self, c: &str) -> ColKind {
         self.kinds.get(c).copied().unwrap_or(ColKind::Str)
@@ -143,9 +153,13 @@ fn convert_text(text: &str, want: K) -> Option<Value> {
     }
 }
 
-/// Translates `where` filters of one source.
+/// Translates `where` filters and row expressions of one source; derived columns
+/// are computed inline.
 pub struct RowTranslator<'a> {
     pub cols: &'a SourceCols<'a>,
+    /// Numbers as exact decimals (the values of sums and averages): `+ - *` stay
+    /// exact, a product is brought back to the 10^-6 scale, `/` is a double.
+    pub exact: bool,
 }
 
 impl RowTranslator<'_> {
@@ -171,8 +185,24 @@ impl RowTranslator<'_> {
 
     pub fn expr(&self, e: &RowExpr) -> Result<Expr, SqlError> {
         Ok(match e {
+            RowExpr::Const(Value::Num(x)) if self.exact && x.is_finite() => Expr {
+                sql: self
+                    .d()
+                    .cast(&super::dialect::float_text(*x), SqlType::Decimal),
+                kind: K::Num,
+                konst: Some(Value::Num(*x)),
+            },
             RowExpr::Const(v) => konst(self.d(), v),
-            RowExpr::Column(c) => self.cols.column(c),
+            RowExpr::Column(c) => match self.cols.derived_expr(c) {
+                Some(e) => self.expr(e)?,
+                None if self.exact
+                    && self.cols.kind(c) == ColKind::Num
+                    && !self.cols.is_time(c) =>
+                {
+                    num_expr(self.cols.number(c))
+                }
+                None => self.cols.column(c),
+            },
             RowExpr::Unary(UnOp::Not, a) => {
                 let a = self.expr(a)?;
                 bool_expr(match a.kind {
@@ -197,7 +227,16 @@ impl RowTranslator<'_> {
             RowExpr::Binary(op, a, b) => {
                 let a = self.numeric(self.expr(a)?, op.symbol())?;
                 let b = self.numeric(self.expr(b)?, op.symbol())?;
-                num_expr(arith(*op, &a, &b))
+                let d = self.d();
+                num_expr(match (self.exact, op) {
+                    (true, BinOp::Mul) => d.cast(&arith(*op, &a, &b), SqlType::Decimal),
+                    (true, BinOp::Div) => arith(
+                        *op,
+                        &d.cast(&a, SqlType::Double),
+                        &d.cast(&b, SqlType::Double),
+                    ),
+                    _ => arith(*op, &a, &b),
+                })
             }
             RowExpr::In(a, items) => self.in_list(a, items)?,
             RowExpr::Call(f, args) => self.call(*f, args)?,

@@ -45,6 +45,19 @@ pub fn source_ctes(
             .collect(),
         day_col: d.quote_ident("day__"),
         tz: cx.graph.settings.timezone.clone(),
+        hidden: v
+            .aggs
+            .iter()
+            .filter_map(|a| match &cx.graph.node(a.node).kind {
+                NodeKind::Aggregate(spec) => spec.expr.clone(),
+                _ => None,
+            })
+            .map(|e| (crate::plan::derive::expr_column_name(&e), e))
+            .collect(),
+    };
+    let tr = RowTranslator {
+        cols: &cols,
+        exact: false,
     };
     let table = table_ref(
         d,
@@ -54,7 +67,11 @@ pub fn source_ctes(
     );
     let mut items = vec!["*".to_string()];
     for (i, dim) in cx.req.by.iter().enumerate() {
-        items.push(format!("{} AS {}", cols.key(dim), cx.q(&cx.dims[i])));
+        let key = match cols.derived_expr(dim) {
+            Some(e) => format!("COALESCE({}, '')", d.cast(&tr.expr(e)?.sql, SqlType::Text)),
+            None => cols.key(dim),
+        };
+        items.push(format!("{key} AS {}", cx.q(&cx.dims[i])));
     }
     let text = d.cast(&d.quote_column(&time), SqlType::Text);
     items.push(format!(
@@ -84,13 +101,16 @@ pub fn source_ctes(
         items.push(format!("MIN({day}) AS {}", cx.q("min_day__")));
         items.push(format!("MAX({day}) AS {}", cx.q("max_day__")));
     }
-    let tr = RowTranslator { cols: &cols };
     for a in &v.aggs {
         let NodeKind::Aggregate(spec) = &cx.graph.node(a.node).kind else {
             continue;
         };
         let cond = spec.filter.as_ref().map(|f| tr.condition(f)).transpose()?;
-        let column = spec.column.as_deref();
+        let hidden = spec
+            .expr
+            .as_ref()
+            .map(crate::plan::derive::expr_column_name);
+        let column = hidden.as_deref().or(spec.column.as_deref());
         items.extend(aggregate(
             cx,
             &cols,
@@ -154,6 +174,28 @@ fn aggregate(
         }
     };
     let name = |c: String| cx.q(&c);
+    // A derived column's value computed inline (exactly for sums and averages).
+    let derived = |c: &str, exact: bool| -> Result<Option<String>, SqlError> {
+        match cols.derived_expr(c) {
+            Some(e) => Ok(Some(RowTranslator { cols, exact }.expr(e)?.sql)),
+            None => Ok(None),
+        }
+    };
+    let text = |c: &str| -> Result<String, SqlError> {
+        Ok(match derived(c, false)? {
+            Some(x) => d.cast(&x, SqlType::Text),
+            None => cols.text(c),
+        })
+    };
+    let number = |c: &str| -> Result<String, SqlError> {
+        Ok(derived(c, true)?.unwrap_or_else(|| cols.number(c)))
+    };
+    let double = |c: &str| -> Result<String, SqlError> {
+        Ok(match derived(c, false)? {
+            Some(x) => d.cast(&x, SqlType::Double),
+            None => cols.double(c),
+        })
+    };
     let numeric = |c: &str| -> Result<(), SqlError> {
         let is_time = cols.src.time.as_deref() == Some(c);
         if is_time || cols.kind(c) != crate::plan::ColKind::Num {
@@ -177,7 +219,7 @@ fn aggregate(
             )]
         }
         (AggFunc::Count, Some(c)) => {
-            let v = cols.column(c).sql;
+            let v = derived(c, false)?.unwrap_or_else(|| cols.column(c).sql);
             vec![format!(
                 "{} AS {}",
                 filtered(&|v| format!("COUNT({v})"), &v),
@@ -185,7 +227,7 @@ fn aggregate(
             )]
         }
         (AggFunc::CountDistinct, Some(c)) => {
-            let v = cols.text(c);
+            let v = text(c)?;
             vec![format!(
                 "{} AS {}",
                 filtered(&|v| d.count_distinct(v), &v),
@@ -196,13 +238,13 @@ fn aggregate(
             numeric(c)?;
             vec![format!(
                 "COALESCE({}, 0) AS {}",
-                filtered(&|v| format!("SUM({v})"), &cols.number(c)),
+                filtered(&|v| format!("SUM({v})"), &number(c)?),
                 name(col::node(id))
             )]
         }
         (AggFunc::Avg, Some(c)) => {
             numeric(c)?;
-            let v = cols.number(c);
+            let v = number(c)?;
             vec![
                 format!(
                     "{} AS {}",
@@ -221,7 +263,7 @@ fn aggregate(
             let f = if func == AggFunc::Min { "MIN" } else { "MAX" };
             vec![format!(
                 "{} AS {}",
-                filtered(&|v| format!("{f}({v})"), &cols.double(c)),
+                filtered(&|v| format!("{f}({v})"), &double(c)?),
                 name(col::node(id))
             )]
         }
@@ -238,7 +280,7 @@ fn aggregate(
             })?;
             vec![format!(
                 "{} AS {}",
-                filtered(&|v| d.percentile(v, q).unwrap_or_default(), &cols.double(c)),
+                filtered(&|v| d.percentile(v, q).unwrap_or_default(), &double(c)?),
                 name(col::node(id))
             )]
         }

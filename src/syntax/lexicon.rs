@@ -15,7 +15,7 @@ pub const ITEM_KEYWORDS: [&str; 11] = [
 pub const RESERVED: [&str; 7] = ["and", "or", "not", "in", "where", "true", "false"];
 
 /// Every keyword of the grammar (its `kw_*` rules), items' and entries'.
-pub const KEYWORDS: [&str; 46] = [
+pub const KEYWORDS: [&str; 47] = [
     "import",
     "script",
     "settings",
@@ -62,6 +62,7 @@ pub const KEYWORDS: [&str; 46] = [
     "null",
     "sheet",
     "header",
+    "is",
 ];
 
 /// A name: `[A-Za-z_][A-Za-z0-9_]*`, not a reserved word.

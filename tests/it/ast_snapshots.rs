@@ -89,6 +89,13 @@ fn sexpr(e: &Expr) -> String {
             .join("."),
         ExprKind::Unary(UnOp::Neg, a) => format!("(neg {})", sexpr(a)),
         ExprKind::Unary(UnOp::Not, a) => format!("(not {})", sexpr(a)),
+        ExprKind::IsNull(a, negated) => {
+            format!(
+                "({} {})",
+                if *negated { "is-not-null" } else { "is-null" },
+                sexpr(a)
+            )
+        }
         ExprKind::Binary(op, a, b) => format!("({} {} {})", op.symbol(), sexpr(a), sexpr(b)),
         ExprKind::In(a, items) => format!(
             "(in {} [{}])",
@@ -105,6 +112,9 @@ fn sexpr(e: &Expr) -> String {
         }
         ExprKind::Agg(a) => {
             let mut s = format!("({} {}", a.func.name(), a.source.name);
+            if let Some(x) = &a.expr {
+                s = format!("{s}: {}", sexpr(x));
+            }
             if let Some(c) = &a.column {
                 s = format!("{s}.{}", c.name);
             }
@@ -135,6 +145,13 @@ fn unparse(e: &Expr) -> String {
             .join("."),
         ExprKind::Unary(UnOp::Neg, a) => format!("(-{})", unparse(a)),
         ExprKind::Unary(UnOp::Not, a) => format!("(not {})", unparse(a)),
+        ExprKind::IsNull(a, negated) => {
+            format!(
+                "({} is {}null)",
+                unparse(a),
+                if *negated { "not " } else { "" }
+            )
+        }
         ExprKind::Binary(op, a, b) => format!("({} {} {})", unparse(a), op.symbol(), unparse(b)),
         ExprKind::In(a, items) => format!(
             "({} in [{}])",
@@ -149,7 +166,10 @@ fn unparse(e: &Expr) -> String {
             )
         }
         ExprKind::Agg(a) => {
-            let mut s = format!("{}({}", a.func.name(), a.source.name);
+            let mut s = match &a.expr {
+                Some(x) => format!("{}({}", a.func.name(), unparse(x)),
+                None => format!("{}({}", a.func.name(), a.source.name),
+            };
             if let Some(c) = &a.column {
                 s = format!("{s}.{}", c.name);
             }
@@ -194,6 +214,8 @@ const SHAPES: &[(&str, &str)] = &[
     ("a >= b", "(>= a b)"),
     (r#"x in ["a", "b"]"#, r#"(in x ["a" "b"])"#),
     ("x in []", "(in x [])"),
+    ("x is null", "(is-null x)"),
+    ("x is not null", "(is-not-null x)"),
     ("a + b", "(+ a b)"),
     ("a - b", "(- a b)"),
     ("a * b", "(* a b)"),
@@ -211,6 +233,12 @@ const SHAPES: &[(&str, &str)] = &[
     ("a == b and c != d", "(and (== a b) (!= c d))"),
     (r#"x + 1 in [2, 3]"#, "(in (+ x 1) [2 3])"),
     (r#"not x in ["a"]"#, r#"(not (in x ["a"]))"#),
+    ("x + 1 is null", "(is-null (+ x 1))"),
+    (
+        "not x is null and y is not null",
+        "(and (not (is-null x)) (is-not-null y))",
+    ),
+    ("sum(o.qty * o.price)", "(sum o: (* o.qty o.price))"),
     ("-a * b", "(* (neg a) b)"),
     ("-a + b", "(+ (neg a) b)"),
     ("a - -b", "(- a (neg b))"),

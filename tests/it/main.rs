@@ -14,6 +14,7 @@ mod eval_example;
 mod eval_golden_aggregates;
 mod eval_golden_output;
 mod eval_golden_periods;
+mod eval_golden_rows;
 mod eval_golden_sources;
 mod eval_no_time;
 mod eval_props;

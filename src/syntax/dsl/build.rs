@@ -764,7 +764,7 @@ impl Builder {
                 let source = parts.pop().unwrap_or_else(|| func.clone());
                 (source, column, None)
             }
-            Some(t) => match row_source(&t) {
+            Some(t) => match row_source(&t, agg, &func.name) {
                 Ok(source) => (source, None, Some(t)),
                 Err(d) => {
                     self.diags.push(d);
@@ -850,7 +850,7 @@ fn target_example(agg: AggFunc, name: &str) -> String {
 
 /// The one source a row expression (an aggregation's first argument) reads: its
 /// columns are written `source.column`, all of the same source.
-fn row_source(e: &Expr) -> Result<Ident, Diagnostic> {
+fn row_source(e: &Expr, agg: AggFunc, name: &str) -> Result<Ident, Diagnostic> {
     fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e [Ident]>) {
         match &e.kind {
             ExprKind::Name(parts) => out.push(parts),
@@ -891,17 +891,20 @@ fn row_source(e: &Expr) -> Result<Ident, Diagnostic> {
             },
             _ => {
                 let span = parts[0].span.to(parts[parts.len() - 1].span);
-                return Err(Diagnostic::error("E0405", "a column in an aggregation is written `source.column`")
-                    .at(span, "too many parts"));
+                return Err(Diagnostic::error(
+                    "E0405",
+                    "a column in an aggregation is written `source.column`",
+                )
+                .at(span, "too many parts"));
             }
         }
     }
     source.cloned().ok_or_else(|| {
         Diagnostic::error(
             "E0405",
-            "an aggregation's expression names no column of a source",
+            format!("`{name}` needs a source, a `source.column` or an expression over one source's columns as its first argument"),
         )
-        .at(e.span, "expected `source.column` in here")
-        .with_help("write the columns with their source: `sum(orders.qty * orders.unit_price)`")
+        .at(e.span, "no `source.column` in here")
+        .with_help(target_example(agg, name))
     })
 }

@@ -534,6 +534,7 @@ pub(super) fn is_keyword(r: Rule) -> bool {
             | Rule::kw_null
             | Rule::kw_sheet
             | Rule::kw_header
+            | Rule::kw_is
             | Rule::assign
             | Rule::colon
             | Rule::lbrace

@@ -275,7 +275,10 @@ fn sources(o: &mut Out, i: &Item) -> bool {
                 (c.name.name.clone(), v)
             })
             .collect();
-        if s.columns.iter().any(|c| c.header.is_some() || c.expr.is_some()) {
+        if s.columns
+            .iter()
+            .any(|c| c.header.is_some() || c.expr.is_some())
+        {
             // Renamed headers: one column a line.
             o.key(2, "columns");
             for (k, v) in &cols {

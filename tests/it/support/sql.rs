@@ -513,6 +513,18 @@ pub fn suites() -> Vec<Suite> {
             ],
         },
         Suite {
+            name: "rows",
+            defs: "tests/fixtures/eval/rows.kpi",
+            data: vec![("orders", "tests/fixtures/eval/rows.csv")],
+            cases: vec![
+                Case::new("", "all"),
+                Case::new("rep", "all"),
+                Case::new("size", "week"),
+                Case::new("team,rep", "day"),
+                Case::new("rep", "week").range(Some("2026-01-01"), Some("2026-01-11")),
+            ],
+        },
+        Suite {
             name: "funnel",
             defs: "tests/fixtures/eval/funnel.kpi",
             data: vec![("acts", "tests/fixtures/eval/funnel.csv")],
@@ -672,7 +684,9 @@ pub fn suites_named(names: &[&str]) -> Vec<Suite> {
 }
 
 /// Golden-fixture suites (tests/fixtures/eval) other than the time-zone and week ones.
-pub const GOLDEN: [&str; 6] = ["aggs", "nulls", "funnel", "windows", "workdays", "msrc"];
+pub const GOLDEN: [&str; 7] = [
+    "aggs", "nulls", "rows", "funnel", "windows", "workdays", "msrc",
+];
 /// Time zones (DST) and ISO-week year boundaries.
 pub const TIME: [&str; 3] = ["grains", "dst", "dst_utc"];
 /// Generated rows over every construct the backend supports.
