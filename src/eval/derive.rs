@@ -39,12 +39,13 @@ impl Calc {
                 v => (v, None),
             },
             Calc::Num(x, e) => (RowVal::Num(*x), *e),
-            Calc::Neg(a) => match a.eval(row, fixed) {
-                (v, e) => match num(v) {
+            Calc::Neg(a) => {
+                let (v, e) = a.eval(row, fixed);
+                match num(v) {
                     Some(x) => (RowVal::Num(-x), e.map(|e| -e)),
                     None => (RowVal::Null, None),
-                },
-            },
+                }
+            }
             Calc::Arith(op, a, b) => {
                 let (va, ea) = a.eval(row, fixed);
                 let (vb, eb) = b.eval(row, fixed);

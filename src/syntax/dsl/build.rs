@@ -816,26 +816,6 @@ impl Builder {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A child the grammar always gives, missing: a diagnostic, not a panic.
-    #[test]
-    fn a_missing_child_is_a_diagnostic() {
-        let mut none = std::iter::empty::<Pair<Rule>>();
-        let missing = next(&mut none, "metric name").unwrap_err();
-        let d = missing.diagnostic(FileId(0), 7);
-        assert_eq!(d.code, "E0198");
-        assert_eq!(
-            d.message,
-            "internal error: the parse tree has no metric name"
-        );
-        assert_eq!(d.span, Some(Span::new(FileId(0), 7..8)));
-        assert!(d.is_error());
-    }
-}
-
 /// `count(activities where ..)` or `sum(activities.amount where ..)`: how the first
 /// argument of aggregation `agg` is written.
 fn target_example(agg: AggFunc, name: &str) -> String {
@@ -907,4 +887,24 @@ fn row_source(e: &Expr, agg: AggFunc, name: &str) -> Result<Ident, Diagnostic> {
         .at(e.span, "no `source.column` in here")
         .with_help(target_example(agg, name))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A child the grammar always gives, missing: a diagnostic, not a panic.
+    #[test]
+    fn a_missing_child_is_a_diagnostic() {
+        let mut none = std::iter::empty::<Pair<Rule>>();
+        let missing = next(&mut none, "metric name").unwrap_err();
+        let d = missing.diagnostic(FileId(0), 7);
+        assert_eq!(d.code, "E0198");
+        assert_eq!(
+            d.message,
+            "internal error: the parse tree has no metric name"
+        );
+        assert_eq!(d.span, Some(Span::new(FileId(0), 7..8)));
+        assert!(d.is_error());
+    }
 }
