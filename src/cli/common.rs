@@ -206,6 +206,11 @@ pub fn progress(
 
 /// Report skipped bad rows (never silently).
 pub fn report_skips(out: &crate::eval::Output) {
+    for (_, _, rep) in &out.scans {
+        for note in &rep.notes {
+            eprintln!("warning: {note}");
+        }
+    }
     for (name, path, rep) in &out.scans {
         if rep.skipped > 0 {
             let lines: Vec<String> = rep

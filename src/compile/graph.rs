@@ -220,6 +220,24 @@ pub struct SourceDef {
     pub read: crate::data::ReadOptions,
     /// Columns computed per row (`column revenue = qty * unit_price`), in order.
     pub derived: Vec<DerivedColumn>,
+    /// `key COL`: a lookup (dimension table) keyed by this column.
+    pub key: Option<String>,
+    /// A lookup row's validity columns (`valid_from`, `valid_to`).
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    /// The lookups whose dimensions this source gains (`lookup reps [on owner_id]`).
+    pub lookups: Vec<LookupDef>,
+}
+
+/// `lookup NAME [on COLUMN]` in a fact source, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LookupDef {
+    /// The lookup source (an index into `Graph::sources`).
+    pub source: usize,
+    /// The fact column holding the key.
+    pub on: String,
+    /// The lookup's dimensions, which the fact source gains.
+    pub dims: Vec<String>,
 }
 
 /// `column NAME = EXPR` in a source.
@@ -244,6 +262,19 @@ impl SourceDef {
             || self.entity.as_deref() == Some(col)
             || self.column_type(col).is_some()
             || self.derived(col).is_some()
+            || self.lookup_of(col).is_some()
+    }
+
+    /// The lookup (index into `lookups`) that gives dimension `col`, if one does.
+    pub fn lookup_of(&self, col: &str) -> Option<usize> {
+        self.lookups
+            .iter()
+            .position(|l| l.dims.iter().any(|d| d == col))
+    }
+
+    /// Whether the source is a lookup (a dimension table).
+    pub fn is_lookup(&self) -> bool {
+        self.key.is_some()
     }
 
     pub fn column_type(&self, col: &str) -> Option<ColumnType> {

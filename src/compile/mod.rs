@@ -6,6 +6,7 @@ pub mod diff;
 pub mod graph;
 pub mod infer;
 pub mod load;
+mod lookups;
 pub mod lower;
 mod members;
 pub mod resolve;

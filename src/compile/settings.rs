@@ -86,6 +86,7 @@ pub(super) fn apply(
     for (src, file) in &scope.sources {
         graph.sources.push(source_def(src, *file, map, diags));
     }
+    super::lookups::resolve(scope, graph, diags);
     // Scripts are loaded by `scripts::load`, before the scope is built.
 }
 
@@ -161,6 +162,10 @@ fn source_def(
         columns,
         read,
         derived: Vec::new(),
+        key: src.key.as_ref().map(|k| k.name.clone()),
+        valid_from: src.valid_from.as_ref().map(|k| k.name.clone()),
+        valid_to: src.valid_to.as_ref().map(|k| k.name.clone()),
+        lookups: Vec::new(),
     }
 }
 

@@ -144,6 +144,8 @@ pub struct ScanReport {
     pub first_skipped: Vec<(u64, String)>,
     /// Size of the input in bytes.
     pub bytes: u64,
+    /// What the user should know about the rows (e.g. keys no lookup row matched).
+    pub notes: Vec<String>,
 }
 
 /// How many skipped rows a report remembers.

@@ -89,6 +89,40 @@ impl Calc {
                 (RowVal::Null, None)
             }
             Calc::Other(f) => (f.value(row), None),
+            Calc::LookupRow { table, key, time } => {
+                let text;
+                let k: &[u8] = match row[*key] {
+                    RowVal::Str(k) => k,
+                    RowVal::Null => return (RowVal::Null, None),
+                    // A key hinted as a number is looked up as the file writes it.
+                    v => {
+                        let mut buf = Vec::new();
+                        render(v, fixed[*key], &mut buf);
+                        text = buf;
+                        &text
+                    }
+                };
+                let Some(t) = table.get() else {
+                    return (RowVal::Null, None);
+                };
+                let day = match time.map(|c| row[c]) {
+                    Some(RowVal::Date(d)) => d,
+                    _ => 0,
+                };
+                match t.find(k, day) {
+                    Some(r) => (RowVal::Num(r as f64), None),
+                    None => (RowVal::Null, None),
+                }
+            }
+            Calc::LookupDim { table, row: r, dim } => {
+                let (Some(t), RowVal::Num(i)) = (table.get(), row[*r]) else {
+                    return (RowVal::Null, None);
+                };
+                match t.rows.get(i as usize).and_then(|v| v.get(*dim)) {
+                    Some(v) if !v.is_empty() => (RowVal::Str(v), None),
+                    _ => (RowVal::Null, None),
+                }
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod grid;
 pub(crate) mod intern;
 pub(crate) mod journey;
 mod layout;
+pub(crate) mod lookup;
 pub(crate) mod merge;
 pub(crate) mod row;
 pub(crate) mod scan;
@@ -245,6 +246,9 @@ fn scan_all(
     let mut journey_merged = Vec::new();
     let mut journey_aggs = Vec::new();
     for p in plans {
+        for l in &p.lookups {
+            lookup::load(l, req, &p.tz)?;
+        }
         let mut spec = ScanSpec {
             skip_bad_rows: req.skip_bad_rows,
             ..ScanSpec::new(
@@ -269,7 +273,8 @@ fn scan_all(
                 crate::data::scan::scan_unordered(&spec, make)
             }
         };
-        let (mut sinks, report) = result.map_err(|e| scan_error(&p.name, e))?;
+        let (mut sinks, mut report) = result.map_err(|e| scan_error(&p.name, e))?;
+        report.notes.extend(lookup::unmatched(p, &sinks));
         for (k, r) in p.riders.iter().enumerate() {
             let (m, aggs) = journey::count(r, k, &mut sinks, req, &mut groups);
             journey_merged.push(m);

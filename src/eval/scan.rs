@@ -55,6 +55,9 @@ pub struct SourceSink<'p> {
     text_cols: Vec<usize>,
     /// The row's derived texts (reused from row to row).
     text: Vec<u8>,
+    /// Per lookup-row column (column, key column): rows whose non-empty key matched
+    /// no lookup row, and the first few such keys.
+    pub unmatched: Vec<(usize, usize, u64, Vec<Vec<u8>>)>,
 }
 
 impl<'p> SourceSink<'p> {
@@ -123,6 +126,16 @@ impl<'p> SourceSink<'p> {
             chunk: 0,
             text_cols: texts,
             text: Vec::new(),
+            unmatched: plan
+                .derived
+                .iter()
+                .filter_map(|d| match d.calc {
+                    crate::plan::derive::Calc::LookupRow { key, .. } => {
+                        Some((d.col, key, 0, Vec::new()))
+                    }
+                    _ => None,
+                })
+                .collect(),
         }
     }
 
@@ -406,6 +419,7 @@ impl SourceSink<'_> {
                 &mut text,
             );
             let row = &vals[..plan.kinds.len()];
+            note_unmatched(&mut self.unmatched, row, &ext);
             let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
             let mut ids = [0u32; MAX_DIMS];
             self.intern(&ext, &mut ids, &mut codes);
@@ -507,6 +521,7 @@ impl SourceSink<'_> {
         }
         self.min_day = self.min_day.min(day);
         self.max_day = self.max_day.max(day);
+        note_unmatched(&mut self.unmatched, row, fields);
         self.update_slot(row, fields, &ids, &codes, period);
         self.text = text;
         Ok(())
@@ -580,6 +595,24 @@ impl SourceSink<'_> {
     }
 }
 
+/// Count the rows whose key matched no lookup row (and keep a few of the keys).
+#[inline]
+fn note_unmatched(
+    unmatched: &mut [(usize, usize, u64, Vec<Vec<u8>>)],
+    row: &[RowVal],
+    fields: &[&[u8]],
+) {
+    for (col, key, n, keys) in unmatched {
+        if row[*col] == RowVal::Null && !fields[*key].is_empty() {
+            *n += 1;
+            let k = fields[*key];
+            if keys.len() < 5 && !keys.iter().any(|x| x == k) {
+                keys.push(k.to_vec());
+            }
+        }
+    }
+}
+
 /// Compute a row's derived columns (into `vals`, `fixed` and `nums`) and give the
 /// row's fields with the derived columns' texts after the file's (those in
 /// `text_cols`; `text` holds them).
@@ -597,16 +630,22 @@ fn derive_row<'a, const N: usize>(
     text.clear();
     let mut spans = [(0u32, 0u32); N];
     for &k in text_cols {
-        let start = text.len() as u32;
-        super::derive::render(vals[k], fixed[k], text);
-        spans[k] = (start, text.len() as u32);
+        if !matches!(vals[k], RowVal::Str(_)) {
+            let start = text.len() as u32;
+            super::derive::render(vals[k], fixed[k], text);
+            spans[k] = (start, text.len() as u32);
+        }
     }
     let text: &'a Vec<u8> = text;
     let mut ext: [&'a [u8]; N] = [&[]; N];
     let n = fields.len().min(N);
     ext[..n].copy_from_slice(&fields[..n]);
     for &k in text_cols {
-        ext[k] = &text[spans[k].0 as usize..spans[k].1 as usize];
+        ext[k] = match vals[k] {
+            // Text (a lookup's dimension, an `if` of strings) is not copied.
+            RowVal::Str(s) => s,
+            _ => &text[spans[k].0 as usize..spans[k].1 as usize],
+        };
     }
     ext
 }

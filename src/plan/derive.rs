@@ -24,6 +24,19 @@ pub enum Calc {
     Coalesce(Vec<Calc>),
     /// Anything else (comparisons, text, `min`, `round`, ..), by the filter evaluator.
     Other(Filter),
+    /// The lookup row matching the key in column `key` on the row's day (column `time`,
+    /// if the lookup has validity): the row's index as a number, null when none.
+    LookupRow {
+        table: std::sync::Arc<std::sync::OnceLock<super::lookup::LookupTable>>,
+        key: usize,
+        time: Option<usize>,
+    },
+    /// Dimension `dim` of the lookup row in column `row`.
+    LookupDim {
+        table: std::sync::Arc<std::sync::OnceLock<super::lookup::LookupTable>>,
+        row: usize,
+        dim: usize,
+    },
 }
 
 /// The name of the hidden column that computes an aggregation's row expression.
@@ -69,7 +82,8 @@ impl Calc {
         match self {
             Calc::Col(i) if Some(*i) == time => ColKind::Date,
             Calc::Col(i) => kinds.get(*i).copied().unwrap_or(ColKind::Str),
-            Calc::Num(..) | Calc::Neg(_) | Calc::Arith(..) => ColKind::Num,
+            Calc::Num(..) | Calc::Neg(_) | Calc::Arith(..) | Calc::LookupRow { .. } => ColKind::Num,
+            Calc::LookupDim { .. } => ColKind::Str,
             Calc::If(_, a, b) => match (a.kind(kinds, time), b.kind(kinds, time)) {
                 (ColKind::Str, k) if a.is_null() => k,
                 (k, _) => k,
@@ -106,6 +120,11 @@ impl Calc {
             }
             Calc::Coalesce(args) => args.iter().for_each(|a| a.columns(out)),
             Calc::Other(f) => f.columns(out),
+            Calc::LookupRow { key, time, .. } => {
+                out.push(*key);
+                out.extend(*time);
+            }
+            Calc::LookupDim { row, .. } => out.push(*row),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod derive;
 pub mod filter;
+pub mod lookup;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -86,6 +87,8 @@ pub struct SourcePlan {
     pub derived: Vec<derive::Derived>,
     /// How many of `columns` are read from the file (the first ones).
     pub raw: usize,
+    /// The lookups the scan joins (their tables loaded before it).
+    pub lookups: Vec<lookup::LookupPlan>,
 }
 
 impl SourcePlan {
@@ -305,9 +308,9 @@ pub fn source_plans(
         let path = data_path(req, src)?;
         // Two passes: the first finds the columns, the second numbers the file's
         // columns first and the derived ones after them (the scan's row layout).
-        let mut first = ColumnSet::new(src);
+        let mut first = ColumnSet::new(graph, req, src);
         plan_columns(graph, req, src, &aggs, &riding[s], &mut first)?;
-        let mut set = ColumnSet::new(src);
+        let mut set = ColumnSet::new(graph, req, src);
         for (c, _) in first.columns.iter().zip(&first.raw).filter(|(_, r)| **r) {
             set.col(c, None);
         }
@@ -318,8 +321,13 @@ pub fn source_plans(
             columns,
             mut kinds,
             derived,
+            lookups,
             ..
         } = set;
+        let lookups = lookups
+            .into_iter()
+            .flatten()
+            .collect::<Result<Vec<_>, _>>()?;
         if columns.len() > MAX_COLUMNS {
             return Err(EvalError::Usage(format!(
                 "source `{}` needs more than {MAX_COLUMNS} columns",
@@ -360,6 +368,7 @@ pub fn source_plans(
             riders,
             derived,
             raw,
+            lookups,
         });
     }
     Ok(plans)
@@ -435,7 +444,11 @@ fn plan_columns(
 /// The columns of a source plan as they are registered: the file's columns and the
 /// derived ones (with what they are computed from registered before them).
 struct ColumnSet<'g> {
+    graph: &'g Graph,
+    req: &'g Request,
     src: &'g SourceDef,
+    /// Per lookup of the source: its plan once a column needs it.
+    lookups: Vec<Option<Result<lookup::LookupPlan, EvalError>>>,
     columns: Vec<String>,
     kinds: Vec<ColKind>,
     /// Per column: read from the file (not derived).
@@ -445,8 +458,11 @@ struct ColumnSet<'g> {
 }
 
 impl<'g> ColumnSet<'g> {
-    fn new(src: &'g SourceDef) -> ColumnSet<'g> {
+    fn new(graph: &'g Graph, req: &'g Request, src: &'g SourceDef) -> ColumnSet<'g> {
         ColumnSet {
+            graph,
+            req,
+            lookups: vec![None; src.lookups.len()],
             src,
             columns: Vec::new(),
             kinds: Vec::new(),
@@ -472,6 +488,9 @@ impl<'g> ColumnSet<'g> {
             let calc = derive::Calc::compile(&d.expr, &mut |c, k| self.col(c, k));
             return self.push_derived(name, calc);
         }
+        if let Some(k) = src.lookup_of(name) {
+            return self.lookup_dim(k, name);
+        }
         let hinted = match src.column_type(name) {
             Some(ColumnType::Decimal | ColumnType::Int) => ColKind::Num,
             Some(ColumnType::Bool) => ColKind::Bool,
@@ -493,6 +512,50 @@ impl<'g> ColumnSet<'g> {
         }
         let calc = derive::Calc::compile(e, &mut |c, k| self.col(c, k));
         self.push_derived(&name, calc)
+    }
+
+    /// The column of dimension `dim` of lookup `k`: read from the lookup row that the
+    /// row's key (and day) matches, itself a hidden column shared by the lookup's
+    /// dimensions.
+    fn lookup_dim(&mut self, k: usize, dim: &str) -> usize {
+        let def = &self.src.lookups[k];
+        let lsrc = &self.graph.sources[def.source];
+        let plan = self.lookups[k]
+            .get_or_insert_with(|| {
+                data_path(self.req, lsrc).map(|path| lookup::LookupPlan {
+                    source: def.source,
+                    name: lsrc.name.clone(),
+                    path,
+                    read: std::sync::Arc::new(lsrc.read.clone()),
+                    key: lsrc.key.clone().unwrap_or_default(),
+                    dims: def.dims.clone(),
+                    valid_from: lsrc.valid_from.clone(),
+                    valid_to: lsrc.valid_to.clone(),
+                    on: def.on.clone(),
+                    table: Default::default(),
+                })
+            })
+            .clone();
+        let table = match plan {
+            Ok(p) => p.table,
+            Err(_) => Default::default(),
+        };
+        let row_name = format!("({}@{})", lsrc.name, def.on);
+        let row = match self.columns.iter().position(|c| *c == row_name) {
+            Some(i) => i,
+            None => {
+                let key = self.col(&def.on, None);
+                let time = lsrc.valid_from.as_ref().and(self.time);
+                let calc = derive::Calc::LookupRow {
+                    table: table.clone(),
+                    key,
+                    time,
+                };
+                self.push_derived(&row_name, calc)
+            }
+        };
+        let d = def.dims.iter().position(|x| x == dim).unwrap_or(0);
+        self.push_derived(dim, derive::Calc::LookupDim { table, row, dim: d })
     }
 
     fn push_derived(&mut self, name: &str, calc: derive::Calc) -> usize {

@@ -59,12 +59,15 @@ pub fn source_ctes(
         cols: &cols,
         exact: false,
     };
-    let table = table_ref(
+    let mut table = table_ref(
         d,
         tables
             .get(&src.name)
             .map_or(src.name.as_str(), |s| s.as_str()),
     );
+    if !v.lookups.is_empty() {
+        table = d.quote_ident(&lookup_ctes(cx, v, &table, tables, chain));
+    }
     let mut items = vec!["*".to_string()];
     for (i, dim) in cx.req.by.iter().enumerate() {
         let key = match cols.derived_expr(dim) {
@@ -150,6 +153,81 @@ pub fn source_ctes(
     let name = format!("{}__agg", src.name);
     chain.push(d, &name, body);
     Ok(name)
+}
+
+/// `<src>__fact` (the fact rows with their local day) and `<src>__joined` (each row
+/// with its lookups' dimensions: a LEFT JOIN on the key and, with validity, the day
+/// inside `valid_from <= day < valid_to`); returns the joined CTE's name.
+fn lookup_ctes(
+    cx: &Cx,
+    v: &SourcePlan,
+    table: &str,
+    tables: &HashMap<String, String>,
+    chain: &mut Chain,
+) -> String {
+    let d = cx.d;
+    let src = &cx.graph.sources[v.source];
+    let day = d.quote_ident("jday__");
+    let fact = format!("{}__fact", src.name);
+    let time = src.time.clone().unwrap_or_default();
+    let text = d.cast(&d.quote_column(&time), SqlType::Text);
+    let local = match src.time {
+        Some(_) => d.local_day(&text, &cx.graph.settings.timezone),
+        None => d.cast("NULL", SqlType::Date),
+    };
+    chain.push(
+        d,
+        &fact,
+        format!("SELECT\n    *,\n    {local} AS {day}\n  FROM {table}"),
+    );
+    let mut items = vec!["f.*".to_string()];
+    let mut joins = Vec::new();
+    for (k, l) in v.lookups.iter().enumerate() {
+        let alias = format!("l{k}");
+        let col = |c: &str| format!("{alias}.{}", d.quote_column(c));
+        for dim in &l.dims {
+            items.push(format!("{} AS {}", col(dim), d.quote_column(dim)));
+        }
+        let ltable = table_ref(
+            d,
+            tables.get(&l.name).map_or(l.name.as_str(), |s| s.as_str()),
+        );
+        let mut on = vec![format!(
+            "{} = {}",
+            d.cast(&format!("f.{}", d.quote_column(&l.on)), SqlType::Text),
+            d.cast(&col(&l.key), SqlType::Text)
+        )];
+        let date = |c: &str| {
+            d.cast(
+                &format!("NULLIF({}, '')", d.cast(&col(c), SqlType::Text)),
+                SqlType::Date,
+            )
+        };
+        if let Some(c) = &l.valid_from {
+            let x = date(c);
+            on.push(format!("({x} IS NULL OR f.{day} >= {x})"));
+        }
+        if let Some(c) = &l.valid_to {
+            let x = date(c);
+            on.push(format!("({x} IS NULL OR f.{day} < {x})"));
+        }
+        joins.push(format!(
+            "LEFT JOIN {ltable} {alias} ON {}",
+            on.join(" AND ")
+        ));
+    }
+    let name = format!("{}__joined", src.name);
+    chain.push(
+        d,
+        &name,
+        format!(
+            "SELECT\n    {}\n  FROM {} f\n  {}",
+            indent(&items),
+            d.quote_ident(&fact),
+            joins.join("\n  ")
+        ),
+    );
+    name
 }
 
 /// The SELECT items of one aggregate (two for `avg`: its sum and count).

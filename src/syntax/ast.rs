@@ -93,6 +93,21 @@ pub struct Source {
     pub columns: Vec<ColumnEntry>,
     /// How the file is read: `delimiter`, `decimal`, `null`, `header`, ..
     pub read: ReadEntries,
+    /// `key rep`: the source is a lookup (a dimension table) keyed by this column.
+    pub key: Option<Ident>,
+    /// `valid_from COL` / `valid_to COL`: a lookup row's validity (membership with history).
+    pub valid_from: Option<Ident>,
+    pub valid_to: Option<Ident>,
+    /// `lookup reps [on owner_id]`: lookups whose dimensions this source gains.
+    pub lookups: Vec<LookupRef>,
+}
+
+/// `lookup NAME [on COLUMN]` in a fact source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LookupRef {
+    pub source: Ident,
+    /// The fact column holding the key (default: the column named like the lookup's key).
+    pub on: Option<Ident>,
 }
 
 /// `column NAME: TYPE`, `column "Odd Header" as NAME: TYPE` or `column Header as NAME`.

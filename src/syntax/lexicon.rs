@@ -15,7 +15,7 @@ pub const ITEM_KEYWORDS: [&str; 11] = [
 pub const RESERVED: [&str; 7] = ["and", "or", "not", "in", "where", "true", "false"];
 
 /// Every keyword of the grammar (its `kw_*` rules), items' and entries'.
-pub const KEYWORDS: [&str; 47] = [
+pub const KEYWORDS: [&str; 52] = [
     "import",
     "script",
     "settings",
@@ -63,6 +63,11 @@ pub const KEYWORDS: [&str; 47] = [
     "sheet",
     "header",
     "is",
+    "key",
+    "valid_from",
+    "valid_to",
+    "lookup",
+    "on",
 ];
 
 /// A name: `[A-Za-z_][A-Za-z0-9_]*`, not a reserved word.

@@ -66,7 +66,13 @@ pub mod keys {
         "null",
         "sheet",
         "header",
+        "key",
+        "valid_from",
+        "valid_to",
+        "lookup",
     ];
+    /// The mapping form of a lookup (`{source: reps, on: owner_id}`).
+    pub const LOOKUP: &[&str] = &["source", "on"];
     /// The mapping form of a source's `time` (`{column: closed_at, format: ".."}`).
     pub const TIME: &[&str] = &["column", "format"];
     /// The mapping form of a column (`{header: "Deal Amount", type: decimal}`).

@@ -306,6 +306,10 @@ impl Builder {
             entity: None,
             columns: Vec::new(),
             read: ReadEntries::default(),
+            key: None,
+            valid_from: None,
+            valid_to: None,
+            lookups: Vec::new(),
         };
         for entry in it {
             let rule = entry.as_rule();
@@ -323,6 +327,17 @@ impl Builder {
                     r.time_format = fields.next().map(|s| self.string(s));
                 }
                 Rule::src_entity => src.entity = fields.next().map(|s| self.ident(s)),
+                Rule::src_key => src.key = fields.next().map(|s| self.ident(s)),
+                Rule::src_valid_from => src.valid_from = fields.next().map(|s| self.ident(s)),
+                Rule::src_valid_to => src.valid_to = fields.next().map(|s| self.ident(s)),
+                Rule::src_lookup => {
+                    let mut names = fields.filter(|f| f.as_rule() == Rule::ident);
+                    if let Some(s) = names.next() {
+                        let source = self.ident(s);
+                        let on = names.next().map(|o| self.ident(o));
+                        src.lookups.push(LookupRef { source, on });
+                    }
+                }
                 Rule::src_dimensions => src.dimensions.extend(fields.map(|d| self.ident(d))),
                 Rule::src_delimiter => r.delimiter = fields.next().map(|s| self.string(s)),
                 Rule::src_decimal => r.decimal = fields.next().map(|s| self.string(s)),

@@ -535,6 +535,10 @@ pub(super) fn is_keyword(r: Rule) -> bool {
             | Rule::kw_sheet
             | Rule::kw_header
             | Rule::kw_is
+            | Rule::kw_key
+            | Rule::kw_valid_from
+            | Rule::kw_valid_to
+            | Rule::kw_lookup
             | Rule::assign
             | Rule::colon
             | Rule::lbrace

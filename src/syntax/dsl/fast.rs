@@ -397,6 +397,10 @@ impl<'t> P<'t> {
             entity: None,
             columns: Vec::new(),
             read: ReadEntries::default(),
+            key: None,
+            valid_from: None,
+            valid_to: None,
+            lookups: Vec::new(),
         };
         loop {
             if self.punct(b'}') {
@@ -450,6 +454,20 @@ impl<'t> P<'t> {
                 });
             } else if self.kw("entity") {
                 src.entity = Some(self.ident()?);
+            } else if self.kw("key") {
+                src.key = Some(self.ident()?);
+            } else if self.kw("valid_from") {
+                src.valid_from = Some(self.ident()?);
+            } else if self.kw("valid_to") {
+                src.valid_to = Some(self.ident()?);
+            } else if self.kw("lookup") {
+                let source = self.ident()?;
+                let on = if self.kw("on") {
+                    Some(self.ident()?)
+                } else {
+                    None
+                };
+                src.lookups.push(LookupRef { source, on });
             } else if self.kw("dimensions") {
                 let dims = self.idents()?;
                 src.dimensions.extend(dims);

@@ -360,6 +360,22 @@ fn print_source(p: &mut Printer, s: &Source, start: usize) {
     if let Some(en) = &s.entity {
         e.push((format!("entity {}", en.name), en.span.start as usize));
     }
+    for (word, x) in [
+        ("key", &s.key),
+        ("valid_from", &s.valid_from),
+        ("valid_to", &s.valid_to),
+    ] {
+        if let Some(x) = x {
+            e.push((format!("{word} {}", x.name), x.span.start as usize));
+        }
+    }
+    for l in &s.lookups {
+        let text = match &l.on {
+            Some(on) => format!("lookup {} on {}", l.source.name, on.name),
+            None => format!("lookup {}", l.source.name),
+        };
+        e.push((text, l.source.span.start as usize));
+    }
     for c in &s.columns {
         let mut text = match &c.header {
             // `column "Odd Header": decimal` (no name given; the compiler asks for one).

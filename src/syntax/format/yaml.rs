@@ -246,6 +246,26 @@ fn sources(o: &mut Out, i: &Item) -> bool {
     if let Some(e) = &s.entity {
         o.kv(2, "entity", &e.name);
     }
+    for (word, x) in [
+        ("key", &s.key),
+        ("valid_from", &s.valid_from),
+        ("valid_to", &s.valid_to),
+    ] {
+        if let Some(x) = x {
+            o.kv(2, word, &x.name);
+        }
+    }
+    if !s.lookups.is_empty() {
+        let items: Vec<String> = s
+            .lookups
+            .iter()
+            .map(|l| match &l.on {
+                Some(on) => format!("{{ source: {}, on: {} }}", l.source.name, on.name),
+                None => l.source.name.clone(),
+            })
+            .collect();
+        o.kv(2, "lookup", &format!("[{}]", items.join(", ")));
+    }
     if !s.columns.is_empty() {
         let cols: Vec<(String, String)> = s
             .columns

@@ -186,6 +186,10 @@ impl Cx<'_> {
             entity: None,
             columns: Vec::new(),
             read: ReadEntries::default(),
+            key: None,
+            valid_from: None,
+            valid_to: None,
+            lookups: Vec::new(),
         };
         for (key, _, v) in &f.entries {
             let r = &mut src.read;
@@ -203,6 +207,33 @@ impl Cx<'_> {
                     _ => src.time = self.ident(v, "`time`"),
                 },
                 "entity" => src.entity = self.ident(v, "`entity`"),
+                "key" => src.key = self.ident(v, "`key`"),
+                "valid_from" => src.valid_from = self.ident(v, "`valid_from`"),
+                "valid_to" => src.valid_to = self.ident(v, "`valid_to`"),
+                "lookup" => {
+                    // `lookup: reps`, `lookup: {source: reps, on: owner_id}`, or a list.
+                    let items: Vec<&SNode> = match &v.value {
+                        Node::Seq(_) => self.list(v, "`lookup`"),
+                        _ => vec![v],
+                    };
+                    for item in items {
+                        match &item.value {
+                            Node::Map(_) => {
+                                if let Some(m) = self.fields(item, keys::LOOKUP, "a lookup") {
+                                    let source =
+                                        m.get("source").and_then(|s| self.ident(s, "`source`"));
+                                    let on = m.get("on").and_then(|o| self.ident(o, "`on`"));
+                                    src.lookups
+                                        .extend(source.map(|source| LookupRef { source, on }));
+                                }
+                            }
+                            _ => src.lookups.extend(
+                                self.ident(item, "a lookup source")
+                                    .map(|source| LookupRef { source, on: None }),
+                            ),
+                        }
+                    }
+                }
                 "dimensions" => {
                     for d in self.list(v, "`dimensions`") {
                         src.dimensions.extend(self.ident(d, "a dimension"));

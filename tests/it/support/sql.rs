@@ -525,6 +525,22 @@ pub fn suites() -> Vec<Suite> {
             ],
         },
         Suite {
+            name: "lookup",
+            defs: "tests/fixtures/eval/lookup.kpi",
+            data: vec![
+                ("acts", "tests/fixtures/eval/lookup_acts.csv"),
+                ("reps", "tests/fixtures/eval/lookup_reps.csv"),
+                ("products", "tests/fixtures/eval/lookup_products.csv"),
+            ],
+            cases: vec![
+                Case::new("", "all"),
+                Case::new("team", "all"),
+                Case::new("team,rep", "week"),
+                Case::new("region,category", "month"),
+                Case::new("manager", "day").range(Some("2026-03-01"), Some("2026-03-31")),
+            ],
+        },
+        Suite {
             name: "funnel",
             defs: "tests/fixtures/eval/funnel.kpi",
             data: vec![("acts", "tests/fixtures/eval/funnel.csv")],
@@ -684,8 +700,8 @@ pub fn suites_named(names: &[&str]) -> Vec<Suite> {
 }
 
 /// Golden-fixture suites (tests/fixtures/eval) other than the time-zone and week ones.
-pub const GOLDEN: [&str; 7] = [
-    "aggs", "nulls", "rows", "funnel", "windows", "workdays", "msrc",
+pub const GOLDEN: [&str; 8] = [
+    "aggs", "nulls", "rows", "lookup", "funnel", "windows", "workdays", "msrc",
 ];
 /// Time zones (DST) and ISO-week year boundaries.
 pub const TIME: [&str; 3] = ["grains", "dst", "dst_utc"];
