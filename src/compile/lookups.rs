@@ -112,6 +112,24 @@ fn lookup_def(
         return None;
     };
     let def = &graph.sources[s];
+    if let (Some(v), None) = (&lsrc.valid_from, &src.time) {
+        diags.push(
+            Diagnostic::error(
+                "E0414",
+                format!(
+                    "lookup `{}` has validity, but `{}` has no `time` to choose the valid row by",
+                    l.source.name, src.name.name
+                ),
+            )
+            .at(l.source.span, "looked up here")
+            .with_secondary(v.span, "valid from this column")
+            .with_help(format!(
+                "declare the event time of `{}` (`time ts`), or drop the lookup's validity",
+                src.name.name
+            )),
+        );
+        return None;
+    }
     for d in &def.dimensions {
         if src.dimensions.iter().any(|x| x.name == *d) {
             diags.push(

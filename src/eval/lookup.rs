@@ -131,7 +131,22 @@ pub fn unmatched(plan: &crate::plan::SourcePlan, sinks: &[super::scan::SourceSin
     let Some(first) = sinks.first() else {
         return out;
     };
-    for (i, (col, key, _, _)) in first.unmatched.iter().enumerate() {
+    // In the order of the source's `lookup` entries.
+    let mut order: Vec<(usize, usize)> = first
+        .unmatched
+        .iter()
+        .enumerate()
+        .map(|(i, (col, _, _, _))| {
+            let at = plan
+                .lookups
+                .iter()
+                .position(|l| plan.columns[*col] == format!("({}@{})", l.name, l.on));
+            (at.unwrap_or(usize::MAX), i)
+        })
+        .collect();
+    order.sort();
+    for (_, i) in order {
+        let (col, key, _, _) = &first.unmatched[i];
         let mut n = 0;
         let mut keys: Vec<&[u8]> = Vec::new();
         for s in sinks {

@@ -773,6 +773,7 @@ mod tests {
             riders: Vec::new(),
             derived: Vec::new(),
             raw: 3,
+            lookups: Vec::new(),
         };
         let mut sink = SourceSink::new(&plan);
         assert!(sink.classes.groups() > 1, "the plain counts are grouped");

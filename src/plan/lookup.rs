@@ -24,10 +24,13 @@ pub struct LookupPlan {
     pub table: Arc<OnceLock<LookupTable>>,
 }
 
+/// Per key: its rows' validity (from, to exclusive) and index.
+type KeyIndex = HashMap<Box<[u8]>, Vec<(i32, i32, u32)>, foldhash::fast::RandomState>;
+
 /// A lookup's rows: per key, the validity intervals and their rows' dimension values.
 #[derive(Default)]
 pub struct LookupTable {
-    index: HashMap<Box<[u8]>, Vec<(i32, i32, u32)>, foldhash::fast::RandomState>,
+    index: KeyIndex,
     /// Per row: the dimension values (empty: none).
     pub rows: Vec<Vec<Box<[u8]>>>,
 }

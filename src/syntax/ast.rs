@@ -44,7 +44,7 @@ pub enum Item {
     /// `calendar NAME { .. }`
     Calendar(Calendar),
     /// `source NAME { .. }`
-    Source(Source),
+    Source(Box<Source>),
     /// `param NAME = VALUE` or `param NAME required`
     Param(Param),
     /// `[override] metric NAME = EXPR { attrs }`

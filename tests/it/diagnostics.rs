@@ -129,6 +129,14 @@ const EXPECTED: &[(&str, &[At])] = &[
     ("err_invalid_date.kpi", &[("E0105", 3, 23)]),
     ("err_journey_unknown_source.kpi", &[("E0204", 2, 21)]),
     ("err_kind_mismatch.kpi", &[("E0404", 3, 27)]),
+    (
+        "err_lookup_not_lookup.kpi",
+        &[("E0414", 4, 10), ("E0204", 5, 10), ("E0414", 9, 39)],
+    ),
+    (
+        "err_lookup_with_time.kpi",
+        &[("E0414", 3, 8), ("E0414", 5, 12), ("E0414", 7, 46)],
+    ),
     ("err_metric_in_filter.kpi", &[("E0401", 3, 52)]),
     ("err_missing_equals.kpi", &[("E0101", 2, 14)]),
     ("err_nested_too_deep.kpi", &[("E0103", 1, 78)]),

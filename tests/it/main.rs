@@ -12,6 +12,7 @@ mod eval_bad_rows;
 mod eval_decimal;
 mod eval_example;
 mod eval_golden_aggregates;
+mod eval_golden_lookup;
 mod eval_golden_output;
 mod eval_golden_periods;
 mod eval_golden_rows;

@@ -197,7 +197,7 @@ impl Builder {
             Rule::script => Item::Script(self.string(next(&mut inner(it), "script path")?)),
             Rule::settings => Item::Settings(self.settings(it)?),
             Rule::calendar => Item::Calendar(self.calendar(it)?),
-            Rule::source => Item::Source(self.source(it)?),
+            Rule::source => Item::Source(Box::new(self.source(it)?)),
             Rule::param => Item::Param(self.param(it)?),
             Rule::metric => Item::Metric(self.metric(it)?),
             Rule::funnel => Item::Funnel(Box::new(self.funnel(it)?)),

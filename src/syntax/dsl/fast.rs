@@ -290,7 +290,7 @@ impl<'t> P<'t> {
             (false, "script") => Item::Script(self.string()?),
             (false, "settings") => Item::Settings(self.settings(start)?),
             (false, "calendar") => Item::Calendar(self.calendar(start)?),
-            (false, "source") => Item::Source(self.source(start)?),
+            (false, "source") => Item::Source(Box::new(self.source(start)?)),
             (false, "profile") => Item::Profile(self.profile(start)?),
             (_, "param") => Item::Param(self.param(start, is_override)?),
             (_, "metric") => Item::Metric(self.metric(start, is_override)?),

@@ -330,6 +330,9 @@ fn print_source(p: &mut Printer, s: &Source, start: usize) {
         };
         e.push((text, t.span.start as usize));
     }
+    if let Some(k) = &s.key {
+        e.push((format!("key {}", k.name), k.span.start as usize));
+    }
     let r = &s.read;
     for (word, v) in [
         ("delimiter", &r.delimiter),
@@ -360,11 +363,7 @@ fn print_source(p: &mut Printer, s: &Source, start: usize) {
     if let Some(en) = &s.entity {
         e.push((format!("entity {}", en.name), en.span.start as usize));
     }
-    for (word, x) in [
-        ("key", &s.key),
-        ("valid_from", &s.valid_from),
-        ("valid_to", &s.valid_to),
-    ] {
+    for (word, x) in [("valid_from", &s.valid_from), ("valid_to", &s.valid_to)] {
         if let Some(x) = x {
             e.push((format!("{word} {}", x.name), x.span.start as usize));
         }

@@ -67,7 +67,9 @@ impl Cx<'_> {
             let span = self.span(k).to(self.extent(v));
             let item = match key {
                 "calendars" => self.calendar(name, span, v).map(Item::Calendar),
-                "sources" => self.source(name, span, v).map(Item::Source),
+                "sources" => self
+                    .source(name, span, v)
+                    .map(|s| Item::Source(Box::new(s))),
                 "params" => self.param(name, span, v).map(Item::Param),
                 "metrics" => self.metric(name, span, v).map(Item::Metric),
                 "funnels" => self.funnel(name, span, v),
