@@ -310,6 +310,7 @@ pub(super) fn lower_check(l: &mut Lowerer, c: &ast::Check, replaced: Option<Span
             .as_ref()
             .map(|(_, f)| l.graph.push_internal("fail", f.clone(), span)),
     };
+    check_per(l, c, &nodes.list());
     l.graph.checks.push(CheckDef {
         name: c.name.name.clone(),
         span: c.name.span,
@@ -392,4 +393,61 @@ pub(super) fn unit_of(f: &Formula, known: &[Option<(Kind, Unit)>]) -> Unit {
         }
         _ => Unit::none(),
     }
+}
+
+/// Every `per` dimension of a check must be one that each source behind its value
+/// (and thresholds) has: otherwise `kpi checks` could not group it (E0415).
+fn check_per(l: &mut Lowerer, c: &ast::Check, roots: &[NodeId]) {
+    if c.per.is_empty() {
+        return;
+    }
+    let g = &*l.graph;
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<NodeId> = roots.to_vec();
+    let mut sources: Vec<usize> = Vec::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        match &g.node(id).kind {
+            NodeKind::Formula(f) => {
+                let mut deps = Vec::new();
+                f.deps(&mut deps);
+                stack.extend(deps);
+            }
+            NodeKind::Aggregate(a) => sources.push(a.source),
+            NodeKind::JourneyStep { journey, .. } => {
+                sources.extend(g.journeys.get(*journey).map(|j| j.source))
+            }
+            NodeKind::Param { .. } => {}
+        }
+    }
+    sources.sort();
+    sources.dedup();
+    let mut diags = Vec::new();
+    for p in &c.per {
+        for &s in &sources {
+            let src = &g.sources[s];
+            if src.knows(&p.name) {
+                continue;
+            }
+            let mut dims: Vec<&str> = src.dimensions.iter().map(String::as_str).collect();
+            for lk in &src.lookups {
+                dims.extend(lk.dims.iter().map(String::as_str));
+            }
+            let mut d = Diagnostic::error(
+                "E0415",
+                format!("check `{}` is per `{}`, but source `{}` behind it has no `{}`", c.name.name, p.name, src.name, p.name),
+            )
+            .at(p.span, "not a dimension of the checked value's source");
+            d = d.with_help(match crate::diag::did_you_mean(&p.name, dims.iter().copied()) {
+                Some(h) => h,
+                None if dims.is_empty() => format!("`{}` has no dimensions; declare one: `dimensions {}`", src.name, p.name),
+                None => format!("its dimensions: {}", dims.join(", ")),
+            });
+            diags.push(d);
+            break;
+        }
+    }
+    l.diags.extend(diags);
 }

@@ -229,6 +229,17 @@ fn run_case(file: &TestText, dir: &Path, defs: &str, t: &TestCase) -> Result<Vec
     if !t.expect.is_empty() || t.exact {
         req.metrics = case_metrics(file, t, &graph)?;
         check_expect_columns(file, t, &graph, &req)?;
+        // A column an expectation names is evaluated even when it is not in the
+        // default output (funnel members such as `outbound.total`).
+        for exp in &t.expect {
+            for key in exp.keys() {
+                if let Some(id) = graph.metric(key) {
+                    if !req.metrics.contains(&id) {
+                        req.metrics.push(id);
+                    }
+                }
+            }
+        }
         let out = eval::evaluate(&graph, &req).map_err(|e| e.to_string())?;
         failures.extend(compare_rows(t, &out));
     }

@@ -101,6 +101,7 @@ const EXPECTED: &[(&str, &[At])] = &[
     ("err_bad_escape.kpi", &[("E0108", 2, 50)]),
     ("err_boolean_metric.kpi", &[("E0404", 3, 8)]),
     ("err_check_threshold_unit.kpi", &[("E0302", 7, 15)]),
+    ("err_check_per_unknown.kpi", &[("E0415", 4, 7)]),
     ("err_check_unknown_grain.kpi", &[("E0408", 4, 9)]),
     ("err_check_without_every.kpi", &[("E0221", 3, 7)]),
     ("err_check_without_threshold.kpi", &[("E0221", 3, 7)]),

@@ -461,3 +461,31 @@ error[E0216]: checks: unknown check `calls_per_dy`
 "
     );
 }
+
+/// A column an expectation names is evaluated even when it is not in the default
+/// output: a funnel member (`outbound.total`) needs no `eval.metrics`; a wrong value
+/// there still fails.
+#[test]
+fn kpi_test_evaluates_the_columns_its_expectations_name() {
+    let dir = tempdir("deftest_members");
+    let defs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("metrics/sales.kpi");
+    let write = |total: &str| {
+        let path = dir.join("members.test.yaml");
+        std::fs::write(
+            &path,
+            format!(
+                "definitions: {}\ntests:\n  - name: members\n    data:\n      activities: |\n        ts,rep,team,region,channel,type,account,amount,duration_s\n        2026-01-05T09:00:00,ann,north,emea,outbound,call,a1,,60\n        2026-01-06T10:00:00,ann,north,emea,outbound,meeting,a1,,900\n        2026-01-08T11:00:00,ann,north,emea,outbound,deal_won,a1,300.00,\n      quotas: |\n        month,rep,team,amount\n    expect:\n      - {{ calls: 1, outbound.won_rate: 1, outbound.total: {total} }}\n",
+                defs.display()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let ok = write("300");
+    let (code, out, err) = kpi(&["test", ok.to_str().unwrap()]).parts();
+    assert_eq!(code, 0, "{out}{err}");
+    let wrong = write("301");
+    let (code, out, _) = kpi(&["test", wrong.to_str().unwrap()]).parts();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("outbound.total"), "{out}");
+}
