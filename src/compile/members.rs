@@ -437,14 +437,22 @@ fn check_per(l: &mut Lowerer, c: &ast::Check, roots: &[NodeId]) {
             }
             let mut d = Diagnostic::error(
                 "E0415",
-                format!("check `{}` is per `{}`, but source `{}` behind it has no `{}`", c.name.name, p.name, src.name, p.name),
+                format!(
+                    "check `{}` is per `{}`, but source `{}` behind it has no `{}`",
+                    c.name.name, p.name, src.name, p.name
+                ),
             )
             .at(p.span, "not a dimension of the checked value's source");
-            d = d.with_help(match crate::diag::did_you_mean(&p.name, dims.iter().copied()) {
-                Some(h) => h,
-                None if dims.is_empty() => format!("`{}` has no dimensions; declare one: `dimensions {}`", src.name, p.name),
-                None => format!("its dimensions: {}", dims.join(", ")),
-            });
+            d = d.with_help(
+                match crate::diag::did_you_mean(&p.name, dims.iter().copied()) {
+                    Some(h) => h,
+                    None if dims.is_empty() => format!(
+                        "`{}` has no dimensions; declare one: `dimensions {}`",
+                        src.name, p.name
+                    ),
+                    None => format!("its dimensions: {}", dims.join(", ")),
+                },
+            );
             diags.push(d);
             break;
         }

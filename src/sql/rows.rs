@@ -35,7 +35,12 @@ pub struct SourceCols<'a> {
 
 impl SourceCols<'_> {
     fn q(&self, c: &str) -> String {
-        self.d.quote_column(c)
+        match self.src.lookup_of(c) {
+            // A lookup's dimension, by its name in the joined rows (the fact table
+            // may have a column of the same name).
+            Some(k) => self.d.quote_column(&lookup_alias(k, c)),
+            None => self.d.quote_column(c),
+        }
     }
 
     fn hint(&self, c: &str) -> Option<ColumnType> {
@@ -151,6 +156,11 @@ fn convert_text(text: &str, want: K) -> Option<Value> {
         }
         _ => None,
     }
+}
+
+/// The name of lookup `k`'s dimension `dim` in a fact source's joined rows.
+pub fn lookup_alias(k: usize, dim: &str) -> String {
+    format!("l{k}__{dim}")
 }
 
 /// Translates `where` filters and row expressions of one source; derived columns

@@ -185,8 +185,14 @@ fn lookup_ctes(
     for (k, l) in v.lookups.iter().enumerate() {
         let alias = format!("l{k}");
         let col = |c: &str| format!("{alias}.{}", d.quote_column(c));
+        let k = src
+            .lookups
+            .iter()
+            .position(|x| x.source == l.source)
+            .unwrap_or(k);
         for dim in &l.dims {
-            items.push(format!("{} AS {}", col(dim), d.quote_column(dim)));
+            let alias = super::rows::lookup_alias(k, dim);
+            items.push(format!("{} AS {}", col(dim), d.quote_column(&alias)));
         }
         let ltable = table_ref(
             d,

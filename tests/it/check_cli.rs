@@ -26,14 +26,14 @@ fn shipped_metrics_are_valid() {
     assert_eq!(Some(out.code), Some(0), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "checked 4 files: 0 errors, 0 warnings (valid)\n"
+        "checked 5 files: 0 errors, 0 warnings (valid)\n"
     );
     assert_eq!(stdout(&out), "");
     // The default path is `metrics/`; the system date only matters for warnings.
     let out = kpi(&["check"]);
     assert_eq!(Some(out.code), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).starts_with("checked 4 files: 0 errors"),
+        stderr(&out).starts_with("checked 5 files: 0 errors"),
         "{}",
         stderr(&out)
     );
@@ -64,7 +64,7 @@ fn a_broken_file_exits_1_with_its_diagnostic() {
     ]);
     assert_eq!(Some(out.code), Some(1));
     assert!(
-        stderr(&out).ends_with("checked 5 files: 3 errors, 0 warnings (invalid)\n"),
+        stderr(&out).ends_with("checked 6 files: 3 errors, 0 warnings (invalid)\n"),
         "{}",
         stderr(&out)
     );

@@ -149,3 +149,50 @@ fn partial_periods_are_marked() {
     ]);
     assert!(!r.stdout.contains("note:"), "{}", r.stdout);
 }
+
+/// The shipped lookup example `metrics/teams.kpi`: team from `data/reps.csv` by the
+/// event's day (cem moved from north to west on 2026-03-01). Reference (csv +
+/// Decimal, the team of each row looked up by its local date):
+///
+/// ```python
+/// def team(r):  # the reps.csv row with start_date <= date < end_date
+///     ...
+/// calls(west, 2026-03) = 194; calls(north, 2026-03) = 176; won(west, 2026-03) = 61853.12
+/// cem's calls 2026-02-23..2026-03-08: 9 before the move (north), 10 after (west)
+/// deals of 10000 or more: 25, 355311.96
+/// ```
+#[test]
+fn teams_example_follows_the_reps_history() {
+    let t = eval_csv(&["metrics/teams.kpi", "--by", "team", "--grain", "month"]);
+    expect(
+        &t,
+        &["west", "2026-03"],
+        &[("calls", "194"), ("won_amount", "61853.12")],
+    );
+    expect(&t, &["north", "2026-03"], &[("calls", "176")]);
+    let t = eval_csv(&[
+        "metrics/teams.kpi",
+        "--by",
+        "rep,team",
+        "--metrics",
+        "calls",
+        "--from",
+        "2026-02-23",
+        "--to",
+        "2026-03-08",
+    ]);
+    expect(&t, &["cem", "north"], &[("calls", "9")]);
+    expect(&t, &["cem", "west"], &[("calls", "10")]);
+    let t = eval_csv(&[
+        "metrics/teams.kpi",
+        "--by",
+        "deal_size",
+        "--metrics",
+        "won_deals,won_amount",
+    ]);
+    expect(
+        &t,
+        &["large"],
+        &[("won_deals", "25"), ("won_amount", "355311.96")],
+    );
+}

@@ -48,7 +48,7 @@ fn compare(test: &str, names: &[&str]) {
 
 #[test]
 fn duckdb_shipped_examples_match_the_in_process_engine() {
-    compare("duckdb_shipped_examples", &["sales"]);
+    compare("duckdb_shipped_examples", &["sales", "teams"]);
 }
 
 #[test]

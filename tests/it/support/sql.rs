@@ -492,6 +492,21 @@ pub fn suites() -> Vec<Suite> {
             cases: sales_cases,
         },
         Suite {
+            name: "teams",
+            defs: "metrics/teams.kpi",
+            data: vec![
+                ("activities", "data/activities.csv"),
+                ("reps", "data/reps.csv"),
+            ],
+            cases: vec![
+                Case::new("", "all"),
+                Case::new("team", "month"),
+                Case::new("team,rep", "week"),
+                Case::new("manager,deal_size", "quarter"),
+                Case::new("region", "day").range(Some("2026-02-20"), Some("2026-03-10")),
+            ],
+        },
+        Suite {
             name: "aggs",
             defs: "tests/fixtures/eval/aggs.kpi",
             data: vec![("acts", "tests/fixtures/eval/aggs.csv")],
