@@ -180,9 +180,22 @@ fn lineage(g: &Graph, roots: &[NodeId], top: Option<NodeId>, out: &mut String) {
                     if !read.is_empty() {
                         let _ = writeln!(out, "{pad}    read with: {}", read.join("; "));
                     }
-                    // Derived columns, with the ones they read (in order).
+                    // Derived and looked-up columns, with the ones they read (in order).
                     let mut k = 0;
                     while k < cols.len() {
+                        if let Some(l) = src.lookup_of(&cols[k]).map(|i| &src.lookups[i]) {
+                            let lsrc = &g.sources[l.source];
+                            let valid = match (&lsrc.valid_from, &lsrc.valid_to) {
+                                (Some(f), Some(t)) => format!(", valid {f} <= day < {t}"),
+                                (Some(f), None) => format!(", valid from {f}"),
+                                _ => String::new(),
+                            };
+                            let _ = writeln!(
+                                out,
+                                "{pad}    column {} from lookup {} by {}{valid}",
+                                cols[k], l.name, l.on
+                            );
+                        }
                         if let Some(d) = src.derived(&cols[k]) {
                             let _ = writeln!(
                                 out,

@@ -202,6 +202,25 @@ fn source_text(s: &super::graph::SourceDef) -> String {
     for (c, t) in &s.columns {
         e.push(format!("column {c}: {}", t.as_str()));
     }
+    for d in &s.derived {
+        e.push(format!(
+            "column {} = {}",
+            d.name,
+            super::show::show_row(&d.expr, 0)
+        ));
+    }
+    for (word, x) in [
+        ("key", &s.key),
+        ("valid_from", &s.valid_from),
+        ("valid_to", &s.valid_to),
+    ] {
+        if let Some(x) = x {
+            e.push(format!("{word} {x}"));
+        }
+    }
+    for l in &s.lookups {
+        e.push(format!("lookup {} on {}", l.name, l.on));
+    }
     e.extend(s.read.entries());
     block(e)
 }

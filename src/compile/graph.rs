@@ -234,6 +234,8 @@ pub struct SourceDef {
 pub struct LookupDef {
     /// The lookup source (an index into `Graph::sources`).
     pub source: usize,
+    /// Its name.
+    pub name: String,
     /// The fact column holding the key.
     pub on: String,
     /// The lookup's dimensions, which the fact source gains.

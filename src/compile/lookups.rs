@@ -164,6 +164,7 @@ fn lookup_def(
     }
     Some(LookupDef {
         source: s,
+        name: l.source.name.clone(),
         on: l
             .on
             .as_ref()
