@@ -102,6 +102,18 @@ EXPORT_TARGETS = [
 ]
 
 
+# Richer models (issue 18): the report's workload with its team/region in a lookup, and
+# with won_amount as a row expression. (id, text, variant, baseline, factor)
+MODEL_TARGETS = [
+    ("T13", "team/region from a 200-row lookup: kpi wall within 1.15x of the denormalized file",
+     "lookup", "denormalized", 1.15),
+    ("T14", "the same lookup with validity intervals: within 1.3x of the denormalized file",
+     "lookup_valid", "denormalized", 1.3),
+    ("T15", "won_amount = sum(qty * unit_price ..): within 1.15x of sum(amount ..) over the same file",
+     "row_expr", "plain_column", 1.15),
+]
+
+
 class Failure(Exception):
     """A tool failed or a result disagreed: exit 1."""
 
@@ -822,6 +834,138 @@ def judge_exports(ex) -> list:
     return out
 
 
+def facts_file(data: Path) -> Path:
+    """The rows without their team and region (the CRM export a lookup completes)."""
+    def make(tmp: Path) -> None:
+        with open(data, newline="") as f, open(tmp, "w", newline="") as g:
+            rd = csv.reader(f)
+            header = next(rd)
+            keep = [i for i, c in enumerate(header) if c not in ("team", "region")]
+            g.write(",".join(header[i] for i in keep) + "\n")
+            for row in rd:
+                g.write(",".join(row[i] for i in keep) + "\n")
+    return derived_file(data, "_facts.csv", make)
+
+
+def reps_files(data: Path) -> tuple:
+    """The reps lookup (rep -> team, region) from the rows, plain and with each rep's
+    membership cut in two intervals (same team: the report must not change)."""
+    plain = data.with_name(data.stem + "_reps.csv")
+    valid = data.with_name(data.stem + "_reps_valid.csv")
+    if not (plain.exists() and valid.exists() and plain.stat().st_mtime >= data.stat().st_mtime):
+        teams = {}
+        with open(data, newline="") as f:
+            rd = csv.DictReader(f)
+            for row in rd:
+                teams.setdefault(row["rep"], (row["team"], row["region"]))
+                if len(teams) >= 200 and rd.line_num > 100_000:
+                    break
+        with open(plain, "w") as g:
+            g.write("rep,team,region\n")
+            for rep, (t, r) in sorted(teams.items()):
+                g.write(f"{rep},{t},{r}\n")
+        with open(valid, "w") as g:
+            g.write("rep,team,region,start_date,end_date\n")
+            for rep, (t, r) in sorted(teams.items()):
+                g.write(f"{rep},{t},{r},,2023-07-01\n{rep},{t},{r},2023-07-01,\n")
+    return plain, valid
+
+
+def priced_file(data: Path) -> Path:
+    """The rows with each amount split into qty x unit_price (exactly: qty in 1, 2, 4,
+    5, so unit_price has at most 4 decimals), the amount kept."""
+    def make(tmp: Path) -> None:
+        from decimal import Decimal
+        with open(data, newline="") as f, open(tmp, "w", newline="") as g:
+            rd = csv.reader(f)
+            header = next(rd)
+            a = header.index("amount")
+            g.write(",".join(header + ["qty", "unit_price"]) + "\n")
+            for n, row in enumerate(rd):
+                amount = row[a]
+                if amount:
+                    q = (1, 2, 4, 5)[n % 4]
+                    price = format((Decimal(amount) / q).normalize(), "f")
+                    g.write(",".join(row + [str(q), price]) + "\n")
+                else:
+                    g.write(",".join(row + ["", ""]) + "\n")
+    return derived_file(data, "_priced.csv", make)
+
+
+def bench_models(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) -> dict:
+    """The report with team/region from a lookup (plain and with validity) against the
+    denormalized file, and won_amount as a row expression against the plain column;
+    paired runs; every variant must give its baseline's report."""
+    data = data_file(Path(args.data_dir), rows, args.seed)
+    facts = facts_file(data)
+    reps, reps_valid = reps_files(data)
+    priced = priced_file(data)
+    base = DEFS.read_text()
+    dims = "  dimensions rep, team, region, channel\n"
+    if dims not in base:
+        raise SetupError("the report's definitions changed: no `dimensions rep, team, region, channel`")
+    lookup = base.replace(dims, "  dimensions rep, channel\n  lookup reps\n", 1)
+    defs = {}
+    defs["lookup"] = lookup + '\nsource reps {\n  key rep\n  dimensions team, region\n}\n'
+    defs["lookup_valid"] = lookup + ('\nsource reps {\n  key rep\n  dimensions team, region\n'
+                                     '  valid_from start_date\n  valid_to end_date\n}\n')
+    won = 'sum(activities.amount where type == "deal_won")'
+    if won not in base:
+        raise SetupError(f"the report's definitions changed: no `{won}`")
+    defs["row_expr"] = base.replace(won, 'sum(activities.qty * activities.unit_price where type == "deal_won")', 1)
+    defs["row_expr"] = defs["row_expr"].replace("  column amount: decimal\n",
+                                                "  column amount: decimal\n  column qty: int\n"
+                                                "  column unit_price: decimal\n", 1)
+    paths = {}
+    for k, text in defs.items():
+        paths[k] = Path(args.data_dir) / f"models_{k}.kpi"
+        paths[k].write_text(text)
+    out = lambda k: out_dir / f"models_{k}.csv"  # noqa: E731
+
+    def by_team(cmd: list) -> list:
+        # Grouped by the lookup's dimensions, so that every row needs them.
+        return [("region,team,rep" if a == "rep" and cmd[i - 1] == "--by" else a) for i, a in enumerate(cmd)]
+
+    cmds = {
+        "denormalized": by_team(kpi_cmd(kpi, DEFS, data, out("denormalized"))),
+        "lookup": by_team(kpi_cmd(kpi, paths["lookup"], facts, out("lookup"))) + ["--data", f"reps={rel(reps)}"],
+        "lookup_valid": by_team(kpi_cmd(kpi, paths["lookup_valid"], facts, out("lookup_valid")))
+        + ["--data", f"reps={rel(reps_valid)}"],
+        "plain_column": kpi_cmd(kpi, DEFS, priced, out("plain_column")),
+        "row_expr": kpi_cmd(kpi, paths["row_expr"], priced, out("row_expr")),
+    }
+    for f in (data, facts, priced):
+        warm(f)
+    log(f"models: {', '.join(cmds)} over {rows:,} rows, {args.runs} runs ...")
+    walls = {k: [] for k in cmds}
+    rss = {k: [] for k in cmds}
+    for _ in range(args.runs):
+        for k, cmd in cmds.items():
+            w, m = launcher.run(cmd, out_dir / "kpi_models.stderr")
+            walls[k].append(w)
+            rss[k].append(m)
+    problems = []
+    for k, base_k in (("lookup", "denormalized"), ("lookup_valid", "denormalized"), ("row_expr", "plain_column")):
+        if out(k).read_text() != out(base_k).read_text():
+            problems.append(f"models: kpi's report with {k} differs from the {base_k} one's")
+    res = {k: summarize(walls[k], rss[k]) for k in cmds}
+    return {"rows": rows, "results": res, "commands": {k: display(c) for k, c in cmds.items()},
+            "problems": problems}
+
+
+def judge_models(md) -> list:
+    out = []
+    for tid, text, a, b, factor in MODEL_TARGETS:
+        if md is None:
+            out.append({"id": tid, "target": text, "status": "n/a", "detail": "not measured (--no-models)"})
+            continue
+        r = md["results"][a]["median_s"] / md["results"][b]["median_s"]
+        out.append({"id": tid, "target": text, "status": "PASS" if r <= factor else "MISS",
+                    "detail": f"{md['results'][a]['median_s']:.3f} s / {md['results'][b]['median_s']:.3f} s = "
+                              f"{r:.2f}x (target <= {factor}x; {md['rows']:,} rows)"})
+    return out
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -993,6 +1137,31 @@ def report(res: dict) -> str:
         lines += list(ex["commands"].values())
         lines.append("```")
         lines.append("")
+    md = res.get("models")
+    if md:
+        lines.append(f"## Richer models ({md['rows']:,} rows, {len(md['results']['denormalized']['walls_s'])} runs)")
+        lines.append("")
+        lines.append("| command | median s | min s | max s | peak RSS MiB |")
+        lines.append("|---|---:|---:|---:|---:|")
+        names = {"denormalized": "kpi eval --by region,team,rep: team/region in the file",
+                 "lookup": "kpi eval: team/region from a 200-row lookup",
+                 "lookup_valid": "kpi eval: the lookup with validity intervals",
+                 "plain_column": "kpi eval: sum(amount) (file with qty, unit_price)",
+                 "row_expr": "kpi eval: sum(qty * unit_price) (same file)"}
+        for k, f in md["results"].items():
+            lines.append(f"| {names[k]} | {f['median_s']:.3f} | {f['min_s']:.3f} | {f['max_s']:.3f} | "
+                         f"{f['peak_rss_mib']:.1f} |")
+        lines.append("")
+        if md["problems"]:
+            lines.append("Consistency: **DISAGREE**")
+            lines += [f"- {p}" for p in md["problems"]]
+        else:
+            lines.append("Consistency: the lookups give the denormalized file's report, the row expression the plain column's.")
+        lines.append("")
+        lines.append("```sh")
+        lines += list(md["commands"].values())
+        lines.append("```")
+        lines.append("")
     lines.append("## Commands (from the project root)")
     lines.append("")
     lines.append("```sh")
@@ -1039,6 +1208,10 @@ def main() -> int:
                     help="skip the exports measurement (European CSV, Parquet, gzip)")
     ap.add_argument("--exports", action="store_true",
                     help="only the exports measurement (with --rows: its size is the largest)")
+    ap.add_argument("--no-models", action="store_true",
+                    help="skip the richer-models measurement (lookups, row expressions)")
+    ap.add_argument("--models", action="store_true",
+                    help="only the richer-models measurement (with --rows: its size is the largest)")
     ap.add_argument("--no-passes", action="store_true",
                     help="skip the one-pass measurement (1 vs 10 checks, metrics vs metrics + a journey)")
     args = ap.parse_args()
@@ -1063,7 +1236,12 @@ def main() -> int:
         versions.update({p: v for p, v in peer_versions(peers).items()})
         res = {"machine": machine, "versions": versions, "runs": args.runs, "threads": args.threads,
                "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None,
-               "check": None, "passes": None, "exports": None}
+               "check": None, "passes": None, "exports": None, "models": None}
+        if args.models:
+            res["models"] = bench_models(args.rows[-1], args, kpi, out_dir, launcher)
+            res["targets"] = judge_models(res["models"])
+            args.scaling = True  # nothing else
+            args.no_scaling = True
         if args.exports:
             res["exports"] = bench_exports(args.rows[-1], args, kpi, out_dir, launcher)
             res["targets"] = judge_exports(res["exports"])
@@ -1079,10 +1257,13 @@ def main() -> int:
             res["passes"] = bench_passes(args.rows[-1], args, kpi, out_dir, launcher)
         if not args.scaling and not args.exports and not args.no_exports:
             res["exports"] = bench_exports(args.rows[-1], args, kpi, out_dir, launcher)
+        if not args.scaling and not args.exports and not args.no_models:
+            res["models"] = bench_models(args.rows[-1], args, kpi, out_dir, launcher)
         if not args.scaling and not args.exports:
             res["targets"].append(judge_check(res["check"]))
             res["targets"] += judge_passes(res["passes"])
             res["targets"] += judge_exports(res["exports"])
+            res["targets"] += judge_models(res["models"])
     except SetupError as e:
         log(f"error: {e}")
         return 2
@@ -1108,6 +1289,8 @@ def main() -> int:
         bad += res["passes"]["problems"]
     if res["exports"]:
         bad += res["exports"]["problems"]
+    if res.get("models"):
+        bad += res["models"]["problems"]
     if bad:
         log(f"error: results disagree or a generated file is not clean ({len(bad)} problem(s), see the report)")
         return 1

@@ -6,18 +6,52 @@ use crate::decimal::DEC_SCALE;
 use crate::plan::derive::{Calc, Derived};
 use crate::syntax::ast::BinOp;
 
+use super::lookup::LookupTable;
 use super::row::{num, RowVal};
 
-/// Compute the derived columns of a row in order, into `vals`, `fixed` and `nums`.
+/// Compute the derived columns `active` (indexes into `derived`, in order) of a row,
+/// into `vals`, `fixed` and `nums`.
 #[inline]
 pub fn compute<'a>(
     derived: &'a [Derived],
+    active: &[u32],
     vals: &mut [RowVal<'a>],
     fixed: &mut [Option<i128>],
     nums: &mut [f64],
+    tables: &'a [LookupTable],
 ) {
-    for d in derived {
-        let (v, x) = d.calc.eval(vals, fixed);
+    for &i in active {
+        let d = &derived[i as usize];
+        // Lookups by hand: no exact form to carry, most rows of a report read them.
+        match &d.calc {
+            Calc::LookupRow { lookup, key, time } => {
+                vals[d.col] = match vals[*key] {
+                    RowVal::Str(k) if !k.is_empty() => {
+                        let day = match time.map(|c| vals[c]) {
+                            Some(RowVal::Date(day)) => day,
+                            _ => 0,
+                        };
+                        match tables.get(*lookup).and_then(|t| t.find(k, day)) {
+                            Some(r) => RowVal::Num(r as f64),
+                            None => RowVal::Null,
+                        }
+                    }
+                    RowVal::Str(_) | RowVal::Null => RowVal::Null,
+                    _ => d.calc.eval(vals, fixed, tables).0,
+                };
+                fixed[d.col] = None;
+                continue;
+            }
+            Calc::LookupDim { lookup, row, dim } => {
+                vals[d.col] = match (vals[*row], tables.get(*lookup)) {
+                    (RowVal::Num(i), Some(t)) => t.value(i as usize, *dim),
+                    _ => RowVal::Null,
+                };
+                continue;
+            }
+            _ => {}
+        }
+        let (v, x) = d.calc.eval(vals, fixed, tables);
         vals[d.col] = v;
         fixed[d.col] = x;
         if let RowVal::Num(n) = v {
@@ -32,6 +66,7 @@ impl Calc {
         &'a self,
         row: &[RowVal<'a>],
         fixed: &[Option<i128>],
+        tables: &'a [LookupTable],
     ) -> (RowVal<'a>, Option<i128>) {
         match self {
             Calc::Col(i) => match row[*i] {
@@ -40,48 +75,32 @@ impl Calc {
             },
             Calc::Num(x, e) => (RowVal::Num(*x), *e),
             Calc::Neg(a) => {
-                let (v, e) = a.eval(row, fixed);
+                let (v, e) = a.eval(row, fixed, tables);
                 match num(v) {
                     Some(x) => (RowVal::Num(-x), e.map(|e| -e)),
                     None => (RowVal::Null, None),
                 }
             }
             Calc::Arith(op, a, b) => {
-                let (va, ea) = a.eval(row, fixed);
-                let (vb, eb) = b.eval(row, fixed);
-                let (Some(x), Some(y)) = (num(va), num(vb)) else {
-                    return (RowVal::Null, None);
-                };
-                let exact = match (ea, eb) {
-                    (Some(p), Some(q)) => exact_op(*op, p, q),
-                    _ => None,
-                };
-                if let Some(e) = exact {
-                    return (RowVal::Num(to_f64(e)), Some(e));
-                }
-                let r = match op {
-                    BinOp::Add => x + y,
-                    BinOp::Sub => x - y,
-                    BinOp::Mul => x * y,
-                    _ if y == 0.0 => return (RowVal::Null, None),
-                    _ => x / y,
-                };
-                if r.is_finite() {
-                    (RowVal::Num(r), None)
-                } else {
-                    (RowVal::Null, None)
-                }
+                let (va, ea) = a.eval(row, fixed, tables);
+                let (vb, eb) = b.eval(row, fixed, tables);
+                arith(*op, va, ea, vb, eb)
             }
+            Calc::ColArith(op, i, j) => match (row[*i], row[*j]) {
+                // Most rows of an export leave one of the two empty.
+                (RowVal::Null, _) | (_, RowVal::Null) => (RowVal::Null, None),
+                (a, b) => arith(*op, a, fixed[*i], b, fixed[*j]),
+            },
             Calc::If(c, a, b) => {
                 if c.test(row) {
-                    a.eval(row, fixed)
+                    a.eval(row, fixed, tables)
                 } else {
-                    b.eval(row, fixed)
+                    b.eval(row, fixed, tables)
                 }
             }
             Calc::Coalesce(args) => {
                 for a in args {
-                    let r = a.eval(row, fixed);
+                    let r = a.eval(row, fixed, tables);
                     if r.0 != RowVal::Null {
                         return r;
                     }
@@ -89,7 +108,7 @@ impl Calc {
                 (RowVal::Null, None)
             }
             Calc::Other(f) => (f.value(row), None),
-            Calc::LookupRow { table, key, time } => {
+            Calc::LookupRow { lookup, key, time } => {
                 let text;
                 let k: &[u8] = match row[*key] {
                     RowVal::Str(k) => k,
@@ -102,7 +121,7 @@ impl Calc {
                         &text
                     }
                 };
-                let Some(t) = table.get() else {
+                let Some(t) = tables.get(*lookup) else {
                     return (RowVal::Null, None);
                 };
                 let day = match time.map(|c| row[c]) {
@@ -114,16 +133,45 @@ impl Calc {
                     None => (RowVal::Null, None),
                 }
             }
-            Calc::LookupDim { table, row: r, dim } => {
-                let (Some(t), RowVal::Num(i)) = (table.get(), row[*r]) else {
-                    return (RowVal::Null, None);
-                };
-                match t.rows.get(i as usize).and_then(|v| v.get(*dim)) {
-                    Some(v) if !v.is_empty() => (RowVal::Str(v), None),
-                    _ => (RowVal::Null, None),
-                }
-            }
+            Calc::LookupDim { lookup, row: r, dim } => match (tables.get(*lookup), row[*r]) {
+                (Some(t), RowVal::Num(i)) => (t.value(i as usize, *dim), None),
+                _ => (RowVal::Null, None),
+            },
         }
+    }
+}
+
+/// `a op b` for two values and their exact forms: exact when both are and `op` is
+/// `+ - *`, else a float (null when not numbers, on division by zero or overflow).
+#[inline]
+fn arith<'a>(
+    op: BinOp,
+    va: RowVal<'a>,
+    ea: Option<i128>,
+    vb: RowVal<'a>,
+    eb: Option<i128>,
+) -> (RowVal<'a>, Option<i128>) {
+    let (Some(x), Some(y)) = (num(va), num(vb)) else {
+        return (RowVal::Null, None);
+    };
+    let exact = match (va, ea, vb, eb) {
+        (RowVal::Num(_), Some(p), RowVal::Num(_), Some(q)) => exact_op(op, p, q),
+        _ => None,
+    };
+    if let Some(e) = exact {
+        return (RowVal::Num(to_f64(e)), Some(e));
+    }
+    let r = match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        _ if y == 0.0 => return (RowVal::Null, None),
+        _ => x / y,
+    };
+    if r.is_finite() {
+        (RowVal::Num(r), None)
+    } else {
+        (RowVal::Null, None)
     }
 }
 

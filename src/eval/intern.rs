@@ -139,7 +139,7 @@ impl Interner {
     }
 
     /// The id of `s`, if it was interned.
-    #[cfg(test)]
+    #[inline(always)]
     pub fn get(&self, s: &[u8]) -> Option<u32> {
         if s.len() > 16 {
             return self.long.get(s).copied();

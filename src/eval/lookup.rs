@@ -4,8 +4,89 @@
 
 use crate::data::scan::{BadRow, RowSink, ScanSpec};
 use crate::data::time::TimeParser;
-use crate::plan::lookup::{LookupPlan, LookupTable};
+use crate::plan::lookup::LookupPlan;
 use crate::plan::{EvalError, Request};
+
+use super::intern::Interner;
+use super::row::RowVal;
+
+/// A lookup's rows: per key, the validity intervals and their rows' dimension values,
+/// laid out flat (one probe of the key table, then adjacent reads).
+pub struct LookupTable {
+    /// The keys, interned (the id indexes `first`).
+    keys: Interner,
+    /// Per key id: its intervals, `(from, to exclusive, row)`, as a run of `spans`
+    /// (start, len); built from `pending` when loading ends.
+    runs: Vec<(u32, u32)>,
+    spans: Vec<(i32, i32, u32)>,
+    /// Per key id while loading: its intervals.
+    pending: Vec<Vec<(i32, i32, u32)>>,
+    /// The dimension values, `dims` per row (empty: none).
+    values: Vec<Box<[u8]>>,
+    dims: usize,
+}
+
+impl LookupTable {
+    fn new(dims: usize) -> LookupTable {
+        LookupTable {
+            keys: Interner::new(),
+            runs: Vec::new(),
+            spans: Vec::new(),
+            pending: Vec::new(),
+            values: Vec::new(),
+            dims,
+        }
+    }
+
+    /// Adds a row valid on days `from..to` (exclusive end); the caller has checked
+    /// that it overlaps no other row of the key.
+    fn add(&mut self, key: &[u8], from: i32, to: i32, dims: Vec<Box<[u8]>>) {
+        let row = (self.values.len() / self.dims.max(1)) as u32;
+        if self.dims == 0 {
+            self.values.push(Box::default());
+        }
+        self.values.extend(dims);
+        let (id, new) = self.keys.intern(key);
+        if new {
+            self.pending.push(Vec::new());
+        }
+        self.pending[id as usize].push((from, to, row));
+    }
+
+    /// The rows of `key` so far: (from, to, row).
+    fn intervals(&self, key: &[u8]) -> &[(i32, i32, u32)] {
+        self.keys
+            .get(key)
+            .map_or(&[], |id| self.pending[id as usize].as_slice())
+    }
+
+    /// Lay the intervals out flat (after the last row).
+    fn seal(&mut self) {
+        for p in std::mem::take(&mut self.pending) {
+            self.runs.push((self.spans.len() as u32, p.len() as u32));
+            self.spans.extend(p);
+        }
+    }
+
+    /// The row valid for `key` on `day`.
+    #[inline]
+    pub fn find(&self, key: &[u8], day: i32) -> Option<u32> {
+        let (start, len) = self.runs[self.keys.get(key)? as usize];
+        self.spans[start as usize..(start + len) as usize]
+            .iter()
+            .find(|&&(from, to, _)| from <= day && day < to)
+            .map(|r| r.2)
+    }
+
+    /// Dimension `dim` of row `row` (null when empty).
+    #[inline]
+    pub fn value(&self, row: usize, dim: usize) -> RowVal<'_> {
+        match self.values.get(row * self.dims + dim) {
+            Some(v) if !v.is_empty() => RowVal::Str(v),
+            _ => RowVal::Null,
+        }
+    }
+}
 
 /// One row of a lookup file: its line and fields (key, dims.., valid_from, valid_to).
 struct Rows {
@@ -20,11 +101,8 @@ impl RowSink for Rows {
     }
 }
 
-/// Load `plan`'s table (once; later calls do nothing).
-pub fn load(plan: &LookupPlan, req: &Request, tz: &jiff::tz::TimeZone) -> Result<(), EvalError> {
-    if plan.table.get().is_some() {
-        return Ok(());
-    }
+/// Load `plan`'s table.
+pub fn load(plan: &LookupPlan, req: &Request, tz: &jiff::tz::TimeZone) -> Result<LookupTable, EvalError> {
     let mut cols = vec![plan.key.clone()];
     cols.extend(plan.dims.iter().cloned());
     cols.extend(plan.valid_from.iter().cloned());
@@ -40,9 +118,7 @@ pub fn load(plan: &LookupPlan, req: &Request, tz: &jiff::tz::TimeZone) -> Result
     };
     let (sinks, _) = result.map_err(|e| super::scan_error(&plan.name, e))?;
     let rows: Vec<(u64, Vec<Box<[u8]>>)> = sinks.into_iter().flat_map(|s| s.rows).collect();
-    let table = build(plan, rows, tz)?;
-    let _ = plan.table.set(table);
-    Ok(())
+    build(plan, rows, tz)
 }
 
 /// The table of a lookup's rows, checked.
@@ -67,7 +143,7 @@ fn build(
             ))
         })
     };
-    let mut table = LookupTable::default();
+    let mut table = LookupTable::new(n);
     let mut lines: Vec<u64> = Vec::with_capacity(rows.len());
     for (line, f) in rows {
         let key = &f[0];
@@ -121,6 +197,7 @@ fn build(
         lines.push(line);
         table.add(key, from, to, f[1..1 + n].to_vec());
     }
+    table.seal();
     Ok(table)
 }
 
@@ -140,7 +217,8 @@ pub fn unmatched(plan: &crate::plan::SourcePlan, sinks: &[super::scan::SourceSin
             let at = plan
                 .lookups
                 .iter()
-                .position(|l| plan.columns[*col] == format!("({}@{})", l.name, l.on));
+                .find(|l| plan.columns[*col] == format!("({}@{})", l.name, l.on))
+                .map(|l| l.entry);
             (at.unwrap_or(usize::MAX), i)
         })
         .collect();

@@ -246,9 +246,11 @@ fn scan_all(
     let mut journey_merged = Vec::new();
     let mut journey_aggs = Vec::new();
     for p in plans {
-        for l in &p.lookups {
-            lookup::load(l, req, &p.tz)?;
-        }
+        let tables = p
+            .lookups
+            .iter()
+            .map(|l| lookup::load(l, req, &p.tz))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut spec = ScanSpec {
             skip_bad_rows: req.skip_bad_rows,
             ..ScanSpec::new(
@@ -257,7 +259,7 @@ fn scan_all(
                 req.threads.max(1),
             )
         };
-        let make = || scan::SourceSink::new(p);
+        let make = || scan::SourceSink::new(p, &tables);
         let result = match req.inline.get(&p.name) {
             // Inline rows (definition tests) are written in the engine's own forms.
             Some(bytes) => crate::data::scan::scan_bytes_unordered(&spec, bytes, make),

@@ -19,12 +19,30 @@ pub use crate::plan::{AggPlan, ColKind, SourcePlan, MAX_COLUMNS, MAX_DIMS};
 
 type Key = [u32; MAX_DIMS + 1];
 
+/// A `--by` dimension that a lookup gives: interned once per lookup row.
+struct DimLookup {
+    /// The column of the matched lookup row, the lookup and the dimension's index.
+    row: usize,
+    lookup: usize,
+    dim: usize,
+    /// Per lookup row (+1; 0: no row): the dimension's id, `u32::MAX` until seen.
+    known: Vec<u32>,
+}
+
 /// Per-chunk state of a scan.
 pub struct SourceSink<'p> {
     plan: &'p SourcePlan,
+    /// The loaded tables of the plan's lookups.
+    tables: &'p [super::lookup::LookupTable],
     time: TimeParser,
     /// Per dimension: its column and the ids of its values.
     dims: Vec<(usize, Interner)>,
+    /// Per dimension that a lookup gives: the column of the lookup row, and the
+    /// dimension's id per lookup row (+1; 0: no row), filled as rows come.
+    dim_lookups: Vec<Option<DimLookup>>,
+    /// The derived columns computed per row (indexes into the plan's): all but the
+    /// lookup dimensions read only as `--by` dimensions.
+    active: Vec<u32>,
     /// Per coded slot: its column and the codes of its constants.
     coded: Vec<(usize, CodeTable)>,
     index: SlotIndex,
@@ -61,7 +79,7 @@ pub struct SourceSink<'p> {
 }
 
 impl<'p> SourceSink<'p> {
-    pub fn new(plan: &'p SourcePlan) -> SourceSink<'p> {
+    pub fn new(plan: &'p SourcePlan, tables: &'p [super::lookup::LookupTable]) -> SourceSink<'p> {
         let sizes: Vec<usize> = plan.coded.iter().map(|(_, v)| v.len()).collect();
         let mut read = Vec::new();
         for a in &plan.aggs {
@@ -78,7 +96,17 @@ impl<'p> SourceSink<'p> {
         for d in &plan.derived {
             d.calc.columns(&mut read);
         }
-        let mut texts: Vec<usize> = plan.dims.clone();
+        // Dimensions a lookup gives are interned by lookup row, not by text.
+        let mut texts: Vec<usize> = plan
+            .dims
+            .iter()
+            .copied()
+            .filter(|&c| {
+                !plan.derived.iter().any(|d| {
+                    d.col == c && matches!(d.calc, crate::plan::derive::Calc::LookupDim { .. })
+                })
+            })
+            .collect();
         texts.extend(plan.coded.iter().map(|(c, _)| *c));
         texts.extend(plan.riders.iter().map(|r| r.entity));
         texts.extend(
@@ -90,6 +118,23 @@ impl<'p> SourceSink<'p> {
         texts.retain(|&c| c >= plan.raw);
         texts.sort();
         texts.dedup();
+        // Lookup dimensions read only as `--by` dimensions are interned by lookup
+        // row; their values are not computed per row.
+        let mut reads: Vec<usize> = read.clone();
+        reads.extend(&texts);
+        for (k, (c, _)) in plan.coded.iter().enumerate() {
+            let _ = k;
+            reads.push(*c);
+        }
+        let active: Vec<u32> = plan
+            .derived
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                !matches!(d.calc, crate::plan::derive::Calc::LookupDim { .. }) || reads.contains(&d.col)
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
         let typed = (0..plan.raw)
             .filter(|&c| {
                 plan.kinds[c] != ColKind::Str || (read.contains(&c) && Some(c) != plan.time)
@@ -97,8 +142,25 @@ impl<'p> SourceSink<'p> {
             .collect();
         SourceSink {
             plan,
+            tables,
             time: TimeParser::new(plan.tz.clone()),
             dims: plan.dims.iter().map(|&c| (c, Interner::new())).collect(),
+            dim_lookups: plan
+                .dims
+                .iter()
+                .map(|&c| {
+                    plan.derived.iter().find(|d| d.col == c).and_then(|d| match d.calc {
+                        crate::plan::derive::Calc::LookupDim { row, lookup, dim } => Some(DimLookup {
+                            row,
+                            lookup,
+                            dim,
+                            known: Vec::new(),
+                        }),
+                        _ => None,
+                    })
+                })
+                .collect(),
+            active,
             coded: plan
                 .coded
                 .iter()
@@ -193,9 +255,36 @@ impl<'p> SourceSink<'p> {
     /// The row's dimension ids (into `ids`) and the codes of its coded columns
     /// (into `codes`).
     #[inline(always)]
-    fn intern(&mut self, fields: &[&[u8]], ids: &mut [u32; MAX_DIMS], codes: &mut [u8]) {
-        for (id, (col, values)) in ids.iter_mut().zip(self.dims.iter_mut()) {
-            *id = values.intern(fields[*col]).0;
+    fn intern(&mut self, fields: &[&[u8]], row: &[RowVal], ids: &mut [u32; MAX_DIMS], codes: &mut [u8]) {
+        for ((id, (col, values)), cache) in ids
+            .iter_mut()
+            .zip(self.dims.iter_mut())
+            .zip(self.dim_lookups.iter_mut())
+        {
+            *id = match cache {
+                None => values.intern(fields[*col]).0,
+                // A lookup's dimension: interned once per lookup row.
+                Some(lk) => {
+                    let r = match row[lk.row] {
+                        RowVal::Num(x) => x as usize + 1,
+                        _ => 0,
+                    };
+                    if r >= lk.known.len() {
+                        lk.known.resize(r + 1, u32::MAX);
+                    }
+                    if lk.known[r] == u32::MAX {
+                        let text = match (r, self.tables.get(lk.lookup)) {
+                            (1.., Some(t)) => match t.value(r - 1, lk.dim) {
+                                RowVal::Str(s) => s,
+                                _ => b"",
+                            },
+                            _ => b"",
+                        };
+                        lk.known[r] = values.intern(text).0;
+                    }
+                    lk.known[r]
+                }
+            };
         }
         for (code, (col, table)) in codes.iter_mut().zip(&self.coded) {
             *code = table.code(fields[*col]);
@@ -407,10 +496,23 @@ impl SourceSink<'_> {
         if let Some(t) = plan.time {
             vals[t] = RowVal::Date(day);
         }
-        if !plan.derived.is_empty() {
+        if !plan.derived.is_empty() && self.text_cols.is_empty() {
+            // Derived values read as values only (row expressions of aggregates,
+            // numbers in filters): the file's fields serve for the rest.
+            super::derive::compute(
+                &plan.derived,
+                &self.active,
+                &mut vals,
+                &mut self.fixed,
+                &mut self.nums,
+                self.tables,
+            );
+        } else if !plan.derived.is_empty() {
             let mut text = std::mem::take(&mut self.text);
             let ext = derive_row(
                 plan,
+                self.tables,
+                &self.active,
                 &self.text_cols,
                 fields,
                 &mut vals,
@@ -422,15 +524,18 @@ impl SourceSink<'_> {
             note_unmatched(&mut self.unmatched, row, &ext);
             let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
             let mut ids = [0u32; MAX_DIMS];
-            self.intern(&ext, &mut ids, &mut codes);
+            self.intern(&ext, row, &mut ids, &mut codes);
             self.update_slot(row, &ext, &ids, &codes, period);
             self.text = text;
             return Ok(());
         }
         let row = &vals[..plan.kinds.len()];
+        if !self.unmatched.is_empty() {
+            note_unmatched(&mut self.unmatched, row, fields);
+        }
         let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
         let mut ids = [0u32; MAX_DIMS];
-        self.intern(fields, &mut ids, &mut codes);
+        self.intern(fields, row, &mut ids, &mut codes);
         self.update_slot(row, fields, &ids, &codes, period);
         Ok(())
     }
@@ -465,6 +570,8 @@ impl SourceSink<'_> {
             true => [&[][..]; N],
             false => derive_row(
                 plan,
+                self.tables,
+                &self.active,
                 &self.text_cols,
                 fields,
                 &mut vals,
@@ -480,7 +587,7 @@ impl SourceSink<'_> {
         let row = &vals[..plan.kinds.len()];
         let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
         let mut ids = [0u32; MAX_DIMS];
-        self.intern(fields, &mut ids, &mut codes);
+        self.intern(fields, row, &mut ids, &mut codes);
         let mut secs = None;
         for (r, events) in plan.riders.iter().zip(&mut self.riders) {
             let mask = r.mask(row, &codes);
@@ -619,6 +726,8 @@ fn note_unmatched(
 #[allow(clippy::too_many_arguments)]
 fn derive_row<'a, const N: usize>(
     plan: &'a SourcePlan,
+    tables: &'a [super::lookup::LookupTable],
+    active: &[u32],
     text_cols: &[usize],
     fields: &[&'a [u8]],
     vals: &mut [RowVal<'a>; N],
@@ -626,7 +735,7 @@ fn derive_row<'a, const N: usize>(
     nums: &mut [f64],
     text: &'a mut Vec<u8>,
 ) -> [&'a [u8]; N] {
-    super::derive::compute(&plan.derived, vals, fixed, nums);
+    super::derive::compute(&plan.derived, active, vals, fixed, nums, tables);
     text.clear();
     let mut spans = [(0u32, 0u32); N];
     for &k in text_cols {
@@ -775,7 +884,7 @@ mod tests {
             raw: 3,
             lookups: Vec::new(),
         };
-        let mut sink = SourceSink::new(&plan);
+        let mut sink = SourceSink::new(&plan, &[]);
         assert!(sink.classes.groups() > 1, "the plain counts are grouped");
         let rows: [[&[u8]; 3]; 7] = [
             [b"ann", b"call", b"5"],

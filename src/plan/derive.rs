@@ -19,6 +19,8 @@ pub enum Calc {
     Neg(Box<Calc>),
     /// `+ - * /` of two numbers.
     Arith(BinOp, Box<Calc>, Box<Calc>),
+    /// `+ - * /` of two columns (the common `qty * unit_price`), without recursion.
+    ColArith(BinOp, usize, usize),
     /// `if(condition, a, b)`.
     If(Filter, Box<Calc>, Box<Calc>),
     Coalesce(Vec<Calc>),
@@ -26,17 +28,14 @@ pub enum Calc {
     Other(Filter),
     /// The lookup row matching the key in column `key` on the row's day (column `time`,
     /// if the lookup has validity): the row's index as a number, null when none.
+    /// `lookup` indexes the plan's lookups (and the engine's loaded tables).
     LookupRow {
-        table: std::sync::Arc<std::sync::OnceLock<super::lookup::LookupTable>>,
+        lookup: usize,
         key: usize,
         time: Option<usize>,
     },
-    /// Dimension `dim` of the lookup row in column `row`.
-    LookupDim {
-        table: std::sync::Arc<std::sync::OnceLock<super::lookup::LookupTable>>,
-        row: usize,
-        dim: usize,
-    },
+    /// Dimension `dim` of lookup `lookup`'s row in column `row`.
+    LookupDim { lookup: usize, row: usize, dim: usize },
 }
 
 /// The name of the hidden column that computes an aggregation's row expression.
@@ -63,7 +62,10 @@ impl Calc {
             RowExpr::Const(Value::Num(x)) => Calc::Num(*x, exact(*x)),
             RowExpr::Unary(UnOp::Neg, a) => Calc::Neg(Box::new(operand(a, col))),
             RowExpr::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) => {
-                Calc::Arith(*op, Box::new(operand(a, col)), Box::new(operand(b, col)))
+                match (operand(a, col), operand(b, col)) {
+                    (Calc::Col(i), Calc::Col(j)) => Calc::ColArith(*op, i, j),
+                    (a, b) => Calc::Arith(*op, Box::new(a), Box::new(b)),
+                }
             }
             RowExpr::Call(Builtin::If, args) if args.len() == 3 => Calc::If(
                 Filter::compile(&args[0], &mut |c| col(c, None)),
@@ -82,7 +84,11 @@ impl Calc {
         match self {
             Calc::Col(i) if Some(*i) == time => ColKind::Date,
             Calc::Col(i) => kinds.get(*i).copied().unwrap_or(ColKind::Str),
-            Calc::Num(..) | Calc::Neg(_) | Calc::Arith(..) | Calc::LookupRow { .. } => ColKind::Num,
+            Calc::Num(..)
+            | Calc::Neg(_)
+            | Calc::Arith(..)
+            | Calc::ColArith(..)
+            | Calc::LookupRow { .. } => ColKind::Num,
             Calc::LookupDim { .. } => ColKind::Str,
             Calc::If(_, a, b) => match (a.kind(kinds, time), b.kind(kinds, time)) {
                 (ColKind::Str, k) if a.is_null() => k,
@@ -113,6 +119,7 @@ impl Calc {
                 a.columns(out);
                 b.columns(out);
             }
+            Calc::ColArith(_, i, j) => out.extend([*i, *j]),
             Calc::If(c, a, b) => {
                 c.columns(out);
                 a.columns(out);

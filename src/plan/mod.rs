@@ -326,7 +326,7 @@ pub fn source_plans(
         } = set;
         let lookups = lookups
             .into_iter()
-            .flatten()
+            .map(|(_, l)| l)
             .collect::<Result<Vec<_>, _>>()?;
         if columns.len() > MAX_COLUMNS {
             return Err(EvalError::Usage(format!(
@@ -447,8 +447,9 @@ struct ColumnSet<'g> {
     graph: &'g Graph,
     req: &'g Request,
     src: &'g SourceDef,
-    /// Per lookup of the source: its plan once a column needs it.
-    lookups: Vec<Option<Result<lookup::LookupPlan, EvalError>>>,
+    /// The lookups the columns need, in the order they were first needed: the
+    /// source's lookup index and its plan.
+    lookups: Vec<(usize, Result<lookup::LookupPlan, EvalError>)>,
     columns: Vec<String>,
     kinds: Vec<ColKind>,
     /// Per column: read from the file (not derived).
@@ -462,7 +463,7 @@ impl<'g> ColumnSet<'g> {
         ColumnSet {
             graph,
             req,
-            lookups: vec![None; src.lookups.len()],
+            lookups: Vec::new(),
             src,
             columns: Vec::new(),
             kinds: Vec::new(),
@@ -520,10 +521,12 @@ impl<'g> ColumnSet<'g> {
     fn lookup_dim(&mut self, k: usize, dim: &str) -> usize {
         let def = &self.src.lookups[k];
         let lsrc = &self.graph.sources[def.source];
-        let plan = self.lookups[k]
-            .get_or_insert_with(|| {
-                data_path(self.req, lsrc).map(|path| lookup::LookupPlan {
+        let lookup = match self.lookups.iter().position(|(j, _)| *j == k) {
+            Some(i) => i,
+            None => {
+                let plan = data_path(self.req, lsrc).map(|path| lookup::LookupPlan {
                     source: def.source,
+                    entry: k,
                     name: lsrc.name.clone(),
                     path,
                     read: std::sync::Arc::new(lsrc.read.clone()),
@@ -532,13 +535,10 @@ impl<'g> ColumnSet<'g> {
                     valid_from: lsrc.valid_from.clone(),
                     valid_to: lsrc.valid_to.clone(),
                     on: def.on.clone(),
-                    table: Default::default(),
-                })
-            })
-            .clone();
-        let table = match plan {
-            Ok(p) => p.table,
-            Err(_) => Default::default(),
+                });
+                self.lookups.push((k, plan));
+                self.lookups.len() - 1
+            }
         };
         let row_name = format!("({}@{})", lsrc.name, def.on);
         let row = match self.columns.iter().position(|c| *c == row_name) {
@@ -546,16 +546,12 @@ impl<'g> ColumnSet<'g> {
             None => {
                 let key = self.col(&def.on, None);
                 let time = lsrc.valid_from.as_ref().and(self.time);
-                let calc = derive::Calc::LookupRow {
-                    table: table.clone(),
-                    key,
-                    time,
-                };
+                let calc = derive::Calc::LookupRow { lookup, key, time };
                 self.push_derived(&row_name, calc)
             }
         };
         let d = def.dims.iter().position(|x| x == dim).unwrap_or(0);
-        self.push_derived(dim, derive::Calc::LookupDim { table, row, dim: d })
+        self.push_derived(dim, derive::Calc::LookupDim { lookup, row, dim: d })
     }
 
     fn push_derived(&mut self, name: &str, calc: derive::Calc) -> usize {

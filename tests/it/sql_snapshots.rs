@@ -117,6 +117,26 @@ fn two_sources_without_groups_or_periods() {
     );
 }
 
+#[test]
+fn row_expressions_derived_columns_and_null_tests_by_size_and_week() {
+    snapshot_all(
+        "rows_size_week",
+        "tests/fixtures/eval/rows.kpi",
+        Case::new("size", "week"),
+        &[],
+    );
+}
+
+#[test]
+fn lookups_with_validity_by_team_and_month() {
+    snapshot_all(
+        "lookup_team_month",
+        "tests/fixtures/eval/lookup.kpi",
+        Case::new("team,category", "month"),
+        &[("reps", "crm.reps")],
+    );
+}
+
 /// Journey funnels and script functions are errors naming the construct and the
 /// dialect, in every dialect; so are median/percentile where there is no exact one.
 #[test]
