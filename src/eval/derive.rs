@@ -42,6 +42,12 @@ pub fn compute<'a>(
                 fixed[d.col] = None;
                 continue;
             }
+            // The common row expression `a * b` over columns, empty in most rows.
+            Calc::ColArith(_, a, b) if vals[*a] == RowVal::Null || vals[*b] == RowVal::Null => {
+                vals[d.col] = RowVal::Null;
+                fixed[d.col] = None;
+                continue;
+            }
             Calc::LookupDim { lookup, row, dim } => {
                 vals[d.col] = match (vals[*row], tables.get(*lookup)) {
                     (RowVal::Num(i), Some(t)) => t.value(i as usize, *dim),
@@ -133,7 +139,11 @@ impl Calc {
                     None => (RowVal::Null, None),
                 }
             }
-            Calc::LookupDim { lookup, row: r, dim } => match (tables.get(*lookup), row[*r]) {
+            Calc::LookupDim {
+                lookup,
+                row: r,
+                dim,
+            } => match (tables.get(*lookup), row[*r]) {
                 (Some(t), RowVal::Num(i)) => (t.value(i as usize, *dim), None),
                 _ => (RowVal::Null, None),
             },

@@ -102,7 +102,11 @@ impl RowSink for Rows {
 }
 
 /// Load `plan`'s table.
-pub fn load(plan: &LookupPlan, req: &Request, tz: &jiff::tz::TimeZone) -> Result<LookupTable, EvalError> {
+pub fn load(
+    plan: &LookupPlan,
+    req: &Request,
+    tz: &jiff::tz::TimeZone,
+) -> Result<LookupTable, EvalError> {
     let mut cols = vec![plan.key.clone()];
     cols.extend(plan.dims.iter().cloned());
     cols.extend(plan.valid_from.iter().cloned());
@@ -210,10 +214,12 @@ pub fn unmatched(plan: &crate::plan::SourcePlan, sinks: &[super::scan::SourceSin
     };
     // In the order of the source's `lookup` entries.
     let mut order: Vec<(usize, usize)> = first
+        .joins
         .unmatched
         .iter()
         .enumerate()
-        .map(|(i, (col, _, _, _))| {
+        .map(|(i, u)| {
+            let col = &u.col;
             let at = plan
                 .lookups
                 .iter()
@@ -224,11 +230,12 @@ pub fn unmatched(plan: &crate::plan::SourcePlan, sinks: &[super::scan::SourceSin
         .collect();
     order.sort();
     for (_, i) in order {
-        let (col, key, _, _) = &first.unmatched[i];
+        let (col, key) = (&first.joins.unmatched[i].col, &first.joins.unmatched[i].key);
         let mut n = 0;
         let mut keys: Vec<&[u8]> = Vec::new();
         for s in sinks {
-            let (_, _, m, ks) = &s.unmatched[i];
+            let u = &s.joins.unmatched[i];
+            let (m, ks) = (&u.rows, &u.keys);
             n += m;
             for k in ks {
                 if keys.len() < 5 && !keys.contains(&k.as_slice()) {

@@ -9,6 +9,7 @@ pub(crate) mod codes;
 pub(crate) mod derive;
 pub(crate) mod grid;
 pub(crate) mod intern;
+pub(crate) mod joins;
 pub(crate) mod journey;
 mod layout;
 pub(crate) mod lookup;

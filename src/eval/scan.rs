@@ -19,16 +19,6 @@ pub use crate::plan::{AggPlan, ColKind, SourcePlan, MAX_COLUMNS, MAX_DIMS};
 
 type Key = [u32; MAX_DIMS + 1];
 
-/// A `--by` dimension that a lookup gives: interned once per lookup row.
-struct DimLookup {
-    /// The column of the matched lookup row, the lookup and the dimension's index.
-    row: usize,
-    lookup: usize,
-    dim: usize,
-    /// Per lookup row (+1; 0: no row): the dimension's id, `u32::MAX` until seen.
-    known: Vec<u32>,
-}
-
 /// Per-chunk state of a scan.
 pub struct SourceSink<'p> {
     plan: &'p SourcePlan,
@@ -39,7 +29,7 @@ pub struct SourceSink<'p> {
     dims: Vec<(usize, Interner)>,
     /// Per dimension that a lookup gives: the column of the lookup row, and the
     /// dimension's id per lookup row (+1; 0: no row), filled as rows come.
-    dim_lookups: Vec<Option<DimLookup>>,
+    pub joins: super::joins::Joins,
     /// The derived columns computed per row (indexes into the plan's): all but the
     /// lookup dimensions read only as `--by` dimensions.
     active: Vec<u32>,
@@ -73,9 +63,6 @@ pub struct SourceSink<'p> {
     text_cols: Vec<usize>,
     /// The row's derived texts (reused from row to row).
     text: Vec<u8>,
-    /// Per lookup-row column (column, key column): rows whose non-empty key matched
-    /// no lookup row, and the first few such keys.
-    pub unmatched: Vec<(usize, usize, u64, Vec<Vec<u8>>)>,
 }
 
 impl<'p> SourceSink<'p> {
@@ -120,21 +107,7 @@ impl<'p> SourceSink<'p> {
         texts.dedup();
         // Lookup dimensions read only as `--by` dimensions are interned by lookup
         // row; their values are not computed per row.
-        let mut reads: Vec<usize> = read.clone();
-        reads.extend(&texts);
-        for (k, (c, _)) in plan.coded.iter().enumerate() {
-            let _ = k;
-            reads.push(*c);
-        }
-        let active: Vec<u32> = plan
-            .derived
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| {
-                !matches!(d.calc, crate::plan::derive::Calc::LookupDim { .. }) || reads.contains(&d.col)
-            })
-            .map(|(i, _)| i as u32)
-            .collect();
+        let active = active_derived(plan, &texts);
         let typed = (0..plan.raw)
             .filter(|&c| {
                 plan.kinds[c] != ColKind::Str || (read.contains(&c) && Some(c) != plan.time)
@@ -145,21 +118,7 @@ impl<'p> SourceSink<'p> {
             tables,
             time: TimeParser::new(plan.tz.clone()),
             dims: plan.dims.iter().map(|&c| (c, Interner::new())).collect(),
-            dim_lookups: plan
-                .dims
-                .iter()
-                .map(|&c| {
-                    plan.derived.iter().find(|d| d.col == c).and_then(|d| match d.calc {
-                        crate::plan::derive::Calc::LookupDim { row, lookup, dim } => Some(DimLookup {
-                            row,
-                            lookup,
-                            dim,
-                            known: Vec::new(),
-                        }),
-                        _ => None,
-                    })
-                })
-                .collect(),
+            joins: super::joins::Joins::new(plan, &active),
             active,
             coded: plan
                 .coded
@@ -188,16 +147,6 @@ impl<'p> SourceSink<'p> {
             chunk: 0,
             text_cols: texts,
             text: Vec::new(),
-            unmatched: plan
-                .derived
-                .iter()
-                .filter_map(|d| match d.calc {
-                    crate::plan::derive::Calc::LookupRow { key, .. } => {
-                        Some((d.col, key, 0, Vec::new()))
-                    }
-                    _ => None,
-                })
-                .collect(),
         }
     }
 
@@ -255,36 +204,21 @@ impl<'p> SourceSink<'p> {
     /// The row's dimension ids (into `ids`) and the codes of its coded columns
     /// (into `codes`).
     #[inline(always)]
-    fn intern(&mut self, fields: &[&[u8]], row: &[RowVal], ids: &mut [u32; MAX_DIMS], codes: &mut [u8]) {
-        for ((id, (col, values)), cache) in ids
-            .iter_mut()
-            .zip(self.dims.iter_mut())
-            .zip(self.dim_lookups.iter_mut())
-        {
-            *id = match cache {
-                None => values.intern(fields[*col]).0,
-                // A lookup's dimension: interned once per lookup row.
-                Some(lk) => {
-                    let r = match row[lk.row] {
-                        RowVal::Num(x) => x as usize + 1,
-                        _ => 0,
-                    };
-                    if r >= lk.known.len() {
-                        lk.known.resize(r + 1, u32::MAX);
-                    }
-                    if lk.known[r] == u32::MAX {
-                        let text = match (r, self.tables.get(lk.lookup)) {
-                            (1.., Some(t)) => match t.value(r - 1, lk.dim) {
-                                RowVal::Str(s) => s,
-                                _ => b"",
-                            },
-                            _ => b"",
-                        };
-                        lk.known[r] = values.intern(text).0;
-                    }
-                    lk.known[r]
-                }
-            };
+    fn intern(
+        &mut self,
+        fields: &[&[u8]],
+        row: &[RowVal],
+        ids: &mut [u32; MAX_DIMS],
+        codes: &mut [u8],
+    ) {
+        for (d, (id, (col, values))) in ids.iter_mut().zip(self.dims.iter_mut()).enumerate() {
+            if !self.joins.is_lookup_dim(d) {
+                *id = values.intern(fields[*col]).0;
+            }
+        }
+        if !self.plan.lookups.is_empty() {
+            self.joins
+                .intern(self.tables, fields, row, ids, &mut self.dims);
         }
         for (code, (col, table)) in codes.iter_mut().zip(&self.coded) {
             *code = table.code(fields[*col]);
@@ -521,7 +455,7 @@ impl SourceSink<'_> {
                 &mut text,
             );
             let row = &vals[..plan.kinds.len()];
-            note_unmatched(&mut self.unmatched, row, &ext);
+            self.joins.note(row, &ext);
             let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
             let mut ids = [0u32; MAX_DIMS];
             self.intern(&ext, row, &mut ids, &mut codes);
@@ -530,8 +464,8 @@ impl SourceSink<'_> {
             return Ok(());
         }
         let row = &vals[..plan.kinds.len()];
-        if !self.unmatched.is_empty() {
-            note_unmatched(&mut self.unmatched, row, fields);
+        if !plan.lookups.is_empty() {
+            self.joins.note(row, fields);
         }
         let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
         let mut ids = [0u32; MAX_DIMS];
@@ -628,7 +562,7 @@ impl SourceSink<'_> {
         }
         self.min_day = self.min_day.min(day);
         self.max_day = self.max_day.max(day);
-        note_unmatched(&mut self.unmatched, row, fields);
+        self.joins.note(row, fields);
         self.update_slot(row, fields, &ids, &codes, period);
         self.text = text;
         Ok(())
@@ -702,22 +636,37 @@ impl SourceSink<'_> {
     }
 }
 
-/// Count the rows whose key matched no lookup row (and keep a few of the keys).
-#[inline]
-fn note_unmatched(
-    unmatched: &mut [(usize, usize, u64, Vec<Vec<u8>>)],
-    row: &[RowVal],
-    fields: &[&[u8]],
-) {
-    for (col, key, n, keys) in unmatched {
-        if row[*col] == RowVal::Null && !fields[*key].is_empty() {
-            *n += 1;
-            let k = fields[*key];
-            if keys.len() < 5 && !keys.iter().any(|x| x == k) {
-                keys.push(k.to_vec());
-            }
+/// The derived columns computed per row (indexes into the plan's, in order): every
+/// one but the lookup rows and dimensions that only `--by` grouping reads (those are
+/// found by [`super::joins::Joins`]). `texts` are the derived columns read as text.
+fn active_derived(plan: &SourcePlan, texts: &[usize]) -> Vec<u32> {
+    use crate::plan::derive::Calc;
+    let mut reads: Vec<usize> = texts.to_vec();
+    for a in &plan.aggs {
+        reads.extend(a.column);
+        if let Some(f) = &a.filter {
+            f.columns(&mut reads);
         }
     }
+    for r in &plan.riders {
+        reads.push(r.entity);
+        r.steps.iter().for_each(|f| f.columns(&mut reads));
+    }
+    reads.extend(plan.coded.iter().map(|(c, _)| *c));
+    // Later derived columns read earlier ones: walk back from the last.
+    let mut active = vec![false; plan.derived.len()];
+    for (i, d) in plan.derived.iter().enumerate().rev() {
+        active[i] = match d.calc {
+            Calc::LookupDim { .. } | Calc::LookupRow { .. } => reads.contains(&d.col),
+            _ => true,
+        };
+        if active[i] {
+            d.calc.columns(&mut reads);
+        }
+    }
+    (0..plan.derived.len() as u32)
+        .filter(|&i| active[i as usize])
+        .collect()
 }
 
 /// Compute a row's derived columns (into `vals`, `fixed` and `nums`) and give the

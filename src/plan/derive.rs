@@ -35,7 +35,11 @@ pub enum Calc {
         time: Option<usize>,
     },
     /// Dimension `dim` of lookup `lookup`'s row in column `row`.
-    LookupDim { lookup: usize, row: usize, dim: usize },
+    LookupDim {
+        lookup: usize,
+        row: usize,
+        dim: usize,
+    },
 }
 
 /// The name of the hidden column that computes an aggregation's row expression.

@@ -551,7 +551,14 @@ impl<'g> ColumnSet<'g> {
             }
         };
         let d = def.dims.iter().position(|x| x == dim).unwrap_or(0);
-        self.push_derived(dim, derive::Calc::LookupDim { lookup, row, dim: d })
+        self.push_derived(
+            dim,
+            derive::Calc::LookupDim {
+                lookup,
+                row,
+                dim: d,
+            },
+        )
     }
 
     fn push_derived(&mut self, name: &str, calc: derive::Calc) -> usize {
