@@ -37,7 +37,88 @@ fn row_expressions_and_derived_columns_overall() {
             ("sizes", "2"),
             ("large_revenue", "90.52"),
             ("share_large", "~0.2354348730753225"),
+            // The 8 line values, sorted: -2.5 0.5 5.05 5.5 25 59.97 99 200.01;
+            // median (5.5 + 25) / 2; p90 at 6.3: 99 + 0.3 x 101.01.
+            ("med_line", "~15.25"),
+            ("p90_line", "~129.303"),
+            ("line_values", "8"),
         ],
+    );
+}
+
+/// One row expression is computed once per row however many aggregates use it:
+/// `qty * unit_price` (five aggregates) is one hidden column of the scan, next to
+/// the derived columns the metrics read (revenue, net, size).
+#[test]
+fn each_distinct_row_expression_is_one_column_of_the_scan() {
+    let graph = crate::support::sql::compile("tests/fixtures/eval/rows.kpi");
+    let req = crate::support::sql::Case::new("", "all")
+        .request(&graph, &[("orders", "tests/fixtures/eval/rows.csv")]);
+    let needed = kpi::plan::closure(&graph, &req.metrics);
+    let plans = kpi::plan::source_plans(&graph, &req, &needed, false).expect("plan");
+    assert_eq!(plans.len(), 1);
+    let p = &plans[0];
+    let derived: Vec<&str> = p
+        .derived
+        .iter()
+        .map(|d| p.columns[d.col].as_str())
+        .collect();
+    assert_eq!(
+        derived
+            .iter()
+            .filter(|c| **c == "(qty * unit_price)")
+            .count(),
+        1,
+        "{derived:?}"
+    );
+    let mut names = derived.clone();
+    names.sort();
+    assert_eq!(names, ["(qty * unit_price)", "net", "revenue", "size"]);
+}
+
+/// A derived column as a check's `per` and as a journey's entity; its unit follows
+/// the row algebra (qty, an int, times unit_price, a decimal: the currency).
+#[test]
+fn derived_columns_as_per_and_entity_and_their_units() {
+    let out = kpi(&["explain", &f("rows.kpi"), "revenue"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("unit        EUR"), "{}", out.stdout);
+    let dir = crate::support::tempdir("derived_per");
+    std::fs::copy(f("rows.csv"), dir.join("rows.csv")).unwrap();
+    std::fs::write(
+        dir.join("d.kpi"),
+        "source orders {\n  from \"rows.csv\"\n  time ts\n  dimensions seller\n  column seller = coalesce(rep, \"nobody\")\n}\n\
+         metric lines = count(orders)\n\
+         check few_lines = lines {\n  per seller\n  every month\n  warn when < 2\n}\n\
+         funnel open_then_paid over orders by seller within 30d {\n  step opened where status == \"open\"\n  step paid where status == \"paid\"\n}\n",
+    )
+    .unwrap();
+    let defs = dir.join("d.kpi");
+    let defs = defs.to_str().unwrap();
+    let out = kpi(&["checks", defs, "--format", "csv"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // ann has 3 rows in 2026-01 (one in 2025-12), bob 3, cid 2, dan 1: warn below 2.
+    assert!(
+        out.stdout.contains("few_lines,seller=dan,2026-01,1,"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("few_lines,seller=bob,2026-01,3,"),
+        "{}",
+        out.stdout
+    );
+    // Journeys by the derived entity: ann opened on 12-31 and paid on 01-05; bob
+    // opened on 01-12 and paid nothing after it.
+    let t = eval_csv(&[
+        defs,
+        "--metrics",
+        "open_then_paid.opened,open_then_paid.paid",
+    ]);
+    expect(
+        &t,
+        &[],
+        &[("open_then_paid.opened", "2"), ("open_then_paid.paid", "1")],
     );
 }
 

@@ -122,7 +122,10 @@ fn row_expressions_derived_columns_and_null_tests_by_size_and_week() {
     snapshot_all(
         "rows_size_week",
         "tests/fixtures/eval/rows.kpi",
-        Case::new("size", "week"),
+        // Not the median and percentile: not every dialect has an exact one.
+        Case::new("size", "week").metrics(
+            "revenue,net,lines,priced,no_discount,discounted,no_team,avg_line,biggest,sizes,large_revenue,share_large,line_values",
+        ),
         &[],
     );
 }
