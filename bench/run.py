@@ -650,6 +650,19 @@ def judge_check(chk) -> dict:
                       f"(target < {CHECK_TARGET_S * 1000:.0f} ms)"}
 
 
+def paired_runs(cmds: dict, runs: int, launcher, stderr: Path) -> dict:
+    """Each command once per round, `runs` rounds: {name: summary}. `cmds` maps a
+    name to its argv (or to (argv, output))."""
+    walls = {k: [] for k in cmds}
+    rss = {k: [] for k in cmds}
+    for _ in range(runs):
+        for k, c in cmds.items():
+            w, m = launcher.run(c[0] if isinstance(c, tuple) else c, stderr)
+            walls[k].append(w)
+            rss[k].append(m)
+    return {k: summarize(walls[k], rss[k]) for k in cmds}
+
+
 def pass_defs(kind: str) -> str:
     """The report's definitions with 1 or 10 checks, or with a journey funnel."""
     base = DEFS.read_text()
@@ -686,20 +699,13 @@ def bench_passes(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) 
                                                          "rep_path.won"])]
         cmds[kind] = (cmd, out)
     log(f"one pass: 1 vs 10 checks, metrics vs metrics + journey over {rows:,} rows, {args.runs} runs ...")
-    walls = {k: [] for k in cmds}
-    rss = {k: [] for k in cmds}
-    for _ in range(args.runs):
-        for k, (cmd, _) in cmds.items():
-            w, m = launcher.run(cmd, out_dir / "kpi_passes.stderr")
-            walls[k].append(w)
-            rss[k].append(m)
+    res = paired_runs(cmds, args.runs, launcher, out_dir / "kpi_passes.stderr")
     problems = []
     one = cmds["checks_1"][1].read_text().splitlines()
     ten = cmds["checks_10"][1].read_text().splitlines()
     first = [line for line in ten if line.startswith(PASS_CHECKS[0][0] + ",")]
     if one[1:] != first:
         problems.append("one pass: the first check's rows differ between the 1- and 10-check runs")
-    res = {k: summarize(walls[k], rss[k]) for k in cmds}
     return {"rows": rows, "file": rel(data), "results": res,
             "commands": {k: display(c) for k, (c, _) in cmds.items()}, "problems": problems}
 
@@ -783,13 +789,7 @@ def bench_exports(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher)
     for f in (data, eu, gz):
         warm(f)
     log(f"exports: {', '.join(cmds)} over {rows:,} rows, {args.runs} runs ...")
-    walls = {k: [] for k in cmds}
-    rss = {k: [] for k in cmds}
-    for _ in range(args.runs):
-        for k, (cmd, _) in cmds.items():
-            w, m = launcher.run(cmd, out_dir / "kpi_exports.stderr")
-            walls[k].append(w)
-            rss[k].append(m)
+    res = paired_runs(cmds, args.runs, launcher, out_dir / "kpi_exports.stderr")
     problems = []
     want = cmds["csv"][1].read_text()
     for k in ("csv_eu", "csv_gz", "parquet"):
@@ -797,7 +797,6 @@ def bench_exports(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher)
             problems.append(f"exports: kpi's report from {k} differs from the plain CSV's")
     if have_duckdb:
         problems += compare(cmds["parquet"][1], "duckdb", cmds["duckdb_parquet"][1])
-    res = {k: summarize(walls[k], rss[k]) for k in cmds}
     return {"rows": rows, "bytes": {"csv": data.stat().st_size, "csv_eu": eu.stat().st_size},
             "results": res, "commands": {k: display(c) for k, (c, _) in cmds.items()}, "problems": problems}
 
@@ -937,18 +936,11 @@ def bench_models(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) 
     for f in (data, facts, priced):
         warm(f)
     log(f"models: {', '.join(cmds)} over {rows:,} rows, {args.runs} runs ...")
-    walls = {k: [] for k in cmds}
-    rss = {k: [] for k in cmds}
-    for _ in range(args.runs):
-        for k, cmd in cmds.items():
-            w, m = launcher.run(cmd, out_dir / "kpi_models.stderr")
-            walls[k].append(w)
-            rss[k].append(m)
+    res = paired_runs(cmds, args.runs, launcher, out_dir / "kpi_models.stderr")
     problems = []
     for k, base_k in (("lookup", "denormalized"), ("lookup_valid", "denormalized"), ("row_expr", "plain_column")):
         if out(k).read_text() != out(base_k).read_text():
             problems.append(f"models: kpi's report with {k} differs from the {base_k} one's")
-    res = {k: summarize(walls[k], rss[k]) for k in cmds}
     return {"rows": rows, "results": res, "commands": {k: display(c) for k, c in cmds.items()},
             "problems": problems}
 
@@ -1010,6 +1002,22 @@ def judge(targets_spec, sizes: dict, threads: int) -> list:
             detail += f" [note: peers ran with {threads} threads, the target is stated at 2]"
         out.append({"id": tid, "target": text, "status": status, "detail": detail})
     return out
+
+
+def timing_section(title: str, part: dict, names: dict, agree: str) -> list:
+    """A measurement's table of commands, its consistency line and its commands."""
+    lines = [f"## {title}", "", "| command | median s | min s | max s | peak RSS MiB |", "|---|---:|---:|---:|---:|"]
+    for k, f in part["results"].items():
+        lines.append(f"| {names[k]} | {f['median_s']:.3f} | {f['min_s']:.3f} | {f['max_s']:.3f} | "
+                     f"{f['peak_rss_mib']:.1f} |")
+    lines.append("")
+    if part["problems"]:
+        lines.append("Consistency: **DISAGREE**")
+        lines += [f"- {p}" for p in part["problems"]]
+    else:
+        lines.append(f"Consistency: {agree}")
+    lines += ["", "```sh", *part["commands"].values(), "```", ""]
+    return lines
 
 
 def report(res: dict) -> str:
@@ -1116,52 +1124,22 @@ def report(res: dict) -> str:
         lines.append("")
     ex = res.get("exports")
     if ex:
-        lines.append(f"## Real exports ({ex['rows']:,} rows, {len(ex['results']['csv']['walls_s'])} runs)")
-        lines.append("")
-        lines.append("| command | median s | min s | max s | peak RSS MiB |")
-        lines.append("|---|---:|---:|---:|---:|")
-        names = {"csv": "kpi eval: plain CSV", "csv_eu": "kpi eval: `;` + decimal-comma CSV",
-                 "gzip_dc": "gzip -dc FILE.csv.gz > /dev/null", "csv_gz": "kpi eval: gzip CSV",
-                 "parquet": "kpi eval: Parquet", "duckdb_parquet": "DuckDB: the report over the Parquet file"}
-        for k, f in ex["results"].items():
-            lines.append(f"| {names[k]} | {f['median_s']:.3f} | {f['min_s']:.3f} | {f['max_s']:.3f} | "
-                         f"{f['peak_rss_mib']:.1f} |")
-        lines.append("")
-        if ex["problems"]:
-            lines.append("Consistency: **DISAGREE**")
-            lines += [f"- {p}" for p in ex["problems"]]
-        else:
-            lines.append("Consistency: every form gives the plain CSV's report; DuckDB agrees on the Parquet file.")
-        lines.append("")
-        lines.append("```sh")
-        lines += list(ex["commands"].values())
-        lines.append("```")
-        lines.append("")
+        lines += timing_section(
+            f"Real exports ({ex['rows']:,} rows, {len(ex['results']['csv']['walls_s'])} runs)", ex,
+            {"csv": "kpi eval: plain CSV", "csv_eu": "kpi eval: `;` + decimal-comma CSV",
+             "gzip_dc": "gzip -dc FILE.csv.gz > /dev/null", "csv_gz": "kpi eval: gzip CSV",
+             "parquet": "kpi eval: Parquet", "duckdb_parquet": "DuckDB: the report over the Parquet file"},
+            "every form gives the plain CSV's report; DuckDB agrees on the Parquet file.")
     md = res.get("models")
     if md:
-        lines.append(f"## Richer models ({md['rows']:,} rows, {len(md['results']['denormalized']['walls_s'])} runs)")
-        lines.append("")
-        lines.append("| command | median s | min s | max s | peak RSS MiB |")
-        lines.append("|---|---:|---:|---:|---:|")
-        names = {"denormalized": "kpi eval --by region,team,rep: team/region in the file",
-                 "lookup": "kpi eval: team/region from a 200-row lookup",
-                 "lookup_valid": "kpi eval: the lookup with validity intervals",
-                 "plain_column": "kpi eval: sum(amount) (file with qty, unit_price)",
-                 "row_expr": "kpi eval: sum(qty * unit_price) (same file)"}
-        for k, f in md["results"].items():
-            lines.append(f"| {names[k]} | {f['median_s']:.3f} | {f['min_s']:.3f} | {f['max_s']:.3f} | "
-                         f"{f['peak_rss_mib']:.1f} |")
-        lines.append("")
-        if md["problems"]:
-            lines.append("Consistency: **DISAGREE**")
-            lines += [f"- {p}" for p in md["problems"]]
-        else:
-            lines.append("Consistency: the lookups give the denormalized file's report, the row expression the plain column's.")
-        lines.append("")
-        lines.append("```sh")
-        lines += list(md["commands"].values())
-        lines.append("```")
-        lines.append("")
+        lines += timing_section(
+            f"Richer models ({md['rows']:,} rows, {len(md['results']['denormalized']['walls_s'])} runs)", md,
+            {"denormalized": "kpi eval --by region,team,rep: team/region in the file",
+             "lookup": "kpi eval: team/region from a 200-row lookup",
+             "lookup_valid": "kpi eval: the lookup with validity intervals",
+             "plain_column": "kpi eval: sum(amount) (file with qty, unit_price)",
+             "row_expr": "kpi eval: sum(qty * unit_price) (same file)"},
+            "the lookups give the denormalized file's report, the row expression the plain column's.")
     lines.append("## Commands (from the project root)")
     lines.append("")
     lines.append("```sh")
