@@ -240,7 +240,12 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         .filter(|c| args.checks.is_empty() || args.checks.contains(&c.name))
         .collect();
     let all = match evaluate_checks(&graph, &chosen, &base) {
-        Ok(rows) => rows,
+        Ok((rows, warnings)) => {
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            rows
+        }
         Err((name, e)) => {
             eprint!("check `{name}`: ");
             return Err(e.into());

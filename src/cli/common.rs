@@ -204,32 +204,10 @@ pub fn progress(
     crate::data::progress::start(total)
 }
 
-/// Report skipped bad rows (never silently).
+/// Report skipped bad rows and unmatched lookup keys (never silently).
 pub fn report_skips(out: &crate::eval::Output) {
-    for (_, _, rep) in &out.scans {
-        for note in &rep.notes {
-            eprintln!("warning: {note}");
-        }
-    }
-    for (name, path, rep) in &out.scans {
-        if rep.skipped > 0 {
-            let lines: Vec<String> = rep
-                .first_skipped
-                .iter()
-                .map(|(l, why)| match l {
-                    // Sheets and Parquet files name their cells or rows instead.
-                    0 => why.clone(),
-                    l => format!("line {l}: {why}"),
-                })
-                .collect();
-            eprintln!(
-                "warning: skipped {} bad row{} of source `{name}` ({}); first: {}",
-                rep.skipped,
-                if rep.skipped == 1 { "" } else { "s" },
-                path.display(),
-                lines.join("; ")
-            );
-        }
+    for w in out.warnings() {
+        eprintln!("warning: {w}");
     }
 }
 

@@ -75,7 +75,9 @@ pub fn evaluate_check(
     check: &CheckDef,
     base: &Request,
 ) -> Result<Vec<CheckRow>, EvalError> {
-    evaluate_checks(graph, &[check], base).map_err(|(_, e)| e)
+    evaluate_checks(graph, &[check], base)
+        .map(|(rows, _)| rows)
+        .map_err(|(_, e)| e)
 }
 
 /// What makes checks share one evaluation: the same groups (`per`), periods
@@ -111,13 +113,15 @@ fn shape<'c>(graph: &Graph, check: &'c CheckDef) -> Shape<'c> {
 }
 
 /// Evaluate checks, in their order: one evaluation (one scan of each source) for all
-/// checks of the same [`Shape`]. On an error, the first check (in order) that fails on
-/// its own is named with its error.
+/// checks of the same [`Shape`]; with the evaluations' warnings (skipped rows,
+/// unmatched lookup keys), each once. On an error, the first check (in order) that
+/// fails on its own is named with its error.
 pub fn evaluate_checks(
     graph: &Graph,
     checks: &[&CheckDef],
     base: &Request,
-) -> Result<Vec<CheckRow>, (String, EvalError)> {
+) -> Result<(Vec<CheckRow>, Vec<String>), (String, EvalError)> {
+    let mut warnings: Vec<String> = Vec::new();
     let shapes: Vec<Shape> = checks.iter().map(|c| shape(graph, c)).collect();
     let mut rows_of: Vec<Vec<CheckRow>> = vec![Vec::new(); checks.len()];
     let mut done = vec![false; checks.len()];
@@ -143,6 +147,11 @@ pub fn evaluate_checks(
             Ok(out) => out,
             Err(e) => return Err(first_failing(graph, checks, base, e)),
         };
+        for w in out.warnings() {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
         // Each output row's group and period, shared by the checks' rows.
         let keys: Vec<RowKey> = out
             .rows()
@@ -164,7 +173,7 @@ pub fn evaluate_checks(
             done[k] = true;
         }
     }
-    Ok(rows_of.into_iter().flatten().collect())
+    Ok((rows_of.into_iter().flatten().collect(), warnings))
 }
 
 /// The first check, in order, whose own evaluation fails (so an error names the

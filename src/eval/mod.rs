@@ -104,6 +104,37 @@ pub enum Body {
 }
 
 impl Output {
+    /// What the user must be told about the rows read: keys no lookup row matched,
+    /// and skipped bad rows (with the first few).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .scans
+            .iter()
+            .flat_map(|(_, _, rep)| rep.notes.iter().cloned())
+            .collect();
+        for (name, path, rep) in &self.scans {
+            if rep.skipped > 0 {
+                let lines: Vec<String> = rep
+                    .first_skipped
+                    .iter()
+                    .map(|(l, why)| match l {
+                        // Sheets and Parquet files name their cells or rows instead.
+                        0 => why.clone(),
+                        l => format!("line {l}: {why}"),
+                    })
+                    .collect();
+                out.push(format!(
+                    "skipped {} bad row{} of source `{name}` ({}); first: {}",
+                    rep.skipped,
+                    if rep.skipped == 1 { "" } else { "s" },
+                    path.display(),
+                    lines.join("; ")
+                ));
+            }
+        }
+        out
+    }
+
     /// The output rows (built from the evaluated columns on first use).
     pub fn rows(&self) -> &[Row] {
         match &self.body {

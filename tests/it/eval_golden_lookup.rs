@@ -214,3 +214,34 @@ fn lookups_and_derived_columns_survive_fmt_and_convert() {
     );
     assert_eq!(eval_csv(&a).rows, eval_csv(&y).rows);
 }
+
+/// `kpi checks` tells about unmatched keys too, once however many checks read them.
+#[test]
+fn checks_report_unmatched_keys_once() {
+    let dir = tempdir("lookup_checks");
+    let mut defs = std::fs::read_to_string(f("lookup.kpi")).unwrap();
+    defs.push_str("check few_calls = calls {\n  per team\n  every month\n  warn when < 1\n}\n");
+    defs.push_str("check few_won = won {\n  per team\n  every month\n  warn when < 1\n}\n");
+    let path = dir.join("checks.kpi");
+    std::fs::write(&path, defs).unwrap();
+    let mut a = vec!["checks".to_string()];
+    let mut rest = args(&["--format", "csv"]);
+    rest[0] = path.to_string_lossy().into_owned();
+    a.extend(rest);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let out = kpi(&a);
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: 3 rows of source `acts`: `rep` not listed by lookup `reps` on the row's day (e.g. `cid`, `zed`); team, region, manager are empty for them",
+        ],
+        "{}",
+        out.stderr
+    );
+}
