@@ -96,13 +96,14 @@ impl FunnelRow {
     }
 }
 
-/// Evaluate a funnel's members per group (and period).
+/// Evaluate a funnel's members per group (and period), with the evaluation's
+/// warnings (skipped rows, unmatched lookup keys: see `Output::warnings`).
 pub fn evaluate_funnel(
     graph: &Graph,
     f: &FunnelShape,
     req: &Request,
-) -> Result<Vec<FunnelRow>, EvalError> {
-    evaluate_funnel_extent(graph, f, req).map(|(rows, _)| rows)
+) -> Result<(Vec<FunnelRow>, Vec<String>), EvalError> {
+    evaluate_funnel_extent(graph, f, req).map(|(rows, _, w)| (rows, w))
 }
 
 /// The graph's `workdays` node (every compiled graph has one).
@@ -120,7 +121,7 @@ pub fn evaluate_funnel_extent(
     graph: &Graph,
     f: &FunnelShape,
     req: &Request,
-) -> Result<(Vec<FunnelRow>, Option<DayRange>), EvalError> {
+) -> Result<(Vec<FunnelRow>, Option<DayRange>, Vec<String>), EvalError> {
     let workdays = workdays_node(graph)?;
     let mut metrics: Vec<NodeId> = f.stage_nodes.clone();
     metrics.extend(&f.rate_nodes);
@@ -138,6 +139,7 @@ pub fn evaluate_funnel_extent(
     let ns = f.stage_nodes.len();
     let nr = f.rate_nodes.len();
     let extent = out.data_extent;
+    let warnings = out.warnings();
     let rows = out
         .into_rows()
         .into_iter()
@@ -167,7 +169,7 @@ pub fn evaluate_funnel_extent(
             }
         })
         .collect();
-    Ok((rows, extent))
+    Ok((rows, extent, warnings))
 }
 
 /// Median of the values present; `None` when there are none.

@@ -206,7 +206,12 @@ pub fn progress(
 
 /// Report skipped bad rows and unmatched lookup keys (never silently).
 pub fn report_skips(out: &crate::eval::Output) {
-    for w in out.warnings() {
+    print_warnings(&out.warnings());
+}
+
+/// Print an evaluation's warnings on stderr.
+pub fn print_warnings(warnings: &[String]) {
+    for w in warnings {
         eprintln!("warning: {w}");
     }
 }

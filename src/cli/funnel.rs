@@ -45,7 +45,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         }
     };
     let req = common::base_request(&graph, &args.data, args.by.clone(), args.grain)?;
-    let rows = analyze::evaluate_funnel(&graph, &shape, &req)?;
+    let (rows, warnings) = analyze::evaluate_funnel(&graph, &shape, &req)?;
+    common::print_warnings(&warnings);
     let weak = weakest(&rows, shape.value.is_some());
     let mut cols: Vec<(String, Option<Format>)> = shape
         .stages

@@ -130,6 +130,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     req.metrics = vec![outcome, workdays];
     req.metrics.extend(cands.iter().map(|(id, _)| *id));
     let out = crate::eval::evaluate(&graph, &req)?;
+    super::common::print_warnings(&out.warnings());
     let col = |k: usize| -> Vec<Option<f64>> {
         out.rows().iter().map(|r| r.values[k].as_f64()).collect()
     };

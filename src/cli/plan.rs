@@ -139,7 +139,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     data.from = Some(crate::data::period::period_label(Grain::Day, from));
     data.to = Some(crate::data::period::period_label(Grain::Day, to));
     let mut req = common::base_request(&graph, &data, Vec::new(), Grain::All)?;
-    let (whole, extent) = analyze::evaluate_funnel_extent(&graph, &shape, &req)?;
+    let (whole, extent, warnings) = analyze::evaluate_funnel_extent(&graph, &shape, &req)?;
+    common::print_warnings(&warnings);
     let Some(row) = whole.first() else {
         return Err(CliError::Failed(format!(
             "no data in {} to take rates from",
@@ -154,7 +155,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     top.extend(plan_json(&shape, row, args.target, workdays));
     if !args.by.is_empty() {
         req.by = args.by.clone();
-        let rows = analyze::evaluate_funnel(&graph, &shape, &req)?;
+        let (rows, _) = analyze::evaluate_funnel(&graph, &shape, &req)?;
         let share = args.target / rows.len().max(1) as f64;
         let groups: Vec<Value> = rows
             .iter()

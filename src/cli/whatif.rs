@@ -84,7 +84,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         }
     };
     let req = common::base_request(&graph, &args.data, args.by.clone(), args.grain)?;
-    let rows = analyze::evaluate_funnel(&graph, &shape, &req)?;
+    let (rows, warnings) = analyze::evaluate_funnel(&graph, &shape, &req)?;
+    common::print_warnings(&warnings);
     for r in &rows {
         if let Err((msg, help)) = whatif::check_changes(r, &changes, &names) {
             let group = group_label(&args.by, r);

@@ -488,3 +488,44 @@ fn invalid_definitions_exit_1() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("syntax.kpi:2:"), "{}", r.stderr);
 }
+
+/// Skipped rows are reported by every command that evaluates, not only `eval`:
+/// `funnel` and `whatif` (and `plan`, `insights`, `checks`) print the same warning.
+#[test]
+fn skipped_rows_are_reported_by_the_funnel_commands_too() {
+    let dir = crate::support::tempdir("skips_everywhere");
+    let data = dir.join("bad.csv");
+    std::fs::write(
+        &data,
+        "ts,rep,team,region,channel,type,account,amount,duration_s\n\
+         2026-01-05T09:00:00,ann,north,emea,outbound,call,a1,,60\n\
+         not-a-time,ann,north,emea,outbound,call,a1,,60\n\
+         2026-01-06T10:00:00,ann,north,emea,outbound,meeting,a1,,900\n",
+    )
+    .unwrap();
+    let acts = format!("activities={}", data.display());
+    let want = "warning: skipped 1 bad row of source `activities`";
+    for args in [
+        vec!["funnel", "metrics/sales.kpi", "outbound"],
+        vec![
+            "whatif",
+            "metrics/sales.kpi",
+            "outbound",
+            "--change",
+            "touches=+10%",
+        ],
+    ] {
+        let mut a = args.clone();
+        a.extend([
+            "--data",
+            &acts,
+            "--data",
+            "quotas=data/quotas.csv",
+            "--on-bad-rows",
+            "skip",
+        ]);
+        let out = crate::support::kpi(&a);
+        assert_eq!(out.code, 0, "{a:?}: {}", out.stderr);
+        assert!(out.stderr.contains(want), "{a:?}: {}", out.stderr);
+    }
+}
