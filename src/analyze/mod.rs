@@ -116,12 +116,15 @@ pub fn workdays_node(graph: &Graph) -> Result<NodeId, EvalError> {
 /// First and last day (inclusive day numbers).
 pub type DayRange = (i32, i32);
 
+/// A funnel's rows, the first and last day holding data, and the warnings.
+pub type FunnelEval = (Vec<FunnelRow>, Option<DayRange>, Vec<String>);
+
 /// [`evaluate_funnel`], with the first and last day holding data in the range.
 pub fn evaluate_funnel_extent(
     graph: &Graph,
     f: &FunnelShape,
     req: &Request,
-) -> Result<(Vec<FunnelRow>, Option<DayRange>, Vec<String>), EvalError> {
+) -> Result<FunnelEval, EvalError> {
     let workdays = workdays_node(graph)?;
     let mut metrics: Vec<NodeId> = f.stage_nodes.clone();
     metrics.extend(&f.rate_nodes);
