@@ -2,6 +2,7 @@
 //! cycle detection, kinds and units, reviews.
 
 mod cycles;
+mod derived;
 pub mod diff;
 pub mod graph;
 pub mod infer;

@@ -8,6 +8,7 @@ use crate::syntax::ast::BinOp;
 
 use super::lookup::LookupTable;
 use super::row::{num, RowVal};
+use crate::plan::SourcePlan;
 
 /// Compute the derived columns `active` (indexes into `derived`, in order) of a row,
 /// into `vals`, `fixed` and `nums`.
@@ -256,6 +257,78 @@ pub fn render(v: RowVal, exact: Option<i128>, out: &mut Vec<u8>) {
             );
         }
     }
+}
+
+/// The derived columns computed per row (indexes into the plan's, in order): every
+/// one but the lookup rows and dimensions that only `--by` grouping reads (those are
+/// found by [`super::joins::Joins`]). `texts` are the derived columns read as text.
+pub fn active_derived(plan: &SourcePlan, texts: &[usize]) -> Vec<u32> {
+    use crate::plan::derive::Calc;
+    let mut reads: Vec<usize> = texts.to_vec();
+    for a in &plan.aggs {
+        reads.extend(a.column);
+        if let Some(f) = &a.filter {
+            f.columns(&mut reads);
+        }
+    }
+    for r in &plan.riders {
+        reads.push(r.entity);
+        r.steps.iter().for_each(|f| f.columns(&mut reads));
+    }
+    reads.extend(plan.coded.iter().map(|(c, _)| *c));
+    // Later derived columns read earlier ones: walk back from the last.
+    let mut active = vec![false; plan.derived.len()];
+    for (i, d) in plan.derived.iter().enumerate().rev() {
+        active[i] = match d.calc {
+            Calc::LookupDim { .. } | Calc::LookupRow { .. } => reads.contains(&d.col),
+            _ => true,
+        };
+        if active[i] {
+            d.calc.columns(&mut reads);
+        }
+    }
+    (0..plan.derived.len() as u32)
+        .filter(|&i| active[i as usize])
+        .collect()
+}
+
+/// Compute a row's derived columns (into `vals`, `fixed` and `nums`) and give the
+/// row's fields with the derived columns' texts after the file's (those in
+/// `text_cols`; `text` holds them).
+#[allow(clippy::too_many_arguments)]
+pub fn derive_row<'a, const N: usize>(
+    plan: &'a SourcePlan,
+    tables: &'a [LookupTable],
+    active: &[u32],
+    text_cols: &[usize],
+    fields: &[&'a [u8]],
+    vals: &mut [RowVal<'a>; N],
+    fixed: &mut [Option<i128>],
+    nums: &mut [f64],
+    text: &'a mut Vec<u8>,
+) -> [&'a [u8]; N] {
+    compute(&plan.derived, active, vals, fixed, nums, tables);
+    text.clear();
+    let mut spans = [(0u32, 0u32); N];
+    for &k in text_cols {
+        if !matches!(vals[k], RowVal::Str(_)) {
+            let start = text.len() as u32;
+            render(vals[k], fixed[k], text);
+            spans[k] = (start, text.len() as u32);
+        }
+    }
+    let text: &'a Vec<u8> = text;
+    let mut ext: [&'a [u8]; N] = [&[]; N];
+    let n = fields.len().min(N);
+    ext[..n].copy_from_slice(&fields[..n]);
+    for &k in text_cols {
+        ext[k] = match vals[k] {
+            // Text (a lookup's dimension, an `if` of strings) is not copied.
+            RowVal::Str(s) => s,
+            _ => &text[spans[k].0 as usize..spans[k].1 as usize],
+        };
+    }
+    ext
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ impl<'p> SourceSink<'p> {
         texts.dedup();
         // Lookup dimensions read only as `--by` dimensions are interned by lookup
         // row; their values are not computed per row.
-        let active = active_derived(plan, &texts);
+        let active = super::derive::active_derived(plan, &texts);
         let typed = (0..plan.raw)
             .filter(|&c| {
                 plan.kinds[c] != ColKind::Str || (read.contains(&c) && Some(c) != plan.time)
@@ -443,7 +443,7 @@ impl SourceSink<'_> {
             );
         } else if !plan.derived.is_empty() {
             let mut text = std::mem::take(&mut self.text);
-            let ext = derive_row(
+            let ext = super::derive::derive_row(
                 plan,
                 self.tables,
                 &self.active,
@@ -502,7 +502,7 @@ impl SourceSink<'_> {
         let mut text = std::mem::take(&mut self.text);
         let ext = match plan.derived.is_empty() {
             true => [&[][..]; N],
-            false => derive_row(
+            false => super::derive::derive_row(
                 plan,
                 self.tables,
                 &self.active,
@@ -634,78 +634,6 @@ impl SourceSink<'_> {
             }
         }
     }
-}
-
-/// The derived columns computed per row (indexes into the plan's, in order): every
-/// one but the lookup rows and dimensions that only `--by` grouping reads (those are
-/// found by [`super::joins::Joins`]). `texts` are the derived columns read as text.
-fn active_derived(plan: &SourcePlan, texts: &[usize]) -> Vec<u32> {
-    use crate::plan::derive::Calc;
-    let mut reads: Vec<usize> = texts.to_vec();
-    for a in &plan.aggs {
-        reads.extend(a.column);
-        if let Some(f) = &a.filter {
-            f.columns(&mut reads);
-        }
-    }
-    for r in &plan.riders {
-        reads.push(r.entity);
-        r.steps.iter().for_each(|f| f.columns(&mut reads));
-    }
-    reads.extend(plan.coded.iter().map(|(c, _)| *c));
-    // Later derived columns read earlier ones: walk back from the last.
-    let mut active = vec![false; plan.derived.len()];
-    for (i, d) in plan.derived.iter().enumerate().rev() {
-        active[i] = match d.calc {
-            Calc::LookupDim { .. } | Calc::LookupRow { .. } => reads.contains(&d.col),
-            _ => true,
-        };
-        if active[i] {
-            d.calc.columns(&mut reads);
-        }
-    }
-    (0..plan.derived.len() as u32)
-        .filter(|&i| active[i as usize])
-        .collect()
-}
-
-/// Compute a row's derived columns (into `vals`, `fixed` and `nums`) and give the
-/// row's fields with the derived columns' texts after the file's (those in
-/// `text_cols`; `text` holds them).
-#[allow(clippy::too_many_arguments)]
-fn derive_row<'a, const N: usize>(
-    plan: &'a SourcePlan,
-    tables: &'a [super::lookup::LookupTable],
-    active: &[u32],
-    text_cols: &[usize],
-    fields: &[&'a [u8]],
-    vals: &mut [RowVal<'a>; N],
-    fixed: &mut [Option<i128>],
-    nums: &mut [f64],
-    text: &'a mut Vec<u8>,
-) -> [&'a [u8]; N] {
-    super::derive::compute(&plan.derived, active, vals, fixed, nums, tables);
-    text.clear();
-    let mut spans = [(0u32, 0u32); N];
-    for &k in text_cols {
-        if !matches!(vals[k], RowVal::Str(_)) {
-            let start = text.len() as u32;
-            super::derive::render(vals[k], fixed[k], text);
-            spans[k] = (start, text.len() as u32);
-        }
-    }
-    let text: &'a Vec<u8> = text;
-    let mut ext: [&'a [u8]; N] = [&[]; N];
-    let n = fields.len().min(N);
-    ext[..n].copy_from_slice(&fields[..n]);
-    for &k in text_cols {
-        ext[k] = match vals[k] {
-            // Text (a lookup's dimension, an `if` of strings) is not copied.
-            RowVal::Str(s) => s,
-            _ => &text[spans[k].0 as usize..spans[k].1 as usize],
-        };
-    }
-    ext
 }
 
 /// Adds a row that passed `a`'s filter to slot `slot` of its accumulator.

@@ -15,6 +15,7 @@ use crate::diag::{Diagnostic, FileId, Span};
 mod build;
 mod errors;
 pub(crate) mod fast;
+mod target;
 
 use build::*;
 use errors::*;
