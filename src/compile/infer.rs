@@ -49,9 +49,11 @@ impl<'g> Infer<'g> {
                     .find(|s| s.name == agg.source.name);
                 let unit = match (agg.func, src, &agg.expr, &agg.column) {
                     (AggFunc::Count | AggFunc::CountDistinct, ..) | (_, None, ..) => Unit::none(),
-                    (_, Some(src), Some(x), _) => self.ast_row_unit(src, x),
+                    (_, Some(src), Some(x), _) => {
+                        self.ast_row_unit(src, x, &mut Default::default())
+                    }
                     (_, Some(src), None, Some(col)) => {
-                        column_unit(src, &col.name, self.currency, 0)
+                        column_unit(src, &col.name, self.currency, &mut Default::default())
                     }
                     _ => Unit::none(),
                 };
@@ -90,11 +92,11 @@ impl<'g> Infer<'g> {
     }
 
     /// The unit of an aggregation's row expression (columns written `source.column`).
-    fn ast_row_unit(&self, src: &SourceDef, e: &Expr) -> Unit {
-        let unit = |x: &Expr| self.ast_row_unit(src, x);
+    fn ast_row_unit(&self, src: &SourceDef, e: &Expr, memo: &mut UnitMemo) -> Unit {
+        let mut unit = |x: &Expr| self.ast_row_unit(src, x, memo);
         match &e.kind {
             ExprKind::Name(parts) if parts.len() == 2 => {
-                column_unit(src, &parts[1].name, self.currency, 0)
+                column_unit(src, &parts[1].name, self.currency, memo)
             }
             ExprKind::Unary(UnOp::Neg, a) => unit(a),
             ExprKind::Binary(BinOp::Mul, a, b) => unit(a).mul(&unit(b)),
@@ -299,14 +301,27 @@ fn dotted(parts: &[crate::syntax::ast::Ident]) -> String {
         .join(".")
 }
 
+/// Units of derived columns already worked out, by name.
+pub type UnitMemo = std::collections::HashMap<String, Unit>;
+
 /// The unit of a source column: a decimal column's is the currency; a derived
 /// column's follows its expression (DESIGN 5.2).
-pub fn column_unit(src: &SourceDef, col: &str, currency: Option<&str>, depth: u8) -> Unit {
+pub fn column_unit(
+    src: &SourceDef,
+    col: &str,
+    currency: Option<&str>,
+    memo: &mut UnitMemo,
+) -> Unit {
     if let Some(d) = src.derived(col) {
-        return match depth < 32 {
-            true => row_unit(src, &d.expr, currency, depth + 1),
-            false => Unit::none(),
-        };
+        // Each derived column once (`b = a + a`, `c = b + b`, .. stays linear); a
+        // cycle (already refused) meets its own entry, no unit.
+        if let Some(u) = memo.get(col) {
+            return u.clone();
+        }
+        memo.insert(col.to_string(), Unit::none());
+        let u = row_unit(src, &d.expr, currency, memo);
+        memo.insert(col.to_string(), u.clone());
+        return u;
     }
     match (src.column_type(col), currency) {
         (Some(ColumnType::Decimal), Some(c)) => Unit::named(c),
@@ -315,10 +330,10 @@ pub fn column_unit(src: &SourceDef, col: &str, currency: Option<&str>, depth: u8
 }
 
 /// The unit of a row expression over `src`'s columns.
-pub fn row_unit(src: &SourceDef, e: &RowExpr, currency: Option<&str>, depth: u8) -> Unit {
-    let unit = |x: &RowExpr| row_unit(src, x, currency, depth);
+pub fn row_unit(src: &SourceDef, e: &RowExpr, currency: Option<&str>, memo: &mut UnitMemo) -> Unit {
+    let mut unit = |x: &RowExpr| row_unit(src, x, currency, memo);
     match e {
-        RowExpr::Column(c) => column_unit(src, c, currency, depth),
+        RowExpr::Column(c) => column_unit(src, c, currency, memo),
         RowExpr::Unary(UnOp::Neg, a) => unit(a),
         RowExpr::Binary(BinOp::Mul, a, b) => unit(a).mul(&unit(b)),
         RowExpr::Binary(BinOp::Div, a, b) => unit(a).div(&unit(b)),
@@ -348,8 +363,8 @@ pub fn agg_unit(graph: &Graph, spec: &AggSpec, currency: Option<&str>) -> Unit {
         return Unit::none();
     };
     match (&spec.expr, &spec.column) {
-        (Some(e), _) => row_unit(src, e, currency, 0),
-        (None, Some(c)) => column_unit(src, c, currency, 0),
+        (Some(e), _) => row_unit(src, e, currency, &mut Default::default()),
+        (None, Some(c)) => column_unit(src, c, currency, &mut Default::default()),
         _ => Unit::none(),
     }
 }

@@ -31,7 +31,13 @@ pub struct SourceCols<'a> {
     pub tz: String,
     /// The hidden columns of aggregations' row expressions, by plan column name.
     pub hidden: HashMap<String, RowExpr>,
+    /// Derived columns already translated (by name and exactness): each is
+    /// translated once however often others read it.
+    pub inlined: std::cell::RefCell<HashMap<(String, bool), Expr>>,
 }
+
+/// The longest SQL text a derived column may inline to.
+const MAX_INLINED: usize = 1 << 20;
 
 impl SourceCols<'_> {
     fn q(&self, c: &str) -> String {
@@ -204,7 +210,21 @@ impl RowTranslator<'_> {
             },
             RowExpr::Const(v) => konst(self.d(), v),
             RowExpr::Column(c) => match self.cols.derived_expr(c) {
-                Some(e) => self.expr(e)?,
+                Some(e) => {
+                    let key = (c.clone(), self.exact);
+                    if let Some(x) = self.cols.inlined.borrow().get(&key) {
+                        return Ok(x.clone());
+                    }
+                    let x = self.expr(e)?;
+                    if x.sql.len() > MAX_INLINED {
+                        return Err(self.unsupported(format!(
+                            "derived column `{c}`, whose SQL would be {} bytes long once its derived columns are written out",
+                            x.sql.len()
+                        )));
+                    }
+                    self.cols.inlined.borrow_mut().insert(key, x.clone());
+                    x
+                }
                 None if self.exact
                     && self.cols.kind(c) == ColKind::Num
                     && !self.cols.is_time(c) =>

@@ -54,6 +54,7 @@ pub fn source_ctes(
             })
             .map(|e| (crate::plan::derive::expr_column_name(&e), e))
             .collect(),
+        inlined: Default::default(),
     };
     let tr = RowTranslator {
         cols: &cols,

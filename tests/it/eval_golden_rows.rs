@@ -235,3 +235,35 @@ fn products_round_half_to_even() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "s,m,z\n1.000002,1,0\n");
 }
+
+/// Derived columns that each read the one before twice (`c1 = c0 + c0`, ..) are
+/// computed once each: units are worked out once per column, the engine evaluates
+/// 2^39 exactly, and `kpi sql`, which writes derived columns out inline, refuses the
+/// column whose SQL would pass a megabyte instead of building 2^39 copies.
+#[test]
+fn a_chain_of_doubling_derived_columns_stays_linear() {
+    let dir = crate::support::tempdir("doubling");
+    let mut defs = String::from("source s {\n  time ts\n  column x: decimal\n  column c0 = x\n");
+    for i in 1..40 {
+        defs.push_str(&format!("  column c{i} = c{} + c{}\n", i - 1, i - 1));
+    }
+    defs.push_str("}\nmetric m = sum(s.c39)\n");
+    let path = dir.join("doubling.kpi");
+    std::fs::write(&path, defs).unwrap();
+    std::fs::write(dir.join("d.csv"), "ts,x\n2026-01-01,1\n2026-01-02,0.5\n").unwrap();
+    let p = path.to_str().unwrap();
+    let out = kpi(&["check", p]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let data = format!("s={}", dir.join("d.csv").display());
+    let t = eval_csv(&[p, "--data", &data]);
+    // (1 + 0.5) x 2^39
+    expect(&t, &[], &[("m", "824633720832")]);
+    let out = kpi(&["sql", p, "--dialect", "duckdb"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr
+            .contains("derived column `c18`, whose SQL would be"),
+        "{}",
+        out.stderr
+    );
+}
