@@ -245,8 +245,12 @@ pub fn render(v: RowVal, exact: Option<i128>, out: &mut Vec<u8>) {
         (RowVal::Num(_), Some(e)) => {
             out.extend_from_slice(crate::decimal::format_fixed(e).as_bytes())
         }
+        // As `kpi sql` writes a number as text: rounded to 6 decimals, without
+        // trailing zeros (and no negative zero).
         (RowVal::Num(x), None) => {
-            let _ = write!(out, "{x}");
+            let s = format!("{x:.6}");
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            out.extend_from_slice(if s == "-0" { b"0" } else { s.as_bytes() });
         }
         (RowVal::Bool(b), _) => out.extend_from_slice(if b { b"true" } else { b"false" }),
         (RowVal::Date(d), _) => {

@@ -36,6 +36,19 @@ pub struct SourceCols<'a> {
     pub inlined: std::cell::RefCell<HashMap<(String, bool), Expr>>,
 }
 
+/// A number as the engine writes a derived number as text (a `--by` value, a distinct
+/// value): rounded to 6 decimals, without trailing zeros.
+pub fn number_label(d: &dyn Dialect, x: &str) -> String {
+    let t = d.cast(
+        &format!("ROUND({}, 6)", d.cast(x, SqlType::Decimal)),
+        SqlType::Text,
+    );
+    format!(
+        "(CASE WHEN {t} LIKE '%.%' THEN {} ELSE {t} END)",
+        d.trim_trailing(&d.trim_trailing(&t, '0'), '.')
+    )
+}
+
 /// The longest SQL text a derived column may inline to.
 const MAX_INLINED: usize = 1 << 20;
 

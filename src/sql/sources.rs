@@ -72,7 +72,7 @@ pub fn source_ctes(
     let mut items = vec!["*".to_string()];
     for (i, dim) in cx.req.by.iter().enumerate() {
         let key = match cols.derived_expr(dim) {
-            Some(e) => format!("COALESCE({}, '')", d.cast(&tr.expr(e)?.sql, SqlType::Text)),
+            Some(e) => format!("COALESCE({}, '')", derived_text(d, tr.expr(e)?)),
             None => cols.key(dim),
         };
         items.push(format!("{key} AS {}", cx.q(&cx.dims[i])));
@@ -237,6 +237,15 @@ fn lookup_ctes(
     name
 }
 
+/// A derived value as text, as the engine writes it (numbers: see
+/// [`super::rows::number_label`]).
+fn derived_text(d: &dyn Dialect, x: super::expr::Expr) -> String {
+    match x.kind {
+        super::expr::K::Num => super::rows::number_label(d, &x.sql),
+        _ => d.cast(&x.sql, SqlType::Text),
+    }
+}
+
 /// The SELECT items of one aggregate (two for `avg`: its sum and count).
 fn aggregate(
     cx: &Cx,
@@ -267,8 +276,8 @@ fn aggregate(
         }
     };
     let text = |c: &str| -> Result<String, SqlError> {
-        Ok(match derived(c, false)? {
-            Some(x) => d.cast(&x, SqlType::Text),
+        Ok(match cols.derived_expr(c) {
+            Some(e) => derived_text(d, RowTranslator { cols, exact: false }.expr(e)?),
             None => cols.text(c),
         })
     };

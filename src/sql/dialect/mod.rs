@@ -157,6 +157,11 @@ pub trait Dialect {
         ))
     }
 
+    /// Text `e` without the trailing characters `ch`.
+    fn trim_trailing(&self, e: &str, ch: char) -> String {
+        format!("RTRIM({e}, '{ch}')")
+    }
+
     /// Count distinct of non-null values.
     fn count_distinct(&self, value: &str) -> String {
         format!("COUNT(DISTINCT {value})")

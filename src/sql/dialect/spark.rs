@@ -90,6 +90,10 @@ impl Dialect for Spark {
     }
 
     /// Spark's `percentile` is exact, with linear interpolation.
+    fn trim_trailing(&self, e: &str, ch: char) -> String {
+        format!("TRIM(TRAILING '{ch}' FROM {e})")
+    }
+
     fn percentile(&self, value: &str, fraction: f64) -> Result<String, String> {
         Ok(format!(
             "percentile({value}, {})",

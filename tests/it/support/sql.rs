@@ -535,6 +535,7 @@ pub fn suites() -> Vec<Suite> {
                 Case::new("", "all"),
                 Case::new("rep", "all"),
                 Case::new("size", "week"),
+                Case::new("qty_band", "all"),
                 Case::new("team,rep", "day"),
                 Case::new("rep", "week").range(Some("2026-01-01"), Some("2026-01-11")),
             ],
