@@ -150,7 +150,7 @@ fn partial_periods_are_marked() {
     assert!(!r.stdout.contains("note:"), "{}", r.stdout);
 }
 
-/// The shipped lookup example `metrics/teams.kpi`: team from `data/reps.csv` by the
+/// The shipped lookup example `metrics/teams.kpi`: team from `metrics/reps.csv` by the
 /// event's day (cem moved from north to west on 2026-03-01). Reference (csv +
 /// Decimal, the team of each row looked up by its local date):
 ///

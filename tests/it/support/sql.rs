@@ -496,7 +496,7 @@ pub fn suites() -> Vec<Suite> {
             defs: "metrics/teams.kpi",
             data: vec![
                 ("activities", "data/activities.csv"),
-                ("reps", "data/reps.csv"),
+                ("reps", "metrics/reps.csv"),
             ],
             cases: vec![
                 Case::new("", "all"),
