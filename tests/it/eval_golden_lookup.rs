@@ -245,3 +245,20 @@ fn checks_report_unmatched_keys_once() {
         out.stderr
     );
 }
+
+/// A lookup written by real tools reads as its CSV: `lookup_reps.parquet` (DuckDB
+/// 1.x `COPY .. (FORMAT parquet)` of the CSV read with DATE validity columns, so
+/// empty cells are Parquet nulls) and `lookup_reps.xlsx` (openpyxl, dates as Excel
+/// dates, empty cells absent, sheet `Reps`) give the CSV's table.
+#[test]
+fn lookups_written_by_duckdb_and_openpyxl_read_as_the_csv() {
+    let want = lookup(&["--by", "team,rep", "--grain", "week"]);
+    for file in ["lookup_reps.parquet", "lookup_reps.xlsx"] {
+        let mut a = args(&["--by", "team,rep", "--grain", "week"]);
+        a[4] = format!("reps={}", f(file));
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let got = eval_csv(&a);
+        assert_eq!(got.header, want.header, "{file}");
+        assert_eq!(got.rows, want.rows, "{file}");
+    }
+}
