@@ -95,21 +95,27 @@ fn long_decimal(digits: &[u8]) -> Option<i128> {
 
 /// Format an exact decimal of 10^-6 without trailing zeros.
 pub fn format_fixed(v: i128) -> String {
-    let neg = v < 0;
+    let mut out = Vec::new();
+    write_fixed(v, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`format_fixed`], appended to `out` without allocating (per-row texts).
+pub fn write_fixed(v: i128, out: &mut Vec<u8>) {
+    use std::io::Write;
     let a = v.unsigned_abs();
     let int = a / DEC_SCALE as u128;
     let frac = a % DEC_SCALE as u128;
-    let mut s = if neg {
-        format!("-{int}")
-    } else {
-        int.to_string()
-    };
-    if frac != 0 {
-        let f = format!("{frac:06}");
-        s.push('.');
-        s.push_str(f.trim_end_matches('0'));
+    if v < 0 {
+        out.push(b'-');
     }
-    s
+    let _ = write!(out, "{int}");
+    if frac != 0 {
+        let _ = write!(out, ".{frac:06}");
+        while out.last() == Some(&b'0') {
+            out.pop();
+        }
+    }
 }
 
 #[cfg(test)]

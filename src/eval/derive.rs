@@ -117,11 +117,16 @@ impl Calc {
             Calc::Other(f) => (f.value(row), None),
             Calc::LookupRow { lookup, key, time } => {
                 let text;
-                let k: &[u8] = match row[*key] {
-                    RowVal::Str(k) => k,
-                    RowVal::Null => return (RowVal::Null, None),
-                    // A key hinted as a number is looked up as the file writes it.
-                    v => {
+                let mut digits = itoa::Buffer::new();
+                let k: &[u8] = match (row[*key], fixed[*key]) {
+                    (RowVal::Str(k), _) => k,
+                    (RowVal::Null, _) => return (RowVal::Null, None),
+                    // A key hinted as a number is looked up as the file writes it;
+                    // a whole number (the usual id) without allocating.
+                    (RowVal::Num(_), Some(e)) if e % crate::decimal::DEC_SCALE == 0 => {
+                        digits.format(e / crate::decimal::DEC_SCALE).as_bytes()
+                    }
+                    (v, _) => {
                         let mut buf = Vec::new();
                         render(v, fixed[*key], &mut buf);
                         text = buf;
@@ -242,15 +247,22 @@ pub fn render(v: RowVal, exact: Option<i128>, out: &mut Vec<u8>) {
     match (v, exact) {
         (RowVal::Null, _) => {}
         (RowVal::Str(s), _) => out.extend_from_slice(s),
-        (RowVal::Num(_), Some(e)) => {
-            out.extend_from_slice(crate::decimal::format_fixed(e).as_bytes())
-        }
+        (RowVal::Num(_), Some(e)) => crate::decimal::write_fixed(e, out),
         // As `kpi sql` writes a number as text: rounded to 6 decimals, without
-        // trailing zeros (and no negative zero).
+        // trailing zeros (and no negative zero). Written in place: no allocation.
         (RowVal::Num(x), None) => {
-            let s = format!("{x:.6}");
-            let s = s.trim_end_matches('0').trim_end_matches('.');
-            out.extend_from_slice(if s == "-0" { b"0" } else { s.as_bytes() });
+            let start = out.len();
+            let _ = write!(out, "{x:.6}");
+            while out.last() == Some(&b'0') {
+                out.pop();
+            }
+            if out.last() == Some(&b'.') {
+                out.pop();
+            }
+            if &out[start..] == b"-0" {
+                out.truncate(start);
+                out.push(b'0');
+            }
         }
         (RowVal::Bool(b), _) => out.extend_from_slice(if b { b"true" } else { b"false" }),
         (RowVal::Date(d), _) => {

@@ -262,3 +262,32 @@ fn lookups_written_by_duckdb_and_openpyxl_read_as_the_csv() {
         assert_eq!(got.rows, want.rows, "{file}");
     }
 }
+
+/// A key column hinted `int` is looked up as the file writes it (`7` matches the
+/// lookup's `7`), with `lookup .. on` a column of another name.
+#[test]
+fn an_integer_key_is_looked_up_by_its_text() {
+    let dir = tempdir("lookup_int_key");
+    std::fs::write(dir.join("owners.csv"), "id,team\n7,east\n12,west\n").unwrap();
+    std::fs::write(
+        dir.join("acts.csv"),
+        "ts,owner\n2026-01-05,7\n2026-01-06,12\n2026-01-07,12\n2026-01-08,99\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("d.kpi"),
+        "source owners {\n  from \"owners.csv\"\n  key id\n  dimensions team\n}\n\
+         source acts {\n  from \"acts.csv\"\n  time ts\n  lookup owners on owner\n  column owner: int\n}\n\
+         metric n = count(acts)\nmetric west = count(acts where team == \"west\")\n",
+    )
+    .unwrap();
+    let defs = dir.join("d.kpi");
+    let t = eval_csv(&[defs.to_str().unwrap(), "--by", "team"]);
+    assert_eq!(t.keys(1), vec![vec![""], vec!["east"], vec!["west"]]);
+    expect(&t, &["east"], &[("n", "1")]);
+    expect(&t, &["west"], &[("n", "2")]);
+    expect(&t, &[""], &[("n", "1")]);
+    // Read in a filter, the lookup row is computed per row from the typed key.
+    let t = eval_csv(&[defs.to_str().unwrap()]);
+    expect(&t, &[], &[("n", "4"), ("west", "2")]);
+}
