@@ -404,7 +404,7 @@ impl RowSink for SourceSink<'_> {
     }
 }
 
-impl SourceSink<'_> {
+impl<'p> SourceSink<'p> {
     /// Step 2 of [`RowSink::row`]: type the row (on the stack, `N` >= its columns)
     /// and update the group's accumulators.
     #[inline(always)]
@@ -443,17 +443,7 @@ impl SourceSink<'_> {
             );
         } else if !plan.derived.is_empty() {
             let mut text = std::mem::take(&mut self.text);
-            let ext = super::derive::derive_row(
-                plan,
-                self.tables,
-                &self.active,
-                &self.text_cols,
-                fields,
-                &mut vals,
-                &mut self.fixed,
-                &mut self.nums,
-                &mut text,
-            );
+            let ext = self.derive_row(fields, &mut vals, &mut text);
             let row = &vals[..plan.kinds.len()];
             self.joins.note(row, &ext);
             let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];
@@ -502,17 +492,7 @@ impl SourceSink<'_> {
         let mut text = std::mem::take(&mut self.text);
         let ext = match plan.derived.is_empty() {
             true => [&[][..]; N],
-            false => super::derive::derive_row(
-                plan,
-                self.tables,
-                &self.active,
-                &self.text_cols,
-                fields,
-                &mut vals,
-                &mut self.fixed,
-                &mut self.nums,
-                &mut text,
-            ),
+            false => self.derive_row(fields, &mut vals, &mut text),
         };
         let fields: &[&[u8]] = match plan.derived.is_empty() {
             true => fields,
@@ -566,6 +546,31 @@ impl SourceSink<'_> {
         self.update_slot(row, fields, &ids, &codes, period);
         self.text = text;
         Ok(())
+    }
+
+    /// The row's derived columns computed (see [`super::derive::derive_row`]): the
+    /// row's fields with the derived columns' texts after the file's.
+    #[inline(always)]
+    fn derive_row<'a, const N: usize>(
+        &mut self,
+        fields: &[&'a [u8]],
+        vals: &mut [RowVal<'a>; N],
+        text: &'a mut Vec<u8>,
+    ) -> [&'a [u8]; N]
+    where
+        'p: 'a,
+    {
+        super::derive::derive_row(
+            self.plan,
+            self.tables,
+            &self.active,
+            &self.text_cols,
+            fields,
+            vals,
+            &mut self.fixed,
+            &mut self.nums,
+            text,
+        )
     }
 
     /// Step 2 of [`RowSink::row`]: update the accumulators of the row's group.
