@@ -83,6 +83,7 @@ fn request(graph: &Graph, metrics: &[&str], data: &Arc<Vec<u8>>) -> Request {
         skip_bad_rows: false,
         threads: 1,
         hermetic: false,
+        cut: None,
     }
 }
 

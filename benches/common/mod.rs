@@ -114,5 +114,6 @@ pub fn request(
         skip_bad_rows: false,
         threads,
         hermetic: false,
+        cut: None,
     }
 }

@@ -2,8 +2,10 @@
 //! (`kpi plan`), what-if changes (`kpi whatif`) and what separates the best groups
 //! from the rest (`kpi insights`).
 
+pub mod forecast;
 pub mod ingredients;
 pub mod insights;
+pub mod lead;
 pub mod plan;
 pub mod weakest;
 pub mod whatif;

@@ -62,7 +62,9 @@ fn group_text(r: &CheckRow) -> String {
         .join(" ")
 }
 
-fn json(rows: &[CheckRow]) -> String {
+/// The checks' JSON rows; `forecast` marks rows judged on a forecast (`kpi forecast
+/// --checks`).
+pub(super) fn json(rows: &[CheckRow], forecast: bool) -> String {
     let items: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
@@ -75,7 +77,7 @@ fn json(rows: &[CheckRow]) -> String {
                 x.and_then(serde_json::Number::from_f64)
                     .map_or(serde_json::Value::Null, serde_json::Value::Number)
             };
-            serde_json::json!({
+            let mut item = serde_json::json!({
                 "check": r.check.as_ref(),
                 "group": group,
                 "period": r.period.as_ref(),
@@ -84,7 +86,11 @@ fn json(rows: &[CheckRow]) -> String {
                 "fail_threshold": n(r.fail),
                 "status": r.status.as_str(),
                 "streak": r.streak,
-            })
+            });
+            if forecast {
+                item["forecast"] = true.into();
+            }
+            item
         })
         .collect();
     serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
@@ -92,7 +98,7 @@ fn json(rows: &[CheckRow]) -> String {
 
 /// The display format of each check's value: its own `format`, else that of the
 /// metric it checks (`check attainment_low = attainment`: percent).
-fn formats(graph: &crate::compile::Graph) -> std::collections::HashMap<String, Option<AstFormat>> {
+pub(super) fn formats(graph: &crate::compile::Graph) -> std::collections::HashMap<String, Option<AstFormat>> {
     graph
         .checks
         .iter()
@@ -106,7 +112,7 @@ fn formats(graph: &crate::compile::Graph) -> std::collections::HashMap<String, O
         .collect()
 }
 
-fn table(
+pub(super) fn table(
     rows: &[CheckRow],
     md: bool,
     formats: &std::collections::HashMap<String, Option<AstFormat>>,
@@ -158,7 +164,7 @@ fn table(
     format!("{t}\n")
 }
 
-fn csv(rows: &[CheckRow]) -> String {
+pub(super) fn csv(rows: &[CheckRow]) -> String {
     let mut s =
         String::from("check,group,period,value,warn_threshold,fail_threshold,status,streak\n");
     // Many checks over many groups make long files: the rows are written in parts
@@ -280,7 +286,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         })
         .collect();
     let text = match args.format {
-        Format::Json => json(&shown),
+        Format::Json => json(&shown, false),
         Format::Csv => csv(&shown),
         Format::Table => table(&shown, false, &formats(&graph)),
         Format::Md => table(&shown, true, &formats(&graph)),

@@ -185,6 +185,7 @@ pub fn base_request(
         skip_bad_rows: opts.on_bad_rows == BadRows::Skip,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         hermetic: false,
+        cut: None,
     })
 }
 

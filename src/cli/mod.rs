@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand; this module parses flags and dispatches.
 
+mod backtest;
 mod check;
 mod checks;
 mod columns;
@@ -11,6 +12,7 @@ mod error;
 mod eval;
 mod explain;
 mod fmt;
+mod forecast;
 mod funnel;
 mod graph;
 mod insights;
@@ -63,6 +65,8 @@ enum Command {
     Plan(plan::Args),
     /// A funnel's total before and after changing its factors, and its sensitivity
     Whatif(whatif::Args),
+    /// Where each metric is heading by the end of a period (run rate or funnel), with backtests
+    Forecast(forecast::Args),
     /// What the top quartile of groups does differently from the rest
     Insights(insights::Args),
     /// The evaluation as one SQL query for a warehouse (postgres, duckdb, trino, spark, bigquery, snowflake)
@@ -144,6 +148,7 @@ fn run() -> u8 {
         Command::Funnel(a) => funnel::run(a).unwrap_or_else(CliError::report),
         Command::Plan(a) => plan::run(a).unwrap_or_else(CliError::report),
         Command::Whatif(a) => whatif::run(a).unwrap_or_else(CliError::report),
+        Command::Forecast(a) => forecast::run(a).unwrap_or_else(CliError::report),
         Command::Insights(a) => insights::run(a).unwrap_or_else(CliError::report),
         Command::Review(a) => review::run(a).unwrap_or_else(CliError::report),
         Command::Test(a) => test::run(a).unwrap_or_else(CliError::report),

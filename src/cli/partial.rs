@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use crate::compile::Graph;
-use crate::data::calendar::WorkCalendar;
 use crate::data::period::{parse_period, Grain};
 use crate::eval::{checks::coverage, Body, Cell, Column, Output};
 
@@ -14,10 +13,7 @@ pub fn partial_periods(graph: &Graph, out: &Output) -> BTreeMap<String, (i64, i6
     if out.grain == Grain::All {
         return found;
     }
-    let cal = match &graph.settings.calendar {
-        Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
-        None => WorkCalendar::default_mon_fri(),
-    };
+    let cal = graph.work_calendar();
     // The distinct period labels, read without building the output rows (an evaluated
     // table holds them once each).
     let labels: Vec<&String> = match &out.body {
@@ -59,6 +55,7 @@ pub fn mark(out: Output, partial: &BTreeMap<String, (i64, i64)>) -> Output {
         node: crate::compile::NodeId(u32::MAX),
         format: None,
     });
+    let period_dated = out.period_dated.clone();
     let (by, grain, scans, range, data_days, data_extent) = (
         out.by.clone(),
         out.grain,
@@ -85,5 +82,6 @@ pub fn mark(out: Output, partial: &BTreeMap<String, (i64, i64)>) -> Output {
         range,
         data_days,
         data_extent,
+        period_dated,
     }
 }

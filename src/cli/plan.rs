@@ -119,10 +119,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             return Err(CliError::Usage(format!("--rates-from {m}")));
         }
     };
-    let cal = match &graph.settings.calendar {
-        Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
-        None => WorkCalendar::default_mon_fri(),
-    };
+    let cal = graph.work_calendar();
     let workdays = match &args.period {
         None => None,
         Some(p) => match period_days(p) {

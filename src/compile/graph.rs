@@ -480,6 +480,14 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// The working-day calendar of the settings (Monday to Friday without one).
+    pub fn work_calendar(&self) -> crate::data::calendar::WorkCalendar {
+        match &self.settings.calendar {
+            Some(c) => crate::data::calendar::WorkCalendar::new(&c.weekend, &c.holidays),
+            None => crate::data::calendar::WorkCalendar::default_mon_fri(),
+        }
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.0 as usize]
     }

@@ -204,6 +204,7 @@ fn request(dir: &Path, graph: &Graph, t: &TestCase) -> Result<Request, String> {
         skip_bad_rows: false,
         threads: 1,
         hermetic: true,
+        cut: None,
     })
 }
 

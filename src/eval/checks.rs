@@ -69,6 +69,18 @@ fn holds(op: BinOp, value: f64, threshold: Option<f64>) -> bool {
     }
 }
 
+/// A check's status for a value and its warn and fail thresholds: fail when the
+/// fail condition holds, else warn when the warn condition holds, else pass; no
+/// value is no data.
+pub fn status_of(check: &CheckDef, v: Option<f64>, w: Option<f64>, f: Option<f64>) -> Status {
+    match v {
+        None => Status::NoData,
+        Some(x) if check.fail.as_ref().is_some_and(|(op, _)| holds(*op, x, f)) => Status::Fail,
+        Some(x) if check.warn.as_ref().is_some_and(|(op, _)| holds(*op, x, w)) => Status::Warn,
+        Some(_) => Status::Pass,
+    }
+}
+
 /// Evaluate one check. `base` carries the data bindings, range and bad-row policy.
 pub fn evaluate_check(
     graph: &Graph,
@@ -209,10 +221,7 @@ fn judge(
 ) -> Vec<CheckRow> {
     let name: Arc<str> = check.name.as_str().into();
     let cover = out.data_days;
-    let cal = match &graph.settings.calendar {
-        Some(c) => crate::data::calendar::WorkCalendar::new(&c.weekend, &c.holidays),
-        None => crate::data::calendar::WorkCalendar::default_mon_fri(),
-    };
+    let cal = graph.work_calendar();
     let mut rows: Vec<CheckRow> = Vec::with_capacity(out.rows().len());
     // Whether each period is only partly covered, worked out once per period.
     let mut partial_of: std::collections::HashMap<&str, bool, foldhash::fast::RandomState> =
@@ -233,26 +242,10 @@ fn judge(
             k += 1;
             r.values[k - 1].as_f64()
         });
-        let status = match v {
-            _ if partial => Status::Partial,
-            None => Status::NoData,
-            Some(x)
-                if check
-                    .fail
-                    .as_ref()
-                    .is_some_and(|(op, _)| holds(*op, x, f.flatten())) =>
-            {
-                Status::Fail
-            }
-            Some(x)
-                if check
-                    .warn
-                    .as_ref()
-                    .is_some_and(|(op, _)| holds(*op, x, w.flatten())) =>
-            {
-                Status::Warn
-            }
-            Some(_) => Status::Pass,
+        let status = if partial {
+            Status::Partial
+        } else {
+            status_of(check, v, w.flatten(), f.flatten())
         };
         let streak = match rows.last() {
             _ if status == Status::Pass => 0,

@@ -30,14 +30,16 @@ pub struct Grid {
 
 impl Grid {
     /// `rows` must be sorted by group order, then period. `workdays` and `days` count
-    /// the days of a period inside `range`; a period wholly before the range (read by
-    /// window functions only) counts all its days, as it would as a range of its own.
+    /// the days of a period inside `range` (and up to its cut, with one); a period
+    /// wholly before the range (read by window functions only) counts all its days,
+    /// as it would as a range of its own.
     pub fn new(
         rows: Vec<(u32, i32)>,
         grain: Grain,
         range: (i32, i32),
         data_first: i32,
         cal: &WorkCalendar,
+        cut: Option<&crate::plan::Cut>,
     ) -> Grid {
         let mut group_start = Vec::with_capacity(rows.len());
         let mut workdays = Vec::with_capacity(rows.len());
@@ -53,6 +55,7 @@ impl Grid {
                 range
             } else {
                 let (first, last) = (period_first_day(grain, p), period_last_day(grain, p));
+                let last = last.min(cut.map_or(i32::MAX, |c| c.last_day(p)));
                 if last < range.0 {
                     (first, last)
                 } else {
@@ -354,12 +357,18 @@ impl<'g> Evaluator<'g> {
         }
         // `workdays` and `days` are additive over periods like counts: a rolled
         // `calls / workdays` is the window's calls over the window's working days.
+        let (gw, gd) = cols
+            .calendar
+            .as_ref()
+            .map_or((&self.grid.workdays[..], &self.grid.days[..]), |c| {
+                (&c.0[..], &c.1[..])
+            });
         let mut wd = vec![0.0; n];
         let mut dd = vec![0.0; n];
         for r in 0..n {
             for i in self.window_rows(w, r) {
-                wd[r] += self.grid.workdays[i];
-                dd[r] += self.grid.days[i];
+                wd[r] += gw[i];
+                dd[r] += gd[i];
             }
         }
         rc.calendar = Some((wd, dd));

@@ -14,13 +14,13 @@ pub(crate) mod journey;
 mod layout;
 pub(crate) mod lookup;
 pub(crate) mod merge;
+pub mod project;
 pub(crate) mod row;
 pub(crate) mod scan;
 pub(crate) mod slots;
 pub mod table;
 
 use crate::compile::graph::{Graph, NodeId};
-use crate::data::calendar::WorkCalendar;
 use crate::data::period::Grain;
 use crate::data::scan::{ScanError, ScanReport, ScanSpec};
 use crate::syntax::ast::Format;
@@ -93,6 +93,9 @@ pub struct Output {
     pub data_days: Option<(i32, i32)>,
     /// The first and last day holding data inside the range (over all sources).
     pub data_extent: Option<(i32, i32)>,
+    /// Sources whose rows are dated by a month (`2026-03`): values for a period,
+    /// such as quotas, which a run rate leaves as they are.
+    pub period_dated: Vec<String>,
 }
 
 /// The rows of an [`Output`].
@@ -193,6 +196,22 @@ fn scan_error(source: &str, e: ScanError) -> EvalError {
 /// riding along), lay out the (group, period) rows, evaluate the formulas over them,
 /// and hand the metrics' columns to the output.
 pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
+    evaluate_with(graph, req, None).map(|(out, _)| out)
+}
+
+/// Rewrites the aggregate columns of an evaluation into those of a projection
+/// (see [`project`]); the formulas are then evaluated over both.
+/// The third argument lists the aggregates of sources dated by period
+/// ([`Output::period_dated`]).
+pub type Projector<'a> = &'a dyn Fn(&grid::Grid, &grid::Cols, &[NodeId]) -> grid::Cols;
+
+/// [`evaluate`], and with a projector the same metrics over the projected aggregates
+/// too, from the same scan: (as evaluated, as projected).
+pub fn evaluate_with(
+    graph: &Graph,
+    req: &Request,
+    projector: Option<Projector>,
+) -> Result<(Output, Option<Output>), EvalError> {
     let needed = crate::plan::closure(graph, &req.metrics);
     crate::plan::check_rollable(graph, &needed)?;
     let windows = crate::plan::uses_windows(graph, &needed) && req.grain != Grain::All;
@@ -202,15 +221,20 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         mut merged,
         journey_aggs,
         scans,
+        period_dated: scanned_period_dated,
     } = scan_all(graph, req, &plans)?;
     let extent = layout::extent(&merged);
     let range = layout::range(req, extent);
     let layout = layout::rows(req, &merged, &groups, extent, range, windows)?;
-    let cal = match &graph.settings.calendar {
-        Some(c) => WorkCalendar::new(&c.weekend, &c.holidays),
-        None => WorkCalendar::default_mon_fri(),
-    };
-    let grid = grid::Grid::new(layout.rows, req.grain, range, layout.data_first, &cal);
+    let cal = graph.work_calendar();
+    let grid = grid::Grid::new(
+        layout.rows,
+        req.grain,
+        range,
+        layout.data_first,
+        &cal,
+        req.cut.as_deref(),
+    );
     let mut cols = grid::Cols::default();
     let agg_lists = plans
         .iter()
@@ -226,11 +250,21 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
         grain: req.grain,
     };
     let scripts = crate::script::Runtime::for_nodes(graph, &needed, names)?;
+    let period_dated: Vec<NodeId> = plans
+        .iter()
+        .filter(|p| scanned_period_dated.contains(&p.source))
+        .flat_map(|p| p.aggs.iter().map(|a| a.node))
+        .collect();
+    let mut projected_cols = projector.map(|p| p(&grid, &cols, &period_dated));
     let mut ev = grid::Evaluator::new(graph, &grid);
     ev.scripts = scripts.as_ref();
     ev.run(&needed, &mut cols)?;
-    let table = output_table(graph, req, &grid, &layout.shown, cols, groups.values);
-    Ok(Output {
+    if let Some(pc) = projected_cols.as_mut() {
+        let mut ev = grid::Evaluator::new(graph, &grid);
+        ev.scripts = scripts.as_ref();
+        ev.run(&needed, pc)?;
+    }
+    let output = |table: table::Table, scans| Output {
         by: req.by.clone(),
         grain: req.grain,
         columns: req
@@ -252,7 +286,17 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
             )
         }),
         data_extent: extent,
-    })
+        period_dated: scanned_period_dated
+            .iter()
+            .map(|&s| graph.sources[s].name.clone())
+            .collect(),
+    };
+    let projected = projected_cols.map(|pc| {
+        let t = output_table(graph, req, &grid, &layout.shown, pc, groups.values.clone());
+        output(t, Vec::new())
+    });
+    let table = output_table(graph, req, &grid, &layout.shown, cols, groups.values);
+    Ok((output(table, scans), projected))
 }
 
 /// What the scans of a request gave: the groups seen, each source's merged
@@ -263,6 +307,8 @@ struct Scanned {
     merged: Vec<merge::Merged>,
     journey_aggs: Vec<Vec<scan::AggPlan>>,
     scans: Vec<(String, std::path::PathBuf, ScanReport)>,
+    /// Sources (indexes) with rows dated by a month.
+    period_dated: Vec<usize>,
 }
 
 /// Scan every planned source once (chunks in parallel), with its journeys riding
@@ -277,6 +323,7 @@ fn scan_all(
     let mut scans = Vec::new();
     let mut journey_merged = Vec::new();
     let mut journey_aggs = Vec::new();
+    let mut period_dated = Vec::new();
     for p in plans {
         let tables = p
             .lookups
@@ -314,6 +361,9 @@ fn scan_all(
             journey_merged.push(m);
             journey_aggs.push(aggs);
         }
+        if sinks.iter().any(|s| s.month_rows > 0) {
+            period_dated.push(p.source);
+        }
         if !p.aggs.is_empty() {
             scans.push((p.name.clone(), p.path.clone(), report));
             merged.push(merge::merge(p, sinks, &mut groups));
@@ -325,6 +375,7 @@ fn scan_all(
         merged,
         journey_aggs,
         scans,
+        period_dated,
     })
 }
 

@@ -55,6 +55,10 @@ pub struct SourceSink<'p> {
     /// The last day seen and its period.
     last_day: i32,
     last_period: i32,
+    /// Whether `last_day` lies after the cut of its period (see [`crate::plan::Cut`]).
+    last_cut: bool,
+    /// Rows dated by a month (`2026-03`): values for a period, such as quotas.
+    pub month_rows: u64,
     /// Per rider of the plan: its step events.
     pub riders: Vec<super::journey::RiderEvents>,
     /// The chunk being read (unordered scans; see [`RowSink::begin_chunk`]).
@@ -139,6 +143,8 @@ impl<'p> SourceSink<'p> {
             from_period: plan.from.map_or(i32::MIN, |f| period_of_day(plan.grain, f)),
             last_day: i32::MIN,
             last_period: period_of_day(plan.grain, i32::MIN),
+            last_cut: false,
+            month_rows: 0,
             riders: plan
                 .riders
                 .iter()
@@ -165,6 +171,17 @@ impl<'p> SourceSink<'p> {
             .collect()
     }
 
+    /// A new day: its period, and whether the period's cut drops it.
+    fn set_day(&mut self, day: i32) {
+        self.last_day = day;
+        self.last_period = period_of_day(self.plan.grain, day);
+        self.last_cut = self
+            .plan
+            .cut
+            .as_ref()
+            .is_some_and(|c| day > c.last_day(self.last_period));
+    }
+
     pub fn period(&self, slot: usize) -> i32 {
         self.keys[slot][MAX_DIMS] as i32
     }
@@ -181,6 +198,7 @@ impl<'p> SourceSink<'p> {
             if let Ok(s) = std::str::from_utf8(field) {
                 if let (Ok(y), Ok(m)) = (s[..4].parse::<i32>(), s[5..].parse::<u32>()) {
                     if (1..=12).contains(&m) {
+                        self.month_rows += 1;
                         return Ok(crate::data::period::day_number(y, m, 1));
                     }
                 }
@@ -381,8 +399,10 @@ impl RowSink for SourceSink<'_> {
                     return Ok(());
                 }
                 if day != self.last_day {
-                    self.last_day = day;
-                    self.last_period = period_of_day(plan.grain, day);
+                    self.set_day(day);
+                }
+                if self.last_cut {
+                    return Ok(());
                 }
                 let p = self.last_period;
                 if let Some(from) = plan.from {
@@ -531,8 +551,10 @@ impl<'p> SourceSink<'p> {
             return Ok(());
         }
         if day != self.last_day {
-            self.last_day = day;
-            self.last_period = period_of_day(plan.grain, day);
+            self.set_day(day);
+        }
+        if self.last_cut {
+            return Ok(());
         }
         let period = self.last_period;
         if let Some(from) = plan.from {

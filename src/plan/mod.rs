@@ -73,6 +73,8 @@ pub struct SourcePlan {
     pub to: Option<i32>,
     /// Keep rows of whole periods before `from` (window functions read them).
     pub keep_before: bool,
+    /// Periods truncated at a day of their own (see [`Cut`]).
+    pub cut: Option<std::sync::Arc<Cut>>,
     pub tz: jiff::tz::TimeZone,
     /// Text columns whose filter comparisons are coded, with their constants
     /// (see [`super::row::encode_filters`]); at most [`super::row::MAX_CODED`].
@@ -136,6 +138,25 @@ pub struct Request {
     pub threads: usize,
     /// Never fall back to a source's `from` (definition tests are hermetic).
     pub hermetic: bool,
+    /// Each period truncated at a day of its own (backtests of `kpi forecast`).
+    pub cut: Option<std::sync::Arc<Cut>>,
+}
+
+/// Periods of the request's grain each truncated at a day of its own: the rows of a
+/// listed period after its last kept day are not read, and its `workdays` and `days`
+/// count only the kept days. `kpi forecast --backtest` cuts every earlier period at
+/// the working-day offset of `--today`. Periods not listed are read whole.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cut {
+    /// Period ordinal -> last day kept (inclusive day number).
+    pub last: HashMap<i32, i32>,
+}
+
+impl Cut {
+    /// The last day kept of period `p` (`i32::MAX` when it is read whole).
+    pub fn last_day(&self, p: i32) -> i32 {
+        self.last.get(&p).copied().unwrap_or(i32::MAX)
+    }
 }
 
 /// Where a source's rows come from: `--data`, inline bytes, or the source's `from`.
@@ -362,6 +383,7 @@ pub fn source_plans(
             from: req.from,
             to: req.to,
             keep_before,
+            cut: req.cut.clone(),
             tz: tz.clone(),
             coded,
             read: std::sync::Arc::new(src.read.clone()),

@@ -219,6 +219,7 @@ pub fn table_output(
         range: (0, -1),
         data_days: None,
         data_extent: None,
+        period_dated: Vec::new(),
     }
 }
 

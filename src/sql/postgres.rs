@@ -84,6 +84,7 @@ pub fn evaluate(
         range: (0, -1),
         data_days: None,
         data_extent: None,
+        period_dated: Vec::new(),
     })
 }
 

@@ -155,6 +155,7 @@ pub fn eval_lib(
         skip_bad_rows: false,
         threads: 2,
         hermetic: false,
+        cut: None,
     };
     kpi::eval::evaluate(graph, &req)
 }

@@ -188,6 +188,7 @@ impl Case {
             skip_bad_rows: false,
             threads: 1,
             hermetic: false,
+            cut: None,
         }
     }
 }

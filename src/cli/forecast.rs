@@ -1,0 +1,630 @@
+//! `kpi forecast DEFS [--period P] [--today D]`: where each metric is heading by the
+//! end of a period, from what it holds so far (DESIGN 5.3); `--checks` judges the
+//! period's checks on the forecast, `--backtest N` measures the same forecast in the
+//! N periods before.
+
+use super::CliError;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::analyze::{self, forecast::funnel, FunnelShape};
+use crate::compile::graph::{Graph, NodeId};
+use crate::data::calendar::WorkCalendar;
+use crate::data::period::{
+    grain_of_label, period_first_day, period_label, period_last_day, period_of_day, Grain,
+};
+use crate::eval::checks::{status_of, CheckRow, Status};
+use crate::eval::{self, project, Cell, Output, Request};
+use crate::report::{cell_display, grid, Grid};
+
+use super::common::{self, parse_grain, DataOpts, DefOpts};
+use super::{FAILED, OK};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The definitions file
+    defs: PathBuf,
+    /// The period to forecast: 2026-03, 2026-Q1, 2026-W10, 2026 (default: the period of --grain holding --today)
+    #[arg(long, value_name = "PERIOD")]
+    period: Option<String>,
+    /// The grain of the default period (without --period): week, month, quarter, year
+    #[arg(long, default_value = "month", value_parser = parse_grain)]
+    grain: Grain,
+    /// The day of the forecast: rows through this day (inclusive) are what has happened (default: the system date)
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+    /// Forecast per group, e.g. `--by rep`
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// Only these metrics (or funnels, listing all their members), in this order
+    #[arg(long, value_delimiter = ',')]
+    metrics: Vec<String>,
+    /// run_rate: counts and sums scaled by working days; funnel: the first stage run-rated, the others through the rates of --rates-from
+    #[arg(long, value_enum, default_value = "run_rate")]
+    method: Method,
+    /// The funnel of `--method funnel` (one with a `value`)
+    #[arg(long)]
+    funnel: Option<String>,
+    /// The period whose rates and value `--method funnel` uses: 2026-Q4, 2026-02, ..
+    #[arg(long, value_name = "PERIOD")]
+    rates_from: Option<String>,
+    /// Judge every check of the period's grain on the forecast (exit 1 when one would fail)
+    #[arg(long)]
+    checks: bool,
+    /// Also make the same forecast at the same working day of each of the N periods before, against what they came to
+    #[arg(long, value_name = "N")]
+    backtest: Option<u32>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    #[command(flatten)]
+    data: DataOpts,
+    #[command(flatten)]
+    opts: DefOpts,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Debug)]
+pub(super) enum Method {
+    #[value(name = "run_rate")]
+    RunRate,
+    Funnel,
+}
+
+impl Method {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Method::RunRate => "run_rate",
+            Method::Funnel => "funnel",
+        }
+    }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
+pub(super) enum Format {
+    Table,
+    Csv,
+    Json,
+    Md,
+}
+
+/// Most earlier periods a backtest reaches back.
+const MAX_BACKTEST: u32 = 120;
+
+/// What every part of a forecast shares.
+pub(super) struct Ctx<'g> {
+    pub graph: &'g Graph,
+    pub cal: WorkCalendar,
+    pub grain: Grain,
+    /// The period forecast (ordinal) and its label.
+    pub period: i32,
+    pub label: String,
+    pub today: i32,
+    /// Working days of the period through `--today`, and in the whole period.
+    pub seen: i64,
+    pub whole: i64,
+    pub method: Method,
+    /// The metrics, in output order (for the funnel method: the funnel's members).
+    pub metrics: Vec<NodeId>,
+    /// The funnel method's funnel with the rates and value of `--rates-from`.
+    pub funnel: Option<(FunnelShape, Vec<Option<f64>>, Option<f64>)>,
+    /// Sources dated by month (targets such as quotas): not run-rated.
+    pub period_dated: Vec<String>,
+}
+
+/// One group's forecast of one period: per metric, the value so far and forecast.
+pub(super) struct FcRow {
+    pub dims: Vec<String>,
+    pub period: String,
+    pub to_date: Vec<Cell>,
+    pub forecast: Vec<Option<f64>>,
+}
+
+fn usage(msg: impl Into<String>) -> CliError {
+    CliError::Usage(msg.into())
+}
+
+fn day(d: i32) -> String {
+    period_label(Grain::Day, d)
+}
+
+pub fn run(args: Args) -> Result<u8, CliError> {
+    if args.data.from.is_some() || args.data.to.is_some() {
+        return Err(usage("kpi forecast takes its days from --period and --today; drop --from/--to (--today 2026-03-16 forecasts the period holding it from its rows through that day)"));
+    }
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
+    let today = common::today(&args.today)?;
+    let (grain, period) = match &args.period {
+        Some(l) => match grain_of_label(l) {
+            Some((g, p)) if g != Grain::All => (g, p),
+            _ => {
+                return Err(usage(format!(
+                    "--period `{l}` is not a period (use 2026-03, 2026-Q1, 2026-W10 or 2026)"
+                )))
+            }
+        },
+        None if args.grain == Grain::All => {
+            return Err(usage(
+                "--grain all has no periods to forecast; use week, month, quarter or year",
+            ))
+        }
+        None => (args.grain, period_of_day(args.grain, today)),
+    };
+    let label = period_label(grain, period);
+    let (first, last) = (
+        period_first_day(grain, period),
+        period_last_day(grain, period),
+    );
+    if today < first || today > last {
+        return Err(usage(format!(
+            "--today {} is outside {label} ({}..{}): a forecast is made during its period; give a --today inside it, or the --period holding {}",
+            day(today),
+            day(first),
+            day(last),
+            day(today)
+        )));
+    }
+    let cal = graph.work_calendar();
+    let seen = cal.workdays(first, today);
+    let whole = cal.workdays(first, last);
+    if seen == 0 {
+        let next = (today..=last).find(|d| cal.is_workday(*d));
+        return Err(usage(format!(
+            "no working day of {label} has passed by --today {}: there is no run rate to project yet (the forecast is undefined){}",
+            day(today),
+            next.map(|d| format!("; its first working day is {}", day(d))).unwrap_or_else(|| format!("; {label} has no working days in the calendar"))
+        )));
+    }
+    if args.backtest == Some(0) || args.backtest.is_some_and(|n| n > MAX_BACKTEST) {
+        return Err(usage(format!(
+            "--backtest takes 1 to {MAX_BACKTEST} periods"
+        )));
+    }
+    let funnel_parts = method_parts(&graph, &args)?;
+    if args.checks && args.method == Method::Funnel {
+        return Err(usage(
+            "--checks judges the run-rate forecast of every check; drop --method funnel",
+        ));
+    }
+    if args.backtest.is_some() && args.format == Format::Csv {
+        return Err(usage(
+            "--backtest adds a second table, which CSV cannot hold; use --format json, table or md",
+        ));
+    }
+    let metrics = match &funnel_parts {
+        Some(shape) => funnel_nodes(shape),
+        None => common::select_metrics(&graph, &args.metrics).map_err(usage)?,
+    };
+    let mut ctx = Ctx {
+        graph: &graph,
+        cal,
+        grain,
+        period,
+        label,
+        today,
+        seen,
+        whole,
+        method: args.method,
+        metrics,
+        funnel: None,
+        period_dated: Vec::new(),
+    };
+    // One period of history at least: a group active before that has no rows in
+    // the period yet is forecast too (at 0), not left out.
+    let history = args.backtest.unwrap_or(1).max(1) as i32;
+    let mut req = common::base_request(&graph, &args.data, args.by.clone(), grain)?;
+    req.from = Some(period_first_day(grain, period - history));
+    req.to = Some(today);
+    req.fill = true;
+    if let Some(shape) = funnel_parts {
+        let (rates, value) = rates_from(&graph, &shape, &req, args.rates_from.as_deref())?;
+        ctx.funnel = Some((shape, rates, value));
+    }
+    if args.checks {
+        return checks(&ctx, &req, &args);
+    }
+    req.metrics = ctx.metrics.clone();
+    let (actual, projected) = evaluate(&ctx, &req, &|p| p == ctx.period)?;
+    common::print_warnings(&actual.warnings());
+    warn_stale(&ctx, &actual);
+    if actual.data_extent.is_none() {
+        return Err(CliError::Failed(format!(
+            "no data from {} through {}: nothing to forecast {} from",
+            day(req.from.unwrap_or(first)),
+            day(today),
+            ctx.label
+        )));
+    }
+    ctx.period_dated = actual.period_dated.clone();
+    let rows = forecasts(&ctx, &actual, &projected, &|p| p == ctx.label);
+    let backtest = match args.backtest {
+        Some(n) => Some(super::backtest::run(&ctx, &req, &actual, n)?),
+        None => None,
+    };
+    let text = match args.format {
+        Format::Json => {
+            let rows = json_rows(&ctx, &args.by, &rows);
+            let v = match &backtest {
+                Some(b) => {
+                    let mut m = Map::new();
+                    m.insert("forecast".into(), rows);
+                    m.insert("backtest".into(), b.json(&ctx, &args.by));
+                    Value::Object(m)
+                }
+                None => rows,
+            };
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        }
+        Format::Csv => table(&ctx, &args.by, &rows, Grid::Csv),
+        Format::Table | Format::Md => {
+            let how = if args.format == Format::Md {
+                Grid::Md
+            } else {
+                Grid::Table
+            };
+            let mut t = table(&ctx, &args.by, &rows, how);
+            t.push_str(&note(&ctx, how));
+            if let Some(b) = &backtest {
+                t.push('\n');
+                t.push_str(&b.table(&ctx, &args.by, how));
+            }
+            t
+        }
+    };
+    super::output::write(&args.output, &text).map(|()| OK)
+}
+
+/// For `--method funnel`: the funnel (with a `value`); for run_rate, no funnel flags.
+fn method_parts(graph: &Graph, args: &Args) -> Result<Option<FunnelShape>, CliError> {
+    match args.method {
+        Method::RunRate => {
+            if args.funnel.is_some() || args.rates_from.is_some() {
+                return Err(usage(
+                    "--funnel and --rates-from are for --method funnel; the run rate needs neither",
+                ));
+            }
+            Ok(None)
+        }
+        Method::Funnel => {
+            let (Some(name), Some(_)) = (&args.funnel, &args.rates_from) else {
+                return Err(usage(
+                    "--method funnel needs --funnel F (a funnel with a `value`) and --rates-from PERIOD (whose rates it uses)",
+                ));
+            };
+            if !args.metrics.is_empty() {
+                return Err(usage(
+                    "--method funnel forecasts the members of --funnel; drop --metrics",
+                ));
+            }
+            let shape = analyze::shape(graph, name).map_err(usage)?;
+            if shape.value.is_none() || shape.total.is_none() {
+                return Err(usage(format!(
+                    "funnel `{name}` has no `value`: the funnel method projects its total through the value of --rates-from; give the funnel a `value` or use --method run_rate"
+                )));
+            }
+            Ok(Some(shape))
+        }
+    }
+}
+
+/// A funnel's members in the order the funnel method fills them: stages, rates,
+/// conversion, value, total.
+fn funnel_nodes(shape: &FunnelShape) -> Vec<NodeId> {
+    let mut v = shape.stage_nodes.clone();
+    v.extend(&shape.rate_nodes);
+    v.extend(shape.conversion);
+    v.extend(shape.value);
+    v.extend(shape.total);
+    v
+}
+
+/// The rates and value of `--rates-from` over all groups.
+fn rates_from(
+    graph: &Graph,
+    shape: &FunnelShape,
+    base: &Request,
+    label: Option<&str>,
+) -> Result<(Vec<Option<f64>>, Option<f64>), CliError> {
+    let label = label.unwrap_or_default();
+    let (first, last) = match grain_of_label(label) {
+        Some((g, p)) if g != Grain::All => (period_first_day(g, p), period_last_day(g, p)),
+        _ => {
+            return Err(usage(format!(
+                "--rates-from `{label}` is not a period (use 2026-Q1, 2026-03, 2026-W10 or 2026)"
+            )))
+        }
+    };
+    let req = Request {
+        by: Vec::new(),
+        grain: Grain::All,
+        from: Some(first),
+        to: Some(last),
+        fill: false,
+        ..base.clone()
+    };
+    let (rows, warnings) = analyze::evaluate_funnel(graph, shape, &req)?;
+    common::print_warnings(&warnings);
+    match rows.first() {
+        Some(r) if r.volumes.first().copied().flatten().unwrap_or(0.0) > 0.0 => {
+            Ok((r.rates.clone(), r.value))
+        }
+        _ => Err(CliError::Failed(format!(
+            "no data in --rates-from {label} ({}..{}) to take the rates of funnel `{}` from",
+            day(first),
+            day(last),
+            shape.name
+        ))),
+    }
+}
+
+/// Evaluate `req` (its metrics) as it is and run-rated in the periods `which` accepts.
+pub(super) fn evaluate(
+    ctx: &Ctx,
+    req: &Request,
+    which: &dyn Fn(i32) -> bool,
+) -> Result<(Output, Output), CliError> {
+    let projector = |g: &eval::grid::Grid, c: &eval::grid::Cols, fixed: &[NodeId]| {
+        project::run_rate(ctx.graph, g, c, &ctx.cal, which, fixed)
+    };
+    let (actual, projected) = eval::evaluate_with(ctx.graph, req, Some(&projector))?;
+    let projected = projected.ok_or_else(|| usage("internal: no projection"))?;
+    Ok((actual, projected))
+}
+
+/// The forecast rows of the periods `keep` accepts (labels), per method.
+pub(super) fn forecasts(
+    ctx: &Ctx,
+    actual: &Output,
+    projected: &Output,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<FcRow> {
+    let mut out = Vec::new();
+    for (a, p) in actual.rows().iter().zip(projected.rows()) {
+        let period = a.period.clone().unwrap_or_default();
+        if !keep(&period) {
+            continue;
+        }
+        let forecast: Vec<Option<f64>> = match &ctx.funnel {
+            None => p.values.iter().map(Cell::as_f64).collect(),
+            Some((shape, rates, value)) => {
+                let ns = shape.stage_nodes.len();
+                let td: Vec<Option<f64>> = a.values.iter().map(Cell::as_f64).collect();
+                let f = funnel(
+                    &td[..ns],
+                    td.last().copied().flatten(),
+                    p.values[0].as_f64(),
+                    rates,
+                    *value,
+                );
+                let mut v = f.volumes;
+                v.extend(f.rates);
+                v.extend(shape.conversion.map(|_| f.conversion));
+                v.push(f.value);
+                v.push(f.total);
+                v
+            }
+        };
+        out.push(FcRow {
+            dims: a.dims.clone(),
+            period,
+            to_date: a.values.clone(),
+            forecast,
+        });
+    }
+    out
+}
+
+/// Rows of the data before `--today` were not all there: the days between count as
+/// days without activity.
+fn warn_stale(ctx: &Ctx, out: &Output) {
+    let Some((_, last)) = out.data_extent else {
+        return;
+    };
+    let gap = ctx.cal.workdays(last + 1, ctx.today);
+    if gap > 0 {
+        eprintln!(
+            "warning: the data ends on {}, {gap} working day{} before --today {}: those days count as days without activity; pass --today {} to forecast from what the data holds",
+            day(last),
+            if gap == 1 { "" } else { "s" },
+            day(ctx.today),
+            day(last)
+        );
+    }
+}
+
+fn num(x: Option<f64>) -> Value {
+    x.and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number)
+}
+
+pub(super) fn group_json(by: &[String], dims: &[String]) -> Value {
+    Value::Object(
+        by.iter()
+            .cloned()
+            .zip(dims.iter().map(|d| Value::from(d.clone())))
+            .collect(),
+    )
+}
+
+fn json_rows(ctx: &Ctx, by: &[String], rows: &[FcRow]) -> Value {
+    let mut items = Vec::new();
+    for r in rows {
+        for (k, id) in ctx.metrics.iter().enumerate() {
+            let mut m = Map::new();
+            m.insert("group".into(), group_json(by, &r.dims));
+            m.insert("period".into(), r.period.clone().into());
+            m.insert("metric".into(), ctx.graph.node(*id).name.clone().into());
+            m.insert("to_date".into(), num(r.to_date[k].as_f64()));
+            m.insert("forecast".into(), num(r.forecast[k]));
+            m.insert("method".into(), ctx.method.as_str().into());
+            items.push(Value::Object(m));
+        }
+    }
+    Value::Array(items)
+}
+
+/// A forecast value for people: a whole forecast of a count prints as an integer.
+fn show(ctx: &Ctx, id: NodeId, x: Option<f64>) -> String {
+    let Some(x) = x else { return String::new() };
+    let node = ctx.graph.node(id);
+    let cell = if node.typing.count_like && x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Cell::Int(x as i64)
+    } else {
+        Cell::Num(x)
+    };
+    cell_display(&cell, node.meta.format)
+}
+
+fn table(ctx: &Ctx, by: &[String], rows: &[FcRow], how: Grid) -> String {
+    let mut head: Vec<String> = by.to_vec();
+    head.extend(["period", "metric", "to_date", "forecast"].map(String::from));
+    let mut body = Vec::new();
+    for r in rows {
+        for (k, id) in ctx.metrics.iter().enumerate() {
+            let node = ctx.graph.node(*id);
+            let mut line = r.dims.clone();
+            line.push(r.period.clone());
+            line.push(node.name.clone());
+            if how == Grid::Csv {
+                line.push(crate::report::cell_raw(&r.to_date[k]));
+                line.push(r.forecast[k].map(crate::report::number::full).unwrap_or_default());
+            } else {
+                line.push(cell_display(&r.to_date[k], node.meta.format));
+                line.push(show(ctx, *id, r.forecast[k]));
+            }
+            body.push(line);
+        }
+    }
+    grid(&head, &body, how)
+}
+
+/// What the forecast rests on, under the table.
+fn note(ctx: &Ctx, how: Grid) -> String {
+    let gap = if how == Grid::Md { "\n" } else { "" };
+    let first = period_first_day(ctx.grain, ctx.period);
+    let fixed = if ctx.period_dated.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; values of {} (dated by month) as they are",
+            ctx.period_dated
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let basis = match &ctx.funnel {
+        None => format!(
+            "counts and sums x {}/{}; averages, medians, minima, maxima and distinct counts as they are{fixed}; the other metrics recomputed from those",
+            ctx.whole, ctx.seen
+        ),
+        Some((shape, _, _)) => format!(
+            "`{}` run-rated x {}/{}, the later stages and the total through the rates and value of --rates-from",
+            shape.stages.first().map(String::as_str).unwrap_or(""),
+            ctx.whole,
+            ctx.seen
+        ),
+    };
+    format!(
+        "{gap}{} forecast of {} at working day {} of {} ({}..{}): {basis}\n",
+        ctx.method.as_str(),
+        ctx.label,
+        ctx.seen,
+        ctx.whole,
+        day(first),
+        day(ctx.today),
+    )
+}
+
+/// `--checks`: every check of the period's grain judged on the run-rate forecast.
+fn checks(ctx: &Ctx, base: &Request, args: &Args) -> Result<u8, CliError> {
+    let chosen: Vec<&crate::compile::graph::CheckDef> = ctx
+        .graph
+        .checks
+        .iter()
+        .filter(|c| c.every == ctx.grain)
+        .collect();
+    if chosen.is_empty() {
+        let have: Vec<String> = ctx
+            .graph
+            .checks
+            .iter()
+            .map(|c| format!("{} (every {})", c.name, c.every.as_str()))
+            .collect();
+        return Err(usage(format!(
+            "no check is judged every {}, the grain of {}{}",
+            ctx.grain.as_str(),
+            ctx.label,
+            if have.is_empty() {
+                String::new()
+            } else {
+                format!("\n  = help: checks: {}", have.join(", "))
+            }
+        )));
+    }
+    let mut rows: Vec<CheckRow> = Vec::new();
+    for c in &chosen {
+        let req = Request {
+            metrics: c.nodes.list(),
+            by: c.per.clone(),
+            ..base.clone()
+        };
+        let (actual, projected) = evaluate(ctx, &req, &|p| p == ctx.period)?;
+        common::print_warnings(&actual.warnings());
+        let name: Arc<str> = c.name.as_str().into();
+        for r in projected.rows() {
+            if r.period.as_deref() != Some(ctx.label.as_str()) {
+                continue;
+            }
+            let v = r.values[0].as_f64();
+            let mut k = 0;
+            let mut next = |present: bool| {
+                present.then(|| {
+                    k += 1;
+                    r.values[k].as_f64()
+                })
+            };
+            let w = next(c.nodes.warn.is_some()).flatten();
+            let f = next(c.nodes.fail.is_some()).flatten();
+            let status = status_of(c, v, w, f);
+            let group: Vec<(String, String)> =
+                c.per.iter().cloned().zip(r.dims.iter().cloned()).collect();
+            rows.push(CheckRow {
+                check: name.clone(),
+                group: group.into(),
+                period: ctx.label.as_str().into(),
+                value: v,
+                warn: w,
+                fail: f,
+                status,
+                streak: u32::from(status != Status::Pass),
+            });
+        }
+    }
+    let failed = rows.iter().any(|r| r.status == Status::Fail);
+    let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
+    let summary = format!(
+        "judged on the run-rate forecast of {} at working day {} of {}: {} pass, {} warn, {} fail, {} no_data\n",
+        ctx.label,
+        ctx.seen,
+        ctx.whole,
+        count(Status::Pass),
+        count(Status::Warn),
+        count(Status::Fail),
+        count(Status::NoData)
+    );
+    let formats = super::checks::formats(ctx.graph);
+    let text = match args.format {
+        Format::Json => super::checks::json(&rows, true),
+        Format::Csv => super::checks::csv(&rows),
+        Format::Table => format!("{}{summary}", super::checks::table(&rows, false, &formats)),
+        Format::Md => format!("{}\n{summary}", super::checks::table(&rows, true, &formats)),
+    };
+    let written = super::output::write(&args.output, &text);
+    super::output::combine(if failed { FAILED } else { OK }, written)
+}
