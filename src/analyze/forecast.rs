@@ -48,6 +48,16 @@ pub struct FunnelForecast {
     pub total: Option<f64>,
 }
 
+/// What the remaining first-stage volume adds through a factor: nothing when none
+/// remains (at the period's end, whatever the rates), else unknown without the factor.
+fn added(remaining: Option<f64>, factor: Option<f64>) -> Option<f64> {
+    match (remaining, factor) {
+        (Some(m), _) if m == 0.0 => Some(0.0),
+        (Some(m), Some(a)) => Some(m * a),
+        _ => None,
+    }
+}
+
 /// See [`FunnelForecast`]. `to_date`: the stages' volumes so far and the total so
 /// far; `rates`/`value`: those of `--rates-from`.
 pub fn funnel(
@@ -71,13 +81,16 @@ pub fn funnel(
             (Some(a), Some(r)) => Some(a * r),
             _ => None,
         };
-        volumes[k] = match (to_date[k], remaining, reach) {
-            (Some(t), Some(m), Some(a)) => Some(t + m * a),
+        volumes[k] = match (to_date[k], added(remaining, reach)) {
+            (Some(t), Some(x)) => Some(t + x),
             _ => None,
         };
     }
-    let total = match (total_to_date, remaining, reach, value) {
-        (Some(t), Some(m), Some(a), Some(v)) => Some(t + m * a * v),
+    let total = match (
+        total_to_date,
+        added(remaining, reach.zip(value).map(|(a, v)| a * v)),
+    ) {
+        (Some(t), Some(x)) => Some(t + x),
         _ => None,
     };
     let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
@@ -142,15 +155,33 @@ mod tests {
         let cal = WorkCalendar::default_mon_fri();
         // 2026-03: Mon 2 is its 1st working day; Fri 6 its 5th.
         let march = period_of_day(Grain::Month, day("2026-03-10"));
-        assert_eq!(cut_day(&cal, Grain::Month, march, 1, false), day("2026-03-02"));
-        assert_eq!(cut_day(&cal, Grain::Month, march, 5, false), day("2026-03-06"));
+        assert_eq!(
+            cut_day(&cal, Grain::Month, march, 1, false),
+            day("2026-03-02")
+        );
+        assert_eq!(
+            cut_day(&cal, Grain::Month, march, 5, false),
+            day("2026-03-06")
+        );
         // Seen on a Saturday: the weekend after the 5th working day counts too.
-        assert_eq!(cut_day(&cal, Grain::Month, march, 5, true), day("2026-03-08"));
+        assert_eq!(
+            cut_day(&cal, Grain::Month, march, 5, true),
+            day("2026-03-08")
+        );
         // 2026-02 has 20 working days: the 21st is past its end, the month is whole.
         let feb = period_of_day(Grain::Month, day("2026-02-10"));
-        assert_eq!(cut_day(&cal, Grain::Month, feb, 21, false), day("2026-02-28"));
-        assert_eq!(cut_day(&cal, Grain::Month, feb, 20, false), day("2026-02-27"));
-        assert_eq!(cut_day(&cal, Grain::Month, feb, 20, true), day("2026-02-28"));
+        assert_eq!(
+            cut_day(&cal, Grain::Month, feb, 21, false),
+            day("2026-02-28")
+        );
+        assert_eq!(
+            cut_day(&cal, Grain::Month, feb, 20, false),
+            day("2026-02-27")
+        );
+        assert_eq!(
+            cut_day(&cal, Grain::Month, feb, 20, true),
+            day("2026-02-28")
+        );
     }
 
     #[test]

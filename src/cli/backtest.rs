@@ -54,7 +54,12 @@ fn why_not(ctx: &Ctx, id: NodeId) -> Option<&'static str> {
 
 /// Run the backtest of `n` periods; `actual` is the forecast's evaluation (from the
 /// first of those periods through `--today`).
-pub(super) fn run(ctx: &Ctx, base: &Request, actual: &Output, n: u32) -> Result<Backtest, CliError> {
+pub(super) fn run(
+    ctx: &Ctx,
+    base: &Request,
+    actual: &Output,
+    n: u32,
+) -> Result<Backtest, CliError> {
     let trailing = !ctx.cal.is_workday(ctx.today);
     let earlier: Vec<i32> = (ctx.period - n as i32..ctx.period).collect();
     let cut = Cut {
@@ -71,7 +76,10 @@ pub(super) fn run(ctx: &Ctx, base: &Request, actual: &Output, n: u32) -> Result<
             None => metrics.push(k),
         }
     }
-    let periods: Vec<String> = earlier.iter().map(|&q| period_label(ctx.grain, q)).collect();
+    let periods: Vec<String> = earlier
+        .iter()
+        .map(|&q| period_label(ctx.grain, q))
+        .collect();
     let mut cases = Vec::new();
     if metrics.len() < ctx.metrics.len() && ctx.funnel.is_some() {
         // The funnel method needs all of its members: nothing to backtest.
@@ -97,28 +105,35 @@ pub(super) fn run(ctx: &Ctx, base: &Request, actual: &Output, n: u32) -> Result<
     };
     let (to_date, projected) = evaluate(ctx, &req, &|q| q < ctx.period)?;
     let made: Vec<FcRow> = forecasts(ctx, &to_date, &projected, &|p| p != ctx.label);
-    // What each earlier period came to, by group and period.
-    let mut came: HashMap<(&[String], &str), Vec<Option<f64>>> = HashMap::new();
+    let made: HashMap<(&[String], &str), &FcRow> = made
+        .iter()
+        .map(|r| ((r.dims.as_slice(), r.period.as_str()), r))
+        .collect();
+    // Each earlier period of each group against what it came to. A group with no
+    // rows before the cut in any period is not in the cut evaluation: its counts
+    // were 0 so far and so forecast 0; its other values have no forecast.
     for r in actual.rows() {
         let p = r.period.as_deref().unwrap_or_default();
-        if p != ctx.label {
-            came.insert(
-                (&r.dims, p),
-                r.values.iter().map(crate::eval::Cell::as_f64).collect(),
-            );
-        }
-    }
-    for r in &made {
-        let Some(a) = came.get(&(r.dims.as_slice(), r.period.as_str())) else {
+        if p == ctx.label {
             continue;
-        };
+        }
+        let fc = made.get(&(r.dims.as_slice(), p));
         for &k in &metrics {
+            let forecast = match fc {
+                Some(f) => f.forecast[k],
+                None => ctx
+                    .graph
+                    .node(ctx.metrics[k])
+                    .typing
+                    .count_like
+                    .then_some(0.0),
+            };
             cases.push(Case {
                 dims: r.dims.clone(),
-                period: r.period.clone(),
+                period: p.to_string(),
                 metric: k,
-                forecast: r.forecast[k],
-                actual: a[k],
+                forecast,
+                actual: r.values[k].as_f64(),
             });
         }
     }
@@ -252,11 +267,11 @@ impl Backtest {
             .collect();
         let gap = if how == Grid::Md { "\n" } else { "" };
         let mut s = format!(
-            "backtest: the same forecast at working day {} of each of {} ({}), against what they came to\n{gap}",
+            "backtest: the same forecast at working day {} of {} ({}), against what they came to\n{gap}",
             ctx.seen,
             match self.periods.len() {
-                1 => "the period before".to_string(),
-                n => format!("the {n} {}s before", grain_word(ctx.grain)),
+                1 => format!("the {} before", grain_word(ctx.grain)),
+                n => format!("each of the {n} {}s before", grain_word(ctx.grain)),
             },
             match (self.periods.first(), self.periods.last()) {
                 (Some(a), Some(b)) if a != b => format!("{a}..{b}"),

@@ -98,7 +98,9 @@ pub(super) fn json(rows: &[CheckRow], forecast: bool) -> String {
 
 /// The display format of each check's value: its own `format`, else that of the
 /// metric it checks (`check attainment_low = attainment`: percent).
-pub(super) fn formats(graph: &crate::compile::Graph) -> std::collections::HashMap<String, Option<AstFormat>> {
+pub(super) fn formats(
+    graph: &crate::compile::Graph,
+) -> std::collections::HashMap<String, Option<AstFormat>> {
     graph
         .checks
         .iter()

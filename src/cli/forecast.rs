@@ -393,6 +393,17 @@ pub(super) fn forecasts(
             Some((shape, rates, value)) => {
                 let ns = shape.stage_nodes.len();
                 let td: Vec<Option<f64>> = a.values.iter().map(Cell::as_f64).collect();
+                if p.values[0].as_f64() == td[0] {
+                    // Nothing of the first stage remains (the period's end, or no
+                    // working day left): the forecast is what there is.
+                    out.push(FcRow {
+                        dims: a.dims.clone(),
+                        period,
+                        forecast: td,
+                        to_date: a.values.clone(),
+                    });
+                    continue;
+                }
                 let f = funnel(
                     &td[..ns],
                     td.last().copied().flatten(),
@@ -491,7 +502,11 @@ fn table(ctx: &Ctx, by: &[String], rows: &[FcRow], how: Grid) -> String {
             line.push(node.name.clone());
             if how == Grid::Csv {
                 line.push(crate::report::cell_raw(&r.to_date[k]));
-                line.push(r.forecast[k].map(crate::report::number::full).unwrap_or_default());
+                line.push(
+                    r.forecast[k]
+                        .map(crate::report::number::full)
+                        .unwrap_or_default(),
+                );
             } else {
                 line.push(cell_display(&r.to_date[k], node.meta.format));
                 line.push(show(ctx, *id, r.forecast[k]));

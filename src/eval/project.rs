@@ -45,7 +45,10 @@ pub fn run_rate(
         if grid.grain == Grain::All || !which(p) {
             continue;
         }
-        let (first, last) = (period_first_day(grid.grain, p), period_last_day(grid.grain, p));
+        let (first, last) = (
+            period_first_day(grid.grain, p),
+            period_last_day(grid.grain, p),
+        );
         let whole = cal.workdays(first, last) as f64;
         factor[r] = if grid.workdays[r] > 0.0 {
             whole / grid.workdays[r]

@@ -21,6 +21,8 @@ mod eval_no_time;
 mod eval_props;
 mod exports;
 mod fast_parser;
+mod forecast_cli;
+mod insights_lead;
 mod journey;
 mod malformed;
 mod output_cli;
