@@ -52,7 +52,7 @@ pub struct FunnelForecast {
 /// remains (at the period's end, whatever the rates), else unknown without the factor.
 fn added(remaining: Option<f64>, factor: Option<f64>) -> Option<f64> {
     match (remaining, factor) {
-        (Some(m), _) if m == 0.0 => Some(0.0),
+        (Some(0.0), _) => Some(0.0),
         (Some(m), Some(a)) => Some(m * a),
         _ => None,
     }

@@ -781,6 +781,7 @@ mod tests {
             from: None,
             to: None,
             keep_before: false,
+            cut: None,
             tz: jiff::tz::TimeZone::UTC,
             coded: vec![(1, vec![b"call".to_vec(), b"email".to_vec()])],
             riders: Vec::new(),

@@ -21,7 +21,9 @@ fn json(args: &[&str]) -> Value {
 }
 
 /// {(group values joined by `/`, metric) -> (to_date, forecast)}.
-fn values(rows: &Value) -> BTreeMap<(String, String), (Option<f64>, Option<f64>)> {
+type Values = BTreeMap<(String, String), (Option<f64>, Option<f64>)>;
+
+fn values(rows: &Value) -> Values {
     rows.as_array()
         .expect("an array of forecast rows")
         .iter()
@@ -40,11 +42,7 @@ fn values(rows: &Value) -> BTreeMap<(String, String), (Option<f64>, Option<f64>)
         .collect()
 }
 
-fn get(
-    m: &BTreeMap<(String, String), (Option<f64>, Option<f64>)>,
-    group: &str,
-    metric: &str,
-) -> (Option<f64>, Option<f64>) {
+fn get(m: &Values, group: &str, metric: &str) -> (Option<f64>, Option<f64>) {
     *m.get(&(group.to_string(), metric.to_string()))
         .unwrap_or_else(|| panic!("no row {group} {metric} in {m:?}"))
 }
