@@ -3,6 +3,7 @@
 //! from the rest (`kpi insights`).
 
 pub mod forecast;
+pub mod forecast_eval;
 pub mod ingredients;
 pub mod insights;
 pub mod lead;

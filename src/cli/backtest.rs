@@ -16,7 +16,8 @@ use crate::eval::{Output, Request};
 use crate::plan::Cut;
 use crate::report::{grid, number, Grid};
 
-use super::forecast::{evaluate, forecasts, group_json, Ctx, FcRow};
+use super::forecast::group_json;
+use crate::analyze::forecast_eval::{evaluate, forecasts, Ctx, FcRow};
 use super::CliError;
 
 /// One forecast of an earlier period against what it came to.

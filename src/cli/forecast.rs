@@ -9,14 +9,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::analyze::{self, forecast::funnel, FunnelShape};
-use crate::compile::graph::{Graph, NodeId};
-use crate::data::calendar::WorkCalendar;
-use crate::data::period::{
-    grain_of_label, period_first_day, period_label, period_last_day, period_of_day, Grain,
-};
+use crate::analyze::forecast_eval::{evaluate, forecasts, prepare, Ctx, FcRow, Method, Setup};
+use crate::compile::graph::NodeId;
+use crate::data::period::{period_first_day, period_label, Grain};
 use crate::eval::checks::{status_of, CheckRow, Status};
-use crate::eval::{self, project, Cell, Output, Request};
+use crate::eval::{Cell, Output, Request};
 use crate::report::{cell_display, grid, Grid};
 
 use super::common::{self, parse_grain, DataOpts, DefOpts};
@@ -68,22 +65,6 @@ pub struct Args {
     output: Option<PathBuf>,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Debug)]
-pub(super) enum Method {
-    #[value(name = "run_rate")]
-    RunRate,
-    Funnel,
-}
-
-impl Method {
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            Method::RunRate => "run_rate",
-            Method::Funnel => "funnel",
-        }
-    }
-}
-
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq)]
 pub(super) enum Format {
     Table,
@@ -94,35 +75,6 @@ pub(super) enum Format {
 
 /// Most earlier periods a backtest reaches back.
 const MAX_BACKTEST: u32 = 120;
-
-/// What every part of a forecast shares.
-pub(super) struct Ctx<'g> {
-    pub graph: &'g Graph,
-    pub cal: WorkCalendar,
-    pub grain: Grain,
-    /// The period forecast (ordinal) and its label.
-    pub period: i32,
-    pub label: String,
-    pub today: i32,
-    /// Working days of the period through `--today`, and in the whole period.
-    pub seen: i64,
-    pub whole: i64,
-    pub method: Method,
-    /// The metrics, in output order (for the funnel method: the funnel's members).
-    pub metrics: Vec<NodeId>,
-    /// The funnel method's funnel with the rates and value of `--rates-from`.
-    pub funnel: Option<(FunnelShape, Vec<Option<f64>>, Option<f64>)>,
-    /// Sources dated by month (targets such as quotas): not run-rated.
-    pub period_dated: Vec<String>,
-}
-
-/// One group's forecast of one period: per metric, the value so far and forecast.
-pub(super) struct FcRow {
-    pub dims: Vec<String>,
-    pub period: String,
-    pub to_date: Vec<Cell>,
-    pub forecast: Vec<Option<f64>>,
-}
 
 fn usage(msg: impl Into<String>) -> CliError {
     CliError::Usage(msg.into())
@@ -136,55 +88,11 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     if args.data.from.is_some() || args.data.to.is_some() {
         return Err(usage("kpi forecast takes its days from --period and --today; drop --from/--to (--today 2026-03-16 forecasts the period holding it from its rows through that day)"));
     }
-    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
-    let today = common::today(&args.today)?;
-    let (grain, period) = match &args.period {
-        Some(l) => match grain_of_label(l) {
-            Some((g, p)) if g != Grain::All => (g, p),
-            _ => {
-                return Err(usage(format!(
-                    "--period `{l}` is not a period (use 2026-03, 2026-Q1, 2026-W10 or 2026)"
-                )))
-            }
-        },
-        None if args.grain == Grain::All => {
-            return Err(usage(
-                "--grain all has no periods to forecast; use week, month, quarter or year",
-            ))
-        }
-        None => (args.grain, period_of_day(args.grain, today)),
-    };
-    let label = period_label(grain, period);
-    let (first, last) = (
-        period_first_day(grain, period),
-        period_last_day(grain, period),
-    );
-    if today < first || today > last {
-        return Err(usage(format!(
-            "--today {} is outside {label} ({}..{}): a forecast is made during its period; give a --today inside it, or the --period holding {}",
-            day(today),
-            day(first),
-            day(last),
-            day(today)
-        )));
-    }
-    let cal = graph.work_calendar();
-    let seen = cal.workdays(first, today);
-    let whole = cal.workdays(first, last);
-    if seen == 0 {
-        let next = (today..=last).find(|d| cal.is_workday(*d));
-        return Err(usage(format!(
-            "no working day of {label} has passed by --today {}: there is no run rate to project yet (the forecast is undefined){}",
-            day(today),
-            next.map(|d| format!("; its first working day is {}", day(d))).unwrap_or_else(|| format!("; {label} has no working days in the calendar"))
-        )));
-    }
     if args.backtest == Some(0) || args.backtest.is_some_and(|n| n > MAX_BACKTEST) {
         return Err(usage(format!(
             "--backtest takes 1 to {MAX_BACKTEST} periods"
         )));
     }
-    let funnel_parts = method_parts(&graph, &args)?;
     if args.checks && args.method == Method::Funnel {
         return Err(usage(
             "--checks judges the run-rate forecast of every check; drop --method funnel",
@@ -195,39 +103,31 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             "--backtest adds a second table, which CSV cannot hold; use --format json, table or md",
         ));
     }
-    let metrics = match &funnel_parts {
-        Some(shape) => funnel_nodes(shape),
-        None => common::select_metrics(&graph, &args.metrics).map_err(usage)?,
+    let (_, graph) = common::compile_defs(&args.defs, &args.opts)?;
+    let today = common::today(&args.today)?;
+    let metrics = if args.metrics.is_empty() {
+        None
+    } else {
+        Some(common::select_metrics(&graph, &args.metrics).map_err(usage)?)
     };
-    let mut ctx = Ctx {
-        graph: &graph,
-        cal,
-        grain,
-        period,
-        label,
+    let setup = Setup {
+        period: args.period.as_deref(),
+        grain: args.grain,
         today,
-        seen,
-        whole,
         method: args.method,
+        funnel: args.funnel.as_deref(),
+        rates_from: args.rates_from.as_deref(),
         metrics,
-        funnel: None,
-        period_dated: Vec::new(),
+        // One period of history at least: a group active before that has no rows
+        // in the period yet is forecast too (at 0), not left out.
+        history: args.backtest.unwrap_or(1).max(1) as i32,
     };
-    // One period of history at least: a group active before that has no rows in
-    // the period yet is forecast too (at 0), not left out.
-    let history = args.backtest.unwrap_or(1).max(1) as i32;
-    let mut req = common::base_request(&graph, &args.data, args.by.clone(), grain)?;
-    req.from = Some(period_first_day(grain, period - history));
-    req.to = Some(today);
-    req.fill = true;
-    if let Some(shape) = funnel_parts {
-        let (rates, value) = rates_from(&graph, &shape, &req, args.rates_from.as_deref())?;
-        ctx.funnel = Some((shape, rates, value));
-    }
+    let base = common::base_request(&graph, &args.data, args.by.clone(), args.grain)?;
+    let (mut ctx, req) = prepare(&graph, &setup, &base)?;
+    let first = period_first_day(ctx.grain, ctx.period);
     if args.checks {
         return checks(&ctx, &req, &args);
     }
-    req.metrics = ctx.metrics.clone();
     let (actual, projected) = evaluate(&ctx, &req, &|p| p == ctx.period)?;
     common::print_warnings(&actual.warnings());
     warn_stale(&ctx, &actual);
@@ -276,157 +176,6 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         }
     };
     super::output::write(&args.output, &text).map(|()| OK)
-}
-
-/// For `--method funnel`: the funnel (with a `value`); for run_rate, no funnel flags.
-fn method_parts(graph: &Graph, args: &Args) -> Result<Option<FunnelShape>, CliError> {
-    match args.method {
-        Method::RunRate => {
-            if args.funnel.is_some() || args.rates_from.is_some() {
-                return Err(usage(
-                    "--funnel and --rates-from are for --method funnel; the run rate needs neither",
-                ));
-            }
-            Ok(None)
-        }
-        Method::Funnel => {
-            let (Some(name), Some(_)) = (&args.funnel, &args.rates_from) else {
-                return Err(usage(
-                    "--method funnel needs --funnel F (a funnel with a `value`) and --rates-from PERIOD (whose rates it uses)",
-                ));
-            };
-            if !args.metrics.is_empty() {
-                return Err(usage(
-                    "--method funnel forecasts the members of --funnel; drop --metrics",
-                ));
-            }
-            let shape = analyze::shape(graph, name).map_err(usage)?;
-            if shape.value.is_none() || shape.total.is_none() {
-                return Err(usage(format!(
-                    "funnel `{name}` has no `value`: the funnel method projects its total through the value of --rates-from; give the funnel a `value` or use --method run_rate"
-                )));
-            }
-            Ok(Some(shape))
-        }
-    }
-}
-
-/// A funnel's members in the order the funnel method fills them: stages, rates,
-/// conversion, value, total.
-fn funnel_nodes(shape: &FunnelShape) -> Vec<NodeId> {
-    let mut v = shape.stage_nodes.clone();
-    v.extend(&shape.rate_nodes);
-    v.extend(shape.conversion);
-    v.extend(shape.value);
-    v.extend(shape.total);
-    v
-}
-
-/// The rates and value of `--rates-from` over all groups.
-fn rates_from(
-    graph: &Graph,
-    shape: &FunnelShape,
-    base: &Request,
-    label: Option<&str>,
-) -> Result<(Vec<Option<f64>>, Option<f64>), CliError> {
-    let label = label.unwrap_or_default();
-    let (first, last) = match grain_of_label(label) {
-        Some((g, p)) if g != Grain::All => (period_first_day(g, p), period_last_day(g, p)),
-        _ => {
-            return Err(usage(format!(
-                "--rates-from `{label}` is not a period (use 2026-Q1, 2026-03, 2026-W10 or 2026)"
-            )))
-        }
-    };
-    let req = Request {
-        by: Vec::new(),
-        grain: Grain::All,
-        from: Some(first),
-        to: Some(last),
-        fill: false,
-        ..base.clone()
-    };
-    let (rows, warnings) = analyze::evaluate_funnel(graph, shape, &req)?;
-    common::print_warnings(&warnings);
-    match rows.first() {
-        Some(r) if r.volumes.first().copied().flatten().unwrap_or(0.0) > 0.0 => {
-            Ok((r.rates.clone(), r.value))
-        }
-        _ => Err(CliError::Failed(format!(
-            "no data in --rates-from {label} ({}..{}) to take the rates of funnel `{}` from",
-            day(first),
-            day(last),
-            shape.name
-        ))),
-    }
-}
-
-/// Evaluate `req` (its metrics) as it is and run-rated in the periods `which` accepts.
-pub(super) fn evaluate(
-    ctx: &Ctx,
-    req: &Request,
-    which: &dyn Fn(i32) -> bool,
-) -> Result<(Output, Output), CliError> {
-    let projector = |g: &eval::grid::Grid, c: &eval::grid::Cols, fixed: &[NodeId]| {
-        project::run_rate(ctx.graph, g, c, &ctx.cal, which, fixed)
-    };
-    let (actual, projected) = eval::evaluate_with(ctx.graph, req, Some(&projector))?;
-    let projected = projected.ok_or_else(|| usage("internal: no projection"))?;
-    Ok((actual, projected))
-}
-
-/// The forecast rows of the periods `keep` accepts (labels), per method.
-pub(super) fn forecasts(
-    ctx: &Ctx,
-    actual: &Output,
-    projected: &Output,
-    keep: &dyn Fn(&str) -> bool,
-) -> Vec<FcRow> {
-    let mut out = Vec::new();
-    for (a, p) in actual.rows().iter().zip(projected.rows()) {
-        let period = a.period.clone().unwrap_or_default();
-        if !keep(&period) {
-            continue;
-        }
-        let forecast: Vec<Option<f64>> = match &ctx.funnel {
-            None => p.values.iter().map(Cell::as_f64).collect(),
-            Some((shape, rates, value)) => {
-                let ns = shape.stage_nodes.len();
-                let td: Vec<Option<f64>> = a.values.iter().map(Cell::as_f64).collect();
-                if p.values[0].as_f64() == td[0] {
-                    // Nothing of the first stage remains (the period's end, or no
-                    // working day left): the forecast is what there is.
-                    out.push(FcRow {
-                        dims: a.dims.clone(),
-                        period,
-                        forecast: td,
-                        to_date: a.values.clone(),
-                    });
-                    continue;
-                }
-                let f = funnel(
-                    &td[..ns],
-                    td.last().copied().flatten(),
-                    p.values[0].as_f64(),
-                    rates,
-                    *value,
-                );
-                let mut v = f.volumes;
-                v.extend(f.rates);
-                v.extend(shape.conversion.map(|_| f.conversion));
-                v.push(f.value);
-                v.push(f.total);
-                v
-            }
-        };
-        out.push(FcRow {
-            dims: a.dims.clone(),
-            period,
-            to_date: a.values.clone(),
-            forecast,
-        });
-    }
-    out
 }
 
 /// Rows of the data before `--today` were not all there: the days between count as
