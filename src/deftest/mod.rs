@@ -208,6 +208,56 @@ fn request(dir: &Path, graph: &Graph, t: &TestCase) -> Result<Request, String> {
     })
 }
 
+/// The forecast of `f` as an evaluation's output: the `by` columns, `period`, and
+/// each metric's forecast value.
+fn forecast_output(
+    graph: &Graph,
+    req: &Request,
+    f: &model::ForecastOpts,
+) -> Result<eval::Output, String> {
+    use crate::analyze::forecast_eval::{evaluate, forecasts, prepare, Method, Setup};
+    let today = crate::data::time::parse_date_arg(&f.today)
+        .ok_or(format!("forecast.today: `{}` is not a date", f.today))?;
+    let method = match f.method.as_deref() {
+        None | Some("run_rate") => Method::RunRate,
+        Some("funnel") => Method::Funnel,
+        Some(m) => return Err(format!("forecast.method: `{m}` is not run_rate or funnel")),
+    };
+    let setup = Setup {
+        period: f.period.as_deref(),
+        grain: Grain::Month,
+        today,
+        method,
+        funnel: f.funnel.as_deref(),
+        rates_from: f.rates_from.as_deref(),
+        // The funnel method forecasts its funnel's members.
+        metrics: (method == Method::RunRate).then(|| req.metrics.clone()),
+        history: 1,
+    };
+    let (ctx, freq) = prepare(graph, &setup, req).map_err(|e| format!("forecast: {e}"))?;
+    let (actual, projected) =
+        evaluate(&ctx, &freq, &|p| p == ctx.period).map_err(|e| e.to_string())?;
+    let rows = forecasts(&ctx, &actual, &projected, &|p| p == ctx.label)
+        .into_iter()
+        .map(|r| eval::Row {
+            dims: r.dims,
+            period: Some(r.period),
+            values: r.forecast.into_iter().map(Cell::opt).collect(),
+        })
+        .collect();
+    let columns = ctx
+        .metrics
+        .iter()
+        .map(|id| (graph.node(*id).name.clone(), graph.node(*id).meta.format))
+        .collect();
+    Ok(crate::report::table_output(
+        req.by.clone(),
+        ctx.grain,
+        columns,
+        rows,
+    ))
+}
+
 fn close(expected: f64, got: f64, tol: f64) -> bool {
     if expected == got {
         return true;
@@ -227,6 +277,9 @@ fn run_case(file: &TestText, dir: &Path, defs: &str, t: &TestCase) -> Result<Vec
     let graph = compile_defs(dir, defs, t)?;
     let mut req = request(dir, &graph, t)?;
     let mut failures = Vec::new();
+    if t.forecast.is_some() && req.grain == Grain::All {
+        req.grain = Grain::Month; // a forecast's rows have a period
+    }
     if !t.expect.is_empty() || t.exact {
         req.metrics = case_metrics(file, t, &graph)?;
         check_expect_columns(file, t, &graph, &req)?;
@@ -241,7 +294,10 @@ fn run_case(file: &TestText, dir: &Path, defs: &str, t: &TestCase) -> Result<Vec
                 }
             }
         }
-        let out = eval::evaluate(&graph, &req).map_err(|e| e.to_string())?;
+        let out = match &t.forecast {
+            Some(f) => forecast_output(&graph, &req, f)?,
+            None => eval::evaluate(&graph, &req).map_err(|e| e.to_string())?,
+        };
         failures.extend(compare_rows(t, &out));
     }
     failures.extend(compare_checks(file, t, &graph, &req)?);

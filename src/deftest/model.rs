@@ -23,6 +23,10 @@ pub struct TestCase {
     pub data: BTreeMap<String, String>,
     #[serde(default)]
     pub eval: EvalOpts,
+    /// Compare `expect` with a forecast instead of the evaluation (`eval.by` and
+    /// `eval.metrics` apply).
+    #[serde(default)]
+    pub forecast: Option<ForecastOpts>,
     /// Expected rows: the group's dimensions (and `period`) pick the row; the other
     /// listed columns are compared.
     #[serde(default)]
@@ -58,4 +62,21 @@ pub struct EvalOpts {
     pub profile: Option<String>,
     #[serde(default)]
     pub set: BTreeMap<String, serde_json::Value>,
+}
+
+/// `forecast:` options (as `kpi forecast`'s flags).
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastOpts {
+    /// The period (2026-05, 2026-W20, ..); default: the month holding `today`.
+    #[serde(default)]
+    pub period: Option<String>,
+    pub today: String,
+    /// `run_rate` (default) or `funnel`.
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub funnel: Option<String>,
+    #[serde(default)]
+    pub rates_from: Option<String>,
 }
