@@ -104,6 +104,15 @@ EXPORT_TARGETS = [
 
 # Richer models (issue 18): the report's workload with its team/region in a lookup, and
 # with won_amount as a row expression. (id, text, variant, baseline, factor)
+FORECAST_TARGETS = [
+    ("T16", "`kpi forecast --by rep` within 1.5x of `kpi eval` of the same metrics by rep and month",
+     "forecast", "eval", 1.5),
+    ("T17", "`kpi forecast --by rep --backtest 8` within 3x of the same `kpi eval` (one scan more, not 8)",
+     "backtest", "eval", 3.0),
+]
+# The perf data spans 2023-01-02..2024-12-29: a forecast in its last full month.
+FORECAST_TODAY = "2024-11-15"
+
 MODEL_TARGETS = [
     ("T13", "team/region from a 200-row lookup: kpi wall within 1.15x of the denormalized file",
      "lookup", "denormalized", 1.15),
@@ -945,6 +954,60 @@ def bench_models(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) 
             "problems": problems}
 
 
+def bench_forecast(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) -> dict:
+    """`kpi forecast` (and with an 8-period backtest) against `kpi eval` of the same
+    metrics by rep and month over the same file; paired runs. The forecast's to-date
+    values must be eval's over the same days."""
+    data = data_file(Path(args.data_dir), rows, args.seed)
+    warm(data)
+    src = f"activities={rel(data)}"
+    out = lambda k: out_dir / f"forecast_{k}.{'json' if k != 'eval' else 'csv'}"  # noqa: E731
+    common = ["--data", src, "--by", "rep"]
+    cmds = {
+        "eval": [str(kpi), "eval", rel(DEFS), *common, "--grain", "month", "--format", "csv", "-o", rel(out("eval"))],
+        "forecast": [str(kpi), "forecast", rel(DEFS), *common, "--today", FORECAST_TODAY,
+                     "--format", "json", "-o", rel(out("forecast"))],
+        "backtest": [str(kpi), "forecast", rel(DEFS), *common, "--today", FORECAST_TODAY, "--backtest", "8",
+                     "--format", "json", "-o", rel(out("backtest"))],
+    }
+    log(f"forecast: {', '.join(cmds)} over {rows:,} rows, {args.runs} runs ...")
+    res = paired_runs(cmds, args.runs, launcher, out_dir / "kpi_forecast.stderr")
+    problems = []
+    # The to-date values are eval's over the month through --today.
+    check = out_dir / "forecast_check.csv"
+    first = FORECAST_TODAY[:8] + "01"
+    subprocess.run([str(kpi), "eval", rel(DEFS), *common, "--grain", "month", "--from", first,
+                    "--to", FORECAST_TODAY, "--format", "csv", "-o", rel(check)], check=True, cwd=ROOT)
+    with open(check) as f:
+        want = {(r["rep"], m): v for r in csv.DictReader(f) for m, v in r.items() if m not in ("rep", "period")}
+    got = json.loads(out("forecast").read_text())
+    bad = 0
+    for r in got:
+        key = (r["group"]["rep"], r["metric"])
+        if key in want and not same_value("to_date", want[key], "" if r["to_date"] is None else str(r["to_date"])):
+            bad += 1
+    if bad:
+        problems.append(f"forecast: {bad} to-date values differ from kpi eval over {first}..{FORECAST_TODAY}")
+    bt = json.loads(out("backtest").read_text())
+    if bt["forecast"] != got:
+        problems.append("forecast: the backtest run's forecast differs from the plain run's")
+    return {"rows": rows, "results": res, "commands": {k: display(c) for k, c in cmds.items()},
+            "problems": problems}
+
+
+def judge_forecast(fc) -> list:
+    out = []
+    for tid, text, a, b, factor in FORECAST_TARGETS:
+        if fc is None:
+            out.append({"id": tid, "target": text, "status": "n/a", "detail": "not measured (--no-forecast)"})
+            continue
+        r = fc["results"][a]["median_s"] / fc["results"][b]["median_s"]
+        out.append({"id": tid, "target": text, "status": "PASS" if r <= factor else "MISS",
+                    "detail": f"{fc['results'][a]['median_s']:.3f} s / {fc['results'][b]['median_s']:.3f} s = "
+                              f"{r:.2f}x (target <= {factor}x; {fc['rows']:,} rows)"})
+    return out
+
+
 def judge_models(md) -> list:
     out = []
     for tid, text, a, b, factor in MODEL_TARGETS:
@@ -1140,6 +1203,15 @@ def report(res: dict) -> str:
              "plain_column": "kpi eval: sum(amount) (file with qty, unit_price)",
              "row_expr": "kpi eval: sum(qty * unit_price) (same file)"},
             "the lookups give the denormalized file's report, the row expression the plain column's.")
+    fc = res.get("forecast")
+    if fc:
+        lines += timing_section(
+            f"Forecasts ({fc['rows']:,} rows, {len(fc['results']['eval']['walls_s'])} runs)", fc,
+            {"eval": "kpi eval --by rep --grain month: the report's metrics",
+             "forecast": f"kpi forecast --by rep --today {FORECAST_TODAY}",
+             "backtest": f"kpi forecast --by rep --today {FORECAST_TODAY} --backtest 8"},
+            "the forecast's to-date values are kpi eval's over the same days; the backtest run "
+            "forecasts the same.")
     lines.append("## Commands (from the project root)")
     lines.append("")
     lines.append("```sh")
@@ -1190,6 +1262,10 @@ def main() -> int:
                     help="skip the richer-models measurement (lookups, row expressions)")
     ap.add_argument("--models", action="store_true",
                     help="only the richer-models measurement (with --rows: its size is the largest)")
+    ap.add_argument("--no-forecast", action="store_true",
+                    help="skip the forecast measurement (kpi forecast, --backtest 8)")
+    ap.add_argument("--forecast", action="store_true",
+                    help="only the forecast measurement (with --rows: its size is the largest)")
     ap.add_argument("--no-passes", action="store_true",
                     help="skip the one-pass measurement (1 vs 10 checks, metrics vs metrics + a journey)")
     args = ap.parse_args()
@@ -1214,7 +1290,12 @@ def main() -> int:
         versions.update({p: v for p, v in peer_versions(peers).items()})
         res = {"machine": machine, "versions": versions, "runs": args.runs, "threads": args.threads,
                "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None,
-               "check": None, "passes": None, "exports": None, "models": None}
+               "check": None, "passes": None, "exports": None, "models": None, "forecast": None}
+        if args.forecast:
+            res["forecast"] = bench_forecast(args.rows[-1], args, kpi, out_dir, launcher)
+            res["targets"] = judge_forecast(res["forecast"])
+            args.scaling = True  # nothing else
+            args.no_scaling = True
         if args.models:
             res["models"] = bench_models(args.rows[-1], args, kpi, out_dir, launcher)
             res["targets"] = judge_models(res["models"])
@@ -1237,11 +1318,14 @@ def main() -> int:
             res["exports"] = bench_exports(args.rows[-1], args, kpi, out_dir, launcher)
         if not args.scaling and not args.exports and not args.no_models:
             res["models"] = bench_models(args.rows[-1], args, kpi, out_dir, launcher)
+        if not args.scaling and not args.exports and not args.no_forecast:
+            res["forecast"] = bench_forecast(args.rows[-1], args, kpi, out_dir, launcher)
         if not args.scaling and not args.exports:
             res["targets"].append(judge_check(res["check"]))
             res["targets"] += judge_passes(res["passes"])
             res["targets"] += judge_exports(res["exports"])
             res["targets"] += judge_models(res["models"])
+            res["targets"] += judge_forecast(res["forecast"])
     except SetupError as e:
         log(f"error: {e}")
         return 2
@@ -1269,6 +1353,8 @@ def main() -> int:
         bad += res["exports"]["problems"]
     if res.get("models"):
         bad += res["models"]["problems"]
+    if res.get("forecast"):
+        bad += res["forecast"]["problems"]
     if bad:
         log(f"error: results disagree or a generated file is not clean ({len(bad)} problem(s), see the report)")
         return 1
