@@ -58,7 +58,6 @@ pub struct FcRow {
     pub forecast: Vec<Option<f64>>,
 }
 
-
 /// What a forecast is asked for.
 pub struct Setup<'a> {
     /// A period label; without one, the period of `grain` holding `today`.
@@ -261,8 +260,7 @@ pub fn evaluate(
         project::run_rate(ctx.graph, g, c, &ctx.cal, which, fixed)
     };
     let (actual, projected) = eval::evaluate_with(ctx.graph, req, Some(&projector))?;
-    let projected =
-        projected.ok_or_else(|| EvalError::Usage("internal: no projection".into()))?;
+    let projected = projected.ok_or_else(|| EvalError::Usage("internal: no projection".into()))?;
     Ok((actual, projected))
 }
 
@@ -319,4 +317,3 @@ pub fn forecasts(
     }
     out
 }
-

@@ -17,8 +17,8 @@ use crate::plan::Cut;
 use crate::report::{grid, number, Grid};
 
 use super::forecast::group_json;
-use crate::analyze::forecast_eval::{evaluate, forecasts, Ctx, FcRow};
 use super::CliError;
+use crate::analyze::forecast_eval::{evaluate, forecasts, Ctx, FcRow};
 
 /// One forecast of an earlier period against what it came to.
 pub(super) struct Case {
