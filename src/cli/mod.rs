@@ -21,6 +21,7 @@ mod load;
 mod output;
 mod partial;
 mod plan;
+mod report;
 mod review;
 mod schema;
 mod sniff;
@@ -75,6 +76,8 @@ enum Command {
     Load(load::Args),
     /// Evaluate checks against targets at their review cadence
     Checks(checks::Args),
+    /// The review meeting's page: one self-contained HTML file with charts
+    Report(report::Args),
     /// List definitions due or overdue for review
     Review(review::Args),
     /// Run definition tests (`*.test.yaml`: fixture rows and expected values)
@@ -143,6 +146,7 @@ fn run() -> u8 {
         Command::Check(a) => check::run(a).unwrap_or_else(CliError::report),
         Command::Eval(a) => eval::run(a).unwrap_or_else(CliError::report),
         Command::Checks(a) => checks::run(a).unwrap_or_else(CliError::report),
+        Command::Report(a) => report::run(a).unwrap_or_else(CliError::report),
         Command::Sql(a) => sql::run(a).unwrap_or_else(CliError::report),
         Command::Load(a) => load::run(a).unwrap_or_else(CliError::report),
         Command::Funnel(a) => funnel::run(a).unwrap_or_else(CliError::report),
