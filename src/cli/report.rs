@@ -209,38 +209,38 @@ fn forecast_section(
     };
     let (actual, projected) = forecast_eval(&ctx, &req, &|p| p == ctx.period)?;
     let rows = forecasts(&ctx, &actual, &projected, &|p| p == ctx.label);
+    // One row per group, one column per metric: "so far -> forecast".
     let mut head: Vec<String> = base.by.clone();
-    head.extend(["metric", "to date", "forecast"].map(String::from));
-    let mut body = Vec::new();
-    for r in &rows {
-        for (k, id) in ctx.metrics.iter().enumerate() {
+    head.extend(ctx.metrics.iter().map(|id| graph.node(*id).name.clone()));
+    let shown = |id: NodeId, x: Option<f64>| {
+        x.map(|x| html::show(graph, id, x))
+            .unwrap_or_else(|| "\u{2013}".into())
+    };
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
             let mut line = r.dims.clone();
-            line.push(graph.node(*id).name.clone());
-            line.push(
-                r.to_date[k]
-                    .as_f64()
-                    .map(|x| html::show(graph, *id, x))
-                    .unwrap_or_default(),
-            );
-            line.push(
-                r.forecast[k]
-                    .map(|x| html::show(graph, *id, x))
-                    .unwrap_or_default(),
-            );
-            body.push(line);
-        }
-    }
+            for (k, id) in ctx.metrics.iter().enumerate() {
+                line.push(format!(
+                    "{} \u{2192} {}",
+                    shown(*id, r.to_date[k].as_f64()),
+                    shown(*id, r.forecast[k])
+                ));
+            }
+            line
+        })
+        .collect();
     Ok(Some(ForecastTable {
         period: ctx.label.clone(),
         note: format!(
-            "run rate at working day {} of {} (through {}): counts and sums scaled by {}/{}, the other metrics recomputed from them (see kpi forecast)",
+            "to date \u{2192} forecast: the run rate at working day {} of {} (through {}): counts and sums scaled by {}/{}, the other metrics recomputed from them (see kpi forecast)",
             ctx.seen,
             ctx.whole,
             day(today),
             ctx.whole,
             ctx.seen
         ),
-        keys: base.by.len() + 1,
+        keys: base.by.len(),
         head,
         rows: body,
     }))

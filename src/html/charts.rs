@@ -113,6 +113,9 @@ pub fn sparkline(env: &Environment, label: &str, values: &[Option<f64>]) -> Stri
     )
 }
 
+/// The right margin of a trend chart, where its range is labelled.
+const RIGHT: f64 = 46.0;
+
 /// A dashed threshold line of a trend chart.
 #[derive(Serialize)]
 struct Threshold {
@@ -127,6 +130,7 @@ pub fn trend(
     env: &Environment,
     title: &str,
     periods: &[String],
+    partial: &[bool],
     values: &[Option<f64>],
     warn: Option<&[Option<f64>]>,
     fail: Option<&[Option<f64>]>,
@@ -141,7 +145,7 @@ pub fn trend(
     let (lo, hi) = bounds(all);
     let plot_h = h - pad_b;
     let place = |vals: &[Option<f64>]| {
-        scale(vals, lo, hi, w - pad_l, plot_h, 8.0)
+        scale(vals, lo, hi, w - pad_l - RIGHT, plot_h, 8.0)
             .into_iter()
             .map(|r| {
                 points(
@@ -165,17 +169,37 @@ pub fn trend(
             points: place(wv),
         });
     }
-    let dots: Vec<Vec<f64>> = scale(values, lo, hi, w - pad_l, plot_h, 8.0)
-        .into_iter()
-        .flatten()
-        .map(|(x, y)| vec![round1(x + pad_l), y])
+    // A period only partly in the data is drawn hollow, and the line into it dashed:
+    // its low value is the data's edge, not a fall.
+    let whole: Vec<Option<f64>> = values
+        .iter()
+        .zip(partial)
+        .map(|(v, p)| if *p { None } else { *v })
+        .collect();
+    let n = values.len().max(2) - 1;
+    let dots: Vec<minijinja::Value> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.filter(|v| v.is_finite()).map(|v| (i, v)))
+        .map(|(i, v)| {
+            let x = 8.0 + (w - pad_l - RIGHT - 16.0) * i as f64 / n as f64 + pad_l;
+            let span = if hi > lo { hi - lo } else { 1.0 };
+            let y = plot_h - 8.0 - (plot_h - 16.0) * (v - lo) / span;
+            let part = partial.get(i) == Some(&true);
+            context! {
+                x => round1(x), y => round1(y), partial => part,
+                title => format!("{}: {}{}", periods.get(i).map(String::as_str).unwrap_or(""), show(v),
+                                 if part { " (partial period)" } else { "" }),
+            }
+        })
         .collect();
     render(
         env,
         "trend.svg.j2",
         context! {
             w, h, title, plot_h,
-            lines => place(values),
+            lines => place(&whole),
+            edge => place(values),
             dots,
             thresholds => minijinja::Value::from(minijinja::value::Serde(&thresholds)),
             first => periods.first(),
@@ -261,16 +285,16 @@ pub fn heatmap(
     periods: &[String],
     cells: &[Vec<Option<HeatCell>>],
 ) -> String {
-    let (cw, ch, left, top) = (30.0, 20.0, 90.0, 46.0);
-    let w = left + cw * periods.len() as f64 + 10.0;
+    let (cw, ch, left, top) = (30.0, 20.0, 90.0, 70.0);
+    let w = left + cw * periods.len() as f64 + 40.0;
     let h = top + ch * groups.len() as f64 + 8.0;
-    // Label every period when they fit, else every k-th.
-    let every = (periods.len() / 12).max(1);
+    // Label every period when they fit, else every k-th (labels are slanted).
+    let every = (periods.len() / 40).max(1);
     let labels: Vec<(f64, &String)> = periods
         .iter()
         .enumerate()
         .filter(|(i, _)| i % every == 0)
-        .map(|(i, p)| (left + cw * i as f64 + cw / 2.0, p))
+        .map(|(i, p)| (left + cw * i as f64 + cw / 2.0 - 2.0, p))
         .collect();
     let mut rects = Vec::new();
     for (gi, row) in cells.iter().enumerate() {

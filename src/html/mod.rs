@@ -158,7 +158,12 @@ pub fn page(inp: &Inputs) -> String {
         let Some(col) = column(inp.totals, id) else {
             continue;
         };
-        let series: Vec<Option<f64>> = total_rows.iter().map(|r| r.values[col].as_f64()).collect();
+        // Whole periods only: a partial one at the edge of the data is no fall.
+        let series: Vec<Option<f64>> = total_rows
+            .iter()
+            .filter(|r| r.period.as_ref().is_some_and(|p| !inp.partial.contains(p)))
+            .map(|r| r.values[col].as_f64())
+            .collect();
         let (now, then) = (at(latest, col), at(before, col));
         let (change, direction) = match (now, then) {
             (Some(a), Some(b)) if b != 0.0 => {
@@ -235,10 +240,12 @@ pub fn page(inp: &Inputs) -> String {
             });
             let name = &g.node(id).name;
             let label = group_label(&inp.main.by, dims);
+            let partial: Vec<bool> = labels.iter().map(|p| inp.partial.contains(p)).collect();
             let svg = charts::trend(
                 &env,
                 &format!("{name}, {label}"),
                 &labels,
+                &partial,
                 &values,
                 thresholds
                     .as_ref()

@@ -27,6 +27,7 @@ mod journey;
 mod malformed;
 mod output_cli;
 mod readme;
+mod report_html;
 mod same_graph;
 mod script;
 mod sql_duckdb;
