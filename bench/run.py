@@ -110,6 +110,10 @@ FORECAST_TARGETS = [
     ("T17", "`kpi forecast --by rep --backtest 8` within 3x of the same `kpi eval` (one scan more, not 8)",
      "backtest", "eval", 3.0),
 ]
+REPORT_TARGETS = [
+    ("T18", "`kpi report --by rep --grain week` of the 1M-row workload under 2x `kpi eval` of the same request",
+     "report", "eval", 2.0),
+]
 # The perf data spans 2023-01-02..2024-12-29: a forecast in its last full month.
 FORECAST_TODAY = "2024-11-15"
 
@@ -995,6 +999,40 @@ def bench_forecast(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher
             "problems": problems}
 
 
+def bench_report(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) -> dict:
+    """`kpi report` against `kpi eval` of the same request (by rep and week), paired."""
+    data = data_file(Path(args.data_dir), rows, args.seed)
+    warm(data)
+    out_html = out_dir / "report.html"
+    cmds = {
+        "eval": kpi_cmd(kpi, DEFS, data, out_dir / "report_eval.csv"),
+        "report": [str(kpi), "report", rel(DEFS), "--data", f"activities={rel(data)}", "--by", "rep",
+                   "--grain", "week", "--today", FORECAST_TODAY, "-o", rel(out_html)],
+    }
+    log(f"report: {', '.join(cmds)} over {rows:,} rows, {args.runs} runs ...")
+    res = paired_runs(cmds, args.runs, launcher, out_dir / "kpi_report.stderr")
+    problems = []
+    text = out_html.read_text()
+    for section in ("headline", "trends", "funnels", "checks", "forecast", "reviews", "definitions"):
+        if f'<section id="{section}">' not in text:
+            problems.append(f"report: no {section} section")
+    return {"rows": rows, "results": res, "commands": {k: display(c) for k, c in cmds.items()},
+            "problems": problems, "bytes": len(text.encode())}
+
+
+def judge_report(rp) -> list:
+    out = []
+    for tid, text, a, b, factor in REPORT_TARGETS:
+        if rp is None:
+            out.append({"id": tid, "target": text, "status": "n/a", "detail": "not measured (--no-report)"})
+            continue
+        r = rp["results"][a]["median_s"] / rp["results"][b]["median_s"]
+        out.append({"id": tid, "target": text, "status": "PASS" if r <= factor else "MISS",
+                    "detail": f"{rp['results'][a]['median_s']:.3f} s / {rp['results'][b]['median_s']:.3f} s = "
+                              f"{r:.2f}x (target <= {factor}x; {rp['rows']:,} rows; page {rp['bytes'] / 1e6:.1f} MB)"})
+    return out
+
+
 def judge_forecast(fc) -> list:
     out = []
     for tid, text, a, b, factor in FORECAST_TARGETS:
@@ -1212,6 +1250,13 @@ def report(res: dict) -> str:
              "backtest": f"kpi forecast --by rep --today {FORECAST_TODAY} --backtest 8"},
             "the forecast's to-date values are kpi eval's over the same days; the backtest run "
             "forecasts the same.")
+    rp = res.get("report")
+    if rp:
+        lines += timing_section(
+            f"The review report ({rp['rows']:,} rows, {len(rp['results']['eval']['walls_s'])} runs)", rp,
+            {"eval": "kpi eval --by rep --grain week: the report's metrics",
+             "report": "kpi report --by rep --grain week (every section)"},
+            "the page has every section.")
     lines.append("## Commands (from the project root)")
     lines.append("")
     lines.append("```sh")
@@ -1262,6 +1307,9 @@ def main() -> int:
                     help="skip the richer-models measurement (lookups, row expressions)")
     ap.add_argument("--models", action="store_true",
                     help="only the richer-models measurement (with --rows: its size is the largest)")
+    ap.add_argument("--no-report", action="store_true", help="skip the review-report measurement (T18)")
+    ap.add_argument("--report", action="store_true",
+                    help="only the review-report measurement (with --rows: its size is the smallest)")
     ap.add_argument("--no-forecast", action="store_true",
                     help="skip the forecast measurement (kpi forecast, --backtest 8)")
     ap.add_argument("--forecast", action="store_true",
@@ -1290,7 +1338,13 @@ def main() -> int:
         versions.update({p: v for p, v in peer_versions(peers).items()})
         res = {"machine": machine, "versions": versions, "runs": args.runs, "threads": args.threads,
                "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None,
-               "check": None, "passes": None, "exports": None, "models": None, "forecast": None}
+               "check": None, "passes": None, "exports": None, "models": None, "forecast": None,
+               "report": None}
+        if args.report:
+            res["report"] = bench_report(args.rows[0], args, kpi, out_dir, launcher)
+            res["targets"] = judge_report(res["report"])
+            args.scaling = True  # nothing else
+            args.no_scaling = True
         if args.forecast:
             res["forecast"] = bench_forecast(args.rows[-1], args, kpi, out_dir, launcher)
             res["targets"] = judge_forecast(res["forecast"])
@@ -1318,6 +1372,8 @@ def main() -> int:
             res["exports"] = bench_exports(args.rows[-1], args, kpi, out_dir, launcher)
         if not args.scaling and not args.exports and not args.no_models:
             res["models"] = bench_models(args.rows[-1], args, kpi, out_dir, launcher)
+        if not args.scaling and not args.exports and not args.no_report:
+            res["report"] = bench_report(args.rows[0], args, kpi, out_dir, launcher)
         if not args.scaling and not args.exports and not args.no_forecast:
             res["forecast"] = bench_forecast(args.rows[-1], args, kpi, out_dir, launcher)
         if not args.scaling and not args.exports:
@@ -1326,6 +1382,7 @@ def main() -> int:
             res["targets"] += judge_exports(res["exports"])
             res["targets"] += judge_models(res["models"])
             res["targets"] += judge_forecast(res["forecast"])
+            res["targets"] += judge_report(res["report"])
     except SetupError as e:
         log(f"error: {e}")
         return 2
@@ -1355,6 +1412,8 @@ def main() -> int:
         bad += res["models"]["problems"]
     if res.get("forecast"):
         bad += res["forecast"]["problems"]
+    if res.get("report"):
+        bad += res["report"]["problems"]
     if bad:
         log(f"error: results disagree or a generated file is not clean ({len(bad)} problem(s), see the report)")
         return 1

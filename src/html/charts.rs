@@ -17,6 +17,7 @@ pub fn environment() -> Environment<'static> {
         ),
         ("trend.svg.j2", include_str!("templates/trend.svg.j2")),
         ("funnel.svg.j2", include_str!("templates/funnel.svg.j2")),
+        ("overlay.svg.j2", include_str!("templates/overlay.svg.j2")),
         ("heatmap.svg.j2", include_str!("templates/heatmap.svg.j2")),
         ("page.html.j2", include_str!("templates/page.html.j2")),
     ] {
@@ -69,11 +70,31 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// `x,y x,y ..` with one decimal each (tenths as integers: no float formatting,
+/// which a report of hundreds of groups would spend most of its time in).
 fn points(run: &[(f64, f64)]) -> String {
-    run.iter()
-        .map(|(x, y)| format!("{x},{y}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut s = String::with_capacity(run.len() * 12);
+    let mut push = |s: &mut String, v: f64| {
+        let t = (v * 10.0).round() as i64;
+        if t < 0 {
+            s.push('-');
+        }
+        let t = t.unsigned_abs();
+        s.push_str(itoa::Buffer::new().format(t / 10));
+        if t % 10 != 0 {
+            s.push('.');
+            s.push(char::from(b'0' + (t % 10) as u8));
+        }
+    };
+    for (i, (x, y)) in run.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        push(&mut s, *x);
+        s.push(',');
+        push(&mut s, *y);
+    }
+    s
 }
 
 fn bounds<'a>(series: impl Iterator<Item = &'a Option<f64>>) -> (f64, f64) {
@@ -202,6 +223,42 @@ pub fn trend(
             edge => place(values),
             dots,
             thresholds => minijinja::Value::from(minijinja::value::Serde(&thresholds)),
+            first => periods.first(),
+            last => periods.last(),
+            top => show(hi),
+            bottom => show(lo),
+        },
+    )
+}
+
+/// Every group's series of one metric in one chart (too many groups for small
+/// multiples): each group a faint line, the median over the groups bold.
+pub fn overlay(
+    env: &Environment,
+    title: &str,
+    periods: &[String],
+    series: &[Vec<Option<f64>>],
+    show: &dyn Fn(f64) -> String,
+) -> String {
+    let (w, h) = (560.0, 200.0);
+    let plot_h = h - 18.0;
+    let (lo, hi) = bounds(series.iter().flatten());
+    let place = |vals: &[Option<f64>]| {
+        scale(vals, lo, hi, w - 4.0 - RIGHT, plot_h, 8.0)
+            .into_iter()
+            .map(|r| points(&r.into_iter().map(|(x, y)| (round1(x + 4.0), y)).collect::<Vec<_>>()))
+            .collect::<Vec<_>>()
+    };
+    let median: Vec<Option<f64>> = (0..periods.len())
+        .map(|i| crate::analyze::median(series.iter().filter_map(|s| s.get(i).copied().flatten())))
+        .collect();
+    render(
+        env,
+        "overlay.svg.j2",
+        context! {
+            w, h, title, plot_h,
+            faint => series.iter().flat_map(|s| place(s)).collect::<Vec<_>>(),
+            median => place(&median),
             first => periods.first(),
             last => periods.last(),
             top => show(hi),

@@ -15,6 +15,9 @@ use crate::compile::graph::{Formula, Graph, NodeId, NodeKind};
 use crate::eval::checks::{CheckRow, Status};
 use crate::eval::{Cell, Output};
 
+/// Most groups drawn as small multiples; more are drawn in one chart.
+const MAX_MULTIPLES: usize = 12;
+
 /// What the page is made of: the evaluations the command ran.
 pub struct Inputs<'a> {
     pub graph: &'a Graph,
@@ -200,6 +203,29 @@ pub fn page(inp: &Inputs) -> String {
     // 2. Trends: small multiples per group, thresholds of the checks on the metric.
     let groups = by_group(inp.main);
     let main_rows = inp.main.rows();
+    let periods_main: Vec<String> = {
+        let mut p: Vec<String> = main_rows.iter().filter_map(|r| r.period.clone()).collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    let period_at: HashMap<&str, usize> = periods_main
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
+    // Check rows by (check, group values, period), for the thresholds.
+    let check_dims: Vec<Vec<String>> = inp
+        .checks
+        .iter()
+        .map(|r| r.group.iter().map(|(_, v)| v.clone()).collect())
+        .collect();
+    let check_rows: HashMap<(&str, &[String], &str), &CheckRow> = inp
+        .checks
+        .iter()
+        .zip(&check_dims)
+        .map(|(r, d)| ((r.check.as_ref(), d.as_slice(), r.period.as_ref()), r))
+        .collect();
     let mut trends = Vec::new();
     for &id in &inp.trends {
         let Some(col) = column(inp.main, id) else {
@@ -211,6 +237,41 @@ pub fn page(inp: &Inputs) -> String {
                 && c.every == inp.main.grain
         });
         let mut charts_of = Vec::new();
+        if groups.len() > MAX_MULTIPLES {
+            // One chart of every group: small multiples of hundreds of reps are no
+            // picture anyone reads.
+            let labels = &periods_main;
+            let series: Vec<Vec<Option<f64>>> = groups
+                .iter()
+                .map(|(_, idx)| {
+                    let mut v = vec![None; labels.len()];
+                    for &i in idx {
+                        let r = &main_rows[i];
+                        if let Some(&k) = r.period.as_deref().and_then(|p| period_at.get(p)) {
+                            v[k] = r.values[col].as_f64();
+                        }
+                    }
+                    v
+                })
+                .collect();
+            let name = &g.node(id).name;
+            let svg = charts::overlay(
+                &env,
+                &format!("{name}: {} groups, the median bold", groups.len()),
+                labels,
+                &series,
+                &|x| show(g, id, x),
+            );
+            charts_of.push(Small {
+                group: format!("every {} (faint) and their median", inp.main.by.join(", ")),
+                svg,
+            });
+            trends.push(Multiples {
+                name: name.clone(),
+                charts: charts_of,
+            });
+            continue;
+        }
         for (dims, idx) in &groups {
             let labels: Vec<String> = idx
                 .iter()
@@ -225,14 +286,9 @@ pub fn page(inp: &Inputs) -> String {
                     labels
                         .iter()
                         .map(|p| {
-                            inp.checks
-                                .iter()
-                                .find(|r| {
-                                    r.check.as_ref() == c.name
-                                        && r.period.as_ref() == p
-                                        && r.group.iter().map(|(_, v)| v).eq(dims.iter())
-                                })
-                                .and_then(pick)
+                            check_rows
+                                .get(&(c.name.as_str(), dims.as_slice(), p.as_str()))
+                                .and_then(|r| pick(r))
                         })
                         .collect()
                 };
@@ -368,23 +424,28 @@ pub fn page(inp: &Inputs) -> String {
             .iter()
             .filter(|r| r.check.as_ref() == name)
             .collect();
-        let mut gs: Vec<String> = Vec::new();
-        let mut ps: Vec<String> = Vec::new();
-        for r in &rows {
-            let gl = r
-                .group
+        let label_of = |r: &CheckRow| {
+            r.group
                 .iter()
                 .map(|(_, v)| v.as_str())
                 .collect::<Vec<_>>()
-                .join(" / ");
-            if !gs.contains(&gl) {
+                .join(" / ")
+        };
+        let mut gs: Vec<String> = Vec::new();
+        let mut g_at: HashMap<String, usize> = HashMap::new();
+        let mut ps: Vec<String> = Vec::new();
+        for r in &rows {
+            let gl = label_of(r);
+            if !g_at.contains_key(&gl) {
+                g_at.insert(gl.clone(), gs.len());
                 gs.push(gl);
             }
-            if !ps.contains(&r.period.to_string()) {
-                ps.push(r.period.to_string());
-            }
+            ps.push(r.period.to_string());
         }
         ps.sort();
+        ps.dedup();
+        let p_at: HashMap<&str, usize> =
+            ps.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
         let mut cells: Vec<Vec<Option<charts::HeatCell>>> = gs
             .iter()
             .map(|_| ps.iter().map(|_| None).collect())
@@ -402,16 +463,8 @@ pub fn page(inp: &Inputs) -> String {
         };
         let mut fails = 0;
         for r in &rows {
-            let gl = r
-                .group
-                .iter()
-                .map(|(_, v)| v.as_str())
-                .collect::<Vec<_>>()
-                .join(" / ");
-            let (Some(gi), Some(pi)) = (
-                gs.iter().position(|x| *x == gl),
-                ps.iter().position(|x| x == r.period.as_ref()),
-            ) else {
+            let gl = label_of(r);
+            let (Some(&gi), Some(&pi)) = (g_at.get(&gl), p_at.get(r.period.as_ref())) else {
                 continue;
             };
             let (symbol, status) = match r.status {
