@@ -14,6 +14,7 @@ pub mod deftest;
 pub mod diag;
 pub mod eval;
 pub mod html;
+pub mod lsp;
 pub mod plan;
 pub mod report;
 pub mod script;

@@ -18,6 +18,7 @@ mod graph;
 mod insights;
 mod literals;
 mod load;
+mod lsp;
 mod output;
 mod partial;
 mod plan;
@@ -96,6 +97,8 @@ enum Command {
     Graph(graph::Args),
     /// Show one metric's effective definition, origin, unit and lineage
     Explain(explain::Args),
+    /// A language server for editors (LSP over stdio): diagnostics, hover, definitions, completion, formatting
+    Lsp(lsp::Args),
 }
 
 /// Entry point of the binary. Runs on a thread with a large stack, and turns any
@@ -163,5 +166,6 @@ fn run() -> u8 {
         Command::Sniff(a) => sniff::run(a).unwrap_or_else(CliError::report),
         Command::Graph(a) => graph::run(a).unwrap_or_else(CliError::report),
         Command::Explain(a) => explain::run(a).unwrap_or_else(CliError::report),
+        Command::Lsp(a) => lsp::run(a).unwrap_or_else(CliError::report),
     }
 }

@@ -19,6 +19,9 @@ pub struct Loader {
     /// Resolved imports of each file: (import span, imported file).
     imports: HashMap<FileId, Vec<(Span, FileId)>>,
     pub diags: Vec<Diagnostic>,
+    /// Texts to use instead of reading the disk (an editor's unsaved buffers), by the
+    /// same key as `by_path`.
+    overlay: HashMap<PathBuf, String>,
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -42,6 +45,21 @@ impl Loader {
         Loader::default()
     }
 
+    /// Use `text` as the contents of `path` instead of reading it (an editor's unsaved
+    /// buffer); takes effect for loads after this call.
+    pub fn preload(&mut self, path: &Path, text: String) {
+        let path = normalize(path);
+        let key = std::fs::canonicalize(&path).unwrap_or(path);
+        self.overlay.insert(key, text);
+    }
+
+    /// The file loaded from `path`, if any.
+    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+        let path = normalize(path);
+        let key = std::fs::canonicalize(&path).unwrap_or(path);
+        self.by_path.get(&key).copied()
+    }
+
     pub fn ast(&self, id: FileId) -> &File {
         &self.asts[&id]
     }
@@ -63,7 +81,11 @@ impl Loader {
         if let Some(&id) = self.by_path.get(&key) {
             return Some(id);
         }
-        let bytes = match read_limited(path) {
+        let read = match self.overlay.get(&key) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => read_limited(path),
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(msg) => {
                 let mut d =
