@@ -102,10 +102,11 @@ pub fn check_changes(
         };
         if !fine {
             let shown = |x: f64| {
+                use crate::report::number::{plain, Locale};
                 if is_rate {
-                    format!("{}%", crate::report::number::sig6(x * 100.0))
+                    format!("{}%", plain(x * 100.0, Locale::En))
                 } else {
-                    crate::report::number::sig6(x)
+                    plain(x, Locale::En)
                 }
             };
             let (allowed, help) = if is_rate {

@@ -14,7 +14,7 @@ use crate::compile::graph::NodeId;
 use crate::data::period::{period_label, Grain};
 use crate::eval::{Output, Request};
 use crate::plan::Cut;
-use crate::report::{grid, number, Grid};
+use crate::report::{number, Grid};
 
 use super::forecast::group_json;
 use super::CliError;
@@ -231,11 +231,11 @@ impl Backtest {
         Value::Object(top)
     }
 
-    pub fn table(&self, ctx: &Ctx, by: &[String], how: Grid) -> String {
+    pub fn table(&self, ctx: &Ctx, by: &[String], how: Grid, long: bool) -> String {
         let pct = |x: Option<f64>, signed: bool| {
             x.map(|x| {
-                let s = format!("{}%", number::sig6(((x * 1000.0).round() / 10.0) + 0.0));
-                if signed && x > 0.0 {
+                let s = number::human(x, number::NumKind::Percent, ctx.graph.settings.locale);
+                if signed && !s.starts_with('-') && s.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
                     format!("+{s}")
                 } else {
                     s
@@ -262,7 +262,11 @@ impl Backtest {
                 line.push(self.name(ctx, k).to_string());
                 line.push(pct(a.mape, false));
                 line.push(pct(a.bias, true));
-                line.push(a.n.to_string());
+                line.push(number::human(
+                    a.n as f64,
+                    number::NumKind::Count,
+                    ctx.graph.settings.locale,
+                ));
                 line
             })
             .collect();
@@ -281,7 +285,14 @@ impl Backtest {
             }
         );
         if !body.is_empty() {
-            s.push_str(&grid(&head, &body, how));
+            s.push_str(&crate::report::grid_layout(
+                &head,
+                &body,
+                how,
+                by.len() + 1,
+                "column",
+                long,
+            ));
             s.push_str(gap);
             s.push_str("mape: mean absolute percentage error; bias: mean signed error (+: the forecast ran high); n: group-periods with a non-zero actual value\n");
         }

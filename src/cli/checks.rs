@@ -1,8 +1,11 @@
 //! `kpi checks DEFS`: evaluate checks over the range; status per group and period.
 
 use super::CliError;
-use crate::syntax::ast::Format as AstFormat;
+use std::collections::HashMap;
 use std::path::PathBuf;
+
+use crate::report::number::{self, NumKind};
+use crate::report::{Grid, Layout};
 
 use crate::eval::checks::{evaluate_checks, CheckRow, Status};
 
@@ -29,6 +32,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Table layout: long (one row per value) when the wide table is wider than the terminal
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: Layout,
     /// Write to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -96,38 +102,49 @@ pub(super) fn json(rows: &[CheckRow], forecast: bool) -> String {
     serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
 }
 
-/// The display format of each check's value: its own `format`, else that of the
-/// metric it checks (`check attainment_low = attainment`: percent).
-pub(super) fn formats(
-    graph: &crate::compile::Graph,
-) -> std::collections::HashMap<String, Option<AstFormat>> {
+/// How each check's value is written for people: its own `format`, else that of
+/// the metric it checks (`check attainment_low = attainment`: percent), else by its
+/// unit (money in a currency).
+pub(super) fn kinds(graph: &crate::compile::Graph) -> HashMap<String, NumKind> {
     graph
         .checks
         .iter()
         .map(|c| {
-            let f = c.meta.format.or(match &c.value {
-                crate::compile::graph::Formula::Node(id) => graph.node(*id).meta.format,
-                _ => None,
-            });
-            (c.name.clone(), f)
+            let currency = number::currency_of(&c.unit, graph.settings.currency.as_deref());
+            let k = match (c.meta.format, &c.value) {
+                (Some(f), _) => number::kind_of_format(
+                    Some(f),
+                    currency.or(graph.settings.currency.clone()).as_deref(),
+                ),
+                (None, crate::compile::graph::Formula::Node(id)) => number::num_kind(graph, *id),
+                (None, _) if currency.is_some() => NumKind::Currency(currency),
+                (None, _) => NumKind::Plain,
+            };
+            (c.name.clone(), k)
         })
         .collect()
 }
 
+/// The checks' table for people (`md`: Markdown), in `locale`, long when `long`
+/// (one row per column of each check, group and period).
 pub(super) fn table(
     rows: &[CheckRow],
     md: bool,
-    formats: &std::collections::HashMap<String, Option<AstFormat>>,
+    kinds: &HashMap<String, NumKind>,
+    locale: crate::report::Locale,
+    long: bool,
 ) -> String {
-    let head = [
+    let head: Vec<String> = [
         "check", "group", "period", "value", "warn", "fail", "status", "streak",
-    ];
+    ]
+    .map(String::from)
+    .to_vec();
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let f = formats.get(r.check.as_ref()).copied().flatten();
+            let kind = kinds.get(r.check.as_ref()).cloned().unwrap_or_default();
             let show = |x: Option<f64>| {
-                x.map(|x| crate::report::cell_display(&crate::eval::Cell::Num(x), f))
+                x.map(|x| number::human_ref(x, &kind, locale))
                     .unwrap_or_default()
             };
             vec![
@@ -146,24 +163,8 @@ pub(super) fn table(
             ]
         })
         .collect();
-    if md {
-        let mut s = format!(
-            "| {} |\n|{}\n",
-            head.join(" | "),
-            " --- |".repeat(head.len())
-        );
-        for b in body {
-            s.push_str(&format!("| {} |\n", b.join(" | ")));
-        }
-        return s;
-    }
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_header(head.to_vec());
-    for b in body {
-        t.add_row(b);
-    }
-    format!("{t}\n")
+    let how = if md { Grid::Md } else { Grid::Table };
+    crate::report::grid_layout(&head, &body, how, 3, "column", long)
 }
 
 pub(super) fn csv(rows: &[CheckRow]) -> String {
@@ -290,8 +291,16 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let text = match args.format {
         Format::Json => json(&shown, false),
         Format::Csv => csv(&shown),
-        Format::Table => table(&shown, false, &formats(&graph)),
-        Format::Md => table(&shown, true, &formats(&graph)),
+        Format::Table | Format::Md => {
+            let md = args.format == Format::Md;
+            let (kinds, locale) = (kinds(&graph), graph.settings.locale);
+            let wide = table(&shown, md, &kinds, locale, false);
+            if super::output::long(args.layout, !md, &args.output, &wide) {
+                table(&shown, md, &kinds, locale, true)
+            } else {
+                wide
+            }
+        }
     };
     let mut text = text;
     if matches!(args.format, Format::Table | Format::Md) {

@@ -291,3 +291,33 @@ pub fn parse_date(flag: &str, s: &Option<String>) -> Result<Option<i32>, CliErro
         },
     }
 }
+
+/// The currency of a funnel's money: its value's, else the settings' one.
+pub fn funnel_currency(graph: &Graph, shape: &crate::analyze::FunnelShape) -> Option<String> {
+    shape
+        .value
+        .and_then(|v| match crate::report::num_kind(graph, v) {
+            crate::report::NumKind::Currency(c) => c,
+            _ => None,
+        })
+        .or_else(|| graph.settings.currency.clone())
+}
+
+/// An analysis table (`funnel`, `whatif`) in `format`, long as `layout` says.
+pub fn render_analysis(
+    out: &crate::eval::Output,
+    format: crate::report::OutFormat,
+    layout: crate::report::Layout,
+    path: &Option<PathBuf>,
+    mut view: crate::report::View,
+) -> String {
+    use crate::report::{render_view, OutFormat};
+    let text = render_view(out, format, &view);
+    if matches!(format, OutFormat::Table | OutFormat::Md)
+        && super::output::long(layout, format == OutFormat::Table, path, &text)
+    {
+        view.long = true;
+        return render_view(out, format, &view);
+    }
+    text
+}

@@ -30,6 +30,9 @@ pub struct Args {
     /// Add a `partial` column: true for periods only partly covered by data
     #[arg(long)]
     mark_partial: bool,
+    /// Table layout: long (one row per metric) when the wide table is wider than the terminal
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: report::Layout,
     /// Write the result to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -71,7 +74,20 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     } else {
         out
     };
-    let mut text = report::render(&out, args.format);
+    let mut view = report::View::of_graph(&graph, &out);
+    let mut text = report::render_view(&out, args.format, &view);
+    let human = matches!(args.format, OutFormat::Table | OutFormat::Md);
+    if human
+        && super::output::long(
+            args.layout,
+            args.format == OutFormat::Table,
+            &args.output,
+            &text,
+        )
+    {
+        view.long = true;
+        text = report::render_view(&out, args.format, &view);
+    }
     if !partial.is_empty() && matches!(args.format, OutFormat::Table | OutFormat::Md) {
         if args.format == OutFormat::Md {
             text.push('\n'); // the note must not continue the Markdown table

@@ -13,8 +13,8 @@ use crate::analyze::forecast_eval::{evaluate, forecasts, prepare, Ctx, FcRow, Me
 use crate::compile::graph::NodeId;
 use crate::data::period::{period_first_day, period_label, Grain};
 use crate::eval::checks::{status_of, CheckRow, Status};
-use crate::eval::{Cell, Output, Request};
-use crate::report::{cell_display, grid, Grid};
+use crate::eval::{Output, Request};
+use crate::report::{cell_human, grid_layout, human, num_kind, Grid, Layout};
 
 use super::common::{self, parse_grain, DataOpts, DefOpts};
 use super::{FAILED, OK};
@@ -60,6 +60,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Table layout: long (one row per value) when the wide table is wider than the terminal
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: Layout,
     /// Write to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -159,18 +162,24 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             };
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
-        Format::Csv => table(&ctx, &args.by, &rows, Grid::Csv),
+        Format::Csv => table(&ctx, &args.by, &rows, Grid::Csv, false),
         Format::Table | Format::Md => {
             let how = if args.format == Format::Md {
                 Grid::Md
             } else {
                 Grid::Table
             };
-            let mut t = table(&ctx, &args.by, &rows, how);
+            let wide = table(&ctx, &args.by, &rows, how, false);
+            let long = super::output::long(args.layout, how == Grid::Table, &args.output, &wide);
+            let mut t = if long {
+                table(&ctx, &args.by, &rows, how, true)
+            } else {
+                wide
+            };
             t.push_str(&note(&ctx, how));
             if let Some(b) = &backtest {
                 t.push('\n');
-                t.push_str(&b.table(&ctx, &args.by, how));
+                t.push_str(&b.table(&ctx, &args.by, how, long));
             }
             t
         }
@@ -227,19 +236,14 @@ fn json_rows(ctx: &Ctx, by: &[String], rows: &[FcRow]) -> Value {
     Value::Array(items)
 }
 
-/// A forecast value for people: a whole forecast of a count prints as an integer.
+/// A forecast value for people, as its metric's numbers are written.
 fn show(ctx: &Ctx, id: NodeId, x: Option<f64>) -> String {
     let Some(x) = x else { return String::new() };
-    let node = ctx.graph.node(id);
-    let cell = if node.typing.count_like && x.fract() == 0.0 && x.abs() < 9.0e15 {
-        Cell::Int(x as i64)
-    } else {
-        Cell::Num(x)
-    };
-    cell_display(&cell, node.meta.format)
+    human(x, num_kind(ctx.graph, id), ctx.graph.settings.locale)
 }
 
-fn table(ctx: &Ctx, by: &[String], rows: &[FcRow], how: Grid) -> String {
+/// The forecast table (CSV: full precision), long when `long`.
+fn table(ctx: &Ctx, by: &[String], rows: &[FcRow], how: Grid, long: bool) -> String {
     let mut head: Vec<String> = by.to_vec();
     head.extend(["period", "metric", "to_date", "forecast"].map(String::from));
     let mut body = Vec::new();
@@ -257,13 +261,14 @@ fn table(ctx: &Ctx, by: &[String], rows: &[FcRow], how: Grid) -> String {
                         .unwrap_or_default(),
                 );
             } else {
-                line.push(cell_display(&r.to_date[k], node.meta.format));
+                let kind = num_kind(ctx.graph, *id);
+                line.push(cell_human(&r.to_date[k], &kind, ctx.graph.settings.locale));
                 line.push(show(ctx, *id, r.forecast[k]));
             }
             body.push(line);
         }
     }
-    grid(&head, &body, how)
+    grid_layout(&head, &body, how, by.len() + 2, "column", long)
 }
 
 /// What the forecast rests on, under the table.
@@ -382,12 +387,21 @@ fn checks(ctx: &Ctx, base: &Request, args: &Args) -> Result<u8, CliError> {
         count(Status::Fail),
         count(Status::NoData)
     );
-    let formats = super::checks::formats(ctx.graph);
+    let kinds = super::checks::kinds(ctx.graph);
+    let locale = ctx.graph.settings.locale;
+    let table = |md: bool| {
+        let wide = super::checks::table(&rows, md, &kinds, locale, false);
+        if super::output::long(args.layout, !md, &args.output, &wide) {
+            super::checks::table(&rows, md, &kinds, locale, true)
+        } else {
+            wide
+        }
+    };
     let text = match args.format {
         Format::Json => super::checks::json(&rows, true),
         Format::Csv => super::checks::csv(&rows),
-        Format::Table => format!("{}{summary}", super::checks::table(&rows, false, &formats)),
-        Format::Md => format!("{}\n{summary}", super::checks::table(&rows, true, &formats)),
+        Format::Table => format!("{}{summary}", table(false)),
+        Format::Md => format!("{}\n{summary}", table(true)),
     };
     let written = super::output::write(&args.output, &text);
     super::output::combine(if failed { FAILED } else { OK }, written)

@@ -27,6 +27,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     format: OutFormat,
+    /// Table layout: long (one row per value) when the wide table is wider than the terminal
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: report::Layout,
     /// Write to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -110,5 +113,13 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         })
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
-    super::output::write(&args.output, &report::render(&out, args.format)).map(|()| super::OK)
+    let currency = super::common::funnel_currency(&graph, &shape);
+    let text = super::common::render_analysis(
+        &out,
+        args.format,
+        args.layout,
+        &args.output,
+        report::View::of_formats(&out, currency.as_deref(), graph.settings.locale),
+    );
+    super::output::write(&args.output, &text).map(|()| super::OK)
 }

@@ -48,6 +48,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Table layout: long (one row per value) when the wide table is wider than the terminal
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: crate::report::Layout,
     /// Write to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -219,7 +222,8 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
         OutputFormat::Table | OutputFormat::Md => {
-            let s6 = crate::report::number::sig6;
+            use crate::report::number::{self, NumKind};
+            let locale = graph.settings.locale;
             let head: Vec<String> = ["metric", "top quartile", "rest", "ratio", "effect size (d)"]
                 .map(String::from)
                 .to_vec();
@@ -230,23 +234,33 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 } else {
                     i.metric.clone()
                 };
-                // Rates as the metric's format says (funnel rates are percentages).
-                let f = if i.per_workday {
-                    None
+                // Rates as the metric's format says (funnel rates are percentages);
+                // counts per working day are plain numbers.
+                let kind = if i.per_workday {
+                    NumKind::Plain
                 } else {
-                    graph
-                        .metric(&i.metric)
-                        .and_then(|id| graph.node(id).meta.format)
-                        .or((i.metric.contains('.') && i.metric.ends_with("_rate"))
-                            .then_some(Format::Percent))
+                    match graph.metric(&i.metric) {
+                        Some(id) if graph.node(id).meta.format.is_some() => {
+                            number::num_kind(&graph, id)
+                        }
+                        _ if i.metric.contains('.') && i.metric.ends_with("_rate") => {
+                            NumKind::Percent
+                        }
+                        Some(id) => number::num_kind(&graph, id),
+                        None => NumKind::Plain,
+                    }
                 };
-                let show = |x: f64| crate::report::cell_display(&crate::eval::Cell::Num(x), f);
+                let show = |x: f64| number::human_ref(x, &kind, locale);
                 body.push(vec![
                     name,
                     show(i.top_mean),
                     show(i.rest_mean),
-                    i.ratio.map(s6).unwrap_or_default(),
-                    i.effect.map(|d| format!("{d:+.2}")).unwrap_or_default(),
+                    i.ratio
+                        .map(|r| number::plain(r, locale))
+                        .unwrap_or_default(),
+                    i.effect
+                        .map(|d| number::signed(d, 2, locale))
+                        .unwrap_or_default(),
                 ]);
             }
             let (how, gap) = if args.format == OutputFormat::Md {
@@ -254,7 +268,17 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             } else {
                 (crate::report::Grid::Table, "")
             };
-            let t = crate::report::grid(&head, &body, how);
+            let wide = crate::report::grid(&head, &body, how);
+            let t = if super::output::long(
+                args.layout,
+                how == crate::report::Grid::Table,
+                &args.output,
+                &wide,
+            ) {
+                crate::report::grid_layout(&head, &body, how, 1, "column", true)
+            } else {
+                wide
+            };
             let mut text = format!(
                 "top quartile by {}: {}\nrest: {}\n{gap}{t}{gap}",
                 args.outcome,
@@ -459,15 +483,9 @@ fn run_lead(
             format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
         OutputFormat::Table | OutputFormat::Md => {
+            let locale = graph.settings.locale;
             let f3 = |x: Option<f64>| match x {
-                Some(v) => {
-                    let s = format!("{v:.3}");
-                    if s == "-0.000" {
-                        "0.000".to_string()
-                    } else {
-                        s
-                    }
-                }
+                Some(v) => crate::report::number::fixed(v, 3, locale),
                 None => String::new(),
             };
             let head: Vec<String> = ["metric", "pearson", "spearman", "n"]
@@ -480,7 +498,11 @@ fn run_lead(
                         l.metric.clone(),
                         f3(l.pearson),
                         f3(l.spearman),
-                        l.n.to_string(),
+                        crate::report::number::human(
+                            l.n as f64,
+                            crate::report::NumKind::Count,
+                            locale,
+                        ),
                     ]
                 })
                 .collect();
@@ -489,7 +511,17 @@ fn run_lead(
             } else {
                 (crate::report::Grid::Table, "")
             };
-            let t = crate::report::grid(&head, &body, how);
+            let wide = crate::report::grid(&head, &body, how);
+            let t = if super::output::long(
+                args.layout,
+                how == crate::report::Grid::Table,
+                &args.output,
+                &wide,
+            ) {
+                crate::report::grid_layout(&head, &body, how, 1, "column", true)
+            } else {
+                wide
+            };
             let pairs = if items.iter().all(|l| l.n == max_n) {
                 format!("{max_n} pairs")
             } else {

@@ -56,3 +56,35 @@ pub fn combine(result: u8, write: Result<(), CliError>) -> Result<u8, CliError> 
 pub fn progress(text: &str) -> Result<(), CliError> {
     stdout(text)
 }
+
+/// The width of the terminal results are printed to: `None` when they go to a file
+/// (`-o`) or stdout is not a terminal (a pipe, a test), else `COLUMNS` or the
+/// terminal's size.
+pub fn terminal_width(path: &Option<PathBuf>) -> Option<usize> {
+    use std::io::IsTerminal;
+    if path.is_some() || !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    columns.or_else(|| comfy_table::Table::new().width().map(usize::from))
+}
+
+/// Whether a table whose wide text is `wide` is printed long (`--layout`); `auto`
+/// only switches terminal tables (`table`: not Markdown).
+pub fn long(
+    layout: crate::report::Layout,
+    table: bool,
+    path: &Option<PathBuf>,
+    wide: &str,
+) -> bool {
+    match layout {
+        crate::report::Layout::Auto if !table => false,
+        crate::report::Layout::Auto => {
+            layout.is_long(crate::report::text_width(wide), terminal_width(path))
+        }
+        _ => layout.is_long(0, None),
+    }
+}

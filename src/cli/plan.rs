@@ -37,6 +37,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Table layout: long (one row per value) when the wide table is wider than the terminal
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: crate::report::Layout,
     /// Write to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -68,6 +71,7 @@ fn plan_json(
     row: &FunnelRow,
     target: f64,
     workdays: Option<f64>,
+    why: Option<String>,
 ) -> Map<String, Value> {
     let mut rates = Map::new();
     for (s, r) in shape.stages.iter().skip(1).zip(&row.rates) {
@@ -75,9 +79,17 @@ fn plan_json(
     }
     let req = required(row, target);
     let mut needed = Map::new();
+    let mut rounded = Map::new();
     let mut per_day = Map::new();
     for (s, v) in shape.stages.iter().zip(&req) {
         needed.insert(s.clone(), num(*v));
+        // Whole activities: an integer (`53`), or null without a plan.
+        rounded.insert(
+            s.clone(),
+            v.map(whole)
+                .filter(|x| *x < 9.0e15)
+                .map_or(Value::Null, |x| Value::from(x as i64)),
+        );
         if let Some(w) = workdays.filter(|w| *w > 0.0) {
             per_day.insert(s.clone(), num(v.map(|x| x / w)));
         }
@@ -87,6 +99,10 @@ fn plan_json(
     m.insert("rates".into(), Value::Object(rates));
     m.insert("value".into(), num(row.value));
     m.insert("required".into(), Value::Object(needed));
+    m.insert("rounded".into(), Value::Object(rounded));
+    if let Some(why) = why {
+        m.insert("no_plan".into(), why.into());
+    }
     if workdays.is_some() {
         m.insert("workdays".into(), num(workdays));
         m.insert("per_workday".into(), Value::Object(per_day));
@@ -149,7 +165,12 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let mut top = Map::new();
     top.insert("funnel".into(), shape.name.clone().into());
     top.insert("rates_from".into(), args.rates_from.clone().into());
-    top.extend(plan_json(&shape, row, args.target, workdays));
+    let value_name = shape
+        .value
+        .map(|v| graph.node(v).name.clone())
+        .unwrap_or_default();
+    let why = |r: &FunnelRow| why_no_plan(&shape, r, &value_name, &args.rates_from);
+    top.extend(plan_json(&shape, row, args.target, workdays, why(row)));
     if !args.by.is_empty() {
         req.by = args.by.clone();
         let (rows, _) = analyze::evaluate_funnel(&graph, &shape, &req)?;
@@ -165,28 +186,87 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                     .collect();
                 let mut m = Map::new();
                 m.insert("group".into(), Value::Object(g));
-                m.extend(plan_json(&shape, r, share, workdays));
+                m.extend(plan_json(&shape, r, share, workdays, why(r)));
                 Value::Object(m)
             })
             .collect();
         top.insert("groups".into(), Value::Array(groups));
     }
     let top = Value::Object(top);
+    let view = PlanView {
+        locale: graph.settings.locale,
+        currency: common::funnel_currency(&graph, &shape),
+        layout: args.layout,
+        output: args.output.clone(),
+    };
     let text = match args.format {
         Format::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&top).unwrap_or_default()
         ),
-        Format::Table => plan_table(&shape, &top, &args.by, Grid::Table),
-        Format::Md => plan_table(&shape, &top, &args.by, Grid::Md),
+        Format::Table => plan_table(&shape, &top, &args.by, Grid::Table, &view),
+        Format::Md => plan_table(&shape, &top, &args.by, Grid::Md, &view),
     };
     super::output::write(&args.output, &text).map(|()| super::OK)
 }
 
-fn plan_table(shape: &FunnelShape, top: &Value, by: &[String], how: Grid) -> String {
-    let fmt = |v: &Value| {
+/// A required volume as whole activities: rounded up (52.72 touches: 53), with a
+/// little room for the float noise of dividing by rates (53.000000001: 53).
+pub(crate) fn whole(x: f64) -> f64 {
+    (x - 1e-9 * x.abs().max(1.0)).ceil().max(0.0)
+}
+
+/// Why a group has no plan: the stage, rate or value of `--rates-from` that is
+/// missing or zero (`None` when every stage has a required volume).
+fn why_no_plan(
+    shape: &FunnelShape,
+    row: &FunnelRow,
+    value_name: &str,
+    rates_from: &str,
+) -> Option<String> {
+    if required(row, 1.0).iter().all(Option::is_some) {
+        return None;
+    }
+    let n = shape.stages.len();
+    let none = |k: usize| {
+        row.volumes
+            .get(k)
+            .copied()
+            .flatten()
+            .is_none_or(|v| v <= 0.0)
+    };
+    let at = format!("in --rates-from {rates_from}");
+    for k in (1..n).rev() {
+        match row.rates.get(k - 1).copied().flatten() {
+            Some(r) if r > 0.0 => {}
+            Some(_) => return Some(format!("no {} {at}", shape.stages[k])),
+            None if none(k - 1) => return Some(format!("no {} {at}", shape.stages[k - 1])),
+            None => return Some(format!("no {}_rate {at}", shape.stages[k])),
+        }
+    }
+    Some(match row.value {
+        _ if n > 0 && none(n - 1) => format!("no {} {at}", shape.stages[n - 1]),
+        None => format!("no {value_name} {at}"),
+        Some(_) => format!("{value_name} is not positive {at}"),
+    })
+}
+
+/// The plan's text for people: each row's target, the stage volumes it needs
+/// (rounded up to whole activities) and per working day; a `note` says why a group
+/// has none.
+fn plan_table(
+    shape: &FunnelShape,
+    top: &Value,
+    by: &[String],
+    how: Grid,
+    view: &PlanView,
+) -> String {
+    use crate::report::number::{human_ref, NumKind};
+    let locale = view.locale;
+    let money = NumKind::Currency(view.currency.clone());
+    let show = |v: &Value, kind: &NumKind| {
         v.as_f64()
-            .map(crate::report::number::sig6)
+            .map(|x| human_ref(x, kind, locale))
             .unwrap_or_default()
     };
     let mut head: Vec<String> = by.to_vec();
@@ -206,20 +286,16 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String], how: Grid) -> Str
     let mut body: Vec<Vec<String>> = Vec::new();
     let line = |label: Vec<String>, m: &Value| -> Vec<String> {
         let mut row = label;
-        row.push(
-            m["target"]
-                .as_f64()
-                .map(crate::report::number::money)
-                .unwrap_or_default(),
-        );
+        row.push(show(&m["target"], &money));
         for s in &shape.stages {
-            row.push(fmt(&m["required"][s]));
+            row.push(show(&m["rounded"][s], &NumKind::Count));
         }
         if per_day {
             for s in &shape.stages {
-                row.push(fmt(&m["per_workday"][s]));
+                row.push(show(&m["per_workday"][s], &NumKind::Plain));
             }
         }
+        row.push(m["no_plan"].as_str().unwrap_or("").to_string());
         row
     };
     if by.is_empty() {
@@ -234,6 +310,14 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String], how: Grid) -> Str
             body.push(line(label, g));
         }
     }
+    // The note column only when a row has no plan.
+    if body.iter().all(|r| r.last().is_some_and(String::is_empty)) {
+        body.iter_mut().for_each(|r| {
+            r.pop();
+        });
+    } else {
+        head.push("note".into());
+    }
     let rates: Vec<String> = shape
         .stages
         .iter()
@@ -243,24 +327,32 @@ fn plan_table(shape: &FunnelShape, top: &Value, by: &[String], how: Grid) -> Str
                 "{s}_rate {}",
                 top["rates"][format!("{s}_rate")]
                     .as_f64()
-                    .map_or("null".into(), |r| format!(
-                        "{}%",
-                        crate::report::number::sig6(r * 100.0)
-                    ))
+                    .map_or("null".into(), |r| human_ref(r, &NumKind::Percent, locale))
             )
         })
         .collect();
-    let t = grid(&head, &body, how);
+    let nd = by.len().max(1);
+    let wide = grid(&head, &body, how);
+    let t = if super::output::long(view.layout, how == Grid::Table, &view.output, &wide) {
+        crate::report::grid_layout(&head, &body, how, nd, "column", true)
+    } else {
+        wide
+    };
     let gap = if how == Grid::Md { "\n" } else { "" };
     format!(
-        "{t}{gap}rates from {}: {}; value {}\n",
+        "{t}{gap}rates from {}: {}; value {}; needed volumes rounded up to whole activities\n",
         top["rates_from"].as_str().unwrap_or(""),
         rates.join(", "),
-        top["value"]
-            .as_f64()
-            .map(crate::report::number::money)
-            .unwrap_or_default()
+        show(&top["value"], &money)
     )
+}
+
+/// How the plan is shown to people.
+struct PlanView {
+    locale: crate::report::Locale,
+    currency: Option<String>,
+    layout: crate::report::Layout,
+    output: Option<PathBuf>,
 }
 
 /// Fewer events than this in a stage make its rate a warning.

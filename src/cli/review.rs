@@ -25,6 +25,9 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Table layout: long (one row per value) when the wide table is wider than the terminal
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: crate::report::Layout,
     /// Write to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -157,7 +160,14 @@ pub fn run(args: Args) -> Result<u8, CliError> {
                 Format::Md => Grid::Md,
                 _ => Grid::Table,
             };
-            let mut text = grid(&head, &rows, how);
+            let wide = grid(&head, &rows, how);
+            let mut text = if how != Grid::Csv
+                && super::output::long(args.layout, how == Grid::Table, &args.output, &wide)
+            {
+                crate::report::grid_layout(&head, &rows, how, 1, "column", true)
+            } else {
+                wide
+            };
             if how != Grid::Csv {
                 let soon = items.iter().filter(|i| i.status == "due_soon").count();
                 text.push_str(&format!(

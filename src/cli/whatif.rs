@@ -37,6 +37,9 @@ pub struct Args {
     data: DataOpts,
     #[command(flatten)]
     opts: DefOpts,
+    /// Table layout: long (one row per value) when the wide table is wider than the terminal
+    #[arg(long, value_enum, default_value = "auto")]
+    layout: report::Layout,
     /// Write to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -100,7 +103,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         ("change".into(), Some(Format::Currency)),
         ("change_pct".into(), Some(Format::Percent)),
     ];
-    let step_label = crate::report::number::sig6(step * 100.0);
+    let step_label = crate::report::number::plain(step * 100.0, report::Locale::En);
     for (i, n) in names.iter().enumerate() {
         cols.push((format!("gain {n} +{step_label}%"), Some(Format::Currency)));
         if i > 0 && i + 1 < names.len() {
@@ -141,7 +144,15 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         })
         .collect();
     let out = report::table_output(args.by.clone(), args.grain, cols, out_rows);
-    super::output::write(&args.output, &report::render(&out, args.format)).map(|()| super::OK)
+    let currency = super::common::funnel_currency(&graph, &shape);
+    let text = super::common::render_analysis(
+        &out,
+        args.format,
+        args.layout,
+        &args.output,
+        report::View::of_formats(&out, currency.as_deref(), graph.settings.locale),
+    );
+    super::output::write(&args.output, &text).map(|()| super::OK)
 }
 
 /// ` for rep=ann, period 2026-Q1` (empty without groups).

@@ -230,6 +230,9 @@ fn settings_text(st: &super::graph::SettingsDef) -> String {
     if let Some(c) = &st.currency {
         e.push(format!("currency \"{c}\""));
     }
+    if st.locale != crate::report::number::Locale::default() {
+        e.push(format!("locale \"{}\"", st.locale));
+    }
     if let Some(c) = &st.calendar {
         e.push(format!("calendar {}", c.name));
     }

@@ -424,6 +424,8 @@ pub struct CalendarDef {
 pub struct SettingsDef {
     pub timezone: String,
     pub currency: Option<String>,
+    /// How numbers are written for people (`settings { locale "nl-NL" }`).
+    pub locale: crate::report::number::Locale,
     pub calendar: Option<CalendarDef>,
     pub review_required: bool,
 }
@@ -433,6 +435,7 @@ impl Default for SettingsDef {
         SettingsDef {
             timezone: "UTC".into(),
             currency: None,
+            locale: crate::report::number::Locale::En,
             calendar: None,
             review_required: false,
         }

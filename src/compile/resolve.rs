@@ -174,6 +174,9 @@ fn merge_settings(into: &mut Settings, from: &Settings) {
     if from.currency.is_some() {
         into.currency = from.currency.clone();
     }
+    if from.locale.is_some() {
+        into.locale = from.locale.clone();
+    }
     if from.calendar.is_some() {
         into.calendar = from.calendar.clone();
     }

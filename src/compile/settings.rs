@@ -37,6 +37,21 @@ pub(super) fn apply(
         }
     }
     graph.settings.currency = s.currency.as_ref().map(|c| c.value.clone());
+    if let Some(l) = &s.locale {
+        use crate::report::number::Locale;
+        match Locale::parse(&l.value) {
+            Some(locale) => graph.settings.locale = locale,
+            None => {
+                let mut d = Diagnostic::error("E0416", format!("unknown locale `{}`", l.value))
+                    .at(l.span, "not a locale kpi knows");
+                d = d.with_help(match did_you_mean(&l.value, Locale::KNOWN) {
+                    Some(h) => format!("{h} locales: {}", Locale::KNOWN.join(", ")),
+                    None => format!("locales: {}", Locale::KNOWN.join(", ")),
+                });
+                diags.push(d);
+            }
+        }
+    }
     graph.settings.review_required = s.review_required.is_some_and(|r| r.0);
     for c in &scope.calendars {
         let mut weekend = Vec::new();

@@ -215,8 +215,8 @@ impl Graph {
         let s = &self.settings;
         let _ = writeln!(
             out,
-            "settings timezone={} currency={:?} review_required={}",
-            s.timezone, s.currency, s.review_required
+            "settings timezone={} currency={:?} locale={} review_required={}",
+            s.timezone, s.currency, s.locale, s.review_required
         );
         if let Some(c) = &s.calendar {
             let _ = writeln!(

@@ -52,6 +52,13 @@ impl Unit {
     pub fn is_none(&self) -> bool {
         self.0.is_none()
     }
+    /// The unit's names and their exponents (`EUR/deals`: `EUR` 1, `deals` -1).
+    pub fn factors(&self) -> impl Iterator<Item = (&str, i32)> {
+        self.0
+            .as_deref()
+            .into_iter()
+            .flat_map(|m| m.iter().map(|(k, &e)| (k.as_str(), e)))
+    }
     pub fn mul(&self, other: &Unit) -> Unit {
         self.combine(other, 1)
     }

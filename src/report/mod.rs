@@ -5,6 +5,7 @@ mod table;
 
 use crate::eval::{Body, Cell, Output};
 use crate::syntax::ast::Format;
+pub use number::{human, num_kind, Locale, NumKind};
 
 /// Output formats of `eval`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,24 +56,161 @@ fn cell_json(c: &Cell) -> serde_json::Value {
     }
 }
 
-/// Display text of a cell (table, md): 6 significant digits, formats applied.
+/// Display text of a cell (table, md) in the default locale, by display format
+/// alone (no currency code): see [`cell_human`].
 pub fn cell_display(c: &Cell, format: Option<Format>) -> String {
-    match (c, format) {
-        (Cell::Null, _) => String::new(),
-        (Cell::Int(i), _) => i.to_string(),
-        (Cell::Str(s), _) => s.clone(),
-        (Cell::Bool(b), _) => b.to_string(),
-        (_, Some(Format::Percent)) => {
-            format!("{}%", number::sig6(c.as_f64().unwrap_or(0.0) * 100.0))
+    cell_human(c, &number::kind_of_format(format, None), number::Locale::En)
+}
+
+/// Display text of a cell for people (table, md): numbers by [`number::human`],
+/// whole numbers of plain columns as counts, null empty.
+pub fn cell_human(c: &Cell, kind: &NumKind, locale: Locale) -> String {
+    match c {
+        Cell::Null => String::new(),
+        Cell::Str(s) => s.clone(),
+        Cell::Bool(b) => b.to_string(),
+        Cell::Int(i) if *kind == NumKind::Plain => {
+            number::human_ref(*i as f64, &NumKind::Count, locale)
         }
-        (_, Some(Format::Currency)) => number::money(c.as_f64().unwrap_or(0.0)),
-        (_, Some(Format::Count)) => number::sig6(c.as_f64().unwrap_or(0.0)),
-        (_, Some(Format::Duration)) => number::duration(c.as_f64().unwrap_or(0.0)),
-        _ => number::sig6(c.as_f64().unwrap_or(0.0)),
+        // An exact decimal (a sum of a decimal column) is data, not float noise: in
+        // full, with separators.
+        Cell::Dec(d) if matches!(kind, NumKind::Plain | NumKind::Count) => {
+            number::grouped(&crate::decimal::format_fixed(*d), locale)
+        }
+        _ => match c.as_f64() {
+            Some(x) => number::human_ref(x, kind, locale),
+            None => String::new(),
+        },
     }
 }
 
-fn rows_text(out: &Output, f: impl Fn(&Cell, Option<Format>) -> String) -> Vec<Vec<String>> {
+/// How a table is laid out for people (`--layout`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Layout {
+    /// Long when stdout is a terminal narrower than the wide table, else wide
+    #[default]
+    Auto,
+    /// One row per value: the key columns, then the column's name and its value
+    Long,
+    /// One column per value
+    Wide,
+}
+
+impl Layout {
+    /// Whether a table `width` columns wide is printed long: `long` always, `wide`
+    /// never, `auto` when it goes to a terminal (`terminal` is its width) narrower
+    /// than the table.
+    pub fn is_long(self, width: usize, terminal: Option<usize>) -> bool {
+        match self {
+            Layout::Long => true,
+            Layout::Wide => false,
+            Layout::Auto => terminal.is_some_and(|t| width > t),
+        }
+    }
+}
+
+/// The width of a table's text: its widest line, in terminal columns.
+pub fn text_width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    text.lines().map(|l| l.width()).max().unwrap_or(0)
+}
+
+/// How `eval`-like output is written for people: the locale, each column's
+/// [`NumKind`], and whether the table is long.
+#[derive(Clone, Debug, Default)]
+pub struct View {
+    pub locale: Locale,
+    /// One per column of the output; missing ones are by the column's format.
+    pub kinds: Vec<NumKind>,
+    pub long: bool,
+}
+
+impl View {
+    /// Kinds of the output's columns from their nodes in `graph` (eval).
+    pub fn of_graph(graph: &crate::compile::Graph, out: &Output) -> View {
+        View {
+            locale: graph.settings.locale,
+            kinds: out
+                .columns
+                .iter()
+                .map(|c| match graph.nodes.get(c.node.0 as usize) {
+                    Some(_) => number::num_kind(graph, c.node),
+                    None => number::kind_of_format(c.format, None),
+                })
+                .collect(),
+            long: false,
+        }
+    }
+
+    /// Kinds of the output's columns from their display formats, money in
+    /// `currency` (analyses: funnel, whatif).
+    pub fn of_formats(out: &Output, currency: Option<&str>, locale: Locale) -> View {
+        View {
+            locale,
+            kinds: out
+                .columns
+                .iter()
+                .map(|c| number::kind_of_format(c.format, currency))
+                .collect(),
+            long: false,
+        }
+    }
+}
+
+/// A wide table (`nd` key columns first) in long layout: the key columns, then
+/// `pivot` (the name of each other column) and `value`, one row per value.
+pub fn long_rows(
+    head: &[String],
+    rows: &[Vec<String>],
+    nd: usize,
+    pivot: &str,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let nd = nd.min(head.len());
+    let mut h: Vec<String> = head[..nd].to_vec();
+    h.push(pivot.to_string());
+    h.push("value".to_string());
+    let mut body = Vec::with_capacity(rows.len() * (head.len() - nd));
+    for r in rows {
+        for (name, v) in head.iter().zip(r).skip(nd) {
+            let mut line: Vec<String> = r[..nd.min(r.len())].to_vec();
+            line.push(name.clone());
+            line.push(v.clone());
+            body.push(line);
+        }
+    }
+    (h, body)
+}
+
+/// [`grid`] of a command's table, long when `long` ([`long_rows`] with `nd` key
+/// columns and the pivot column `pivot`).
+pub fn grid_layout(
+    head: &[String],
+    rows: &[Vec<String>],
+    how: Grid,
+    nd: usize,
+    pivot: &str,
+    long: bool,
+) -> String {
+    if long && how != Grid::Csv {
+        let (h, b) = long_rows(head, rows, nd, pivot);
+        grid(&h, &b, how)
+    } else {
+        grid(head, rows, how)
+    }
+}
+
+fn rows_text(out: &Output, view: &View) -> Vec<Vec<String>> {
+    let kinds: Vec<NumKind> = out
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, col)| {
+            view.kinds
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| number::kind_of_format(col.format, None))
+        })
+        .collect();
     out.rows()
         .iter()
         .map(|r| {
@@ -83,8 +221,8 @@ fn rows_text(out: &Output, f: impl Fn(&Cell, Option<Format>) -> String) -> Vec<V
             v.extend(
                 r.values
                     .iter()
-                    .zip(&out.columns)
-                    .map(|(c, col)| f(c, col.format)),
+                    .zip(&kinds)
+                    .map(|(c, k)| cell_human(c, k, view.locale)),
             );
             v
         })
@@ -223,6 +361,29 @@ pub fn table_output(
     }
 }
 
+/// A Markdown table: the first `nd` columns (keys) left-aligned, the rest right.
+fn md_table(head: &[String], rows: &[Vec<String>], nd: usize) -> String {
+    let line = |cells: &[String]| {
+        format!(
+            "| {} |\n",
+            cells
+                .iter()
+                .map(|x| md_field(x))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )
+    };
+    let mut s = line(head);
+    let seps: Vec<&str> = (0..head.len())
+        .map(|i| if i < nd { "---" } else { "---:" })
+        .collect();
+    s.push_str(&format!("| {} |\n", seps.join(" | ")));
+    for r in rows {
+        s.push_str(&line(r));
+    }
+    s
+}
+
 /// Rows from which CSV output is formatted on several threads.
 const PARALLEL_CSV_ROWS: usize = 8192;
 
@@ -270,9 +431,24 @@ fn csv_lines(out: &Output, range: std::ops::Range<usize>, width: usize) -> Strin
     s
 }
 
-/// Render `out` in `format`.
+/// Render `out` in `format`: numbers for people by their display formats, in the
+/// default locale, wide (see [`render_view`]).
 pub fn render(out: &Output, format: OutFormat) -> String {
+    render_view(out, format, &View::default())
+}
+
+/// Render `out` in `format`; tables and Markdown as `view` says (CSV, JSON and
+/// NDJSON keep full precision).
+pub fn render_view(out: &Output, format: OutFormat, view: &View) -> String {
     let head = header(out);
+    let nd = out.by.len() + usize::from(out.grain != crate::data::period::Grain::All);
+    if view.long && matches!(format, OutFormat::Table | OutFormat::Md) {
+        let (h, rows) = long_rows(&head, &rows_text(out, view), nd, "metric");
+        return match format {
+            OutFormat::Md => md_table(&h, &rows, nd + 1),
+            _ => table::render(&h, &rows, nd + 1),
+        };
+    }
     match format {
         OutFormat::Csv => {
             let mut s = String::with_capacity(64 + 16 * (head.len() + 1));
@@ -321,34 +497,8 @@ pub fn render(out: &Output, format: OutFormat) -> String {
             }
             s
         }
-        OutFormat::Md => {
-            let mut s = format!(
-                "| {} |\n",
-                head.iter()
-                    .map(|h| md_field(h))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            );
-            let nd = out.by.len() + usize::from(out.grain != crate::data::period::Grain::All);
-            let seps: Vec<&str> = (0..head.len())
-                .map(|i| if i < nd { "---" } else { "---:" })
-                .collect();
-            s.push_str(&format!("| {} |\n", seps.join(" | ")));
-            for r in rows_text(out, cell_display) {
-                s.push_str(&format!(
-                    "| {} |\n",
-                    r.iter()
-                        .map(|x| md_field(x))
-                        .collect::<Vec<_>>()
-                        .join(" | ")
-                ));
-            }
-            s
-        }
-        OutFormat::Table => {
-            let nd = out.by.len() + usize::from(out.grain != crate::data::period::Grain::All);
-            table::render(&head, &rows_text(out, cell_display), nd)
-        }
+        OutFormat::Md => md_table(&head, &rows_text(out, view), nd),
+        OutFormat::Table => table::render(&head, &rows_text(out, view), nd),
     }
 }
 

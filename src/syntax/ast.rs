@@ -66,6 +66,8 @@ pub struct Settings {
     pub timezone: Option<StrLit>,
     pub week_start: Option<Ident>,
     pub currency: Option<StrLit>,
+    /// `locale "nl-NL"`: how numbers are written for people.
+    pub locale: Option<StrLit>,
     pub calendar: Option<Ident>,
     pub review_required: Option<(bool, Span)>,
 }

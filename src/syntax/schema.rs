@@ -32,6 +32,7 @@ fn key_schema(section: &str, key: &str) -> Value {
         ("settings", "timezone") => s("IANA time zone periods are cut in (default UTC)"),
         ("settings", "week_start") => json!({"description": "First day of the week (ISO weeks: monday)", "enum": ["monday"]}),
         ("settings", "currency") => s("Unit of sums of decimal columns (EUR, USD, ..)"),
+        ("settings", "locale") => json!({"description": "How numbers are written for people (tables, Markdown, the HTML report; default en)", "enum": ["en", "en-US", "en-GB", "nl-NL", "de-DE", "fr-FR"]}),
         ("settings", "calendar") => s("Name of the calendar `workdays` uses"),
         ("settings", "review_required") => json!({"description": "List definitions without a review rule as unreviewed", "type": "boolean"}),
         ("calendar", "weekend") => json!({"description": "Weekend days", "type": "array", "items": {"enum": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]}}),

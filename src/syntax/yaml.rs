@@ -49,6 +49,7 @@ pub mod keys {
         "timezone",
         "week_start",
         "currency",
+        "locale",
         "calendar",
         "review_required",
     ];

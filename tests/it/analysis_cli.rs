@@ -568,7 +568,7 @@ fn whatif_refuses_impossible_changes() {
     for (change, message) in [
         (
             "meetings_rate=150",
-            "for rep=a: `meetings_rate` would be 15000% (from 10%): a rate must stay within 0%..100%",
+            "for rep=a: `meetings_rate` would be 15,000% (from 10%): a rate must stay within 0%..100%",
         ),
         (
             "won_rate=+1000%",
@@ -580,7 +580,7 @@ fn whatif_refuses_impossible_changes() {
         ),
         (
             "value=-2000",
-            "for rep=a: `value` would be -1000 (from 1000): the value cannot be negative",
+            "for rep=a: `value` would be -1,000 (from 1,000): the value cannot be negative",
         ),
     ] {
         let (code, out, err) = run(change);
@@ -887,7 +887,7 @@ fn insights_leave_out_the_outcomes_ingredients_and_need_groups() {
     assert!(out.contains("  attainment: reads won_amount\n"), "{out}");
     // Rates print as the percentages their format declares.
     assert!(
-        out.contains("│ conversion_to_meeting         ┆ 8.00292%     ┆ 5.39913%  ┆"),
+        out.contains("│ conversion_to_meeting         ┆ 8.0%         ┆ 5.4%   ┆"),
         "{out}"
     );
     // 8 reps: a top quartile of 2 is allowed, with a warning.
@@ -929,7 +929,7 @@ fn checks_and_plan_tables_use_declared_formats() {
         kpi(&["checks", "metrics/sales.kpi", "--checks", "attainment_low"]).parts();
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains("│ attainment_low ┆ rep=ann ┆ 2026-01 ┆ 112.174% ┆ 80%  ┆ 50%  ┆ pass    ┆"),
+        out.contains("│ attainment_low ┆ rep=ann ┆ 2026-01 ┆ 112.2% ┆ 80.0% ┆ 50.0% ┆ pass    ┆"),
         "{out}"
     );
     let (_, out, _) = kpi(&[
@@ -942,10 +942,10 @@ fn checks_and_plan_tables_use_declared_formats() {
         "2026-Q1",
     ])
     .parts();
-    assert!(out.contains("│ total ┆ 100000.00 ┆"), "{out}");
+    assert!(out.contains("│ total ┆ 100,000.00 EUR ┆"), "{out}");
     assert!(
         out.ends_with(
-            "rates from 2026-Q1: meetings_rate 6.25724%, won_rate 20.3704%; value 10320.14\n"
+            "rates from 2026-Q1: meetings_rate 6.3%, won_rate 20.4%; value 10,320.14 EUR; needed volumes rounded up to whole activities\n"
         ),
         "{out}"
     );
@@ -997,7 +997,7 @@ fn tabular_commands_share_the_format_set() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
-        "| plan | target | touches needed | meetings needed | won needed |\n| --- | --- | --- | --- | --- |\n| total | 100000.00 | 1208.48 | 70.4823 | 10.2787 |\n\nrates from 2026-02: meetings_rate 5.83232%, won_rate 14.5833%; value 9728.88\n"
+        "| plan | target | touches needed | meetings needed | won needed |\n| --- | --- | --- | --- | --- |\n| total | 100,000.00 EUR | 1,209 | 71 | 11 |\n\nrates from 2026-02: meetings_rate 5.8%, won_rate 14.6%; value 9,728.88 EUR; needed volumes rounded up to whole activities\n"
     );
     let (code, out, err) = kpi(&[
         "insights",

@@ -176,6 +176,7 @@ const EXPECTED: &[(&str, &[At])] = &[
     ("err_unit_mismatch_add.kpi", &[("E0301", 4, 27)]),
     ("err_unit_mismatch_sub.kpi", &[("E0301", 5, 30)]),
     ("err_unknown_calendar.kpi", &[("E0210", 1, 21)]),
+    ("err_unknown_locale.kpi", &[("E0416", 1, 19)]),
     ("err_unknown_column_type.kpi", &[("E0111", 3, 18)]),
     (
         "err_read_options.kpi",

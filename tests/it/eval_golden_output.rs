@@ -208,14 +208,14 @@ fn table_contains_header_and_values() {
         "north",
         "south",
         "18",
-        "1250.5",
-        "23.3333%",
-        "0%",
+        "1,250.5",
+        "23.3%",
+        "0.0%",
     ] {
         assert!(r.stdout.contains(s), "missing `{s}` in\n{}", r.stdout);
     }
-    // 6 significant digits in tables.
-    assert!(!r.stdout.contains("23.33333"), "{}", r.stdout);
+    // Percentages with one decimal in tables.
+    assert!(!r.stdout.contains("23.33"), "{}", r.stdout);
     // the default format is the table
     let r2 = kpi(&[
         "eval",

@@ -227,6 +227,7 @@ impl Builder {
             match (key.as_str(), value.as_rule()) {
                 ("timezone", Rule::string) => s.timezone = Some(self.string(value)),
                 ("currency", Rule::string) => s.currency = Some(self.string(value)),
+                ("locale", Rule::string) => s.locale = Some(self.string(value)),
                 ("currency", Rule::ident) => {
                     s.currency = Some(StrLit {
                         value: value.as_str().into(),
@@ -242,6 +243,7 @@ impl Builder {
                     .diags
                     .push(want("a string such as \"Europe/Amsterdam\"")),
                 ("currency", _) => self.diags.push(want("a currency code such as \"EUR\"")),
+                ("locale", _) => self.diags.push(want("a string such as \"nl-NL\"")),
                 ("week_start" | "calendar", _) => self.diags.push(want("a name")),
                 ("review_required", _) => self.diags.push(want("true or false")),
                 (other, _) => {
@@ -249,6 +251,7 @@ impl Builder {
                         "timezone",
                         "week_start",
                         "currency",
+                        "locale",
                         "calendar",
                         "review_required",
                     ];

@@ -316,6 +316,7 @@ impl<'t> P<'t> {
             match (key.name.as_str(), self.peek()?) {
                 ("timezone", b'"') => s.timezone = Some(self.string()?),
                 ("currency", b'"') => s.currency = Some(self.string()?),
+                ("locale", b'"') => s.locale = Some(self.string()?),
                 (_, b'"') => return None,
                 _ => {
                     let w = self.word()?;

@@ -283,6 +283,9 @@ fn print_settings(p: &mut Printer, s: &Settings, start: usize) {
             c.span.start as usize,
         ));
     }
+    if let Some(l) = &s.locale {
+        e.push((format!("locale {}", quote(&l.value)), l.span.start as usize));
+    }
     if let Some(c) = &s.calendar {
         e.push((format!("calendar {}", c.name), c.span.start as usize));
     }

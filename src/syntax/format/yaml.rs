@@ -153,6 +153,9 @@ pub fn print(file: &File) -> String {
             if let Some(c) = &s.currency {
                 o.kv(1, "currency", &scalar(&c.value));
             }
+            if let Some(l) = &s.locale {
+                o.kv(1, "locale", &scalar(&l.value));
+            }
             if let Some(c) = &s.calendar {
                 o.kv(1, "calendar", &c.name);
             }

@@ -144,6 +144,7 @@ impl Cx<'_> {
                 "timezone" => s.timezone = self.str_lit(v, &what),
                 "week_start" => s.week_start = self.ident(v, &what),
                 "currency" => s.currency = self.str_lit(v, &what),
+                "locale" => s.locale = self.str_lit(v, &what),
                 "calendar" => s.calendar = self.ident(v, &what),
                 _ => s.review_required = self.bool(v, &what).map(|b| (b, self.span(v))),
             }
