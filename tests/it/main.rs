@@ -24,6 +24,7 @@ mod fast_parser;
 mod forecast_cli;
 mod insights_lead;
 mod journey;
+mod lsp_protocol;
 mod malformed;
 mod output_cli;
 mod readme;

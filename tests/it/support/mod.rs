@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 pub mod eval;
+pub mod lsp;
 pub mod sql;
 
 /// What a run of the binary gave.
