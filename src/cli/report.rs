@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 use crate::analyze::forecast_eval::{evaluate as forecast_eval, forecasts, prepare, Method, Setup};
 use crate::compile::graph::{Graph, NodeId};
+use crate::data::period::{period_first_day, period_last_day, period_of_day};
 use crate::data::period::{period_label, Grain};
 use crate::eval::checks::evaluate_checks;
-use crate::eval::{evaluate, Request};
+use crate::eval::{evaluate, evaluate_extra, project, Extra, Request};
 use crate::html::{self, ForecastTable, Inputs};
 
 use super::common::{self, parse_grain, select_metrics, DataOpts, DefOpts};
@@ -73,13 +74,18 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         .iter()
         .filter_map(|f| crate::analyze::shape(&graph, &f.name).ok())
         .collect();
-    // One evaluation for the trends and the funnels (their members ride along).
+    // One evaluation for the trends, the funnels (their members ride along), the
+    // headline's totals (combined across the groups where they combine) and the
+    // run-rate projection of the period holding --today.
     let mut metrics: Vec<NodeId> = trends.clone();
-    for f in &graph.funnels {
-        for m in &f.members {
-            if !metrics.contains(m) {
-                metrics.push(*m);
-            }
+    for m in graph
+        .funnels
+        .iter()
+        .flat_map(|f| &f.members)
+        .chain(&headline)
+    {
+        if !metrics.contains(m) {
+            metrics.push(*m);
         }
     }
     let base = common::base_request(&graph, &args.data, args.by.clone(), args.grain)?;
@@ -88,22 +94,35 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         fill: true,
         ..base.clone()
     };
+    let cal = graph.work_calendar();
+    let now = period_of_day(args.grain, today);
+    let projector = |g: &crate::eval::grid::Grid, c: &crate::eval::grid::Cols, fixed: &[NodeId]| {
+        project::run_rate(&graph, g, c, &cal, &|p| p == now, fixed)
+    };
     let progress = common::progress(&graph, &req);
-    let main = evaluate(&graph, &req)?;
+    let evaluated = evaluate_extra(
+        &graph,
+        &req,
+        Extra {
+            projector: Some(&projector),
+            totals: !args.by.is_empty(),
+        },
+    )?;
     drop(progress);
+    let main = evaluated.out;
     let mut warnings = main.warnings();
-    let totals = if args.by.is_empty() {
-        None
-    } else {
-        let t = evaluate(
+    let totals = match evaluated.totals {
+        Some(t) => Some(t),
+        None if args.by.is_empty() => None,
+        // Distinct counts or medians do not add up across groups: their own scan.
+        None => Some(evaluate(
             &graph,
             &Request {
                 metrics: headline.clone(),
                 by: Vec::new(),
                 ..req.clone()
             },
-        )?;
-        Some(t)
+        )?),
     };
     let totals_ref = totals.as_ref().unwrap_or(&main);
     let partial: std::collections::BTreeSet<String> =
@@ -117,7 +136,15 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             crate::eval::EvalError::Data(m) => CliError::Failed(format!("check `{name}`: {m}")),
         })?;
     warnings.extend(check_warnings);
-    let forecast = forecast_section(&graph, &base, &main, &headline, today, args.grain)?;
+    let forecast = match main.data_days {
+        // The data ends in the period of --today, on or before it: the forecast is
+        // the projection of the evaluation above, from the days the data holds.
+        Some((_, last)) if today >= last && period_of_day(args.grain, last) == now => evaluated
+            .projected
+            .as_ref()
+            .and_then(|p| projected_section(&graph, &main, p, &headline, args.grain, now, last)),
+        _ => forecast_section(&graph, &base, &main, &headline, today, args.grain)?,
+    };
     warnings.sort();
     warnings.dedup();
     common::print_warnings(&warnings);
@@ -244,6 +271,69 @@ fn forecast_section(
         head,
         rows: body,
     }))
+}
+
+/// The forecast section from an evaluation's own projection of period `now`, whose
+/// data ends on day `last`.
+fn projected_section(
+    graph: &Graph,
+    main: &crate::eval::Output,
+    projected: &crate::eval::Output,
+    headline: &[NodeId],
+    grain: Grain,
+    now: i32,
+    last: i32,
+) -> Option<ForecastTable> {
+    let cal = graph.work_calendar();
+    let (first, end) = (period_first_day(grain, now), period_last_day(grain, now));
+    let seen = cal.workdays(first, last);
+    if seen == 0 {
+        return None;
+    }
+    let whole = cal.workdays(first, end);
+    let label = period_label(grain, now);
+    let cols: Vec<(NodeId, usize)> = headline
+        .iter()
+        .filter_map(|id| {
+            main.columns
+                .iter()
+                .position(|c| c.node == *id)
+                .map(|k| (*id, k))
+        })
+        .collect();
+    let shown = |id: NodeId, x: Option<f64>| {
+        x.map(|x| html::show(graph, id, x))
+            .unwrap_or_else(|| "\u{2013}".into())
+    };
+    let mut head: Vec<String> = main.by.clone();
+    head.extend(cols.iter().map(|(id, _)| graph.node(*id).name.clone()));
+    let rows: Vec<Vec<String>> = main
+        .rows()
+        .iter()
+        .zip(projected.rows())
+        .filter(|(a, _)| a.period.as_deref() == Some(label.as_str()))
+        .map(|(a, p)| {
+            let mut line = a.dims.clone();
+            for &(id, k) in &cols {
+                line.push(format!(
+                    "{} \u{2192} {}",
+                    shown(id, a.values[k].as_f64()),
+                    shown(id, p.values[k].as_f64())
+                ));
+            }
+            line
+        })
+        .collect();
+    Some(ForecastTable {
+        period: label,
+        note: format!(
+            "to date \u{2192} forecast: the run rate at working day {seen} of {whole} (the data ends on {}): counts and sums scaled by {whole}/{seen}, the other metrics recomputed from them (see kpi forecast)",
+            day(last)
+        ),
+        keys: main.by.len(),
+        head,
+        rows,
+    })
 }
 
 /// Reviews: overdue first, then due soon, then the rest.

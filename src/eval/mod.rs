@@ -15,6 +15,7 @@ mod layout;
 pub(crate) mod lookup;
 pub(crate) mod merge;
 pub mod project;
+pub(crate) mod rollup;
 pub(crate) mod row;
 pub(crate) mod scan;
 pub(crate) mod slots;
@@ -199,6 +200,29 @@ pub fn evaluate(graph: &Graph, req: &Request) -> Result<Output, EvalError> {
     evaluate_with(graph, req, None).map(|(out, _)| out)
 }
 
+/// What an evaluation can give besides its rows, from the same scan.
+#[derive(Default)]
+pub struct Extra<'a> {
+    /// The same metrics over projected aggregates ([`project`]).
+    pub projector: Option<Projector<'a>>,
+    /// The same metrics over every group (as without `--by`), when the aggregates
+    /// combine across groups (see [`rollup`]).
+    pub totals: bool,
+}
+
+/// The outputs of [`evaluate_extra`].
+pub struct Evaluated {
+    pub out: Output,
+    pub projected: Option<Output>,
+    /// `None` when not asked for or when the aggregates do not combine.
+    pub totals: Option<Output>,
+}
+
+/// [`evaluate_with`], with the totals over every group too.
+pub fn evaluate_extra(graph: &Graph, req: &Request, extra: Extra) -> Result<Evaluated, EvalError> {
+    evaluate_inner(graph, req, extra)
+}
+
 /// Rewrites the aggregate columns of an evaluation into those of a projection
 /// (see [`project`]); the formulas are then evaluated over both.
 /// The third argument lists the aggregates of sources dated by period
@@ -212,6 +236,19 @@ pub fn evaluate_with(
     req: &Request,
     projector: Option<Projector>,
 ) -> Result<(Output, Option<Output>), EvalError> {
+    let e = evaluate_inner(
+        graph,
+        req,
+        Extra {
+            projector,
+            totals: false,
+        },
+    )?;
+    Ok((e.out, e.projected))
+}
+
+fn evaluate_inner(graph: &Graph, req: &Request, extra: Extra) -> Result<Evaluated, EvalError> {
+    let projector = extra.projector;
     let needed = crate::plan::closure(graph, &req.metrics);
     crate::plan::check_rollable(graph, &needed)?;
     let windows = crate::plan::uses_windows(graph, &needed) && req.grain != Grain::All;
@@ -256,6 +293,19 @@ pub fn evaluate_with(
         .flat_map(|p| p.aggs.iter().map(|a| a.node))
         .collect();
     let mut projected_cols = projector.map(|p| p(&grid, &cols, &period_dated));
+    let mut total_cols = if extra.totals && req.grain != Grain::All {
+        rollup::totals(
+            graph,
+            &grid,
+            &cols,
+            &needed,
+            range,
+            &cal,
+            req.cut.as_deref(),
+        )
+    } else {
+        None
+    };
     let mut ev = grid::Evaluator::new(graph, &grid);
     ev.scripts = scripts.as_ref();
     ev.run(&needed, &mut cols)?;
@@ -295,8 +345,36 @@ pub fn evaluate_with(
         let t = output_table(graph, req, &grid, &layout.shown, pc, groups.values.clone());
         output(t, Vec::new())
     });
+    let totals = match total_cols.as_mut() {
+        Some((tgrid, tcols)) => {
+            let treq = Request {
+                by: Vec::new(),
+                ..req.clone()
+            };
+            let one = vec![Vec::new()];
+            let names = crate::script::GroupNames {
+                by: &treq.by,
+                values: &one,
+                grain: req.grain,
+            };
+            let tscripts = crate::script::Runtime::for_nodes(graph, &needed, names)?;
+            let mut ev = grid::Evaluator::new(graph, tgrid);
+            ev.scripts = tscripts.as_ref();
+            ev.run(&needed, tcols)?;
+            let shown = vec![true; tgrid.rows.len()];
+            let t = output_table(graph, &treq, tgrid, &shown, std::mem::take(tcols), one);
+            let mut o = output(t, Vec::new());
+            o.by = Vec::new();
+            Some(o)
+        }
+        None => None,
+    };
     let table = output_table(graph, req, &grid, &layout.shown, cols, groups.values);
-    Ok((output(table, scans), projected))
+    Ok(Evaluated {
+        out: output(table, scans),
+        projected,
+        totals,
+    })
 }
 
 /// What the scans of a request gave: the groups seen, each source's merged

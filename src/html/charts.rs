@@ -74,7 +74,7 @@ fn round1(x: f64) -> f64 {
 /// which a report of hundreds of groups would spend most of its time in).
 fn points(run: &[(f64, f64)]) -> String {
     let mut s = String::with_capacity(run.len() * 12);
-    let mut push = |s: &mut String, v: f64| {
+    let push = |s: &mut String, v: f64| {
         let t = (v * 10.0).round() as i64;
         if t < 0 {
             s.push('-');
@@ -246,7 +246,13 @@ pub fn overlay(
     let place = |vals: &[Option<f64>]| {
         scale(vals, lo, hi, w - 4.0 - RIGHT, plot_h, 8.0)
             .into_iter()
-            .map(|r| points(&r.into_iter().map(|(x, y)| (round1(x + 4.0), y)).collect::<Vec<_>>()))
+            .map(|r| {
+                points(
+                    &r.into_iter()
+                        .map(|(x, y)| (round1(x + 4.0), y))
+                        .collect::<Vec<_>>(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     let median: Vec<Option<f64>> = (0..periods.len())

@@ -444,8 +444,11 @@ pub fn page(inp: &Inputs) -> String {
         }
         ps.sort();
         ps.dedup();
-        let p_at: HashMap<&str, usize> =
-            ps.iter().enumerate().map(|(i, p)| (p.as_str(), i)).collect();
+        let p_at: HashMap<&str, usize> = ps
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect();
         let mut cells: Vec<Vec<Option<charts::HeatCell>>> = gs
             .iter()
             .map(|_| ps.iter().map(|_| None).collect())

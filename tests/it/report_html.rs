@@ -310,3 +310,110 @@ fn chromium_renders_the_report() {
         "no chart line drawn"
     );
 }
+
+/// The headline's totals come from the by-group evaluation, combined across the
+/// groups and the formulas evaluated again: they must be what an evaluation without
+/// `--by` gives, for every metric whose aggregates combine.
+#[test]
+fn totals_from_the_groups_equal_an_evaluation_without_by() {
+    use kpi::data::period::Grain;
+    use kpi::eval::{evaluate, evaluate_extra, Extra, Request};
+    let graph = crate::support::eval::compile_file(std::path::Path::new(DEFS));
+    let metrics: Vec<_> = graph
+        .metric_order
+        .iter()
+        .copied()
+        .filter(|id| graph.node(*id).name != "active_reps") // count_distinct: no rollup
+        .collect();
+    let day = crate::support::eval::day;
+    let req = Request {
+        metrics,
+        by: vec!["rep".into()],
+        grain: Grain::Week,
+        from: Some(day("2026-04-01")),
+        to: Some(day("2026-05-31")),
+        fill: true,
+        data: Default::default(),
+        inline: Default::default(),
+        skip_bad_rows: false,
+        threads: 2,
+        hermetic: false,
+        cut: None,
+    };
+    let e = evaluate_extra(
+        &graph,
+        &req,
+        Extra {
+            projector: None,
+            totals: true,
+        },
+    )
+    .unwrap();
+    let rolled = e.totals.expect("counts, sums and averages combine");
+    let direct = evaluate(
+        &graph,
+        &Request {
+            by: Vec::new(),
+            ..req.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(rolled.rows().len(), direct.rows().len());
+    assert_eq!(rolled.rows().len(), 9); // 2026-W14 .. W22
+    for (a, b) in rolled.rows().iter().zip(direct.rows()) {
+        assert_eq!(a.period, b.period);
+        for (k, (x, y)) in a.values.iter().zip(&b.values).enumerate() {
+            let same = match (x.as_f64(), y.as_f64()) {
+                (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                (None, None) => true,
+                _ => false,
+            };
+            assert!(
+                same,
+                "{:?} {}: {x:?} vs {y:?}",
+                a.period, rolled.columns[k].name
+            );
+        }
+    }
+    // A distinct count does not combine: no rollup, the caller scans again.
+    let with_distinct = Request {
+        metrics: graph.metric_order.clone(),
+        ..req
+    };
+    let e = evaluate_extra(
+        &graph,
+        &with_distinct,
+        Extra {
+            projector: None,
+            totals: true,
+        },
+    )
+    .unwrap();
+    assert!(e.totals.is_none());
+}
+
+#[test]
+fn the_forecast_from_the_reports_own_evaluation() {
+    // The range ends on 31 May (--to) and the report is made that day: the forecast
+    // is the evaluation's own projection, at working day 20 of 20: what May came to.
+    let doc = report(&[
+        "--by",
+        "rep",
+        "--from",
+        "2026-04-01",
+        "--to",
+        "2026-05-31",
+        "--today",
+        "2026-05-31",
+        "--headline",
+        "calls,won_amount",
+    ]);
+    assert_eq!(texts(&doc, "#forecast h2"), vec!["Forecast of 2026-05"]);
+    let rows = texts(&doc, "#forecast tbody tr");
+    let ann = rows.iter().find(|r| r.starts_with("ann")).unwrap();
+    assert!(ann.contains("4 \u{2192} 4"), "{ann}");
+    assert!(texts(&doc, "#forecast .sub")[0].contains("working day 20 of 20"));
+    // After the range's period: no forecast section.
+    let doc = report(&["--to", "2026-05-31", "--today", "2026-07-01"]);
+    assert_eq!(count(&doc, "section#forecast"), 0);
+}
