@@ -53,7 +53,9 @@ fn scale(
             Some(v) if v.is_finite() => {
                 let x = pad + (w - 2.0 * pad) * i as f64 / n as f64;
                 let y = h - pad - (h - 2.0 * pad) * (v - lo) / span;
-                runs.last_mut().map(|r| r.push((round1(x), round1(y))));
+                if let Some(r) = runs.last_mut() {
+                    r.push((round1(x), round1(y)));
+                }
             }
             _ => {
                 if runs.last().is_some_and(|r| !r.is_empty()) {
@@ -81,7 +83,7 @@ fn points(run: &[(f64, f64)]) -> String {
         }
         let t = t.unsigned_abs();
         s.push_str(itoa::Buffer::new().format(t / 10));
-        if t % 10 != 0 {
+        if !t.is_multiple_of(10) {
             s.push('.');
             s.push(char::from(b'0' + (t % 10) as u8));
         }
