@@ -507,6 +507,41 @@ mod tests {
     use super::*;
     use crate::eval::{Cell, Row};
 
+    /// `auto` is long only on a terminal narrower than the table; `long` and `wide`
+    /// are what they say.
+    #[test]
+    fn layout_choice() {
+        assert!(!Layout::Auto.is_long(120, None));
+        assert!(!Layout::Auto.is_long(80, Some(100)));
+        assert!(!Layout::Auto.is_long(100, Some(100)));
+        assert!(Layout::Auto.is_long(101, Some(100)));
+        assert!(Layout::Long.is_long(10, None));
+        assert!(!Layout::Wide.is_long(500, Some(80)));
+        assert_eq!(text_width("┌──┐\n│ é日 │\n"), 7);
+    }
+
+    /// The long layout: the key columns, the name of each other column, its value.
+    #[test]
+    fn long_rows_pivot_the_value_columns() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let (h, b) = long_rows(
+            &s(&["team", "calls", "rate"]),
+            &[s(&["north", "3", "6.1%"]), s(&["south", "", "0.0%"])],
+            1,
+            "metric",
+        );
+        assert_eq!(h, s(&["team", "metric", "value"]));
+        assert_eq!(
+            b,
+            vec![
+                s(&["north", "calls", "3"]),
+                s(&["north", "rate", "6.1%"]),
+                s(&["south", "calls", ""]),
+                s(&["south", "rate", "0.0%"]),
+            ]
+        );
+    }
+
     /// Output large enough to be formatted on several threads is the same text as
     /// the rows formatted in one piece, in order.
     #[test]

@@ -22,6 +22,7 @@ mod eval_props;
 mod exports;
 mod fast_parser;
 mod forecast_cli;
+mod human_numbers;
 mod insights_lead;
 mod journey;
 mod lsp_protocol;
