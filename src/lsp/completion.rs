@@ -206,10 +206,12 @@ fn members(g: &Graph, q: &str) -> Vec<CompletionItem> {
     }
 }
 
+/// A data file's header, with the file's modification time when it was read.
+type Header = (Option<SystemTime>, Vec<String>);
+
 thread_local! {
-    /// Data file headers by path, with the file's modification time.
-    static HEADERS: RefCell<HashMap<PathBuf, (Option<SystemTime>, Vec<String>)>> =
-        RefCell::new(HashMap::new());
+    /// Data file headers by path.
+    static HEADERS: RefCell<HashMap<PathBuf, Header>> = RefCell::new(HashMap::new());
 }
 
 /// The header of a source's data file, when it is readable.

@@ -491,3 +491,39 @@ fn end_of_input_without_shutdown_exits_cleanly() {
     early.close_stdin();
     assert_eq!(early.wait(), 0);
 }
+
+/// The VS Code grammar (tested with vscode-tmgrammar-test under editors/vscode, which
+/// CI does not run) highlights every keyword of the language.
+#[test]
+fn the_textmate_grammar_highlights_every_keyword() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("editors/vscode/syntaxes/kpi.tmLanguage.json");
+    let grammar: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the grammar")).expect("JSON");
+    assert_eq!(grammar["scopeName"], json!("source.kpi"));
+    let rule = grammar["repository"]["keyword"]["match"]
+        .as_str()
+        .expect("a keyword rule");
+    let words: Vec<&str> = rule
+        .strip_prefix("\\b(")
+        .and_then(|r| r.strip_suffix(")\\b"))
+        .expect("\\b(a|b|..)\\b")
+        .split('|')
+        .collect();
+    for k in kpi::syntax::lexicon::KEYWORDS {
+        assert!(words.contains(&k), "`{k}` is not highlighted");
+    }
+    let ops = grammar["repository"]["operator-word"]["match"]
+        .as_str()
+        .unwrap();
+    for w in kpi::syntax::lexicon::RESERVED {
+        assert!(
+            ops.contains(w)
+                || grammar["repository"]["constant"]["match"]
+                    .as_str()
+                    .unwrap()
+                    .contains(w),
+            "`{w}`"
+        );
+    }
+}
