@@ -82,6 +82,9 @@ impl Loader {
             return Some(id);
         }
         let read = match self.overlay.get(&key) {
+            Some(text) if text.len() as u64 > MAX_FILE_BYTES => {
+                Err(format!("larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024))
+            }
             Some(text) => Ok(text.clone().into_bytes()),
             None => read_limited(path),
         };
