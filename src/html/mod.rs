@@ -81,16 +81,12 @@ struct Definition {
     lineage: String,
 }
 
-/// A value of `id` for people: counts whole, percents, money and durations by their
-/// format, others to at least three significant digits.
+/// A value of `id` for people, in the definitions' locale: percent with one
+/// decimal, money with two and its currency code, counts whole with separators,
+/// others to at least three significant digits (`report::number`).
 pub fn show(graph: &Graph, id: NodeId, x: f64) -> String {
-    let node = graph.node(id);
-    let cell = if node.typing.count_like && x.fract() == 0.0 && x.abs() < 9.0e15 {
-        Cell::Int(x as i64)
-    } else {
-        Cell::Num(x)
-    };
-    crate::report::cell_display(&cell, node.meta.format)
+    use crate::report::number::{human, num_kind};
+    human(x, num_kind(graph, id), graph.settings.locale)
 }
 
 /// The column of node `id` in `out`.
@@ -132,6 +128,13 @@ fn group_label(by: &[String], dims: &[String]) -> String {
 pub fn page(inp: &Inputs) -> String {
     let env = charts::environment();
     let g = inp.graph;
+    let pct = |x: f64| {
+        crate::report::number::human(
+            x,
+            crate::report::number::NumKind::Percent,
+            g.settings.locale,
+        )
+    };
     let periods: Vec<String> = {
         let mut seen = BTreeSet::new();
         inp.totals
@@ -173,9 +176,9 @@ pub fn page(inp: &Inputs) -> String {
                 let c = (a - b) / b.abs();
                 (
                     format!(
-                        "{}{:.1}% vs {}",
+                        "{}{} vs {}",
                         if c > 0.0 { "+" } else { "" },
-                        c * 100.0,
+                        pct(c),
                         before.map(String::as_str).unwrap_or("")
                     ),
                     if c > 0.0 {
@@ -362,11 +365,7 @@ pub fn page(inp: &Inputs) -> String {
                 .zip(&f.stage_nodes)
                 .map(|((s, v), &n)| (s.clone(), *v, v.map(|x| show(g, n, x)).unwrap_or_default()))
                 .collect();
-            let rates: Vec<Option<String>> = r
-                .rates
-                .iter()
-                .map(|x| x.map(|x| format!("{:.1}%", x * 100.0)))
-                .collect();
+            let rates: Vec<Option<String>> = r.rates.iter().map(|x| x.map(pct)).collect();
             let note = w.as_ref().map(|w| {
                 let gain = w
                     .gain
@@ -376,10 +375,10 @@ pub fn page(inp: &Inputs) -> String {
                     })
                     .unwrap_or_default();
                 format!(
-                    "weakest: {} {:.1}% vs peers' {:.1}%{gain}",
+                    "weakest: {} {} vs peers' {}{gain}",
                     f.stages[w.rate + 1],
-                    w.value * 100.0,
-                    w.peer_median * 100.0
+                    pct(w.value),
+                    pct(w.peer_median)
                 )
             });
             let total = r
