@@ -310,15 +310,15 @@ fn projected_section(
     let rows: Vec<Vec<String>> = main
         .rows()
         .iter()
-        .zip(projected.rows())
-        .filter(|(a, _)| a.period.as_deref() == Some(label.as_str()))
-        .map(|(a, p)| {
+        .enumerate()
+        .filter(|(_, a)| a.period.as_deref() == Some(label.as_str()))
+        .map(|(i, a)| {
             let mut line = a.dims.clone();
             for &(id, k) in &cols {
                 line.push(format!(
                     "{} \u{2192} {}",
                     shown(id, a.values[k].as_f64()),
-                    shown(id, p.values[k].as_f64())
+                    shown(id, projected.cell(i, k).as_f64())
                 ));
             }
             line

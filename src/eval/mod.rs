@@ -147,6 +147,14 @@ impl Output {
         }
     }
 
+    /// Cell `k` of row `i`, without building the rows.
+    pub fn cell(&self, i: usize, k: usize) -> Cell {
+        match &self.body {
+            Body::Rows(rows) => rows[i].values[k].clone(),
+            Body::Table(t, _) => t.cell(i, k),
+        }
+    }
+
     /// How many rows.
     pub fn len(&self) -> usize {
         match &self.body {

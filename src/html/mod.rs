@@ -229,11 +229,8 @@ pub fn page(inp: &Inputs) -> String {
         .zip(&check_dims)
         .map(|(r, d)| ((r.check.as_ref(), d.as_slice(), r.period.as_ref()), r))
         .collect();
-    let mut trends = Vec::new();
-    for &id in &inp.trends {
-        let Some(col) = column(inp.main, id) else {
-            continue;
-        };
+    let one = |id: NodeId| -> Option<Multiples> {
+        let col = column(inp.main, id)?;
         let check = g.checks.iter().find(|c| {
             matches!(&c.value, Formula::Node(n) if *n == id)
                 && c.per == inp.main.by
@@ -269,11 +266,10 @@ pub fn page(inp: &Inputs) -> String {
                 group: format!("every {} (faint) and their median", inp.main.by.join(", ")),
                 svg,
             });
-            trends.push(Multiples {
+            return Some(Multiples {
                 name: name.clone(),
                 charts: charts_of,
             });
-            continue;
         }
         for (dims, idx) in &groups {
             let labels: Vec<String> = idx
@@ -325,11 +321,23 @@ pub fn page(inp: &Inputs) -> String {
                 c.name
             ));
         }
-        trends.push(Multiples {
+        Some(Multiples {
             name,
             charts: charts_of,
-        });
-    }
+        })
+    };
+    // Hundreds of charts: drawn on two threads (the order kept).
+    let half = inp.trends.len() / 2;
+    let (first, second) = inp.trends.split_at(half);
+    let trends: Vec<Multiples> = std::thread::scope(|s| {
+        let other = s.spawn(|| first.iter().filter_map(|&id| one(id)).collect::<Vec<_>>());
+        let mine: Vec<Multiples> = second.iter().filter_map(|&id| one(id)).collect();
+        let mut all = other
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        all.extend(mine);
+        all
+    });
     // 3. Funnels: the latest complete period's funnel per group.
     let mut funnels = Vec::new();
     for f in &inp.funnels {
