@@ -13,6 +13,7 @@ pub mod decimal;
 pub mod deftest;
 pub mod diag;
 pub mod eval;
+pub mod guard;
 pub mod html;
 pub mod lsp;
 pub mod plan;

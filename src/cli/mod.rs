@@ -105,6 +105,9 @@ enum Command {
 /// internal panic into a one-line error (exit 101) instead of a backtrace.
 pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
+        if crate::guard::active() {
+            return; // contained: it becomes the file's error (see guard.rs)
+        }
         let msg = info
             .payload()
             .downcast_ref::<&str>()

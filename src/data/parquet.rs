@@ -26,7 +26,13 @@ use super::scan::{
 
 fn open(path: &Path) -> Result<SerializedFileReader<File>, ScanError> {
     let file = File::open(path).map_err(|e| ScanError::io(path, &e))?;
-    SerializedFileReader::new(file).map_err(|e| corrupt(path, &e))
+    match crate::guard::contained(|| SerializedFileReader::new(file)) {
+        Ok(r) => r.map_err(|e| corrupt(path, &e)),
+        Err(msg) => Err(corrupt(
+            path,
+            &parquet::errors::ParquetError::General(format!("its metadata: {msg}")),
+        )),
+    }
 }
 
 fn corrupt(path: &Path, e: &parquet::errors::ParquetError) -> ScanError {
@@ -602,18 +608,25 @@ fn group<S: RowSink>(
         report,
         error: Some(error),
     };
-    let rg = match reader.get_row_group(g) {
-        Ok(rg) => rg,
-        Err(e) => return fail(corrupt(path, &e), report),
-    };
-    let rows = rg.metadata().num_rows().max(0) as usize;
-    let mut chunks = Vec::with_capacity(positions.len());
-    for &p in positions {
-        match read_chunk(rg.as_ref(), p, rows) {
-            Ok(c) => chunks.push(c),
-            Err(e) => return fail(corrupt(path, &e), report),
+    // The decoder can panic on a corrupt page (it indexes past a short buffer):
+    // contained, that is the file's error like any other corruption.
+    let decoded = crate::guard::contained(|| {
+        let rg = reader.get_row_group(g)?;
+        let rows = rg.metadata().num_rows().max(0) as usize;
+        let mut chunks = Vec::with_capacity(positions.len());
+        for &p in positions {
+            chunks.push(read_chunk(rg.as_ref(), p, rows)?);
         }
-    }
+        Ok::<_, parquet::errors::ParquetError>((rows, chunks))
+    });
+    let (rows, mut chunks) = match decoded {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => return fail(corrupt(path, &e), report),
+        Err(msg) => {
+            let e = parquet::errors::ParquetError::General(format!("row group {g}: {msg}"));
+            return fail(corrupt(path, &e), report);
+        }
+    };
     let mut buf = Vec::with_capacity(256);
     let mut ends = vec![0usize; chunks.len()];
     let mut store: Vec<&'static [u8]> = Vec::with_capacity(chunks.len());
