@@ -1,6 +1,6 @@
 //! BigQuery GoogleSQL (generated and snapshot-tested; not executed by the tests).
 
-use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
 use crate::data::period::Grain;
 
 /// BigQuery.
@@ -33,7 +33,11 @@ impl Dialect for BigQuery {
     fn local_day(&self, t: &str, tz: &str) -> String {
         local_day_case(
             &format!("REGEXP_CONTAINS(SUBSTR({t}, 12), '{OFFSET_RE}')"),
-            &format!("DATE(TIMESTAMP({t}), {})", self.string_literal(tz)),
+            &format!(
+                "DATE(TIMESTAMP({}), {})",
+                canonical_time(t),
+                self.string_literal(tz)
+            ),
             &format!("CAST(CONCAT({t}, '-01') AS DATE)"),
             &format!("CAST(SUBSTR({t}, 1, 10) AS DATE)"),
             &format!("LENGTH({t}) = 7"),

@@ -1,6 +1,6 @@
 //! DuckDB (executed by the tests through its Python package).
 
-use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
 use crate::data::period::Grain;
 
 /// DuckDB 1.0 or later (with the bundled ICU extension for time zones).
@@ -26,7 +26,8 @@ impl Dialect for DuckDb {
         local_day_case(
             &format!("regexp_matches(substr({t}, 12), '{OFFSET_RE}')"),
             &format!(
-                "CAST(CAST({t} AS TIMESTAMPTZ) AT TIME ZONE {} AS DATE)",
+                "CAST(CAST({} AS TIMESTAMPTZ) AT TIME ZONE {} AS DATE)",
+                canonical_time(t),
                 self.string_literal(tz)
             ),
             &format!("CAST({t} || '-01' AS DATE)"),

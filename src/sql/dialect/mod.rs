@@ -212,6 +212,30 @@ pub fn float_text(x: f64) -> String {
     format!("{x}")
 }
 
+/// An event time with an offset, text `t`, rewritten in the one shape every
+/// dialect's timestamp cast reads: `YYYY-MM-DD HH:MM:SS+HH:MM`. It takes exactly
+/// the shapes the engine's time parser accepts (`data/time.rs`): `T`, `t` or a space
+/// between date and time; seconds or none; a fraction after `.` or `,` (dropped, as
+/// the engine drops it: it never moves the day); a leap second `:60` kept in its
+/// minute (`:59`, as the engine does; PostgreSQL would roll it into the next
+/// minute); `Z`, `z`, `+HH`, `+HHMM` or `+HH:MM`. Only functions every dialect has:
+/// UPPER, substr, length, regexp_replace, CASE and `||`.
+pub fn canonical_time(t: &str) -> String {
+    let u = format!("UPPER({t})");
+    let has_sec = format!("substr({u}, 17, 1) = ':'");
+    let sec = format!(
+        "CASE WHEN {has_sec} THEN (CASE WHEN substr({u}, 18, 2) = '60' THEN '59' ELSE substr({u}, 18, 2) END) ELSE '00' END"
+    );
+    // What follows the seconds (or the minutes): a fraction, then the offset.
+    let rest = format!("CASE WHEN {has_sec} THEN substr({u}, 20) ELSE substr({u}, 17) END");
+    let off = format!("regexp_replace({rest}, '^[.,][0-9]*', '')");
+    let off = format!(
+        "CASE WHEN {off} = 'Z' THEN '+00:00' WHEN length({off}) = 3 THEN {off} || ':00' \
+         WHEN length({off}) = 5 THEN substr({off}, 1, 3) || ':' || substr({off}, 4, 2) ELSE {off} END"
+    );
+    format!("(substr({u}, 1, 10) || ' ' || substr({u}, 12, 5) || ':' || {sec} || {off})")
+}
+
 /// `CASE WHEN <offset> THEN <converted> WHEN length = 7 THEN <month> ELSE <date> END`:
 /// the shape every dialect's [`Dialect::local_day`] shares.
 pub fn local_day_case(

@@ -1,6 +1,6 @@
 //! PostgreSQL (executed by the tests and `kpi eval --engine postgres`).
 
-use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
 use crate::data::period::Grain;
 
 /// PostgreSQL 12 or later.
@@ -36,7 +36,8 @@ impl Dialect for Postgres {
         local_day_case(
             &format!("substr({t}, 12) ~ '{OFFSET_RE}'"),
             &format!(
-                "CAST((CAST({t} AS TIMESTAMPTZ) AT TIME ZONE {}) AS DATE)",
+                "CAST((CAST({} AS TIMESTAMPTZ) AT TIME ZONE {}) AS DATE)",
+                canonical_time(t),
                 self.string_literal(tz)
             ),
             &format!("CAST({t} || '-01' AS DATE)"),

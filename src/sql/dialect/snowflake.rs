@@ -1,6 +1,6 @@
 //! Snowflake (generated and snapshot-tested; not executed by the tests).
 
-use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
 use crate::data::period::Grain;
 
 /// Snowflake. Weeks assume the default `WEEK_START = 0` (ISO weeks, Monday first).
@@ -45,8 +45,9 @@ impl Dialect for Snowflake {
         local_day_case(
             &format!("REGEXP_LIKE(SUBSTR({t}, 12), '.*{OFFSET_RE}')"),
             &format!(
-                "TO_DATE(CONVERT_TIMEZONE({}, TO_TIMESTAMP_TZ({t})))",
-                self.string_literal(tz)
+                "TO_DATE(CONVERT_TIMEZONE({}, TO_TIMESTAMP_TZ({})))",
+                self.string_literal(tz),
+                canonical_time(t)
             ),
             &format!("TO_DATE({t} || '-01')"),
             &format!("TO_DATE(SUBSTR({t}, 1, 10))"),

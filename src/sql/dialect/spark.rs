@@ -1,6 +1,6 @@
 //! Spark SQL 3.1+ (generated and snapshot-tested; not executed by the tests).
 
-use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
 use crate::data::period::Grain;
 
 /// Spark SQL (and Databricks).
@@ -36,7 +36,8 @@ impl Dialect for Spark {
         local_day_case(
             &format!("substr({t}, 12) RLIKE '{OFFSET_RE}'"),
             &format!(
-                "to_date(from_utc_timestamp(to_utc_timestamp(CAST({t} AS TIMESTAMP), current_timezone()), {}))",
+                "date_from_unix_date(CAST(floor(unix_seconds(from_utc_timestamp(CAST({} AS TIMESTAMP), {})) / 86400) AS INT))",
+                canonical_time(t),
                 self.string_literal(tz)
             ),
             &format!("to_date(concat({t}, '-01'))"),

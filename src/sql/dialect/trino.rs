@@ -1,6 +1,6 @@
 //! Trino (generated and snapshot-tested; not executed by the tests).
 
-use super::{local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
 use crate::data::period::Grain;
 
 /// Trino (and Presto-compatible engines).
@@ -26,7 +26,8 @@ impl Dialect for Trino {
         local_day_case(
             &format!("regexp_like(substr({t}, 12), '{OFFSET_RE}')"),
             &format!(
-                "CAST(from_iso8601_timestamp(replace({t}, ' ', 'T')) AT TIME ZONE {} AS DATE)",
+                "CAST(from_iso8601_timestamp(replace({}, ' ', 'T')) AT TIME ZONE {} AS DATE)",
+                canonical_time(t),
                 self.string_literal(tz)
             ),
             &format!("CAST({t} || '-01' AS DATE)"),

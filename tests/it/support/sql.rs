@@ -673,13 +673,24 @@ pub fn mixed_csv() -> &'static str {
             let day = kpi::data::period::day_number(2025, 12, 20) + next(200) as i32;
             let (y, m, d) = kpi::data::period::civil_from_day(day);
             let (h, mi, sec) = (next(24), next(60), next(60));
-            let ts = match next(8) {
+            // Every shape the engine's time parser accepts, the odd ones included
+            // (lower-case `z` and `t`, no seconds before an offset, a comma fraction,
+            // a leap second): the SQL must read each as the engine does.
+            let ts = match next(15) {
                 0 => format!("{y:04}-{m:02}-{d:02}"),
                 1 => format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}"),
                 2 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}Z"),
                 3 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}+01:00"),
                 4 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}-0500"),
                 5 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}+05"),
+                6 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}z"),
+                7 => format!("{y:04}-{m:02}-{d:02}t{h:02}:{mi:02}:{sec:02}Z"),
+                8 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}Z"),
+                9 => format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}+00:00"),
+                // A comma fraction, quoted in the CSV.
+                10 => format!("\"{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02},5Z\""),
+                11 => format!("{y:04}-{m:02}-{d:02}T23:59:60Z"),
+                12 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.125-03:30"),
                 _ => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}"),
             };
             let rep = pick(next(9), &["ann", "bob", "cem", "dan", "eve", "fay", "gus", "hal", ""]);
