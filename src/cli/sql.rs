@@ -38,6 +38,9 @@ pub struct Args {
     /// The table of a source: `SOURCE=SCHEMA.TABLE` (repeatable; default: the source's name)
     #[arg(long = "table", value_name = "SOURCE=TABLE")]
     tables: Vec<String>,
+    /// Wrap the query in the dialect's `CREATE OR REPLACE TABLE SCHEMA.TABLE AS ..` (PostgreSQL: drop and create in a transaction), for scheduled pipelines
+    #[arg(long, value_name = "SCHEMA.TABLE")]
+    materialize: Option<String>,
     /// Write the SQL to FILE instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -83,8 +86,29 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             args.dialect
         )));
     };
-    match sql::generate(&graph, &req, dialect.as_ref(), &tables) {
-        Ok(q) => super::output::write(&args.output, &q.sql).map(|()| super::OK),
-        Err(e) => Err(e.into()),
+    let target = match &args.materialize {
+        Some(t) => Some(table_name(dialect.as_ref(), t)?),
+        None => None,
+    };
+    let q = sql::generate(&graph, &req, dialect.as_ref(), &tables)?;
+    let text = match &target {
+        None => q.sql,
+        Some(t) => dialect.materialize(t, &q.sql),
+    };
+    super::output::write(&args.output, &text).map(|()| super::OK)
+}
+
+/// `SCHEMA.TABLE` (or `TABLE`) quoted part by part in the dialect.
+fn table_name(d: &dyn sql::Dialect, name: &str) -> Result<String, CliError> {
+    let parts: Vec<&str> = name.split('.').collect();
+    if name.is_empty() || parts.len() > 3 || parts.iter().any(|p| p.trim().is_empty()) {
+        return Err(CliError::Usage(format!(
+            "--materialize `{name}` is not a table name (use TABLE or SCHEMA.TABLE)"
+        )));
     }
+    Ok(parts
+        .iter()
+        .map(|p| d.quote_ident(p))
+        .collect::<Vec<_>>()
+        .join("."))
 }

@@ -245,3 +245,79 @@ fn engine_postgres_without_a_server_is_a_usage_error() {
 fn pg_generated_rows_over_every_supported_construct_match_the_in_process_engine() {
     compare("pg_generated_rows", &MIXED);
 }
+
+/// `kpi sql --dialect postgres --materialize` from the command line: the script
+/// (drop and create in one transaction) runs in PostgreSQL, twice, and the table
+/// holds the engine's rows.
+#[test]
+fn pg_materialized_table_holds_the_engines_rows() {
+    let test = "pg_materialize";
+    let Some(dsn) = pg_dsn(test) else { return };
+    let mut client = postgres::Client::connect(&dsn, postgres::NoTls).expect("connect");
+    let suite = suites_named(&["sales"]).remove(0);
+    let tables = load(&mut client, "kpi_pg_materialize", &suite);
+    let args = [
+        "--by",
+        "team",
+        "--grain",
+        "month",
+        "--metrics",
+        "calls,won_amount,hit_rate",
+    ];
+    let table_args: Vec<String> = tables.iter().map(|(s, t)| format!("{s}={t}")).collect();
+    let mut sql_args = vec![
+        "sql",
+        "metrics/sales.kpi",
+        "--dialect",
+        "postgres",
+        "--materialize",
+        "kpi_pg_materialize.team_month",
+    ];
+    sql_args.extend_from_slice(&args);
+    for t in &table_args {
+        sql_args.push("--table");
+        sql_args.push(t);
+    }
+    let r = crate::support::kpi(&sql_args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(
+            "BEGIN;\nDROP TABLE IF EXISTS \"kpi_pg_materialize\".\"team_month\";\nCREATE TABLE"
+        ),
+        "{}",
+        &r.stdout[..120]
+    );
+    client.batch_execute(&r.stdout).expect("create");
+    client.batch_execute(&r.stdout).expect("replace");
+    let rows = client
+        .simple_query("SELECT * FROM kpi_pg_materialize.team_month ORDER BY 1, 2")
+        .expect("select");
+    let got: Vec<Vec<String>> = rows
+        .iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => Some(
+                (0..r.len())
+                    .map(|i| r.get(i).unwrap_or("").to_string())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect();
+    let mut eval_args = vec!["eval", "metrics/sales.kpi", "--format", "csv"];
+    eval_args.extend_from_slice(&args);
+    let want = crate::support::kpi(&eval_args);
+    assert_eq!(want.code, 0, "{}", want.stderr);
+    let want = crate::support::eval::Table::parse(&want.stdout);
+    assert_eq!(got.len(), want.rows.len());
+    for (g, w) in got.iter().zip(&want.rows) {
+        for (a, b) in g.iter().zip(w) {
+            let same = a == b
+                || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if (x - y).abs() <= 1e-9 * y.abs().max(1.0));
+            assert!(same, "{test}: {a} vs {b}");
+        }
+    }
+    say(&format!(
+        "{test}: {} rows of the materialized table equal kpi eval's",
+        got.len()
+    ));
+}

@@ -162,6 +162,16 @@ pub trait Dialect {
         format!("RTRIM({e}, '{ch}')")
     }
 
+    /// The query `query` kept as table `table` (an already quoted, possibly
+    /// schema-qualified name), replacing it: `CREATE OR REPLACE TABLE .. AS` where the
+    /// dialect has it (DuckDB, Trino, BigQuery, Snowflake), one statement per line.
+    fn materialize(&self, table: &str, query: &str) -> String {
+        format!(
+            "CREATE OR REPLACE TABLE {table} AS\n{};\n",
+            query.trim_end().trim_end_matches(';')
+        )
+    }
+
     /// Count distinct of non-null values.
     fn count_distinct(&self, value: &str) -> String {
         format!("COUNT(DISTINCT {value})")
@@ -288,5 +298,23 @@ mod tests {
             "DATE '0001-01-01 BC'"
         );
         assert!(by_name("oracle").is_none());
+    }
+
+    #[test]
+    fn materialize_replaces_the_table() {
+        let q = "SELECT 1 AS x\n";
+        assert_eq!(
+            DuckDb.materialize("\"s\".\"t\"", q),
+            "CREATE OR REPLACE TABLE \"s\".\"t\" AS\nSELECT 1 AS x;\n"
+        );
+        assert_eq!(
+            Postgres.materialize("\"s\".\"t\"", q),
+            "BEGIN;\nDROP TABLE IF EXISTS \"s\".\"t\";\nCREATE TABLE \"s\".\"t\" AS\nSELECT 1 AS x;\nCOMMIT;\n"
+        );
+        for name in DIALECTS {
+            let d = by_name(name).expect("dialect");
+            let m = d.materialize("t", "SELECT 1;");
+            assert!(m.contains("SELECT 1;") && !m.contains(";;"), "{name}: {m}");
+        }
     }
 }

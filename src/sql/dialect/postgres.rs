@@ -46,6 +46,15 @@ impl Dialect for Postgres {
         )
     }
 
+    /// PostgreSQL has no `CREATE OR REPLACE TABLE`: drop and create in one
+    /// transaction, so readers see the old table or the new one.
+    fn materialize(&self, table: &str, query: &str) -> String {
+        format!(
+            "BEGIN;\nDROP TABLE IF EXISTS {table};\nCREATE TABLE {table} AS\n{};\nCOMMIT;\n",
+            query.trim_end().trim_end_matches(';')
+        )
+    }
+
     fn period_start(&self, day: &str, grain: Grain) -> String {
         format!("CAST(date_trunc('{}', {day}) AS DATE)", grain.as_str())
     }
