@@ -56,7 +56,8 @@ pub fn evaluate(graph: &Graph, req: &Request, opts: &EngineOpts) -> Result<Outpu
                 ));
             };
             let tables = bind_tables(graph, &opts.tables).map_err(EvalError::Usage)?;
-            sql::postgres::evaluate(graph, req, &tables, dsn)
+            // Script functions run in-process over the rows the query returns.
+            sql::hybrid::evaluate(graph, req, &tables, dsn)
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod dialect;
 mod expr;
 mod formula;
 mod grid;
+pub mod hybrid;
 pub mod postgres;
 mod query;
 mod rows;

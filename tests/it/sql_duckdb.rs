@@ -139,6 +139,10 @@ fn materialize_refuses_a_name_that_is_no_table() {
     for bad in ["a..b", "", "a.b.c.d", " .t"] {
         let r = crate::support::kpi(&["sql", "metrics/sales.kpi", "--materialize", bad]);
         assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
-        assert!(r.stderr.contains("is not a table name"), "{bad}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("is not a table name"),
+            "{bad}: {}",
+            r.stderr
+        );
     }
 }

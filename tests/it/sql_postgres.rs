@@ -118,6 +118,9 @@ fn pg_cli_load_then_eval_engine_postgres_prints_the_same_output() {
             "quarter",
             "won_amount,total_sales,avg_call_minutes,active_reps",
         ),
+        // The script function runs in-process over the rows the query returns.
+        ("team", "month", "calls,won_amount,commission,attainment"),
+        ("rep", "week", "commission"),
     ] {
         for format in ["csv", "json", "table", "md"] {
             let mut a = vec![
@@ -147,6 +150,25 @@ fn pg_cli_load_then_eval_engine_postgres_prints_the_same_output() {
             assert_eq!(want, got, "--by {by} --grain {grain} --format {format}");
         }
     }
+    // Every metric of the shipped definitions, its script function (`commission`)
+    // included: the same CSV to the byte.
+    let mut a = vec![
+        "eval",
+        "metrics/sales.kpi",
+        "--by",
+        "team",
+        "--grain",
+        "month",
+        "--format",
+        "csv",
+    ];
+    let (_, want, _) = kpi(&a).parts();
+    a.extend(["--engine", "postgres", "--dsn", &dsn]);
+    a.extend(tables);
+    let (code, got, err) = kpi(&a).parts();
+    assert_eq!(code, 0, "{err}");
+    assert!(want.contains(",commission\n") || want.lines().next().unwrap().ends_with("commission"));
+    assert_eq!(want, got);
     // What SQL cannot express yet is an error naming the construct and the dialect.
     let mut a = vec![
         "eval",
