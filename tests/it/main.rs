@@ -35,5 +35,6 @@ mod script;
 mod sql_duckdb;
 mod sql_postgres;
 mod sql_snapshots;
+mod sql_spark;
 mod toolkit_cli;
 mod yaml_front;

@@ -7,6 +7,7 @@ use std::process::Command;
 
 pub mod eval;
 pub mod lsp;
+pub mod spark;
 pub mod sql;
 
 /// What a run of the binary gave.

@@ -36,7 +36,7 @@ pub fn say(msg: &str) {
 }
 
 /// Skip (with a message) outside CI; fail under CI.
-fn unavailable(test: &str, why: &str) {
+pub fn unavailable(test: &str, why: &str) {
     if in_ci() {
         panic!("{test}: {why} (CI=true: tests that need it must run)");
     }
@@ -390,38 +390,38 @@ pub fn run_duckdb(jobs: &[DuckJob]) -> Vec<Vec<Result<Table, String>>> {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("runner json");
-    v.as_array()
-        .expect("jobs")
+    v.as_array().expect("jobs").iter().map(results_of).collect()
+}
+
+/// A runner's answer to one job (a JSON array with, per query, `{"columns": [..],
+/// "rows": [[..]]}` or `{"error": ".."}`) as tables or errors.
+pub fn results_of(job: &serde_json::Value) -> Vec<Result<Table, String>> {
+    job.as_array()
+        .expect("queries")
         .iter()
-        .map(|job| {
-            job.as_array()
-                .expect("queries")
+        .map(|r| {
+            if let Some(e) = r.get("error") {
+                return Err(e.as_str().unwrap_or_default().to_string());
+            }
+            let header = r["columns"]
+                .as_array()
+                .expect("columns")
                 .iter()
-                .map(|r| {
-                    if let Some(e) = r.get("error") {
-                        return Err(e.as_str().unwrap_or_default().to_string());
-                    }
-                    let header = r["columns"]
-                        .as_array()
-                        .expect("columns")
+                .map(|c| c.as_str().unwrap_or_default().to_string())
+                .collect();
+            let rows = r["rows"]
+                .as_array()
+                .expect("rows")
+                .iter()
+                .map(|row| {
+                    row.as_array()
+                        .expect("row")
                         .iter()
-                        .map(|c| c.as_str().unwrap_or_default().to_string())
-                        .collect();
-                    let rows = r["rows"]
-                        .as_array()
-                        .expect("rows")
-                        .iter()
-                        .map(|row| {
-                            row.as_array()
-                                .expect("row")
-                                .iter()
-                                .map(|c| c.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .collect();
-                    Ok(Table { header, rows })
+                        .map(|c| c.as_str().map(str::to_string))
+                        .collect()
                 })
-                .collect()
+                .collect();
+            Ok(Table { header, rows })
         })
         .collect()
 }
