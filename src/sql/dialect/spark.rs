@@ -1,4 +1,5 @@
-//! Spark SQL 3.1+ (generated and snapshot-tested; not executed by the tests).
+//! Spark SQL 3.1+ (and Databricks); executed by the tests in a local Spark 4 session
+//! (tests/it/sql_spark.rs).
 
 use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
 use crate::data::period::Grain;

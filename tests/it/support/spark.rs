@@ -18,8 +18,11 @@ use kpi::compile::Graph;
 
 /// One request: views over CSV files (name, file, (column, Spark type) pairs), the
 /// session time zone, and the queries to run there.
+/// A view: name, CSV file, (column, Spark type) pairs.
+pub type SparkTable = (String, PathBuf, Vec<(String, &'static str)>);
+
 pub struct SparkJob {
-    pub tables: Vec<(String, PathBuf, Vec<(String, &'static str)>)>,
+    pub tables: Vec<SparkTable>,
     pub time_zone: String,
     pub queries: Vec<String>,
 }
@@ -59,19 +62,26 @@ impl SparkJob {
 
 /// The Python side: start the session, then answer one JSON line per request line.
 const SPARK_RUNNER: &str = r#"
-import sys, json, decimal, datetime
+import sys, json
+from concurrent.futures import ThreadPoolExecutor
 out = sys.stdout
 sys.stdout = sys.stderr
 try:
     from pyspark.sql import SparkSession
     from pyspark.sql.types import StructType, StructField, StringType
     from pyspark.sql.functions import col
+    # Small data, many large queries: no broadcast joins (a job each), no adaptive
+    # re-planning, no code generation (compiling each query's classes costs more
+    # than running it), one shuffle partition. About 3x faster here; same results.
     spark = (SparkSession.builder.master("local[2]").appName("kpi-tests")
              .config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "2")
+             .config("spark.sql.shuffle.partitions", "1")
              .config("spark.default.parallelism", "2")
              .config("spark.sql.session.timeZone", "UTC")
-             .config("spark.driver.memory", "1g")
+             .config("spark.sql.adaptive.enabled", "false")
+             .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+             .config("spark.sql.codegen.wholeStage", "false")
+             .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     spark.sql("SELECT 1").collect()
@@ -86,29 +96,38 @@ def cell(v):
     if isinstance(v, bool): return "true" if v else "false"
     if isinstance(v, float): return repr(v)
     return str(v)
+def run(q):
+    try:
+        df = spark.sql(q)
+        rows = [[cell(v) for v in row] for row in df.collect()]
+        return {"columns": df.columns, "rows": rows}
+    except Exception as e:
+        return {"error": str(e)}
+# Two queries at a time (the driver's planning of one overlaps the other's tasks).
+pool = ThreadPoolExecutor(2)
 for line in sys.stdin:
     job = json.loads(line)
     spark.conf.set("spark.sql.session.timeZone", job["time_zone"])
     res = []
+    cached = []
     try:
         for name, path, cols in job["tables"]:
             schema = StructType([StructField(c, StringType(), True) for c, _ in cols])
             df = (spark.read.schema(schema)
                 .option("header", "true").option("escape", '"').option("mode", "FAILFAST")
                 .option("enforceSchema", "false").csv(path))
-            df.select([col("`%s`" % c.replace("`", "``")).cast(t).alias(c) for c, t in cols]).createOrReplaceTempView(name)
+            df = df.select([col("`%s`" % c.replace("`", "``")).cast(t).alias(c) for c, t in cols]).cache()
+            df.count()
+            cached.append(df)
+            df.createOrReplaceTempView(name)
     except Exception as e:
         res = [{"error": "loading the tables: %s" % e} for _ in job["queries"]]
     else:
-        for q in job["queries"]:
-            try:
-                df = spark.sql(q)
-                rows = [[cell(v) for v in row] for row in df.collect()]
-                res.append({"columns": df.columns, "rows": rows})
-            except Exception as e:
-                res.append({"error": str(e)})
+        res = list(pool.map(run, job["queries"]))
     for name, _, _ in job["tables"]:
         spark.catalog.dropTempView(name)
+    for df in cached:
+        df.unpersist()
     out.write(json.dumps(res) + "\n")
     out.flush()
 "#;
