@@ -4,7 +4,7 @@
     python3 bench/run.py [--rows 1000000 10000000] [--runs 5] [--threads 2]
                          [--peers duckdb,polars|none] [--data-dir target/bench-data]
                          [--kpi PATH] [--json FILE] [--scaling | --no-scaling] [--no-check]
-                         [--no-passes]
+                         [--no-passes] [--sql | --no-sql]
 
 For each size: generate the activities CSV (bench/gen_activities.py, cached in the
 data dir), build kpi (cargo build --release) unless --kpi is given, read the file once
@@ -17,7 +17,9 @@ progress on stderr. Then (by default, on the smallest size) the metrics-scaling
 measurement: 10 vs 100 metrics over one source; and (by default) the definitions
 check: `kpi check` of a generated 20,000-metric file (benches/compile.rs's); and (by
 default, on the largest size) the one-pass measurement: `kpi checks` with 1 vs 10
-checks, and the report's metrics alone vs with a journey funnel.
+checks, and the report's metrics alone vs with a journey funnel; and (with DuckDB, on
+the largest size) the warehouse SQL: `kpi sql`'s query for the workload against the
+hand-written one, run in DuckDB on loaded tables (bench/sql_duckdb.py).
 
 Only the standard library is needed for kpi-only figures (--peers none, or when
 duckdb/polars are not installed: `pip install -r bench/requirements.txt`).
@@ -118,6 +120,12 @@ REPORT_TARGETS = [
 # the report is made on the last day of the data (its forecast is the last week's).
 FORECAST_TODAY = "2024-11-15"
 REPORT_TODAY = "2024-12-29"
+
+# Warehouse SQL (issue 21): the generated query for the workload, run in DuckDB on a
+# table, against the hand-written one (bench/sql_duckdb.py).
+SQL_TARGETS = [
+    ("T19", "typed columns: the generated DuckDB query within 1.2x of the hand-written one on the same table"),
+]
 
 MODEL_TARGETS = [
     ("T13", "team/region from a 200-row lookup: kpi wall within 1.15x of the denormalized file",
@@ -1001,6 +1009,41 @@ def bench_forecast(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher
             "problems": problems}
 
 
+def bench_sql(rows: int, args, kpi: Path, out_dir: Path) -> dict:
+    """bench/sql_duckdb.py over the workload: the generated query (typed and text time
+    column) against the hand-written one, timed inside DuckDB on loaded tables."""
+    data = data_file(Path(args.data_dir), rows, args.seed)
+    cmd = [sys.executable, rel(ROOT / "bench" / "sql_duckdb.py"), rel(data), "--kpi", str(kpi),
+           "--runs", str(args.runs), "--threads", str(args.threads), "--out-dir", rel(out_dir)]
+    log(f"sql: the generated and the hand-written query in DuckDB over {rows:,} rows, {args.runs} runs ...")
+    try:
+        p = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    except subprocess.CalledProcessError as e:
+        raise Failure(f"bench/sql_duckdb.py failed: {e.stderr.strip()[-2000:]}")
+    res = json.loads(p.stdout)
+    res["rows_in"] = rows
+    res["command"] = display(cmd)
+    return res
+
+
+def judge_sql(sq) -> list:
+    out = []
+    for tid, text in SQL_TARGETS:
+        if sq is None:
+            out.append({"id": tid, "target": text, "status": "n/a", "detail": "not measured (--no-sql)"})
+            continue
+        r = sq["results"]
+        q = {k: r[f"typed_{k}"]["median_s"] / r[f"hand_{k}"]["median_s"] for k in ("naive", "tz")}
+        ok = max(q.values()) <= 1.2
+        out.append({"id": tid, "target": text, "status": "PASS" if ok else "MISS",
+                    "detail": f"ts TIMESTAMP (the peer's type): {r['typed_naive']['median_s']:.3f} s / "
+                              f"{r['hand_naive']['median_s']:.3f} s = {q['naive']:.2f}x; ts TIMESTAMPTZ: "
+                              f"{r['typed_tz']['median_s']:.3f} s / {r['hand_tz']['median_s']:.3f} s = "
+                              f"{q['tz']:.2f}x; untyped (text) {r['text']['median_s']:.3f} s "
+                              f"(target <= 1.2x; {sq['rows_in']:,} rows)"})
+    return out
+
+
 def bench_report(rows: int, args, kpi: Path, out_dir: Path, launcher: Launcher) -> dict:
     """`kpi report` against `kpi eval` of the same request (by rep and week), paired."""
     data = data_file(Path(args.data_dir), rows, args.seed)
@@ -1259,6 +1302,26 @@ def report(res: dict) -> str:
             {"eval": "kpi eval --by rep --grain week: the report's metrics",
              "report": "kpi report --by rep --grain week (every section)"},
             "the page has every section.")
+    sq = res.get("sql")
+    if sq:
+        names = {"hand_tz": "hand-written (bench/peers/duckdb_report.sql), ts TIMESTAMPTZ",
+                 "typed_tz": "kpi sql, `column ts: timestamp`, ts TIMESTAMPTZ",
+                 "hand_naive": "hand-written, ts TIMESTAMP",
+                 "typed_naive": "kpi sql, `column ts: timestamp`, ts TIMESTAMP",
+                 "text": "kpi sql, no hint, ts VARCHAR"}
+        lines += [f"## Warehouse SQL in DuckDB {sq['duckdb']} ({sq['rows_in']:,} rows loaded in "
+                  f"{sq['load_s']:.1f} s, {len(sq['results']['text']['walls_s'])} runs, queries only)", "",
+                  "| query | median s | min s | max s |", "|---|---:|---:|---:|"]
+        for k, f in sq["results"].items():
+            lines.append(f"| {names.get(k, k)} | {f['median_s']:.3f} | {f['min_s']:.3f} | {f['max_s']:.3f} |")
+        lines.append("")
+        if sq["problems"]:
+            lines.append("Consistency: **DISAGREE**")
+            lines += [f"- {p}" for p in sq["problems"]]
+        else:
+            lines.append("Consistency: the generated queries return the same rows; their counts and sums "
+                         "per rep and week are the hand-written query's.")
+        lines += ["", "```sh", sq["command"], "```", ""]
     lines.append("## Commands (from the project root)")
     lines.append("")
     lines.append("```sh")
@@ -1316,6 +1379,10 @@ def main() -> int:
                     help="skip the forecast measurement (kpi forecast, --backtest 8)")
     ap.add_argument("--forecast", action="store_true",
                     help="only the forecast measurement (with --rows: its size is the largest)")
+    ap.add_argument("--no-sql", action="store_true",
+                    help="skip the warehouse-SQL measurement (the generated query in DuckDB, T19)")
+    ap.add_argument("--sql", action="store_true",
+                    help="only the warehouse-SQL measurement (with --rows: its size is the largest)")
     ap.add_argument("--no-passes", action="store_true",
                     help="skip the one-pass measurement (1 vs 10 checks, metrics vs metrics + a journey)")
     args = ap.parse_args()
@@ -1341,7 +1408,12 @@ def main() -> int:
         res = {"machine": machine, "versions": versions, "runs": args.runs, "threads": args.threads,
                "peers": peers, "data_dir": rel(data_dir), "sizes": [], "targets": [], "scaling": None,
                "check": None, "passes": None, "exports": None, "models": None, "forecast": None,
-               "report": None}
+               "report": None, "sql": None}
+        if args.sql:
+            res["sql"] = bench_sql(args.rows[-1], args, kpi, out_dir)
+            res["targets"] = judge_sql(res["sql"])
+            args.scaling = True  # nothing else
+            args.no_scaling = True
         if args.report:
             res["report"] = bench_report(args.rows[0], args, kpi, out_dir, launcher)
             res["targets"] = judge_report(res["report"])
@@ -1378,6 +1450,8 @@ def main() -> int:
             res["report"] = bench_report(args.rows[0], args, kpi, out_dir, launcher)
         if not args.scaling and not args.exports and not args.no_forecast:
             res["forecast"] = bench_forecast(args.rows[-1], args, kpi, out_dir, launcher)
+        if not args.scaling and not args.exports and not args.no_sql and "duckdb" in peers:
+            res["sql"] = bench_sql(args.rows[-1], args, kpi, out_dir)
         if not args.scaling and not args.exports:
             res["targets"].append(judge_check(res["check"]))
             res["targets"] += judge_passes(res["passes"])
@@ -1385,6 +1459,7 @@ def main() -> int:
             res["targets"] += judge_models(res["models"])
             res["targets"] += judge_forecast(res["forecast"])
             res["targets"] += judge_report(res["report"])
+            res["targets"] += judge_sql(res["sql"])
     except SetupError as e:
         log(f"error: {e}")
         return 2
@@ -1416,6 +1491,8 @@ def main() -> int:
         bad += res["forecast"]["problems"]
     if res.get("report"):
         bad += res["report"]["problems"]
+    if res.get("sql"):
+        bad += res["sql"]["problems"]
     if bad:
         log(f"error: results disagree or a generated file is not clean ({len(bad)} problem(s), see the report)")
         return 1

@@ -88,7 +88,14 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             continue;
         };
         let table = tables.get(name).cloned().unwrap_or_else(|| name.clone());
-        match postgres::load(&mut client, src, path, &table, args.replace) {
+        match postgres::load(
+            &mut client,
+            src,
+            path,
+            &table,
+            args.replace,
+            &graph.settings.timezone,
+        ) {
             Ok(n) => eprintln!("loaded {n} rows of `{}` into {table}", path.display()),
             Err(msg) => return Err(CliError::Failed(msg)),
         }

@@ -354,6 +354,33 @@ fn parse_fixed(s: &[u8]) -> Option<(i64, Option<i64>)> {
     (i == s.len()).then_some((secs, Some(offset)))
 }
 
+/// An event time the engine accepts, rewritten for a warehouse's timestamp input:
+/// `YYYY-MM-DD HH:MM:SS` as written (local time), followed by `+HH:MM` when it
+/// carries `Z` or an offset (an instant). Fractions are dropped and a leap second
+/// kept in its minute, as the engine reads them. `false` (and nothing written)
+/// for text the engine does not read as a time.
+pub fn canonical_instant(s: &[u8], out: &mut Vec<u8>) -> bool {
+    let Some((local, offset)) = parse_fixed(s) else {
+        return false;
+    };
+    let day = local.div_euclid(SECS_PER_DAY);
+    let secs = local.rem_euclid(SECS_PER_DAY);
+    let (y, m, d) = super::period::civil_from_day(day as i32);
+    let text = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    out.extend_from_slice(text.as_bytes());
+    if let Some(off) = offset {
+        let sign = if off < 0 { '-' } else { '+' };
+        let a = off.abs();
+        out.extend_from_slice(format!("{sign}{:02}:{:02}", a / 3600, a / 60 % 60).as_bytes());
+    }
+    true
+}
+
 /// Parses a date given on the command line (`YYYY-MM-DD`) into a day number.
 pub fn parse_date_arg(s: &str) -> Option<i32> {
     let b = s.trim().as_bytes();
@@ -365,6 +392,45 @@ pub fn parse_date_arg(s: &str) -> Option<i32> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn canonical_instants_for_warehouses() {
+        let c = |s: &str| {
+            let mut out = Vec::new();
+            canonical_instant(s.as_bytes(), &mut out).then(|| String::from_utf8(out).unwrap())
+        };
+        assert_eq!(c("2026-01-05").as_deref(), Some("2026-01-05 00:00:00"));
+        assert_eq!(
+            c("2026-01-05T04:30:00").as_deref(),
+            Some("2026-01-05 04:30:00")
+        );
+        assert_eq!(
+            c("2026-01-05t04:30:00z").as_deref(),
+            Some("2026-01-05 04:30:00+00:00")
+        );
+        assert_eq!(
+            c("2026-01-05 04:30Z").as_deref(),
+            Some("2026-01-05 04:30:00+00:00")
+        );
+        assert_eq!(
+            c("2026-01-05T04:59:59,5Z").as_deref(),
+            Some("2026-01-05 04:59:59+00:00")
+        );
+        assert_eq!(
+            c("2026-01-05T23:59:60Z").as_deref(),
+            Some("2026-01-05 23:59:59+00:00")
+        );
+        assert_eq!(
+            c("2026-01-05T04:30:00.125-0330").as_deref(),
+            Some("2026-01-05 04:30:00-03:30")
+        );
+        assert_eq!(
+            c("2026-01-05T04:30:00+05").as_deref(),
+            Some("2026-01-05 04:30:00+05:00")
+        );
+        assert_eq!(c("2026-02-30"), None);
+        assert_eq!(c("yesterday"), None);
+    }
     use super::*;
 
     fn ams() -> TimeParser {

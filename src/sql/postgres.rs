@@ -169,11 +169,14 @@ pub fn csv_header(line: &str) -> Vec<String> {
 }
 
 /// The PostgreSQL type a source column is loaded as: numbers `NUMERIC` (exact),
-/// booleans `BOOLEAN`, everything else — the time column and timestamps included —
-/// `TEXT`, so the SQL reads event times exactly as the engine does (local times as
-/// written, offsets converted into the settings' zone).
+/// booleans `BOOLEAN`, `timestamp` columns `TIMESTAMPTZ` (local times read in the
+/// definitions' zone, offsets converted), `date` columns `DATE` (the engine's local
+/// day); everything else — an unhinted time column included — `TEXT`, so the SQL
+/// reads event times exactly as the engine does.
 pub fn column_type(src: &SourceDef, name: &str) -> &'static str {
     match src.column_type(name) {
+        Some(ColumnType::Timestamp) => "TIMESTAMPTZ",
+        Some(ColumnType::Date) => "DATE",
         Some(ColumnType::Int | ColumnType::Decimal) if src.time.as_deref() != Some(name) => {
             "NUMERIC"
         }
@@ -184,14 +187,17 @@ pub fn column_type(src: &SourceDef, name: &str) -> &'static str {
 
 /// Copy the CSV file `csv` (with a header) of source `src` into table `table`
 /// (`schema.table` creates the schema if needed). `replace` drops an existing
-/// table first. Returns the number of rows copied.
+/// table first; `tz` is the definitions' time zone. Returns the number of rows
+/// copied.
 pub fn load(
     client: &mut Client,
     src: &SourceDef,
     csv: &Path,
     table: &str,
     replace: bool,
+    tz: &str,
 ) -> Result<u64, String> {
+    let zone = jiff::tz::TimeZone::get(tz).map_err(|e| format!("time zone `{tz}`: {e}"))?;
     let plain = super::copy::is_plain_csv(csv, src);
     let mut file =
         std::fs::File::open(csv).map_err(|e| format!("cannot read `{}`: {e}", csv.display()))?;
@@ -232,7 +238,8 @@ pub fn load(
         .map(|n| format!("{} {}", d.quote_ident(n), column_type(src, n)))
         .collect();
     let mut tx = client.transaction().map_err(|e| pg_message(&e))?;
-    let mut ddl = String::new();
+    // Local times of `timestamp` columns are the definitions' wall clock.
+    let mut ddl = format!("SET LOCAL TimeZone = {};\n", d.string_literal(tz));
     if parts.len() == 2 {
         ddl.push_str(&format!(
             "CREATE SCHEMA IF NOT EXISTS {};\n",
@@ -263,7 +270,7 @@ pub fn load(
         std::io::copy(&mut file, &mut writer)
             .map_err(|e| format!("copying `{}`: {e}", csv.display()))?;
     } else {
-        super::copy::copy_rows(&mut writer, src, csv, &names)?;
+        super::copy::copy_rows(&mut writer, src, csv, &names, &zone)?;
     }
     let n = writer
         .finish()

@@ -3,9 +3,12 @@
 //! SQL's three-valued logic, text compared bytewise, numbers as f64.
 //!
 //! Table contract: columns hinted `int`/`decimal` are numeric in the warehouse,
-//! `bool` boolean; every other column (the time column included) is text or is cast
-//! to text (a `TIMESTAMP` column casts to `2026-01-05 09:00:00`, which reads as
-//! local time). `kpi load` creates tables this way.
+//! `bool` boolean, `timestamp` an instant (`TIMESTAMPTZ` and its kin: the local day
+//! is taken in the settings' zone with the warehouse's own date functions), `date`
+//! a `DATE` (or a zone-less `TIMESTAMP` of local wall times: its date is the day);
+//! every other column (an unhinted time column included) is text or is cast to
+//! text, and event times are parsed from it as the engine parses them. `kpi load`
+//! creates tables this way.
 
 use std::collections::HashMap;
 
@@ -49,6 +52,24 @@ pub fn number_label(d: &dyn Dialect, x: &str) -> String {
     )
 }
 
+/// The local day in zone `tz` of column `c` of `src` (SQL `quoted`) from the
+/// warehouse's native type: a `timestamp` column is an instant converted with the
+/// warehouse's date functions, a `date` column is its date. `None` for any other
+/// column: its text is parsed as the engine parses event times.
+pub fn typed_day(
+    d: &dyn Dialect,
+    src: &SourceDef,
+    c: &str,
+    quoted: &str,
+    tz: &str,
+) -> Option<String> {
+    match src.column_type(c) {
+        Some(ColumnType::Timestamp) => Some(d.instant_day(quoted, tz)),
+        Some(ColumnType::Date) => Some(d.date_day(quoted)),
+        _ => None,
+    }
+}
+
 /// The longest SQL text a derived column may inline to.
 const MAX_INLINED: usize = 1 << 20;
 
@@ -70,12 +91,24 @@ impl SourceCols<'_> {
         self.src.time.as_deref() == Some(c)
     }
 
+    /// The local day of time column `c` (or of a date-kinded column): with a
+    /// `timestamp` or `date` hint from the warehouse's native type, otherwise
+    /// parsed from its text as the engine parses it.
+    pub fn local_day(&self, c: &str) -> String {
+        typed_day(self.d, self.src, c, &self.q(c), &self.tz)
+            .unwrap_or_else(|| self.d.local_day(&self.text(c), &self.tz))
+    }
+
     /// The raw text of a column, null when empty (distinct counts, text filters).
     pub fn text(&self, c: &str) -> String {
         match self.hint(c) {
-            Some(ColumnType::Int | ColumnType::Decimal | ColumnType::Bool) => {
-                self.d.cast(&self.q(c), SqlType::Text)
-            }
+            Some(
+                ColumnType::Int
+                | ColumnType::Decimal
+                | ColumnType::Bool
+                | ColumnType::Timestamp
+                | ColumnType::Date,
+            ) => self.d.cast(&self.q(c), SqlType::Text),
             _ if self.is_time(c) => {
                 format!("NULLIF({}, '')", self.d.cast(&self.q(c), SqlType::Text))
             }
@@ -144,7 +177,7 @@ impl SourceCols<'_> {
                 ColKind::Str => (self.text(c), K::Str),
                 ColKind::Num => (self.double(c), K::Num),
                 ColKind::Bool => (self.boolean(c), K::Bool),
-                ColKind::Date => (self.d.local_day(&self.text(c), &self.tz), K::Date),
+                ColKind::Date => (self.local_day(c), K::Date),
             }
         };
         Expr {

@@ -77,12 +77,11 @@ pub fn source_ctes(
         };
         items.push(format!("{key} AS {}", cx.q(&cx.dims[i])));
     }
-    let text = d.cast(&d.quote_column(&time), SqlType::Text);
-    items.push(format!(
-        "{} AS {}",
-        d.local_day(&text, &cx.graph.settings.timezone),
-        cols.day()
-    ));
+    let tz = &cx.graph.settings.timezone;
+    let quoted = d.quote_column(&time);
+    let local = super::rows::typed_day(d, src, &time, &quoted, tz)
+        .unwrap_or_else(|| d.local_day(&d.cast(&quoted, SqlType::Text), tz));
+    items.push(format!("{local} AS {}", cols.day()));
     let rows_name = format!("{}__rows", src.name);
     chain.push(
         d,
@@ -171,9 +170,11 @@ fn lookup_ctes(
     let day = d.quote_ident("jday__");
     let fact = format!("{}__fact", src.name);
     let time = src.time.clone().unwrap_or_default();
-    let text = d.cast(&d.quote_column(&time), SqlType::Text);
+    let tz = &cx.graph.settings.timezone;
+    let quoted = d.quote_column(&time);
     let local = match src.time {
-        Some(_) => d.local_day(&text, &cx.graph.settings.timezone),
+        Some(_) => super::rows::typed_day(d, src, &time, &quoted, tz)
+            .unwrap_or_else(|| d.local_day(&d.cast(&quoted, SqlType::Text), tz)),
         None => d.cast("NULL", SqlType::Date),
     };
     chain.push(

@@ -21,8 +21,15 @@ fn load(client: &mut postgres::Client, schema: &str, suite: &Suite) -> HashMap<S
             .find(|s| s.name == *src)
             .expect("source");
         let table = format!("{schema}.{src}");
-        kpi::sql::postgres::load(client, def, &path(file), &table, true)
-            .unwrap_or_else(|e| panic!("loading {file}: {e}"));
+        kpi::sql::postgres::load(
+            client,
+            def,
+            &path(file),
+            &table,
+            true,
+            &graph.settings.timezone,
+        )
+        .unwrap_or_else(|e| panic!("loading {file}: {e}"));
         tables.insert(src.to_string(), table);
     }
     tables
@@ -30,10 +37,14 @@ fn load(client: &mut postgres::Client, schema: &str, suite: &Suite) -> HashMap<S
 
 /// Compare every case of the suites; (evaluations, cells, identical CSV outputs).
 fn compare(test: &str, names: &[&str]) {
+    compare_suites(test, suites_named(names));
+}
+
+fn compare_suites(test: &str, suites: Vec<Suite>) {
     let Some(dsn) = pg_dsn(test) else { return };
     let mut client = postgres::Client::connect(&dsn, postgres::NoTls).expect("connect");
     let (mut evals, mut cells, mut identical) = (0, 0, 0);
-    for suite in suites_named(names) {
+    for suite in suites {
         let graph = compile(suite.defs);
         let tables = load(&mut client, &format!("kpi_{test}_{}", suite.name), &suite);
         for case in &suite.cases {
@@ -73,6 +84,30 @@ fn pg_golden_fixtures_match_the_in_process_engine() {
 #[test]
 fn pg_dst_and_iso_week_year_boundaries_match_the_in_process_engine() {
     compare("pg_dst_iso_weeks", &TIME);
+}
+
+/// Typed time columns loaded by `kpi load` (`TIMESTAMPTZ` in the definitions' zone):
+/// the DST and generated-rows suites with their event time hinted `timestamp`, so
+/// local times (one in Amsterdam's spring gap), every odd shape the engine reads
+/// (lower-case `z`, no seconds, a comma fraction, a leap second) and offsets are
+/// rewritten on the way in and cut into days by PostgreSQL's own functions.
+#[test]
+fn pg_typed_time_columns_loaded_by_kpi_load_match_the_in_process_engine() {
+    let suites = suites_named(&["dst", "mixed"])
+        .into_iter()
+        .map(|mut suite| {
+            let text = std::fs::read_to_string(path(suite.defs)).expect("defs");
+            let typed = text.replacen("  time ts\n", "  time ts\n  column ts: timestamp\n", 1);
+            assert_ne!(text, typed, "{}: no `time ts` line", suite.defs);
+            let file = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("pg_typed_{}.kpi", suite.name));
+            std::fs::write(&file, typed).expect("write defs");
+            suite.defs = Box::leak(file.to_string_lossy().into_owned().into_boxed_str());
+            suite.name = Box::leak(format!("{}_typed", suite.name).into_boxed_str());
+            suite
+        })
+        .collect();
+    compare_suites("pg_typed_time", suites);
 }
 
 /// `kpi load` copies the exports; `kpi eval --engine postgres` then prints exactly

@@ -140,6 +140,16 @@ fn lookups_with_validity_by_team_and_month() {
     );
 }
 
+#[test]
+fn typed_time_and_date_columns_use_native_types() {
+    snapshot_all(
+        "typed_rep_day",
+        "tests/fixtures/sql/typed.kpi",
+        Case::new("rep", "day").range(Some("2026-03-07"), Some("2026-03-09")),
+        &[],
+    );
+}
+
 /// Journey funnels and script functions are errors naming the construct and the
 /// dialect, in every dialect; so are median/percentile where there is no exact one.
 #[test]

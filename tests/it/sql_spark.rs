@@ -148,3 +148,50 @@ fn spark_day_cut_does_not_depend_on_the_session_time_zone() {
         zones.join(", ")
     ));
 }
+
+/// `kpi sql --dialect spark --materialize` from the command line: run twice as one
+/// script (the second run replaces the table), the table holds the engine's rows.
+#[test]
+fn spark_materialized_table_holds_the_engines_rows() {
+    let test = "spark_materialize";
+    if !spark_available(test) {
+        return;
+    }
+    let args = [
+        "--by",
+        "team",
+        "--grain",
+        "month",
+        "--metrics",
+        "calls,won_amount,hit_rate",
+    ];
+    let mut sql_args = vec!["sql", "metrics/sales.kpi", "--dialect", "spark"];
+    sql_args.extend_from_slice(&["--materialize", "kpi_out.team_month"]);
+    sql_args.extend_from_slice(&args);
+    let r = crate::support::kpi(&sql_args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(
+            "DROP TABLE IF EXISTS `kpi_out`.`team_month`;\nCREATE TABLE `kpi_out`.`team_month` AS\n"
+        ),
+        "{}",
+        &r.stdout[..100]
+    );
+    let suite = suites_named(&["sales"]).remove(0);
+    let graph = compile(suite.defs);
+    let mut job = SparkJob::new(&graph, &suite.data, "UTC");
+    job.queries.push(format!(
+        "-- statements\nCREATE DATABASE IF NOT EXISTS kpi_out;\n{0}{0}SELECT * FROM kpi_out.team_month ORDER BY 1, 2",
+        r.stdout
+    ));
+    let got = run_spark(&[job]).remove(0).remove(0);
+    let table = got.unwrap_or_else(|e| panic!("{test}: Spark: {e}"));
+    let case = Case::new("team", "month").metrics("calls,won_amount,hit_rate");
+    let req = case.request(&graph, &suite.data);
+    let want = table_of(&kpi::eval::evaluate(&graph, &req).expect("eval"));
+    let cells = assert_same(test, &want, &table);
+    say(&format!(
+        "{test}: {} rows ({cells} cells) of the materialized table equal kpi eval's",
+        table.rows.len()
+    ));
+}

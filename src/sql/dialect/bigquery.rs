@@ -44,6 +44,10 @@ impl Dialect for BigQuery {
         )
     }
 
+    fn instant_day(&self, ts: &str, tz: &str) -> String {
+        format!("DATE({ts}, {})", self.string_literal(tz))
+    }
+
     fn period_start(&self, day: &str, grain: Grain) -> String {
         let part = match grain {
             Grain::Week => "ISOWEEK",

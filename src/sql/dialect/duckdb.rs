@@ -36,6 +36,16 @@ impl Dialect for DuckDb {
         )
     }
 
+    /// `timezone(tz, TIMESTAMPTZ)` is the zone's wall time (ICU). In UTC the day is
+    /// the epoch's microseconds as a plain `TIMESTAMP`, without ICU.
+    fn instant_day(&self, ts: &str, tz: &str) -> String {
+        if matches!(tz, "UTC" | "Etc/UTC") {
+            format!("CAST(make_timestamp(epoch_us({ts})) AS DATE)")
+        } else {
+            format!("CAST(timezone({}, {ts}) AS DATE)", self.string_literal(tz))
+        }
+    }
+
     fn period_start(&self, day: &str, grain: Grain) -> String {
         format!("CAST(date_trunc('{}', {day}) AS DATE)", grain.as_str())
     }

@@ -119,6 +119,24 @@ pub trait Dialect {
     /// weeks start on Monday). Never called with `Grain::Day` or `Grain::All`.
     fn period_start(&self, day: &str, grain: Grain) -> String;
 
+    /// Typed time columns (`column ts: timestamp`): the local day (`DATE`) in zone
+    /// `tz` of `ts`, a column of the warehouse's instant type (`TIMESTAMPTZ`,
+    /// `TIMESTAMP WITH TIME ZONE`; Spark's and BigQuery's `TIMESTAMP`), with the
+    /// warehouse's own date functions and independent of any session time zone.
+    /// Standard SQL: `CAST(ts AT TIME ZONE 'tz' AS DATE)` (PostgreSQL, Trino).
+    fn instant_day(&self, ts: &str, tz: &str) -> String {
+        format!(
+            "CAST({ts} AT TIME ZONE {} AS DATE)",
+            self.string_literal(tz)
+        )
+    }
+
+    /// Typed date columns (`column d: date`): the day of `col`, a `DATE` (or a
+    /// zone-less `TIMESTAMP` of local wall times, whose date it takes).
+    fn date_day(&self, col: &str) -> String {
+        self.cast(col, SqlType::Date)
+    }
+
     /// Date arithmetic: `day` plus `n` days (`n` may be negative).
     fn add_days(&self, day: &str, n: i64) -> String;
 

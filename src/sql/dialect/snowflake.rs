@@ -55,6 +55,14 @@ impl Dialect for Snowflake {
         )
     }
 
+    /// For `TIMESTAMP_TZ` and `TIMESTAMP_LTZ` columns.
+    fn instant_day(&self, ts: &str, tz: &str) -> String {
+        format!(
+            "TO_DATE(CONVERT_TIMEZONE({}, {ts}))",
+            self.string_literal(tz)
+        )
+    }
+
     fn period_start(&self, day: &str, grain: Grain) -> String {
         format!("DATE_TRUNC('{}', {day})", grain.as_str().to_uppercase())
     }

@@ -47,6 +47,25 @@ impl Dialect for Spark {
         )
     }
 
+    /// A Spark `TIMESTAMP` is an instant: shifted to the zone's wall time, its epoch
+    /// seconds give the day whatever the session zone.
+    fn instant_day(&self, ts: &str, tz: &str) -> String {
+        format!(
+            "date_from_unix_date(CAST(floor(unix_seconds(from_utc_timestamp({ts}, {})) / 86400) AS INT))",
+            self.string_literal(tz)
+        )
+    }
+
+    /// Open-source Spark replaces only v2 tables (Delta, Iceberg): the table is
+    /// dropped, then created in the session's default format (Parquet; Delta on
+    /// Databricks). Not atomic: readers may briefly find no table.
+    fn materialize(&self, table: &str, query: &str) -> String {
+        format!(
+            "DROP TABLE IF EXISTS {table};\nCREATE TABLE {table} AS\n{};\n",
+            query.trim_end().trim_end_matches(';')
+        )
+    }
+
     fn period_start(&self, day: &str, grain: Grain) -> String {
         format!("trunc({day}, '{}')", grain.as_str().to_uppercase())
     }

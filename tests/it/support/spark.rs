@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-use super::sql::{csv_columns, path, results_of, say, unavailable, Table};
+use super::sql::{csv_columns, load_type, path, results_of, say, unavailable, LoadType, Table};
 use kpi::compile::Graph;
 
 /// One request: views over CSV files (name, file, (column, Spark type) pairs), the
@@ -41,10 +41,12 @@ impl SparkJob {
                 let cols = csv_columns(&file)
                     .into_iter()
                     .map(|c| {
-                        let t = match kpi::sql::postgres::column_type(src, &c) {
-                            "NUMERIC" => "DECIMAL(38, 6)",
-                            "BOOLEAN" => "BOOLEAN",
-                            _ => "STRING",
+                        let t = match load_type(src, &c) {
+                            LoadType::Number => "DECIMAL(38, 6)",
+                            LoadType::Bool => "BOOLEAN",
+                            LoadType::Instant => "TIMESTAMP",
+                            LoadType::Date => "DATE",
+                            LoadType::Text => "STRING",
                         };
                         (c, t)
                     })
@@ -62,7 +64,7 @@ impl SparkJob {
 
 /// The Python side: start the session, then answer one JSON line per request line.
 const SPARK_RUNNER: &str = r#"
-import sys, json
+import os, sys, json
 from concurrent.futures import ThreadPoolExecutor
 out = sys.stdout
 sys.stdout = sys.stderr
@@ -78,6 +80,7 @@ try:
              .config("spark.sql.shuffle.partitions", "1")
              .config("spark.default.parallelism", "2")
              .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.warehouse.dir", os.environ["KPI_SPARK_WAREHOUSE"])
              .config("spark.sql.adaptive.enabled", "false")
              .config("spark.sql.autoBroadcastJoinThreshold", "-1")
              .config("spark.sql.codegen.wholeStage", "false")
@@ -98,6 +101,12 @@ def cell(v):
     return str(v)
 def run(q):
     try:
+        # A script (`--materialize`): its statements in order, the last one's rows.
+        if q.startswith("-- statements\n"):
+            stmts = [s for s in q[len("-- statements\n"):].split(";\n") if s.strip()]
+            for s in stmts[:-1]:
+                spark.sql(s).collect()
+            q = stmts[-1]
         df = spark.sql(q)
         rows = [[cell(v) for v in row] for row in df.collect()]
         return {"columns": df.columns, "rows": rows}
@@ -181,6 +190,10 @@ fn start() -> Result<Spark, String> {
     let mut child = Command::new("python3")
         .args(["-u", "-c", SPARK_RUNNER])
         .env("PYSPARK_PYTHON", "python3")
+        .env(
+            "KPI_SPARK_WAREHOUSE",
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spark-warehouse"),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(err)

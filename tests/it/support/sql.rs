@@ -289,6 +289,32 @@ pub fn assert_same(ctx: &str, want: &Table, got: &Table) -> usize {
     cells
 }
 
+/// How the SQL engines' runners type a loaded column: as `kpi load` types a
+/// PostgreSQL table (`kpi::sql::postgres::column_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadType {
+    /// An exact number (`DECIMAL(38, 6)`).
+    Number,
+    Bool,
+    /// A `timestamp` column: an instant.
+    Instant,
+    /// A `date` column.
+    Date,
+    /// Text (an unhinted time column included).
+    Text,
+}
+
+/// The type column `c` of source `src` is loaded as.
+pub fn load_type(src: &kpi::compile::graph::SourceDef, c: &str) -> LoadType {
+    match kpi::sql::postgres::column_type(src, c) {
+        "NUMERIC" => LoadType::Number,
+        "BOOLEAN" => LoadType::Bool,
+        "TIMESTAMPTZ" => LoadType::Instant,
+        "DATE" => LoadType::Date,
+        _ => LoadType::Text,
+    }
+}
+
 /// The columns of a CSV file's header.
 pub fn csv_columns(file: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(file).expect("read csv");
@@ -316,10 +342,12 @@ impl DuckJob {
                 let cols = csv_columns(&file)
                     .into_iter()
                     .map(|c| {
-                        let t = match kpi::sql::postgres::column_type(src, &c) {
-                            "NUMERIC" => "DECIMAL(38, 6)",
-                            "BOOLEAN" => "BOOLEAN",
-                            _ => "VARCHAR",
+                        let t = match load_type(src, &c) {
+                            LoadType::Number => "DECIMAL(38, 6)",
+                            LoadType::Bool => "BOOLEAN",
+                            LoadType::Instant => "TIMESTAMPTZ",
+                            LoadType::Date => "DATE",
+                            LoadType::Text => "VARCHAR",
                         };
                         (c, t)
                     })
@@ -482,6 +510,24 @@ pub fn suites() -> Vec<Suite> {
             defs: "tests/fixtures/sql/mixed.kpi",
             data: vec![("acts", mixed_csv())],
             cases: mixed_cases,
+        },
+        Suite {
+            name: "typed",
+            defs: "tests/fixtures/sql/typed.kpi",
+            data: vec![
+                ("acts", typed_csv()),
+                ("plans", "tests/fixtures/sql/typed_plans.csv"),
+            ],
+            cases: vec![
+                Case::new("rep", "day"),
+                Case::new("rep", "week"),
+                Case::new("type", "month").metrics("rows,amt,late,since,early,owners"),
+                Case::new("", "all"),
+                Case::new("rep", "day").range(Some("2026-03-07"), Some("2026-03-09")),
+                Case::new("", "month")
+                    .range(Some("2026-03-08"), None)
+                    .fill(),
+            ],
         },
         Suite {
             name: "sales",
@@ -719,6 +765,63 @@ pub fn mixed_csv() -> &'static str {
     })
 }
 
+/// Rows for `tests/fixtures/sql/typed.kpi` (a native timestamp column), generated
+/// (seeded) once per test run: instants with `Z` or an offset (a warehouse loads
+/// them without a session zone) around New York's DST changes and local midnights,
+/// fractions of seconds, native dates and empty ones.
+pub fn typed_csv() -> &'static str {
+    static FILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut s = String::from("ts,rep,type,amount,due\n");
+        let pick = |i: u64, xs: &[&'static str]| xs[i as usize % xs.len()];
+        // The days around 2026-03-08 and 2026-11-01 (DST in New York), and a few
+        // others; hours near 04:00-06:00 UTC, New York's midnight.
+        let days = [
+            kpi::data::period::day_number(2026, 3, 6),
+            kpi::data::period::day_number(2026, 10, 30),
+            kpi::data::period::day_number(2026, 12, 30),
+        ];
+        for _ in 0..600 {
+            let day = days[next(3) as usize] + next(5) as i32;
+            let (y, m, d) = kpi::data::period::civil_from_day(day);
+            let h = if next(3) == 0 { next(24) } else { 3 + next(4) };
+            let (mi, sec) = (next(60), next(60));
+            let ts = match next(6) {
+                0 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}Z"),
+                1 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.125Z"),
+                2 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}+01:00"),
+                3 => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}-05:00"),
+                4 => format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{sec:02}-04:00"),
+                _ => format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}+00:00"),
+            };
+            let rep = pick(next(4), &["ann", "bob", "cem", ""]);
+            let ty = pick(next(3), &["call", "won", ""]);
+            let amount = match next(4) {
+                0 => String::new(),
+                1 => format!("-{}.{:02}", next(300), next(100)),
+                _ => format!("{}.{:02}", next(5000), next(100)),
+            };
+            let due = if next(4) == 0 {
+                String::new()
+            } else {
+                let (y, m, d) = kpi::data::period::civil_from_day(day + next(5) as i32 - 2);
+                format!("{y:04}-{m:02}-{d:02}")
+            };
+            s.push_str(&format!("{ts},{rep},{ty},{amount},{due}\n"));
+        }
+        let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sql_typed.csv");
+        std::fs::write(&file, s).expect("write typed csv");
+        file.to_string_lossy().into_owned()
+    })
+}
+
 /// The suites called `names`.
 pub fn suites_named(names: &[&str]) -> Vec<Suite> {
     suites()
@@ -734,4 +837,4 @@ pub const GOLDEN: [&str; 8] = [
 /// Time zones (DST) and ISO-week year boundaries.
 pub const TIME: [&str; 3] = ["grains", "dst", "dst_utc"];
 /// Generated rows over every construct the backend supports.
-pub const MIXED: [&str; 1] = ["mixed"];
+pub const MIXED: [&str; 2] = ["mixed", "typed"];
