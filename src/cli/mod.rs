@@ -71,7 +71,7 @@ enum Command {
     Forecast(forecast::Args),
     /// What the top quartile of groups does differently from the rest
     Insights(insights::Args),
-    /// The evaluation as one SQL query for a warehouse (postgres, duckdb, trino, spark, bigquery, snowflake)
+    /// The evaluation as one SQL query for a warehouse (postgres, duckdb, trino, spark, bigquery, snowflake, clickhouse)
     Sql(sql::Args),
     /// Copy a CSV export into a PostgreSQL table (for `kpi eval --engine postgres`)
     Load(load::Args),

@@ -157,8 +157,15 @@ pub fn cells(cx: &Cx, joined: &str, aggs: &[NodeId], chain: &mut Chain) -> Strin
             &ps,
         ),
     );
-    let mut items: Vec<String> = dims.iter().map(|k| format!("g.{k}")).collect();
-    items.push(format!("p.{ps}"));
+    let named = |c: String, name: &str| {
+        if d.qualifies_joined_names() {
+            format!("{c} AS {name}")
+        } else {
+            c
+        }
+    };
+    let mut items: Vec<String> = dims.iter().map(|k| named(format!("g.{k}"), k)).collect();
+    items.push(named(format!("p.{ps}"), &ps));
     for c in agg_columns(cx, aggs) {
         items.push(j(&c));
     }

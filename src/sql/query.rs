@@ -366,6 +366,9 @@ fn final_select(
     if !order.is_empty() {
         s.push_str(&format!("\nORDER BY {}", order.join(", ")));
     }
+    if let Some(settings) = d.query_settings() {
+        s.push_str(&format!("\nSETTINGS {settings}"));
+    }
     s.push('\n');
     s
 }

@@ -184,6 +184,8 @@ fn lookup_ctes(
     );
     let mut items = vec!["f.*".to_string()];
     let mut joins = Vec::new();
+    // Per join: the dimensions it adds (for dialects that nest the joins).
+    let mut steps: Vec<Vec<String>> = Vec::new();
     for (k, l) in v.lookups.iter().enumerate() {
         let alias = format!("l{k}");
         let col = |c: &str| format!("{alias}.{}", d.quote_column(c));
@@ -192,10 +194,13 @@ fn lookup_ctes(
             .iter()
             .position(|x| x.source == l.source)
             .unwrap_or(k);
+        let mut step = Vec::new();
         for dim in &l.dims {
             let alias = super::rows::lookup_alias(k, dim);
-            items.push(format!("{} AS {}", col(dim), d.quote_column(&alias)));
+            step.push(format!("{} AS {}", col(dim), d.quote_column(&alias)));
         }
+        items.extend(step.iter().cloned());
+        steps.push(step);
         let ltable = table_ref(
             d,
             tables.get(&l.name).map_or(l.name.as_str(), |s| s.as_str()),
@@ -225,16 +230,26 @@ fn lookup_ctes(
         ));
     }
     let name = format!("{}__joined", src.name);
-    chain.push(
-        d,
-        &name,
+    let body = if d.qualifies_joined_names() && joins.len() > 1 {
+        // One join per SELECT: the fact rows (`f.*`) keep their columns' names.
+        let mut from = format!("{} f", d.quote_ident(&fact));
+        let mut body = String::new();
+        for (step, join) in steps.iter().zip(&joins) {
+            let mut items = vec!["f.*".to_string()];
+            items.extend(step.iter().cloned());
+            body = format!("SELECT\n    {}\n  FROM {from}\n  {join}", indent(&items));
+            from = format!("(\n  {body}\n  ) f");
+        }
+        body
+    } else {
         format!(
             "SELECT\n    {}\n  FROM {} f\n  {}",
             indent(&items),
             d.quote_ident(&fact),
             joins.join("\n  ")
-        ),
-    );
+        )
+    };
+    chain.push(d, &name, body);
     name
 }
 

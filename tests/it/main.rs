@@ -32,6 +32,7 @@ mod readme;
 mod report_html;
 mod same_graph;
 mod script;
+mod sql_clickhouse;
 mod sql_duckdb;
 mod sql_postgres;
 mod sql_snapshots;

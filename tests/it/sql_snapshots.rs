@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use crate::support::sql::*;
 use kpi::sql::{dialect_by_name, DIALECTS};
 use sqlparser::dialect::{
-    BigQueryDialect, Dialect, DuckDbDialect, GenericDialect, PostgreSqlDialect, SnowflakeDialect,
-    SparkSqlDialect,
+    BigQueryDialect, ClickHouseDialect, Dialect, DuckDbDialect, GenericDialect, PostgreSqlDialect,
+    SnowflakeDialect, SparkSqlDialect,
 };
 use sqlparser::parser::Parser;
 
@@ -20,6 +20,7 @@ fn parser_dialect(name: &str) -> Box<dyn Dialect> {
         "spark" => Box::new(SparkSqlDialect {}),
         "bigquery" => Box::new(BigQueryDialect {}),
         "snowflake" => Box::new(SnowflakeDialect {}),
+        "clickhouse" => Box::new(ClickHouseDialect {}),
         _ => Box::new(GenericDialect {}),
     }
 }
@@ -180,6 +181,7 @@ fn unsupported_constructs_are_clear_errors() {
         ("duckdb", true),
         ("spark", true),
         ("snowflake", true),
+        ("clickhouse", true),
         ("trino", false),
         ("bigquery", false),
     ] {

@@ -5,6 +5,7 @@
 //! percentiles, distinct counts and text ordering.
 
 mod bigquery;
+mod clickhouse;
 mod duckdb;
 mod postgres;
 mod snowflake;
@@ -14,6 +15,7 @@ mod trino;
 use crate::data::period::{civil_from_day, Grain};
 
 pub use bigquery::BigQuery;
+pub use clickhouse::ClickHouse;
 pub use duckdb::DuckDb;
 pub use postgres::Postgres;
 pub use snowflake::Snowflake;
@@ -21,13 +23,14 @@ pub use spark::Spark;
 pub use trino::Trino;
 
 /// The names `--dialect` accepts.
-pub const DIALECTS: [&str; 6] = [
+pub const DIALECTS: [&str; 7] = [
     "postgres",
     "duckdb",
     "trino",
     "spark",
     "bigquery",
     "snowflake",
+    "clickhouse",
 ];
 
 /// The dialect called `name` (see [`DIALECTS`]).
@@ -39,6 +42,7 @@ pub fn by_name(name: &str) -> Option<Box<dyn Dialect>> {
         "spark" => Box::new(Spark),
         "bigquery" => Box::new(BigQuery),
         "snowflake" => Box::new(Snowflake),
+        "clickhouse" => Box::new(ClickHouse),
         _ => return None,
     })
 }
@@ -115,10 +119,6 @@ pub trait Dialect {
     /// is the first day of the month (monthly sources such as quotas).
     fn local_day(&self, t: &str, tz: &str) -> String;
 
-    /// Period truncation: the first day of the `grain` period holding `day` (ISO
-    /// weeks start on Monday). Never called with `Grain::Day` or `Grain::All`.
-    fn period_start(&self, day: &str, grain: Grain) -> String;
-
     /// Typed time columns (`column ts: timestamp`): the local day (`DATE`) in zone
     /// `tz` of `ts`, a column of the warehouse's instant type (`TIMESTAMPTZ`,
     /// `TIMESTAMP WITH TIME ZONE`; Spark's and BigQuery's `TIMESTAMP`), with the
@@ -136,6 +136,10 @@ pub trait Dialect {
     fn date_day(&self, col: &str) -> String {
         self.cast(col, SqlType::Date)
     }
+
+    /// Period truncation: the first day of the `grain` period holding `day` (ISO
+    /// weeks start on Monday). Never called with `Grain::Day` or `Grain::All`.
+    fn period_start(&self, day: &str, grain: Grain) -> String;
 
     /// Date arithmetic: `day` plus `n` days (`n` may be negative).
     fn add_days(&self, day: &str, n: i64) -> String;
@@ -188,6 +192,19 @@ pub trait Dialect {
             "CREATE OR REPLACE TABLE {table} AS\n{};\n",
             query.trim_end().trim_end_matches(';')
         )
+    }
+
+    /// Whether a query with two or more joins names a selected column `t.c` (not
+    /// `c`) when another joined table has a column `c` too (ClickHouse's analyzer):
+    /// such columns are then selected `AS c`, and lookups are joined one per SELECT.
+    fn qualifies_joined_names(&self) -> bool {
+        false
+    }
+
+    /// Settings the query carries in a `SETTINGS` clause at its end (ClickHouse:
+    /// `join_use_nulls = 1`); none by default.
+    fn query_settings(&self) -> Option<&'static str> {
+        None
     }
 
     /// Count distinct of non-null values.

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+pub mod clickhouse;
 pub mod eval;
 pub mod lsp;
 pub mod spark;
