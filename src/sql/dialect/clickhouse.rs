@@ -169,3 +169,23 @@ impl Dialect for ClickHouse {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backslashes_escape_and_the_table_is_a_merge_tree() {
+        assert_eq!(ClickHouse.quote_ident("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(ClickHouse.string_literal("it's \\"), "'it\\'s \\\\'");
+        assert_eq!(
+            ClickHouse.materialize("\"s\".\"t\"", "SELECT 1\nSETTINGS join_use_nulls = 1\n"),
+            "CREATE OR REPLACE TABLE \"s\".\"t\" ENGINE = MergeTree ORDER BY tuple() AS\nSELECT 1\nSETTINGS join_use_nulls = 1;\n"
+        );
+        assert_eq!(ClickHouse.type_name(SqlType::Date), "Nullable(Date32)");
+        assert_eq!(
+            ClickHouse.period_start("d", Grain::Quarter),
+            "addMonths(addDays(d, 1 - toDayOfMonth(d)), -((toMonth(d) - 1) % 3))"
+        );
+    }
+}
