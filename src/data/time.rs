@@ -113,6 +113,18 @@ impl TimeParser {
         Some(day)
     }
 
+    /// [`TimeParser::parse`] of `s`, whose local day (from [`TimeParser::parse_day`])
+    /// is `day`: the common shape `YYYY-MM-DDTHH:MM:SS` is then only its time of day.
+    #[inline]
+    pub fn parse_on(&mut self, s: &[u8], day: i32) -> Option<i64> {
+        if s.len() == 19 && valid_time_19(s) {
+            if let Some((h, mi, sec)) = parse_hms(s, 11) {
+                return Some(i64::from(day) * SECS_PER_DAY + i64::from(h * 3600 + mi * 60 + sec));
+            }
+        }
+        self.parse(s)
+    }
+
     /// Converts UTC seconds since the epoch into local civil seconds in the zone.
     pub fn to_local(&mut self, utc: i64) -> Option<i64> {
         let last = self.spans[self.last];
@@ -392,6 +404,22 @@ pub fn parse_date_arg(s: &str) -> Option<i32> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn parse_on_a_known_day_is_parse() {
+        let mut p = TimeParser::new(TimeZone::get("Europe/Amsterdam").unwrap());
+        for s in [
+            "2026-03-29T02:30:00",
+            "2026-03-28T22:59:59Z",
+            "2026-03-29 01:30:00",
+            "2026-03-29T23:59:59",
+            "2026-03-29",
+            "2026-03-29T01:30:00+05:00",
+        ] {
+            let day = p.parse_day(s.as_bytes()).unwrap();
+            assert_eq!(p.parse_on(s.as_bytes(), day), p.parse(s.as_bytes()), "{s}");
+        }
+    }
 
     #[test]
     fn canonical_instants_for_warehouses() {

@@ -40,6 +40,9 @@ struct Event {
 pub struct RiderEvents {
     /// How many `--by` dimensions the groups have.
     ndims: usize,
+    /// The `--by` dimension whose values are the entities (its ids serve as the
+    /// entity ids, with no interning of their own), if one is.
+    entity_dim: Option<usize>,
     entities: Interner,
     groups: HashMap<[u32; MAX_DIMS], u32, foldhash::fast::RandomState>,
     group_keys: Vec<[u32; MAX_DIMS]>,
@@ -69,9 +72,12 @@ impl Rider {
 }
 
 impl RiderEvents {
-    pub fn new(ndims: usize) -> RiderEvents {
+    /// The events of a rider whose entities are the values of `--by` dimension
+    /// `entity_dim` (if any) of `ndims`.
+    pub fn new(ndims: usize, entity_dim: Option<usize>) -> RiderEvents {
         RiderEvents {
             ndims,
+            entity_dim,
             ..RiderEvents::default()
         }
     }
@@ -86,7 +92,10 @@ impl RiderEvents {
         mask: u32,
         (chunk, line): (u32, u64),
     ) {
-        let entity = self.entities.intern(entity).0;
+        let entity = match self.entity_dim {
+            Some(d) => ids[d],
+            None => self.entities.intern(entity).0,
+        };
         // One dimension (or none): its value id is the group; more: a tuple id.
         let group = if self.ndims <= 1 {
             ids[0]
@@ -146,9 +155,13 @@ pub fn count(
     for sink in sinks.iter_mut() {
         let mut ev = std::mem::take(&mut sink.riders[k]);
         let dims: Vec<&Interner> = sink.dim_interners();
-        let ent: Vec<u32> = (0..ev.entities.len() as u32)
+        let names = match ev.entity_dim {
+            Some(d) => dims[d],
+            None => &ev.entities,
+        };
+        let ent: Vec<u32> = (0..names.len() as u32)
             .map(|e| {
-                let bytes = ev.entities.value(e);
+                let bytes = names.value(e);
                 let next = entities.len() as u32;
                 *entities.entry(bytes.to_vec()).or_insert(next)
             })
@@ -179,20 +192,9 @@ pub fn count(
     }
     let (within, steps) = (p.within, p.steps.len());
     let local = &local;
+    let n_entities = entities.len();
     let reached: Vec<Vec<(u32, i32, usize)>> = crate::data::on_threads(parts, |me| {
-        // This part's entities' events, with global ids.
-        let mut part: Vec<Event> = Vec::new();
-        for (events, ent, grp) in local {
-            part.extend(events.iter().filter_map(|e| {
-                let entity = ent[e.entity as usize];
-                (entity as usize % parts == me).then(|| Event {
-                    entity,
-                    group: grp[e.group as usize],
-                    ..*e
-                })
-            }));
-        }
-        walk(&mut part, steps, within)
+        walk(&by_entity(local, n_entities, parts, me), steps, within)
     });
     let mut counted: Vec<(u32, i32, usize)> = reached.into_iter().flatten().collect();
     // The slots in the order of a walk over all entities at once.
@@ -226,42 +228,66 @@ pub fn count(
     (m, aggs)
 }
 
-/// Sort some entities' events (time, then later steps first, then file order) and
-/// walk each entity through the steps: its group and the day of its first step-1
-/// event, and how many steps it reached (entities that never pass step 1 are left
-/// out).
-fn walk(events: &mut [Event], n: usize, within: i64) -> Vec<(u32, i32, usize)> {
-    // By entity with a counting sort, which keeps each entity's events in the order
-    // the scan met them (in time order for a time-ordered export), then each entity's
-    // events by time, later steps first, then place in the file: a stable sort that
-    // finds those runs already in order.
-    let mut sorted: Vec<Event> = Vec::with_capacity(events.len());
-    if let Some(first) = events.first().copied() {
-        let (lo, hi) = events.iter().fold((u32::MAX, 0), |(lo, hi), e| {
-            (lo.min(e.entity), hi.max(e.entity))
-        });
-        let mut at = vec![0usize; (hi - lo) as usize + 1];
-        for e in events.iter() {
-            at[(e.entity - lo) as usize] += 1;
-        }
-        let mut sum = 0;
-        let mut bounds = Vec::with_capacity(at.len() + 1);
-        for a in at.iter_mut() {
-            bounds.push(sum);
-            sum += std::mem::replace(a, sum);
-        }
-        bounds.push(sum);
-        sorted.resize(events.len(), first);
-        for e in events.iter() {
-            let slot = &mut at[(e.entity - lo) as usize];
-            sorted[*slot] = *e;
-            *slot += 1;
-        }
-        for w in bounds.windows(2) {
-            sorted[w[0]..w[1]].sort_by_key(|e| (e.secs, std::cmp::Reverse(e.mask), e.seq));
+/// The events of part `me` of `parts` (the entities whose global id is `me` modulo
+/// `parts`) of every sink's `(events, global entity ids, global group ids)`, with
+/// global ids, grouped by entity and sorted within each entity by time, later steps
+/// first, then place in the file. The grouping is a counting sort straight from the
+/// sinks' events, which keeps each entity's events in the order the scan met them (in
+/// time order for a time-ordered export); the sort within an entity is stable and
+/// finds those runs already in order.
+fn by_entity(
+    local: &[(Vec<Event>, Vec<u32>, Vec<u32>)],
+    n_entities: usize,
+    parts: usize,
+    me: usize,
+) -> Vec<Event> {
+    // Events per entity of this part (entity `g` is the `g / parts`-th).
+    let mut at = vec![0usize; n_entities.div_ceil(parts.max(1)) + 1];
+    let mut first = None;
+    for (events, ent, _) in local {
+        for e in events {
+            let g = ent[e.entity as usize] as usize;
+            if g % parts == me {
+                at[g / parts] += 1;
+                first.get_or_insert(*e);
+            }
         }
     }
-    let events = &sorted[..];
+    let Some(first) = first else {
+        return Vec::new();
+    };
+    let mut sum = 0;
+    let mut bounds = Vec::with_capacity(at.len() + 1);
+    for a in at.iter_mut() {
+        bounds.push(sum);
+        sum += std::mem::replace(a, sum);
+    }
+    bounds.push(sum);
+    let mut sorted = vec![first; sum];
+    for (events, ent, grp) in local {
+        for e in events {
+            let g = ent[e.entity as usize];
+            if g as usize % parts == me {
+                let slot = &mut at[g as usize / parts];
+                sorted[*slot] = Event {
+                    entity: g,
+                    group: grp[e.group as usize],
+                    ..*e
+                };
+                *slot += 1;
+            }
+        }
+    }
+    for w in bounds.windows(2) {
+        sorted[w[0]..w[1]].sort_by_key(|e| (e.secs, std::cmp::Reverse(e.mask), e.seq));
+    }
+    sorted
+}
+
+/// Walk each entity of `events` (grouped by entity and sorted, see [`by_entity`])
+/// through the steps: its group and the day of its first step-1 event, and how many
+/// steps it reached (entities that never pass step 1 are left out).
+fn walk(events: &[Event], n: usize, within: i64) -> Vec<(u32, i32, usize)> {
     let mut out = Vec::new();
     let mut reached: Vec<Option<i64>> = vec![None; n];
     for one in events.chunk_by(|a, b| a.entity == b.entity) {

@@ -148,7 +148,17 @@ impl<'p> SourceSink<'p> {
             riders: plan
                 .riders
                 .iter()
-                .map(|_| super::journey::RiderEvents::new(plan.dims.len()))
+                .map(|r| {
+                    // A dimension whose values are the entities (not one a lookup
+                    // gives): its ids serve as the entity ids.
+                    let dim = plan.dims.iter().position(|&c| c == r.entity).filter(|&c| {
+                        !plan.derived.iter().any(|d| {
+                            d.col == plan.dims[c]
+                                && matches!(d.calc, crate::plan::derive::Calc::LookupDim { .. })
+                        })
+                    });
+                    super::journey::RiderEvents::new(plan.dims.len(), dim)
+                })
                 .collect(),
             chunk: 0,
             text_cols: texts,
@@ -533,7 +543,7 @@ impl<'p> SourceSink<'p> {
             let s = match secs {
                 Some(s) => s,
                 None => {
-                    let Some(s) = self.time.parse(fields[t]) else {
+                    let Some(s) = self.time.parse_on(fields[t], day) else {
                         return Err(BadRow::field(
                             t,
                             format!(
@@ -564,7 +574,9 @@ impl<'p> SourceSink<'p> {
         }
         self.min_day = self.min_day.min(day);
         self.max_day = self.max_day.max(day);
-        self.joins.note(row, fields);
+        if !plan.lookups.is_empty() {
+            self.joins.note(row, fields);
+        }
         self.update_slot(row, fields, &ids, &codes, period);
         self.text = text;
         Ok(())

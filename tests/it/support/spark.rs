@@ -186,14 +186,15 @@ fn start() -> Result<Spark, String> {
     }
     let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spark-runner.log");
     let err = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    // The session's catalog lives in memory: tables a former run left in the
+    // warehouse directory would be in the way of `CREATE TABLE`.
+    let warehouse = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spark-warehouse");
+    let _ = std::fs::remove_dir_all(&warehouse);
     let began = std::time::Instant::now();
     let mut child = Command::new("python3")
         .args(["-u", "-c", SPARK_RUNNER])
         .env("PYSPARK_PYTHON", "python3")
-        .env(
-            "KPI_SPARK_WAREHOUSE",
-            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spark-warehouse"),
-        )
+        .env("KPI_SPARK_WAREHOUSE", &warehouse)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(err)
