@@ -1,6 +1,6 @@
 //! BigQuery GoogleSQL (generated and snapshot-tested; not executed by the tests).
 
-use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{series_step, Dialect, SqlType};
 use crate::data::period::Grain;
 
 /// BigQuery.
@@ -30,18 +30,12 @@ impl Dialect for BigQuery {
         }
     }
 
-    fn local_day(&self, t: &str, tz: &str) -> String {
-        local_day_case(
-            &format!("REGEXP_CONTAINS(SUBSTR({t}, 12), '{OFFSET_RE}')"),
-            &format!(
-                "DATE(TIMESTAMP({}), {})",
-                canonical_time(t),
-                self.string_literal(tz)
-            ),
-            &format!("CAST(CONCAT({t}, '-01') AS DATE)"),
-            &format!("CAST(SUBSTR({t}, 1, 10) AS DATE)"),
-            &format!("LENGTH({t}) = 7"),
-        )
+    fn matches_regex(&self, e: &str, re: &str) -> String {
+        format!("REGEXP_CONTAINS({e}, '{re}')")
+    }
+
+    fn parse_instant(&self, c: &str) -> String {
+        format!("TIMESTAMP({c})")
     }
 
     fn instant_day(&self, ts: &str, tz: &str) -> String {

@@ -13,7 +13,7 @@
 //! - no `percentile_cont`: `quantileExactInclusive` interpolates between the closest
 //!   ranks as it does; no `generate_series` over dates: `arrayJoin(range(..))`.
 
-use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{series_step, Dialect, SqlType};
 use crate::data::period::{civil_from_day, Grain};
 
 /// ClickHouse.
@@ -56,20 +56,16 @@ impl Dialect for ClickHouse {
         format!("toDate32({})", Self::day_text(day))
     }
 
-    /// The offset time is read as an instant (`DateTime64` in UTC), moved to the
-    /// zone (`toTimeZone`), and its date taken there (`toDate32`).
-    fn local_day(&self, t: &str, tz: &str) -> String {
-        local_day_case(
-            &format!("match(substr({t}, 12), '{OFFSET_RE}')"),
-            &format!(
-                "toDate32(toTimeZone(parseDateTime64BestEffort({}, 0, 'UTC'), {}))",
-                canonical_time(t),
-                self.string_literal(tz)
-            ),
-            &format!("toDate32(concat({t}, '-01'))"),
-            &format!("toDate32(substr({t}, 1, 10))"),
-            &format!("length({t}) = 7"),
-        )
+    fn matches_regex(&self, e: &str, re: &str) -> String {
+        format!("match({e}, '{re}')")
+    }
+
+    fn parse_instant(&self, c: &str) -> String {
+        format!("parseDateTime64BestEffort({c}, 0, 'UTC')")
+    }
+
+    fn text_to_date(&self, e: &str) -> String {
+        format!("toDate32({e})")
     }
 
     /// A `DateTime64` (any zone) moved to the zone, its date taken there.

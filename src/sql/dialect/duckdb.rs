@@ -1,6 +1,6 @@
 //! DuckDB (executed by the tests through its Python package).
 
-use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{series_step, Dialect, SqlType};
 use crate::data::period::Grain;
 
 /// DuckDB 1.0 or later (with the bundled ICU extension for time zones).
@@ -22,18 +22,12 @@ impl Dialect for DuckDb {
         }
     }
 
-    fn local_day(&self, t: &str, tz: &str) -> String {
-        local_day_case(
-            &format!("regexp_matches(substr({t}, 12), '{OFFSET_RE}')"),
-            &format!(
-                "CAST(CAST({} AS TIMESTAMPTZ) AT TIME ZONE {} AS DATE)",
-                canonical_time(t),
-                self.string_literal(tz)
-            ),
-            &format!("CAST({t} || '-01' AS DATE)"),
-            &format!("CAST(substr({t}, 1, 10) AS DATE)"),
-            &format!("length({t}) = 7"),
-        )
+    fn matches_regex(&self, e: &str, re: &str) -> String {
+        format!("regexp_matches({e}, '{re}')")
+    }
+
+    fn parse_instant(&self, c: &str) -> String {
+        format!("CAST({c} AS TIMESTAMPTZ)")
     }
 
     /// `timezone(tz, TIMESTAMPTZ)` is the zone's wall time (ICU). In UTC the day is
@@ -43,18 +37,6 @@ impl Dialect for DuckDb {
             format!("CAST(make_timestamp(epoch_us({ts})) AS DATE)")
         } else {
             format!("CAST(timezone({}, {ts}) AS DATE)", self.string_literal(tz))
-        }
-    }
-
-    fn period_start(&self, day: &str, grain: Grain) -> String {
-        format!("CAST(date_trunc('{}', {day}) AS DATE)", grain.as_str())
-    }
-
-    fn add_days(&self, day: &str, n: i64) -> String {
-        if n < 0 {
-            format!("({day} - {})", -n)
-        } else {
-            format!("({day} + {n})")
         }
     }
 

@@ -115,9 +115,31 @@ pub trait Dialect {
     /// Timestamp parsing and zone conversion: the local day (`DATE`) in zone `tz` of
     /// an event time given as text `t` (an expression that may be repeated): a date or
     /// a timestamp without offset is local time as written (its first ten characters);
-    /// one with `Z` or an offset is converted into the zone, DST included; `YYYY-MM`
-    /// is the first day of the month (monthly sources such as quotas).
-    fn local_day(&self, t: &str, tz: &str) -> String;
+    /// one with `Z` or an offset ([`OFFSET_RE`]) is rewritten in one shape
+    /// ([`canonical_time`]), parsed ([`Dialect::parse_instant`]) and converted into
+    /// the zone, DST included ([`Dialect::instant_day`]); `YYYY-MM` is the first day
+    /// of the month (monthly sources such as quotas).
+    fn local_day(&self, t: &str, tz: &str) -> String {
+        let has_offset = self.matches_regex(&format!("substr({t}, 12)"), OFFSET_RE);
+        let converted = self.instant_day(&self.parse_instant(&canonical_time(t)), tz);
+        let month = self.text_to_date(&format!("{t} || '-01'"));
+        let date = self.text_to_date(&format!("substr({t}, 1, 10)"));
+        format!(
+            "CASE WHEN {has_offset} THEN {converted} WHEN length({t}) = 7 THEN {month} ELSE {date} END"
+        )
+    }
+
+    /// Regular expressions: whether text `e` matches `re` somewhere (a boolean).
+    fn matches_regex(&self, e: &str, re: &str) -> String;
+
+    /// Timestamp parsing: the instant of `c`, a text `YYYY-MM-DD HH:MM:SS+HH:MM`, in
+    /// the type [`Dialect::instant_day`] reads.
+    fn parse_instant(&self, c: &str) -> String;
+
+    /// Date parsing: the `DATE` of a text `YYYY-MM-DD`.
+    fn text_to_date(&self, e: &str) -> String {
+        self.cast(e, SqlType::Date)
+    }
 
     /// Typed time columns (`column ts: timestamp`): the local day (`DATE`) in zone
     /// `tz` of `ts`, a column of the warehouse's instant type (`TIMESTAMPTZ`,
@@ -139,10 +161,20 @@ pub trait Dialect {
 
     /// Period truncation: the first day of the `grain` period holding `day` (ISO
     /// weeks start on Monday). Never called with `Grain::Day` or `Grain::All`.
-    fn period_start(&self, day: &str, grain: Grain) -> String;
+    /// `date_trunc` as a `DATE` by default (PostgreSQL, DuckDB).
+    fn period_start(&self, day: &str, grain: Grain) -> String {
+        format!("CAST(date_trunc('{}', {day}) AS DATE)", grain.as_str())
+    }
 
-    /// Date arithmetic: `day` plus `n` days (`n` may be negative).
-    fn add_days(&self, day: &str, n: i64) -> String;
+    /// Date arithmetic: `day` plus `n` days (`n` may be negative); `DATE + integer`
+    /// by default (PostgreSQL, DuckDB).
+    fn add_days(&self, day: &str, n: i64) -> String {
+        if n < 0 {
+            format!("({day} - {})", -n)
+        } else {
+            format!("({day} + {n})")
+        }
+    }
 
     /// Date arithmetic: `day` plus `n` months.
     fn add_months(&self, day: &str, n: i64) -> String;
@@ -279,18 +311,6 @@ pub fn canonical_time(t: &str) -> String {
          WHEN length({off}) = 5 THEN substr({off}, 1, 3) || ':' || substr({off}, 4, 2) ELSE {off} END"
     );
     format!("(substr({u}, 1, 10) || ' ' || substr({u}, 12, 5) || ':' || {sec} || {off})")
-}
-
-/// `CASE WHEN <offset> THEN <converted> WHEN length = 7 THEN <month> ELSE <date> END`:
-/// the shape every dialect's [`Dialect::local_day`] shares.
-pub fn local_day_case(
-    has_offset: &str,
-    converted: &str,
-    month: &str,
-    date: &str,
-    len7: &str,
-) -> String {
-    format!("CASE WHEN {has_offset} THEN {converted} WHEN {len7} THEN {month} ELSE {date} END")
 }
 
 /// The step of a period series: days per step for day and week, months otherwise.

@@ -1,6 +1,6 @@
 //! PostgreSQL (executed by the tests and `kpi eval --engine postgres`).
 
-use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{series_step, Dialect, SqlType};
 use crate::data::period::Grain;
 
 /// PostgreSQL 12 or later.
@@ -32,18 +32,12 @@ impl Dialect for Postgres {
         }
     }
 
-    fn local_day(&self, t: &str, tz: &str) -> String {
-        local_day_case(
-            &format!("substr({t}, 12) ~ '{OFFSET_RE}'"),
-            &format!(
-                "CAST((CAST({} AS TIMESTAMPTZ) AT TIME ZONE {}) AS DATE)",
-                canonical_time(t),
-                self.string_literal(tz)
-            ),
-            &format!("CAST({t} || '-01' AS DATE)"),
-            &format!("CAST(substr({t}, 1, 10) AS DATE)"),
-            &format!("length({t}) = 7"),
-        )
+    fn matches_regex(&self, e: &str, re: &str) -> String {
+        format!("{e} ~ '{re}'")
+    }
+
+    fn parse_instant(&self, c: &str) -> String {
+        format!("CAST({c} AS TIMESTAMPTZ)")
     }
 
     /// PostgreSQL has no `CREATE OR REPLACE TABLE`: drop and create in one
@@ -53,18 +47,6 @@ impl Dialect for Postgres {
             "BEGIN;\nDROP TABLE IF EXISTS {table};\nCREATE TABLE {table} AS\n{};\nCOMMIT;\n",
             query.trim_end().trim_end_matches(';')
         )
-    }
-
-    fn period_start(&self, day: &str, grain: Grain) -> String {
-        format!("CAST(date_trunc('{}', {day}) AS DATE)", grain.as_str())
-    }
-
-    fn add_days(&self, day: &str, n: i64) -> String {
-        if n < 0 {
-            format!("({day} - {})", -n)
-        } else {
-            format!("({day} + {n})")
-        }
     }
 
     fn add_months(&self, day: &str, n: i64) -> String {

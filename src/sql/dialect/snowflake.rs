@@ -1,6 +1,6 @@
 //! Snowflake (generated and snapshot-tested; not executed by the tests).
 
-use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{series_step, Dialect, SqlType};
 use crate::data::period::Grain;
 
 /// Snowflake. Weeks assume the default `WEEK_START = 0` (ISO weeks, Monday first).
@@ -41,18 +41,16 @@ impl Dialect for Snowflake {
     }
 
     /// `REGEXP_LIKE` matches the whole text, hence the leading `.*`.
-    fn local_day(&self, t: &str, tz: &str) -> String {
-        local_day_case(
-            &format!("REGEXP_LIKE(SUBSTR({t}, 12), '.*{OFFSET_RE}')"),
-            &format!(
-                "TO_DATE(CONVERT_TIMEZONE({}, TO_TIMESTAMP_TZ({})))",
-                self.string_literal(tz),
-                canonical_time(t)
-            ),
-            &format!("TO_DATE({t} || '-01')"),
-            &format!("TO_DATE(SUBSTR({t}, 1, 10))"),
-            &format!("LENGTH({t}) = 7"),
-        )
+    fn matches_regex(&self, e: &str, re: &str) -> String {
+        format!("REGEXP_LIKE({e}, '.*{re}')")
+    }
+
+    fn parse_instant(&self, c: &str) -> String {
+        format!("TO_TIMESTAMP_TZ({c})")
+    }
+
+    fn text_to_date(&self, e: &str) -> String {
+        format!("TO_DATE({e})")
     }
 
     /// For `TIMESTAMP_TZ` and `TIMESTAMP_LTZ` columns.

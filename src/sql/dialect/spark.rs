@@ -1,7 +1,7 @@
 //! Spark SQL 3.1+ (and Databricks); executed by the tests in a local Spark 4 session
 //! (tests/it/sql_spark.rs).
 
-use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{series_step, Dialect, SqlType};
 use crate::data::period::Grain;
 
 /// Spark SQL (and Databricks).
@@ -31,20 +31,18 @@ impl Dialect for Spark {
         }
     }
 
-    /// Spark timestamps are instants shown in the session zone: the offset text is
-    /// parsed into an instant, moved to UTC wall time, then to the zone's wall time.
-    fn local_day(&self, t: &str, tz: &str) -> String {
-        local_day_case(
-            &format!("substr({t}, 12) RLIKE '{OFFSET_RE}'"),
-            &format!(
-                "date_from_unix_date(CAST(floor(unix_seconds(from_utc_timestamp(CAST({} AS TIMESTAMP), {})) / 86400) AS INT))",
-                canonical_time(t),
-                self.string_literal(tz)
-            ),
-            &format!("to_date(concat({t}, '-01'))"),
-            &format!("to_date(substr({t}, 1, 10))"),
-            &format!("length({t}) = 7"),
-        )
+    fn matches_regex(&self, e: &str, re: &str) -> String {
+        format!("{e} RLIKE '{re}'")
+    }
+
+    /// Spark timestamps are instants shown in the session zone; an offset text is
+    /// parsed into the instant it names whatever the session zone.
+    fn parse_instant(&self, c: &str) -> String {
+        format!("CAST({c} AS TIMESTAMP)")
+    }
+
+    fn text_to_date(&self, e: &str) -> String {
+        format!("to_date({e})")
     }
 
     /// A Spark `TIMESTAMP` is an instant: shifted to the zone's wall time, its epoch

@@ -1,6 +1,6 @@
 //! Trino (generated and snapshot-tested; not executed by the tests).
 
-use super::{canonical_time, local_day_case, series_step, Dialect, SqlType, OFFSET_RE};
+use super::{series_step, Dialect, SqlType};
 use crate::data::period::Grain;
 
 /// Trino (and Presto-compatible engines).
@@ -22,18 +22,12 @@ impl Dialect for Trino {
         }
     }
 
-    fn local_day(&self, t: &str, tz: &str) -> String {
-        local_day_case(
-            &format!("regexp_like(substr({t}, 12), '{OFFSET_RE}')"),
-            &format!(
-                "CAST(from_iso8601_timestamp(replace({}, ' ', 'T')) AT TIME ZONE {} AS DATE)",
-                canonical_time(t),
-                self.string_literal(tz)
-            ),
-            &format!("CAST({t} || '-01' AS DATE)"),
-            &format!("CAST(substr({t}, 1, 10) AS DATE)"),
-            &format!("length({t}) = 7"),
-        )
+    fn matches_regex(&self, e: &str, re: &str) -> String {
+        format!("regexp_like({e}, '{re}')")
+    }
+
+    fn parse_instant(&self, c: &str) -> String {
+        format!("from_iso8601_timestamp(replace({c}, ' ', 'T'))")
     }
 
     fn period_start(&self, day: &str, grain: Grain) -> String {
