@@ -47,6 +47,8 @@ pub struct RiderEvents {
     groups: HashMap<[u32; MAX_DIMS], u32, foldhash::fast::RandomState>,
     group_keys: Vec<[u32; MAX_DIMS]>,
     events: Vec<Event>,
+    /// Events per entity id, so that they can be grouped by entity in one pass.
+    per_entity: Vec<u32>,
 }
 
 impl Rider {
@@ -96,6 +98,10 @@ impl RiderEvents {
             Some(d) => ids[d],
             None => self.entities.intern(entity).0,
         };
+        match self.per_entity.get_mut(entity as usize) {
+            Some(n) => *n += 1,
+            None => self.new_entity(entity),
+        }
         // One dimension (or none): its value id is the group; more: a tuple id.
         let group = if self.ndims <= 1 {
             ids[0]
@@ -114,6 +120,16 @@ impl RiderEvents {
             mask,
             group,
         });
+    }
+}
+
+impl RiderEvents {
+    /// The first event of an entity id beyond those counted so far.
+    #[cold]
+    #[inline(never)]
+    fn new_entity(&mut self, entity: u32) {
+        self.per_entity.resize(entity as usize + 1, 0);
+        self.per_entity[entity as usize] = 1;
     }
 }
 
@@ -151,7 +167,7 @@ pub fn count(
     let parts = req.threads.clamp(1, 16);
     let mut entities: HashMap<Vec<u8>, u32, foldhash::fast::RandomState> = HashMap::default();
     // Per sink: its events, and its entity and group ids made global.
-    let mut local: Vec<(Vec<Event>, Vec<u32>, Vec<u32>)> = Vec::with_capacity(sinks.len());
+    let mut local: Vec<Local> = Vec::with_capacity(sinks.len());
     for sink in sinks.iter_mut() {
         let mut ev = std::mem::take(&mut sink.riders[k]);
         let dims: Vec<&Interner> = sink.dim_interners();
@@ -188,7 +204,12 @@ pub fn count(
                     .collect())
             })
             .collect();
-        local.push((ev.events, ent, grp));
+        local.push(Local {
+            events: ev.events,
+            entity: ent,
+            group: grp,
+            per_entity: ev.per_entity,
+        });
     }
     let (within, steps) = (p.within, p.steps.len());
     let local = &local;
@@ -228,6 +249,17 @@ pub fn count(
     (m, aggs)
 }
 
+/// One sink's events of a rider, with its entity and group ids made global.
+struct Local {
+    events: Vec<Event>,
+    /// Global entity id per local one.
+    entity: Vec<u32>,
+    /// Global group id per local one.
+    group: Vec<u32>,
+    /// Events per local entity id.
+    per_entity: Vec<u32>,
+}
+
 /// The events of part `me` of `parts` (the entities whose global id is `me` modulo
 /// `parts`) of every sink's `(events, global entity ids, global group ids)`, with
 /// global ids, grouped by entity and sorted within each entity by time, later steps
@@ -235,22 +267,23 @@ pub fn count(
 /// sinks' events, which keeps each entity's events in the order the scan met them (in
 /// time order for a time-ordered export); the sort within an entity is stable and
 /// finds those runs already in order.
-fn by_entity(
-    local: &[(Vec<Event>, Vec<u32>, Vec<u32>)],
-    n_entities: usize,
-    parts: usize,
-    me: usize,
-) -> Vec<Event> {
+fn by_entity(local: &[Local], n_entities: usize, parts: usize, me: usize) -> Vec<Event> {
     // Events per entity of this part (entity `g` is the `g / parts`-th).
     let mut at = vec![0usize; n_entities.div_ceil(parts.max(1)) + 1];
     let mut first = None;
-    for (events, ent, _) in local {
-        for e in events {
-            let g = ent[e.entity as usize] as usize;
-            if g % parts == me {
-                at[g / parts] += 1;
-                first.get_or_insert(*e);
+    for l in local {
+        for (e, &n) in l.per_entity.iter().enumerate() {
+            let g = l.entity[e] as usize;
+            if n > 0 && g % parts == me {
+                at[g / parts] += n as usize;
             }
+        }
+        if first.is_none() {
+            first = l
+                .events
+                .iter()
+                .find(|e| l.entity[e.entity as usize] as usize % parts == me)
+                .copied();
         }
     }
     let Some(first) = first else {
@@ -264,14 +297,14 @@ fn by_entity(
     }
     bounds.push(sum);
     let mut sorted = vec![first; sum];
-    for (events, ent, grp) in local {
-        for e in events {
-            let g = ent[e.entity as usize];
+    for l in local {
+        for e in &l.events {
+            let g = l.entity[e.entity as usize];
             if g as usize % parts == me {
                 let slot = &mut at[g as usize / parts];
                 sorted[*slot] = Event {
                     entity: g,
-                    group: grp[e.group as usize],
+                    group: l.group[e.group as usize],
                     ..*e
                 };
                 *slot += 1;

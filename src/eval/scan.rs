@@ -520,13 +520,12 @@ impl<'p> SourceSink<'p> {
         )?;
         vals[t] = RowVal::Date(day);
         let mut text = std::mem::take(&mut self.text);
-        let ext = match plan.derived.is_empty() {
-            true => [&[][..]; N],
-            false => self.derive_row(fields, &mut vals, &mut text),
-        };
-        let fields: &[&[u8]] = match plan.derived.is_empty() {
-            true => fields,
-            false => &ext,
+        let ext;
+        let fields: &[&[u8]] = if plan.derived.is_empty() {
+            fields
+        } else {
+            ext = self.derive_row(fields, &mut vals, &mut text);
+            &ext
         };
         let row = &vals[..plan.kinds.len()];
         let mut codes = [crate::plan::filter::CODE_NULL; crate::plan::filter::MAX_CODED];

@@ -61,7 +61,7 @@ impl SlotIndex {
 
     /// The slot of (`combo`, `period`), or `next` (which the caller then creates)
     /// if it has none yet; the flag says whether it was new.
-    #[inline]
+    #[inline(always)]
     pub fn slot(&mut self, combo: u32, period: i32, next: u32) -> (u32, bool) {
         if let Some(run) = self.runs.get(combo as usize) {
             let i = i64::from(period) - i64::from(run.base);
