@@ -38,7 +38,7 @@ pub struct Args {
     /// The table of a source: `SOURCE=SCHEMA.TABLE` (repeatable; default: the source's name)
     #[arg(long = "table", value_name = "SOURCE=TABLE")]
     tables: Vec<String>,
-    /// Wrap the query in the dialect's `CREATE OR REPLACE TABLE SCHEMA.TABLE AS ..` (PostgreSQL: drop and create in a transaction; ClickHouse: a MergeTree table), for scheduled pipelines
+    /// Wrap the query in the dialect's `CREATE OR REPLACE TABLE SCHEMA.TABLE AS ..` (PostgreSQL: drop and create in a transaction; Spark: drop, then create; ClickHouse: a MergeTree table), for scheduled pipelines
     #[arg(long, value_name = "SCHEMA.TABLE")]
     materialize: Option<String>,
     /// Write the SQL to FILE instead of stdout
