@@ -480,6 +480,8 @@ pub struct Graph {
     pub unreviewed: Vec<(String, &'static str, Span)>,
     /// A node computing `workdays` (the analyses' per-working-day rates).
     pub workdays: Option<NodeId>,
+    /// A node computing `days` (the calendar days of a row's range).
+    pub days: Option<NodeId>,
 }
 
 impl Graph {
@@ -500,7 +502,9 @@ impl Graph {
     /// Whether a node is the compiler's own (a check's formula, `workdays`), not a
     /// definition: the graph pictures leave these out.
     pub fn is_internal(&self, id: NodeId) -> bool {
-        self.workdays == Some(id) || self.checks.iter().any(|c| c.nodes.list().contains(&id))
+        self.workdays == Some(id)
+            || self.days == Some(id)
+            || self.checks.iter().any(|c| c.nodes.list().contains(&id))
     }
     /// Append a formula node that is not a definition (see [`Graph::is_internal`]).
     pub(crate) fn push_internal(&mut self, name: &str, f: Formula, span: Span) -> NodeId {

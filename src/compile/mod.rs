@@ -99,6 +99,10 @@ pub fn compile_root(loader: &mut Loader, root: FileId, opts: &Options) -> (Graph
         .graph
         .push_internal("__workdays", Formula::Workdays, Span::default());
     b.graph.workdays = Some(workdays);
+    let days = b
+        .graph
+        .push_internal("__days", Formula::Days, Span::default());
+    b.graph.days = Some(days);
     b.exprs.resize(b.graph.nodes.len(), None);
     let cyclic = cycles::report(&b.graph, &mut b.diags);
     b.infer(&scope, &cyclic);

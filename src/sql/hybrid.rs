@@ -86,6 +86,10 @@ pub fn evaluate(
     }
     let workdays = crate::analyze::workdays_node(graph)?;
     push(workdays, &mut sql_metrics);
+    let days = graph.days;
+    if let Some(d) = days {
+        push(d, &mut sql_metrics);
+    }
     let sub = Request {
         metrics: sql_metrics.clone(),
         ..req.clone()
@@ -121,12 +125,18 @@ pub fn evaluate(
     let cal = graph.work_calendar();
     let mut grid = Grid::new(keys, req.grain, range, first, &cal, None);
     let col_of = |id: NodeId| sql_metrics.iter().position(|m| *m == id);
-    if let Some(k) = col_of(workdays) {
-        // The query's own working days (the range it saw), not a guess.
-        grid.workdays = rows
-            .iter()
+    // The query's own working days and days (the range it saw: at grain `all`
+    // without `--from`/`--to`, the data's), not a guess.
+    let column = |k: usize| -> Vec<f64> {
+        rows.iter()
             .map(|r| r.values[k].as_f64().unwrap_or(f64::NAN))
-            .collect();
+            .collect()
+    };
+    if let Some(k) = col_of(workdays) {
+        grid.workdays = column(k);
+    }
+    if let Some(k) = days.and_then(col_of) {
+        grid.days = column(k);
     }
     let mut cols = Cols::default();
     for (k, &id) in sql_metrics.iter().enumerate() {

@@ -34,6 +34,7 @@ mod same_graph;
 mod script;
 mod sql_clickhouse;
 mod sql_duckdb;
+mod sql_hybrid;
 mod sql_postgres;
 mod sql_snapshots;
 mod sql_spark;
