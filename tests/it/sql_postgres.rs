@@ -2,88 +2,27 @@
 //! evaluated in-process and as SQL in a real server over the same data (loaded with
 //! `COPY`) give the same tables, floats to 1e-9 relative, and `kpi eval --engine
 //! postgres` prints what the in-process engine prints. Needs `KPI_TEST_PG_DSN`
-//! (skipped with a message without it; a failure under `CI=true`).
+//! (skipped with a message without it; a failure under `CI=true`). The runner:
+//! `support::engines`; PostgreSQL's part: `support::postgres`.
 
+use crate::support::engines::{compare, compare_suites, materialize, Materialize, Reference};
 use crate::support::kpi;
-use std::collections::HashMap;
-
+use crate::support::postgres::PostgresEngine;
 use crate::support::sql::*;
-use kpi::report::{render, OutFormat};
-
-/// Load every source of `suite` into schema `schema`; the source -> table map.
-fn load(client: &mut postgres::Client, schema: &str, suite: &Suite) -> HashMap<String, String> {
-    let graph = compile(suite.defs);
-    let mut tables = HashMap::new();
-    for (src, file) in &suite.data {
-        let def = graph
-            .sources
-            .iter()
-            .find(|s| s.name == *src)
-            .expect("source");
-        let table = format!("{schema}.{src}");
-        kpi::sql::postgres::load(
-            client,
-            def,
-            &path(file),
-            &table,
-            true,
-            &graph.settings.timezone,
-        )
-        .unwrap_or_else(|e| panic!("loading {file}: {e}"));
-        tables.insert(src.to_string(), table);
-    }
-    tables
-}
-
-/// Compare every case of the suites; (evaluations, cells, identical CSV outputs).
-fn compare(test: &str, names: &[&str]) {
-    compare_suites(test, suites_named(names));
-}
-
-fn compare_suites(test: &str, suites: Vec<Suite>) {
-    let Some(dsn) = pg_dsn(test) else { return };
-    let mut client = postgres::Client::connect(&dsn, postgres::NoTls).expect("connect");
-    let (mut evals, mut cells, mut identical) = (0, 0, 0);
-    for suite in suites {
-        let graph = compile(suite.defs);
-        let tables = load(&mut client, &format!("kpi_{test}_{}", suite.name), &suite);
-        for case in &suite.cases {
-            let ctx = format!("{test}: {} {}", suite.defs, case.label());
-            let req = case.request(&graph, &suite.data);
-            let want = kpi::eval::evaluate(&graph, &req).unwrap_or_else(|e| panic!("{ctx}: {e}"));
-            let mut sql_req = req.clone();
-            sql_req.data.clear();
-            let got = kpi::sql::postgres::evaluate(&graph, &sql_req, &tables, &dsn)
-                .unwrap_or_else(|e| panic!("{ctx}: {e}"));
-            cells += assert_same(&ctx, &table_of(&want), &table_of(&got));
-            evals += 1;
-            if render(&want, OutFormat::Csv) == render(&got, OutFormat::Csv) {
-                identical += 1;
-            }
-        }
-    }
-    say(&format!(
-        "{test}: {evals} evaluations, {cells} cells equal in PostgreSQL; {identical} of {evals} CSV outputs identical to the byte"
-    ));
-    assert_eq!(
-        identical, evals,
-        "{test}: some outputs differ in their last digits"
-    );
-}
 
 #[test]
 fn pg_shipped_examples_match_the_in_process_engine() {
-    compare("pg_shipped_examples", &["sales", "teams"]);
+    compare("pg_shipped_examples", &PostgresEngine, &["sales", "teams"]);
 }
 
 #[test]
 fn pg_golden_fixtures_match_the_in_process_engine() {
-    compare("pg_golden_fixtures", &GOLDEN);
+    compare("pg_golden_fixtures", &PostgresEngine, &GOLDEN);
 }
 
 #[test]
 fn pg_dst_and_iso_week_year_boundaries_match_the_in_process_engine() {
-    compare("pg_dst_iso_weeks", &TIME);
+    compare("pg_dst_iso_weeks", &PostgresEngine, &TIME);
 }
 
 /// Typed time columns loaded by `kpi load` (`TIMESTAMPTZ` in the definitions' zone):
@@ -107,7 +46,7 @@ fn pg_typed_time_columns_loaded_by_kpi_load_match_the_in_process_engine() {
             suite
         })
         .collect();
-    compare_suites("pg_typed_time", suites);
+    compare_suites("pg_typed_time", &PostgresEngine, suites);
 }
 
 /// `kpi load` copies the exports; `kpi eval --engine postgres` then prints exactly
@@ -300,81 +239,19 @@ fn engine_postgres_without_a_server_is_a_usage_error() {
 
 #[test]
 fn pg_generated_rows_over_every_supported_construct_match_the_in_process_engine() {
-    compare("pg_generated_rows", &MIXED);
+    compare("pg_generated_rows", &PostgresEngine, &MIXED);
 }
 
 /// `kpi sql --dialect postgres --materialize` from the command line: the script
 /// (drop and create in one transaction) runs in PostgreSQL, twice, and the table
-/// holds the engine's rows.
+/// holds `kpi eval`'s rows.
 #[test]
 fn pg_materialized_table_holds_the_engines_rows() {
-    let test = "pg_materialize";
-    let Some(dsn) = pg_dsn(test) else { return };
-    let mut client = postgres::Client::connect(&dsn, postgres::NoTls).expect("connect");
-    let suite = suites_named(&["sales"]).remove(0);
-    let tables = load(&mut client, "kpi_pg_materialize", &suite);
-    let args = [
-        "--by",
-        "team",
-        "--grain",
-        "month",
-        "--metrics",
-        "calls,won_amount,hit_rate",
-    ];
-    let table_args: Vec<String> = tables.iter().map(|(s, t)| format!("{s}={t}")).collect();
-    let mut sql_args = vec![
-        "sql",
-        "metrics/sales.kpi",
-        "--dialect",
-        "postgres",
-        "--materialize",
-        "kpi_pg_materialize.team_month",
-    ];
-    sql_args.extend_from_slice(&args);
-    for t in &table_args {
-        sql_args.push("--table");
-        sql_args.push(t);
-    }
-    let r = crate::support::kpi(&sql_args);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout.starts_with(
-            "BEGIN;\nDROP TABLE IF EXISTS \"kpi_pg_materialize\".\"team_month\";\nCREATE TABLE"
-        ),
-        "{}",
-        &r.stdout[..120]
-    );
-    client.batch_execute(&r.stdout).expect("create");
-    client.batch_execute(&r.stdout).expect("replace");
-    let rows = client
-        .simple_query("SELECT * FROM kpi_pg_materialize.team_month ORDER BY 1, 2")
-        .expect("select");
-    let got: Vec<Vec<String>> = rows
-        .iter()
-        .filter_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => Some(
-                (0..r.len())
-                    .map(|i| r.get(i).unwrap_or("").to_string())
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect();
-    let mut eval_args = vec!["eval", "metrics/sales.kpi", "--format", "csv"];
-    eval_args.extend_from_slice(&args);
-    let want = crate::support::kpi(&eval_args);
-    assert_eq!(want.code, 0, "{}", want.stderr);
-    let want = crate::support::eval::Table::parse(&want.stdout);
-    assert_eq!(got.len(), want.rows.len());
-    for (g, w) in got.iter().zip(&want.rows) {
-        for (a, b) in g.iter().zip(w) {
-            let same = a == b
-                || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if (x - y).abs() <= 1e-9 * y.abs().max(1.0));
-            assert!(same, "{test}: {a} vs {b}");
-        }
-    }
-    say(&format!(
-        "{test}: {} rows of the materialized table equal kpi eval's",
-        got.len()
-    ));
+    let m = Materialize {
+        name: "kpi_pg_materialize.team_month",
+        metrics: "calls,won_amount,hit_rate",
+        starts: "BEGIN;\nDROP TABLE IF EXISTS \"kpi_pg_materialize\".\"team_month\";\nCREATE TABLE",
+        reference: Reference::KpiEval,
+    };
+    materialize("pg_materialize", &PostgresEngine, &m);
 }

@@ -1,94 +1,44 @@
 //! ClickHouse for the SQL backend's differential tests: chDB (ClickHouse in-process,
-//! its Python package) in one long-lived `python3` child, started once per test run
-//! and shared by every test. Each request names the CSV exports to load as tables
-//! (typed as `kpi load` types a table: see [`loaded_column`]) and the queries; the
-//! answer is, per query, the result rows as text cells or the error. The tables
-//! are dropped after each request.
+//! its Python package) in one long-lived `python3` child ([`Shared`]), started once
+//! per test run and shared by every test. Each request names the CSV exports to load
+//! as tables (typed as `kpi load` types a table: see [`loaded_column`]), the session
+//! time zone (`session_timezone`) and the queries; the answer is, per query, the
+//! result rows as text cells or the error. The tables are dropped after each request.
 //!
 //! Without chDB the tests that need it print why they skip and pass; under
 //! `CI=true` they fail (`.ci/run` installs it).
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
-
-use super::sql::{csv_columns, load_type, path, results_of, say, unavailable, LoadType, Table};
+use super::engines::{run_batches, Answer, Batch, Engine, Job, Runner, Script};
+use super::python::{runs, Child, Shared};
+use super::sql::{load_type, say, LoadType, Table};
 use kpi::compile::graph::SourceDef;
-use kpi::compile::Graph;
 use kpi::sql::dialect::{ClickHouse, Dialect};
 
 /// The chDB release the tests are pinned to (`.ci/run` installs it).
 pub const CHDB: &str = "4.4.0";
 
-/// A column as loaded: its name, its ClickHouse type, and the expression that
-/// computes it from the CSV field (a `String` column of the same name).
-pub type ChColumn = (String, &'static str, String);
+/// ClickHouse (chDB), under the session zones UTC and America/New_York.
+pub struct ClickHouseEngine;
 
-/// A table: name, CSV file, columns.
-pub type ChTable = (String, PathBuf, Vec<ChColumn>);
+static CHDB_SESSION: Shared = Shared::new("chDB", start);
 
-/// The type of column `name` of `src` in ClickHouse, and the expression reading it
-/// from the CSV field `field` (SQL text, a `String`), as `kpi load` types a table
-/// ([`load_type`]): numbers `Decimal(38, 6)`, booleans `Bool`, `timestamp`
-/// columns an instant (`DateTime64(6, 'UTC')`: a local time read in the
+/// The expression reading column `name` of `src` from the CSV field `field` (SQL
+/// text, a `String`) as `kpi load` types a table ([`load_type`]; the types are
+/// [`Runner::column_type`]'s): numbers `Decimal(38, 6)`, booleans `Bool`,
+/// `timestamp` columns an instant (`DateTime64(6, 'UTC')`: a local time read in the
 /// definitions' zone `tz`, an offset converted), `date` columns `Date32`, the rest
 /// `String`; every column `Nullable`, an empty field null.
-pub fn loaded_column(src: &SourceDef, name: &str, field: &str, tz: &str) -> (&'static str, String) {
+pub fn loaded_column(src: &SourceDef, name: &str, field: &str, tz: &str) -> String {
     let value = format!("nullIf({field}, '')");
     match load_type(src, name) {
-        LoadType::Number => (
-            "Nullable(Decimal(38, 6))",
-            format!("CAST({value} AS Nullable(Decimal(38, 6)))"),
+        LoadType::Number => format!("CAST({value} AS Nullable(Decimal(38, 6)))"),
+        LoadType::Bool => format!("CAST({value} AS Nullable(Bool))"),
+        LoadType::Instant => format!(
+            "toTimeZone(parseDateTime64BestEffort({value}, 6, {}), 'UTC')",
+            ClickHouse.string_literal(tz)
         ),
-        LoadType::Bool => ("Nullable(Bool)", format!("CAST({value} AS Nullable(Bool))")),
-        LoadType::Instant => (
-            "Nullable(DateTime64(6, 'UTC'))",
-            format!(
-                "toTimeZone(parseDateTime64BestEffort({value}, 6, {}), 'UTC')",
-                ClickHouse.string_literal(tz)
-            ),
-        ),
-        LoadType::Date => ("Nullable(Date32)", format!("toDate32({value})")),
-        LoadType::Text => ("Nullable(String)", value),
-    }
-}
-
-/// One request: tables to load, the session time zone (`session_timezone`; the
-/// SQL must not depend on it), and the queries.
-pub struct ChJob {
-    pub tables: Vec<ChTable>,
-    pub session_zone: String,
-    pub queries: Vec<String>,
-}
-
-impl ChJob {
-    /// A job over `data` (source -> CSV path) of `graph` under the session time
-    /// zone `session_zone`: each source is the table of its own name, as in the
-    /// DuckDB and Spark runners.
-    pub fn new(graph: &Graph, data: &[(&str, &str)], session_zone: &str) -> ChJob {
-        let ch = ClickHouse;
-        let tz = &graph.settings.timezone;
-        let tables = data
-            .iter()
-            .map(|(s, p)| {
-                let src = graph.sources.iter().find(|x| x.name == *s).expect("source");
-                let file = path(p);
-                let cols = csv_columns(&file)
-                    .into_iter()
-                    .map(|c| {
-                        let (t, e) = loaded_column(src, &c, &ch.quote_ident(&c), tz);
-                        (c, t, e)
-                    })
-                    .collect();
-                (s.to_string(), file, cols)
-            })
-            .collect();
-        ChJob {
-            tables,
-            session_zone: session_zone.to_string(),
-            queries: Vec::new(),
-        }
+        LoadType::Date => format!("toDate32({value})"),
+        LoadType::Text => value,
     }
 }
 
@@ -133,7 +83,7 @@ def run(q):
 for line in sys.stdin:
     job = json.loads(line)
     res = None
-    sess.query("SET session_timezone = %s" % lit(job["session_zone"]))
+    sess.query("SET session_timezone = %s" % lit(job["zone"]))
     names = []
     try:
         for name, path, cols in job["tables"]:
@@ -160,62 +110,14 @@ for line in sys.stdin:
     out.flush()
 "#;
 
-/// The running chDB: its stdin and stdout, and where its stderr goes.
-struct Chdb {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    log: PathBuf,
-}
-
-/// The shared session (started by the first test that asks; `Err` says why not).
-fn session() -> &'static Mutex<Result<Chdb, String>> {
-    static CHDB_SESSION: OnceLock<Mutex<Result<Chdb, String>>> = OnceLock::new();
-    CHDB_SESSION.get_or_init(|| Mutex::new(start()))
-}
-
-/// The tail of the runner's log.
-fn log_tail(log: &PathBuf) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-fn start() -> Result<Chdb, String> {
-    let importable = Command::new("python3")
-        .args(["-c", "import chdb"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !importable {
+fn start() -> Result<Child, String> {
+    if !runs("python3", &["-c", "import chdb"]) {
         return Err(format!(
             "chDB is not importable (`pip install chdb=={CHDB}`; .ci/run installs it)"
         ));
     }
-    let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("chdb-runner.log");
-    let err = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let began = std::time::Instant::now();
-    let mut child = Command::new("python3")
-        .args(["-u", "-c", CHDB_RUNNER])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("python3: {e}"))?;
-    let stdin = child.stdin.take().ok_or("no stdin")?;
-    let mut stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-    let mut line = String::new();
-    let _ = stdout.read_line(&mut line);
-    let v: serde_json::Value = serde_json::from_str(&line)
-        .map_err(|_| format!("the chDB runner did not start:\n{}", log_tail(&log)))?;
-    if let Some(e) = v.get("error") {
-        return Err(format!(
-            "{}\n{}",
-            e.as_str().unwrap_or_default(),
-            log_tail(&log)
-        ));
-    }
+    let (child, v) = Child::start("chDB", CHDB_RUNNER, "chdb-runner.log", &[])?;
     let chdb = v["chdb"].as_str().unwrap_or("?");
     if chdb != CHDB {
         say(&format!(
@@ -227,53 +129,89 @@ fn start() -> Result<Chdb, String> {
         v["ready"].as_str().unwrap_or("?"),
         began.elapsed().as_secs_f64()
     ));
-    Ok(Chdb {
-        _child: child,
-        stdin,
-        stdout,
-        log,
-    })
+    Ok(child)
 }
 
-/// Whether chDB runs here (starting it if no test did yet); skips (with a message)
-/// outside CI and fails under CI when it does not.
-pub fn clickhouse_available(test: &str) -> bool {
-    let guard = session().lock().unwrap_or_else(|e| e.into_inner());
-    match &*guard {
-        Ok(_) => true,
-        Err(why) => {
-            unavailable(test, why);
-            false
-        }
+impl Engine for ClickHouseEngine {
+    fn name(&self) -> &'static str {
+        "ClickHouse"
+    }
+
+    fn dialect(&self) -> &'static dyn Dialect {
+        &ClickHouse
+    }
+
+    fn available(&self, test: &str) -> bool {
+        CHDB_SESSION.available(test)
+    }
+
+    /// Every case under both.
+    fn zones(&self) -> &'static [&'static str] {
+        &["UTC", "America/New_York"]
+    }
+
+    fn equal_in(&self, zone: Option<&str>) -> String {
+        format!("ClickHouse (chDB, session zone {})", zone.unwrap_or("-"))
+    }
+
+    fn timed_as(&self) -> Option<&'static str> {
+        Some("chDB")
+    }
+
+    fn answer(&self, _test: &str, batches: &[Batch]) -> Vec<Vec<Result<Answer, String>>> {
+        run_batches(self, batches)
+    }
+
+    /// A MergeTree table (the script ends with the query's settings), with nulls.
+    fn materialized(&self, m: &Script) -> Table {
+        let sql = m.sql;
+        assert!(
+            sql.ends_with("SETTINGS join_use_nulls = 1;\n"),
+            "{}",
+            &sql[sql.len().saturating_sub(80)..]
+        );
+        let (schema, table) = m.schema_table();
+        let queries = vec![
+            format!("CREATE DATABASE IF NOT EXISTS {schema}"),
+            sql.into(),
+            sql.into(),
+            format!(
+                "SELECT engine FROM system.tables WHERE database = '{schema}' AND name = '{table}'"
+            ),
+            format!("SELECT * FROM {} ORDER BY 1, 2", m.name),
+            format!("DROP DATABASE {schema}"),
+        ];
+        let mut got = m.run(self, Some("UTC"), queries);
+        assert_eq!(got[3].rows, vec![vec![Some("MergeTree".to_string())]]);
+        let rows = got.remove(4);
+        assert!(rows.rows.iter().flatten().any(Option::is_none), "a null");
+        rows
     }
 }
 
-/// Run the jobs in the shared session, one after the other; per job, per query:
-/// the table or an error.
-pub fn run_clickhouse(jobs: &[ChJob]) -> Vec<Vec<Result<Table, String>>> {
-    let mut guard = session().lock().unwrap_or_else(|e| e.into_inner());
-    let ch = match &mut *guard {
-        Ok(s) => s,
-        Err(why) => panic!("chDB is not running: {why}"),
-    };
-    jobs.iter()
-        .map(|j| {
-            let req = serde_json::json!({
-                "tables": j.tables.iter().map(|(n, p, c)| serde_json::json!([n, p.to_string_lossy(), c])).collect::<Vec<_>>(),
-                "session_zone": j.session_zone,
-                "queries": j.queries,
-            });
-            writeln!(ch.stdin, "{req}").expect("write to the chDB runner");
-            ch.stdin.flush().expect("flush");
-            let mut line = String::new();
-            ch.stdout.read_line(&mut line).expect("read the chDB runner");
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| {
-                panic!(
-                    "the chDB runner answered {line:?}:\n{}",
-                    log_tail(&ch.log)
-                )
-            });
-            results_of(&v)
-        })
-        .collect()
+impl Runner for ClickHouseEngine {
+    fn column_type(&self, t: LoadType) -> &'static str {
+        match t {
+            LoadType::Number => "Nullable(Decimal(38, 6))",
+            LoadType::Bool => "Nullable(Bool)",
+            LoadType::Instant => "Nullable(DateTime64(6, 'UTC'))",
+            LoadType::Date => "Nullable(Date32)",
+            LoadType::Text => "Nullable(String)",
+        }
+    }
+
+    /// `[name, type, expression]`: the expression computes the column from the CSV
+    /// field (a `String` column of the same name).
+    fn column(&self, src: &SourceDef, name: &str, tz: &str) -> serde_json::Value {
+        let expr = loaded_column(src, name, &ClickHouse.quote_ident(name), tz);
+        serde_json::json!([name, self.column_type(load_type(src, name)), expr])
+    }
+
+    fn run(&self, jobs: &[Job]) -> Vec<Vec<Result<Table, String>>> {
+        CHDB_SESSION.run(jobs)
+    }
+
+    fn zone_query(&self) -> &'static str {
+        "SELECT timezone() AS zone"
+    }
 }

@@ -1,13 +1,18 @@
 //! What the tests share: the `kpi` runner, temporary folders, and the helpers of the
-//! engine tests (`eval`) and of the SQL backend's tests (`sql`).
+//! engine tests (`eval`) and of the SQL backend's tests (`sql`; the differential
+//! runner `engines`, one module per SQL engine, and `python`, the engines' child).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;
 
 pub mod clickhouse;
+pub mod duckdb;
+pub mod engines;
 pub mod eval;
 pub mod lsp;
+pub mod postgres;
+pub mod python;
 pub mod spark;
 pub mod sql;
 

@@ -1,66 +1,25 @@
 //! Apache Spark for the SQL backend's differential tests: one local Spark session
 //! (`local[2]`, ANSI mode as Spark 4 defaults) in a long-lived `python3` child
-//! (PySpark), started once per test run and shared by every test. Each request
-//! names the CSV exports to register as views (every column `STRING`: the engine
-//! reads text), the session time zone, and the queries; the answer is, per query,
-//! the result rows as text cells or the error.
+//! (PySpark, [`Shared`]), started once per test run and shared by every test. Each
+//! request names the CSV exports to register as views (read as text, then cast as
+//! `kpi load` types a table), the session time zone, and the queries; the answer is,
+//! per query, the result rows as text cells or the error.
 //!
 //! Without PySpark or a Java runtime the tests that need Spark print why they skip
 //! and pass; under `CI=true` they fail (`.ci/run` installs both).
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
 
-use super::sql::{csv_columns, load_type, path, results_of, say, unavailable, LoadType, Table};
-use kpi::compile::Graph;
+use super::engines::{run_batches, Answer, Batch, Engine, Job, Runner, Script};
+use super::python::{runs, Child, Shared};
+use super::sql::{say, Case, LoadType, Suite, Table};
+use kpi::data::period::Grain;
+use kpi::sql::dialect::{Dialect, Spark};
 
-/// One request: views over CSV files (name, file, (column, Spark type) pairs), the
-/// session time zone, and the queries to run there.
-/// A view: name, CSV file, (column, Spark type) pairs.
-pub type SparkTable = (String, PathBuf, Vec<(String, &'static str)>);
+/// Spark, under the session zones UTC and America/New_York.
+pub struct SparkEngine;
 
-pub struct SparkJob {
-    pub tables: Vec<SparkTable>,
-    pub time_zone: String,
-    pub queries: Vec<String>,
-}
-
-impl SparkJob {
-    /// A job over `data` (source -> CSV path) of `graph` with the session zone
-    /// `time_zone`. Each source is the view of its own name, as in the DuckDB runner;
-    /// the file is read as text and its columns cast as `kpi load` types a table
-    /// (numbers `DECIMAL(38, 6)`, booleans `BOOLEAN`, the rest `STRING`).
-    pub fn new(graph: &Graph, data: &[(&str, &str)], time_zone: &str) -> SparkJob {
-        let tables = data
-            .iter()
-            .map(|(s, p)| {
-                let src = graph.sources.iter().find(|x| x.name == *s).expect("source");
-                let file = path(p);
-                let cols = csv_columns(&file)
-                    .into_iter()
-                    .map(|c| {
-                        let t = match load_type(src, &c) {
-                            LoadType::Number => "DECIMAL(38, 6)",
-                            LoadType::Bool => "BOOLEAN",
-                            LoadType::Instant => "TIMESTAMP",
-                            LoadType::Date => "DATE",
-                            LoadType::Text => "STRING",
-                        };
-                        (c, t)
-                    })
-                    .collect();
-                (s.to_string(), file, cols)
-            })
-            .collect();
-        SparkJob {
-            tables,
-            time_zone: time_zone.to_string(),
-            queries: Vec::new(),
-        }
-    }
-}
+static SPARK: Shared = Shared::new("Spark", start);
 
 /// The Python side: start the session, then answer one JSON line per request line.
 const SPARK_RUNNER: &str = r#"
@@ -116,7 +75,7 @@ def run(q):
 pool = ThreadPoolExecutor(2)
 for line in sys.stdin:
     job = json.loads(line)
-    spark.conf.set("spark.sql.session.timeZone", job["time_zone"])
+    spark.conf.set("spark.sql.session.timeZone", job["zone"])
     res = []
     cached = []
     try:
@@ -141,38 +100,7 @@ for line in sys.stdin:
     out.flush()
 "#;
 
-/// The running Spark: its stdin and stdout, and where its stderr goes.
-struct Spark {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    log: PathBuf,
-}
-
-/// The shared session (started by the first test that asks; `Err` says why not).
-fn session() -> &'static Mutex<Result<Spark, String>> {
-    static SPARK: OnceLock<Mutex<Result<Spark, String>>> = OnceLock::new();
-    SPARK.get_or_init(|| Mutex::new(start()))
-}
-
-/// Whether `cmd ARGS` runs and exits 0.
-fn runs(cmd: &str, args: &[&str]) -> bool {
-    Command::new(cmd)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// The tail of the runner's log.
-fn log_tail(log: &PathBuf) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-fn start() -> Result<Spark, String> {
+fn start() -> Result<Child, String> {
     if !runs("python3", &["-c", "import pyspark"]) {
         return Err(
             "PySpark is not importable (`pip install pyspark==4.3.0`; .ci/run installs it)".into(),
@@ -184,91 +112,95 @@ fn start() -> Result<Spark, String> {
                 .into(),
         );
     }
-    let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spark-runner.log");
-    let err = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     // The session's catalog lives in memory: tables a former run left in the
     // warehouse directory would be in the way of `CREATE TABLE`.
     let warehouse = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spark-warehouse");
     let _ = std::fs::remove_dir_all(&warehouse);
     let began = std::time::Instant::now();
-    let mut child = Command::new("python3")
-        .args(["-u", "-c", SPARK_RUNNER])
-        .env("PYSPARK_PYTHON", "python3")
-        .env("KPI_SPARK_WAREHOUSE", &warehouse)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("python3: {e}"))?;
-    let stdin = child.stdin.take().expect("stdin");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    let _ = stdout.read_line(&mut line);
-    let v: serde_json::Value = serde_json::from_str(&line)
-        .map_err(|_| format!("the Spark runner did not start:\n{}", log_tail(&log)))?;
-    if let Some(e) = v.get("error") {
-        return Err(format!(
-            "{}\n{}",
-            e.as_str().unwrap_or_default(),
-            log_tail(&log)
-        ));
-    }
+    let env = [
+        ("PYSPARK_PYTHON", "python3".into()),
+        ("KPI_SPARK_WAREHOUSE", warehouse.into_os_string()),
+    ];
+    let (child, v) = Child::start("Spark", SPARK_RUNNER, "spark-runner.log", &env)?;
     say(&format!(
         "Spark {} (local[2], spark.sql.ansi.enabled={}) started in {:.1} s",
         v["ready"].as_str().unwrap_or("?"),
         v["ansi"].as_str().unwrap_or("?"),
         began.elapsed().as_secs_f64()
     ));
-    Ok(Spark {
-        _child: child,
-        stdin,
-        stdout,
-        log,
-    })
+    Ok(child)
 }
 
-/// Whether Spark runs here (starting it if no test did yet); skips (with a message)
-/// outside CI and fails under CI when it does not.
-pub fn spark_available(test: &str) -> bool {
-    let guard = session().lock().unwrap_or_else(|e| e.into_inner());
-    match &*guard {
-        Ok(_) => true,
-        Err(why) => {
-            unavailable(test, why);
-            false
+impl Engine for SparkEngine {
+    fn name(&self) -> &'static str {
+        "Spark"
+    }
+
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Spark
+    }
+
+    fn available(&self, test: &str) -> bool {
+        SPARK.available(test)
+    }
+
+    fn zones(&self) -> &'static [&'static str] {
+        &["UTC", "America/New_York"]
+    }
+
+    /// The cases run under the second session zone too (all of them under both
+    /// would take Spark 150 to 200 s on two cores; this keeps the whole file near
+    /// 100 s): every case of the time-zone/ISO-week fixtures, the golden fixtures and
+    /// the small shipped example, and the generated rows (every time shape) by day
+    /// and week.
+    fn second_zone(&self, suite: &Suite, case: &Case) -> bool {
+        match suite.name {
+            "mixed" => {
+                (case.from.is_some() || case.to.is_some())
+                    || (matches!(case.grain, Grain::Day | Grain::Week)
+                        && case.by.len() <= 1
+                        && case.by.iter().all(|b| b == "rep"))
+            }
+            "sales" => false,
+            _ => true,
         }
+    }
+
+    fn timed_as(&self) -> Option<&'static str> {
+        Some("Spark")
+    }
+
+    fn answer(&self, _test: &str, batches: &[Batch]) -> Vec<Vec<Result<Answer, String>>> {
+        run_batches(self, batches)
+    }
+
+    /// The script and the `SELECT` as one query of statements.
+    fn materialized(&self, m: &Script) -> Table {
+        let (schema, _) = m.schema_table();
+        let (sql, name) = (m.sql, m.name);
+        let query = format!(
+            "-- statements\nCREATE DATABASE IF NOT EXISTS {schema};\n{sql}{sql}SELECT * FROM {name} ORDER BY 1, 2"
+        );
+        m.run(self, Some("UTC"), vec![query]).remove(0)
     }
 }
 
-/// Run the jobs in the shared session, one after the other; per job, per query:
-/// the table or an error.
-pub fn run_spark(jobs: &[SparkJob]) -> Vec<Vec<Result<Table, String>>> {
-    let mut guard = session().lock().unwrap_or_else(|e| e.into_inner());
-    let spark = match &mut *guard {
-        Ok(s) => s,
-        Err(why) => panic!("Spark is not running: {why}"),
-    };
-    jobs.iter()
-        .map(|j| {
-            let req = serde_json::json!({
-                "tables": j.tables.iter().map(|(n, p, c)| serde_json::json!([n, p.to_string_lossy(), c])).collect::<Vec<_>>(),
-                "time_zone": j.time_zone,
-                "queries": j.queries,
-            });
-            writeln!(spark.stdin, "{req}").expect("write to the Spark runner");
-            spark.stdin.flush().expect("flush");
-            let mut line = String::new();
-            spark
-                .stdout
-                .read_line(&mut line)
-                .expect("read the Spark runner");
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| {
-                panic!(
-                    "the Spark runner answered {line:?}:\n{}",
-                    log_tail(&spark.log)
-                )
-            });
-            results_of(&v)
-        })
-        .collect()
+impl Runner for SparkEngine {
+    fn column_type(&self, t: LoadType) -> &'static str {
+        match t {
+            LoadType::Number => "DECIMAL(38, 6)",
+            LoadType::Bool => "BOOLEAN",
+            LoadType::Instant => "TIMESTAMP",
+            LoadType::Date => "DATE",
+            LoadType::Text => "STRING",
+        }
+    }
+
+    fn run(&self, jobs: &[Job]) -> Vec<Vec<Result<Table, String>>> {
+        SPARK.run(jobs)
+    }
+
+    fn zone_query(&self) -> &'static str {
+        "SELECT current_timezone() AS zone"
+    }
 }

@@ -1,15 +1,15 @@
 //! Shared helpers of the SQL backend's tests: compile definitions, build requests,
-//! evaluate in-process, find a PostgreSQL server (`KPI_TEST_PG_DSN`) or DuckDB's
-//! Python package, run SQL there, and compare tables (floats to 1e-9 relative).
+//! evaluate in-process, find a PostgreSQL server (`KPI_TEST_PG_DSN`), compare tables
+//! (floats to 1e-9 relative), and the suites the engines are compared over (the
+//! runner: `engines`).
 //!
-//! Without a server (or DuckDB) the tests that need one print why they skip, on
+//! Without a server (or an engine) the tests that need one print why they skip, on
 //! the real stderr (past the test harness's capture), and pass; under `CI=true`
 //! they fail instead.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use kpi::compile::{self, Graph, Loader};
 use kpi::data::period::Grain;
@@ -62,23 +62,6 @@ pub fn pg_dsn(test: &str) -> Option<String> {
             None
         }
     }
-}
-
-/// Whether `python3 -c 'import duckdb'` works.
-pub fn duckdb_available(test: &str) -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import duckdb"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        unavailable(
-            test,
-            "DuckDB's Python package is not importable (`pip install duckdb`; .ci/run installs it)",
-        );
-    }
-    ok
 }
 
 /// Compile a definitions file (panics with the diagnostics if it does not compile).
@@ -319,106 +302,6 @@ pub fn load_type(src: &kpi::compile::graph::SourceDef, c: &str) -> LoadType {
 pub fn csv_columns(file: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(file).expect("read csv");
     kpi::sql::postgres::csv_header(text.lines().next().unwrap_or_default())
-}
-
-/// A view over a CSV file: name, file, and (column, DuckDB type) pairs.
-pub type DuckTable = (String, PathBuf, Vec<(String, &'static str)>);
-
-/// One DuckDB session: views over CSV files (typed as `kpi load` types tables),
-/// then queries. Results are rows of text cells (or an error message).
-pub struct DuckJob {
-    pub tables: Vec<DuckTable>,
-    pub queries: Vec<String>,
-}
-
-impl DuckJob {
-    /// A job over `data` (source -> CSV path) of `graph`.
-    pub fn new(graph: &Graph, data: &[(&str, &str)]) -> DuckJob {
-        let tables = data
-            .iter()
-            .map(|(s, p)| {
-                let src = graph.sources.iter().find(|x| x.name == *s).expect("source");
-                let file = path(p);
-                let cols = csv_columns(&file)
-                    .into_iter()
-                    .map(|c| {
-                        let t = match load_type(src, &c) {
-                            LoadType::Number => "DECIMAL(38, 6)",
-                            LoadType::Bool => "BOOLEAN",
-                            LoadType::Instant => "TIMESTAMPTZ",
-                            LoadType::Date => "DATE",
-                            LoadType::Text => "VARCHAR",
-                        };
-                        (c, t)
-                    })
-                    .collect();
-                (s.to_string(), file, cols)
-            })
-            .collect();
-        DuckJob {
-            tables,
-            queries: Vec::new(),
-        }
-    }
-}
-
-const DUCK_RUNNER: &str = r#"
-import sys, json, decimal, duckdb
-def cell(v):
-    if v is None: return None
-    if isinstance(v, float): return repr(v)
-    return str(v)
-out = []
-for job in json.load(sys.stdin):
-    con = duckdb.connect()
-    for name, path, cols in job["tables"]:
-        spec = ", ".join("'%s': '%s'" % (c.replace("'", "''"), t) for c, t in cols)
-        con.execute("CREATE VIEW \"%s\" AS SELECT * FROM read_csv('%s', header = true, auto_detect = false, columns = {%s})" % (name, path.replace("'", "''"), spec))
-    res = []
-    for q in job["queries"]:
-        try:
-            r = con.execute(q)
-            rows = [[cell(v) for v in row] for row in r.fetchall()]
-            res.append({"columns": [d[0] for d in r.description], "rows": rows})
-        except Exception as e:
-            res.append({"error": str(e)})
-    out.append(res)
-json.dump(out, sys.stdout)
-"#;
-
-/// Run the jobs in one Python process; per job, per query: the table or an error.
-pub fn run_duckdb(jobs: &[DuckJob]) -> Vec<Vec<Result<Table, String>>> {
-    let input = serde_json::Value::Array(
-        jobs.iter()
-            .map(|j| {
-                serde_json::json!({
-                    "tables": j.tables.iter().map(|(n, p, c)| serde_json::json!([n, p.to_string_lossy(), c])).collect::<Vec<_>>(),
-                    "queries": j.queries,
-                })
-            })
-            .collect(),
-    );
-    let mut child = Command::new("python3")
-        .args(["-c", DUCK_RUNNER])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run python3");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.to_string().as_bytes())
-        .expect("write jobs");
-    let out = child.wait_with_output().expect("python3");
-    assert!(
-        out.status.success(),
-        "duckdb runner failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("runner json");
-    v.as_array().expect("jobs").iter().map(results_of).collect()
 }
 
 /// A runner's answer to one job (a JSON array with, per query, `{"columns": [..],
