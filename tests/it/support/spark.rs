@@ -112,9 +112,11 @@ fn start() -> Result<Child, String> {
                 .into(),
         );
     }
-    // The session's catalog lives in memory: tables a former run left in the
-    // warehouse directory would be in the way of `CREATE TABLE`.
-    let warehouse = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spark-warehouse");
+    // The session's catalog lives in memory: tables a former run (or another test
+    // process on the same target directory) left in a warehouse directory would be
+    // in the way of `CREATE TABLE`. One directory per process, emptied first.
+    let warehouse = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("spark-warehouse-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&warehouse);
     let began = std::time::Instant::now();
     let env = [
