@@ -49,6 +49,9 @@ pub struct RiderEvents {
     events: Vec<Event>,
     /// Events per entity id, so that they can be grouped by entity in one pass.
     per_entity: Vec<u32>,
+    /// When every step compares the same coded column with a constant (`type ==
+    /// "meeting"`): that coded slot, and the steps' mask per code.
+    by_code: Option<(usize, Box<[u32; 256]>)>,
 }
 
 impl Rider {
@@ -74,13 +77,23 @@ impl Rider {
 }
 
 impl RiderEvents {
-    /// The events of a rider whose entities are the values of `--by` dimension
+    /// The events of `rider`, whose entities are the values of `--by` dimension
     /// `entity_dim` (if any) of `ndims`.
-    pub fn new(ndims: usize, entity_dim: Option<usize>) -> RiderEvents {
+    pub fn new(rider: &Rider, ndims: usize, entity_dim: Option<usize>) -> RiderEvents {
         RiderEvents {
             ndims,
             entity_dim,
+            by_code: mask_table(rider),
             ..RiderEvents::default()
+        }
+    }
+
+    /// The steps the row passes, as bits ([`Rider::mask`], by table when it can).
+    #[inline(always)]
+    pub fn mask(&self, rider: &Rider, row: &[RowVal], codes: &[u8]) -> u32 {
+        match &self.by_code {
+            Some((slot, table)) => table[codes[*slot] as usize],
+            None => rider.mask(row, codes),
         }
     }
 
@@ -121,6 +134,31 @@ impl RiderEvents {
             group,
         });
     }
+}
+
+/// The steps' mask per code of their one coded column, when every step is an
+/// equality (or inequality) of that column with a constant.
+fn mask_table(rider: &Rider) -> Option<(usize, Box<[u32; 256]>)> {
+    let mut slot = None;
+    for f in &rider.steps {
+        match f {
+            Filter::CodeEq { slot: s, .. } if slot.is_none_or(|x| x == *s) => slot = Some(*s),
+            _ => return None,
+        }
+    }
+    let slot = slot?;
+    let mut table = Box::new([0u32; 256]);
+    for (c, m) in table.iter_mut().enumerate() {
+        let c = c as u8;
+        for (k, f) in rider.steps.iter().enumerate() {
+            if let Filter::CodeEq { code, negate, .. } = f {
+                if c != crate::plan::filter::CODE_NULL && ((c == *code) != *negate) {
+                    *m |= 1 << k;
+                }
+            }
+        }
+    }
+    Some((slot as usize, table))
 }
 
 impl RiderEvents {
@@ -268,23 +306,28 @@ struct Local {
 /// time order for a time-ordered export); the sort within an entity is stable and
 /// finds those runs already in order.
 fn by_entity(local: &[Local], n_entities: usize, parts: usize, me: usize) -> Vec<Event> {
-    // Events per entity of this part (entity `g` is the `g / parts`-th).
+    // Events per entity of this part (entity `g` is the `g / parts`-th), and per
+    // sink's entity its place in `at` (none: another part's).
     let mut at = vec![0usize; n_entities.div_ceil(parts.max(1)) + 1];
     let mut first = None;
+    let mut place: Vec<Vec<u32>> = Vec::with_capacity(local.len());
     for l in local {
-        for (e, &n) in l.per_entity.iter().enumerate() {
-            let g = l.entity[e] as usize;
-            if n > 0 && g % parts == me {
-                at[g / parts] += n as usize;
+        let mut mine = vec![u32::MAX; l.entity.len()];
+        for (e, &g) in l.entity.iter().enumerate() {
+            let g = g as usize;
+            if g % parts == me {
+                mine[e] = (g / parts) as u32;
+                at[g / parts] += l.per_entity.get(e).copied().unwrap_or(0) as usize;
             }
         }
         if first.is_none() {
             first = l
                 .events
                 .iter()
-                .find(|e| l.entity[e.entity as usize] as usize % parts == me)
+                .find(|e| mine[e.entity as usize] != u32::MAX)
                 .copied();
         }
+        place.push(mine);
     }
     let Some(first) = first else {
         return Vec::new();
@@ -297,13 +340,13 @@ fn by_entity(local: &[Local], n_entities: usize, parts: usize, me: usize) -> Vec
     }
     bounds.push(sum);
     let mut sorted = vec![first; sum];
-    for l in local {
+    for (l, mine) in local.iter().zip(&place) {
         for e in &l.events {
-            let g = l.entity[e.entity as usize];
-            if g as usize % parts == me {
-                let slot = &mut at[g as usize / parts];
+            let i = mine[e.entity as usize];
+            if i != u32::MAX {
+                let slot = &mut at[i as usize];
                 sorted[*slot] = Event {
-                    entity: g,
+                    entity: l.entity[e.entity as usize],
                     group: l.group[e.group as usize],
                     ..*e
                 };

@@ -157,7 +157,7 @@ impl<'p> SourceSink<'p> {
                                 && matches!(d.calc, crate::plan::derive::Calc::LookupDim { .. })
                         })
                     });
-                    super::journey::RiderEvents::new(plan.dims.len(), dim)
+                    super::journey::RiderEvents::new(r, plan.dims.len(), dim)
                 })
                 .collect(),
             chunk: 0,
@@ -533,7 +533,7 @@ impl<'p> SourceSink<'p> {
         self.intern(fields, row, &mut ids, &mut codes);
         let mut secs = None;
         for (r, events) in plan.riders.iter().zip(&mut self.riders) {
-            let mask = r.mask(row, &codes);
+            let mask = events.mask(r, row, &codes);
             let entity = fields[r.entity];
             if mask == 0 || entity.is_empty() {
                 continue;
