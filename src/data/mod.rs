@@ -9,6 +9,7 @@
 //!   feeds rows to the engine's sinks.
 
 pub mod calendar;
+pub mod cell;
 mod chunk;
 mod csv;
 mod morsel;

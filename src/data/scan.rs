@@ -12,6 +12,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::cell::{Cell, DayCache};
 use super::chunk::{self, Input};
 pub use super::normalize::Role;
 use super::normalize::{Normalized, Normalizer};
@@ -126,6 +127,32 @@ pub trait RowSink: Send {
     /// (the header is line 1), `fields` the requested columns' raw bytes
     /// (unquoted, unescaped; empty for an NDJSON missing key or null).
     fn row(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), BadRow>;
+
+    /// Whether the sink takes rows as typed cells ([`RowSink::cells`]) from the
+    /// readers that have them (Parquet); the others give text all the same.
+    fn typed(&self) -> bool {
+        false
+    }
+
+    /// One data row as typed cells (only when [`RowSink::typed`]); `line` as for
+    /// [`RowSink::row`]. Must do exactly what `row` does with the cells' text
+    /// ([`Cell::write`]), which is what this default does.
+    fn cells(&mut self, line: u64, cells: &[Cell]) -> Result<(), BadRow> {
+        let mut text = Vec::new();
+        let mut days = DayCache::default();
+        let mut ends = Vec::with_capacity(cells.len());
+        for c in cells {
+            c.write(&mut text, &mut days);
+            ends.push(text.len());
+        }
+        let mut fields = Vec::with_capacity(cells.len());
+        let mut at = 0;
+        for e in ends {
+            fields.push(&text[at..e]);
+            at = e;
+        }
+        self.row(line, &fields)
+    }
 
     /// An unordered scan ([`scan_unordered`]) is about to feed chunk `k` (chunks
     /// are numbered in file order; `line` then counts from the chunk's start), so
