@@ -17,7 +17,7 @@ pub enum Cell<'a> {
     /// An integer (`12`).
     Int(i64),
     /// An exact decimal: the unscaled value and the digits after the point.
-    Decimal(i128, u32),
+    Decimal(Unscaled, u32),
     Float(f64),
     /// Days since 1970-01-01 (`2026-01-05`).
     Date(i64),
@@ -34,8 +34,28 @@ pub enum Cell<'a> {
     /// always the same bytes), so a sink can map each entry once.
     Text {
         bytes: &'a [u8],
-        code: Option<(u64, u32)>,
+        code: Option<(u32, u32)>,
     },
+}
+
+/// An unscaled decimal: an `i128` in two halves (so that a cell is 32 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unscaled {
+    hi: i64,
+    lo: u64,
+}
+
+impl Unscaled {
+    pub fn new(x: i128) -> Unscaled {
+        Unscaled {
+            hi: (x >> 64) as i64,
+            lo: x as u64,
+        }
+    }
+
+    pub fn get(self) -> i128 {
+        (i128::from(self.hi) << 64) | i128::from(self.lo)
+    }
 }
 
 impl Cell<'_> {
@@ -45,7 +65,7 @@ impl Cell<'_> {
             Cell::Null => {}
             Cell::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
             Cell::Int(x) => out.extend_from_slice(itoa::Buffer::new().format(x).as_bytes()),
-            Cell::Decimal(x, scale) => decimal(x, scale, out),
+            Cell::Decimal(x, scale) => decimal(x.get(), scale, out),
             Cell::Float(x) => float(x, out),
             Cell::Date(d) => days.write(d, out),
             Cell::Time {
@@ -221,6 +241,11 @@ mod tests {
         assert_eq!(cell(Cell::Float(0.1)), "0.1");
         assert_eq!(cell(Cell::Float(f64::NEG_INFINITY)), "-inf");
         assert_eq!(cell(Cell::Bool(true)), "true");
+        assert_eq!(cell(Cell::Decimal(Unscaled::new(-12_345), 3)), "-12.345");
+        for x in [0, 1, -1, i128::MAX, i128::MIN, 1 << 64, -(1 << 64) + 3] {
+            assert_eq!(Unscaled::new(x).get(), x);
+        }
+        assert_eq!(std::mem::size_of::<Cell>(), 32);
     }
 
     #[test]

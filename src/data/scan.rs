@@ -154,6 +154,20 @@ pub trait RowSink: Send {
         self.row(line, &fields)
     }
 
+    /// Rows `0..n` as typed columns (`cols[c][r]`: column `c` of row `r`; only
+    /// when [`RowSink::typed`]), row `r` on line `line + r`, each as
+    /// [`RowSink::cells`] (which this default calls). The first bad row stops
+    /// it: its index and why (the reader goes on after it or stops).
+    fn cell_rows(&mut self, line: u64, cols: &[&[Cell]], n: usize) -> Result<(), (usize, BadRow)> {
+        let mut row = Vec::with_capacity(cols.len());
+        for r in 0..n {
+            row.clear();
+            row.extend(cols.iter().map(|c| c[r]));
+            self.cells(line + r as u64, &row).map_err(|e| (r, e))?;
+        }
+        Ok(())
+    }
+
     /// An unordered scan ([`scan_unordered`]) is about to feed chunk `k` (chunks
     /// are numbered in file order; `line` then counts from the chunk's start), so
     /// that a sink that needs to can restore the file order of its rows.

@@ -17,6 +17,8 @@ use crate::decimal::parse_fixed;
 use crate::plan::parse_bool;
 pub use crate::plan::{AggPlan, ColKind, SourcePlan, MAX_COLUMNS, MAX_DIMS};
 
+mod cells;
+
 type Key = [u32; MAX_DIMS + 1];
 
 /// Per-chunk state of a scan.
@@ -67,6 +69,8 @@ pub struct SourceSink<'p> {
     text_cols: Vec<usize>,
     /// The row's derived texts (reused from row to row).
     text: Vec<u8>,
+    /// Typed rows ([`RowSink::cells`]); see [`cells::Typed`].
+    typed_rows: Option<Box<cells::Typed>>,
 }
 
 impl<'p> SourceSink<'p> {
@@ -112,11 +116,12 @@ impl<'p> SourceSink<'p> {
         // Lookup dimensions read only as `--by` dimensions are interned by lookup
         // row; their values are not computed per row.
         let active = super::derive::active_derived(plan, &texts);
-        let typed = (0..plan.raw)
+        let typed: Vec<usize> = (0..plan.raw)
             .filter(|&c| {
                 plan.kinds[c] != ColKind::Str || (read.contains(&c) && Some(c) != plan.time)
             })
             .collect();
+        let typed_rows = cells::Typed::new(plan, &typed);
         SourceSink {
             plan,
             tables,
@@ -161,6 +166,7 @@ impl<'p> SourceSink<'p> {
                 })
                 .collect(),
             chunk: 0,
+            typed_rows,
             text_cols: texts,
             text: Vec::new(),
         }
@@ -190,6 +196,31 @@ impl<'p> SourceSink<'p> {
             .cut
             .as_ref()
             .is_some_and(|c| day > c.last_day(self.last_period));
+    }
+
+    /// The period of a row of `day`, or `None` when the range or the period's cut
+    /// drops it; the days seen are widened.
+    #[inline(always)]
+    fn admit(&mut self, day: i32) -> Option<i32> {
+        let plan = self.plan;
+        if plan.to.is_some_and(|to| day > to) {
+            return None;
+        }
+        if day != self.last_day {
+            self.set_day(day);
+        }
+        if self.last_cut {
+            return None;
+        }
+        let p = self.last_period;
+        if let Some(from) = plan.from {
+            if day < from && !(plan.keep_before && p < self.from_period) {
+                return None;
+            }
+        }
+        self.min_day = self.min_day.min(day);
+        self.max_day = self.max_day.max(day);
+        Some(p)
     }
 
     pub fn period(&self, slot: usize) -> i32 {
@@ -322,43 +353,61 @@ fn type_columns<'a>(
     vals: &mut [RowVal<'a>],
 ) -> Result<(), BadRow> {
     for i in which {
-        let kind = &kinds[i];
-        let f = fields[i];
-        if f.is_empty() {
-            fixed[i] = None;
-            continue;
+        match type_field(kinds[i], i, fields[i], time, fixed, nums)? {
+            Some(v) => vals[i] = v,
+            None => fixed[i] = None,
         }
-        vals[i] = match kind {
-            ColKind::Str => RowVal::Str(f),
-            ColKind::Num => {
-                let exact = parse_fixed(f);
-                fixed[i] = exact;
-                let x = match exact {
-                    // Through i64 when it fits: the same nearest f64, without the
-                    // slow 128-bit conversion.
-                    Some(v) => {
-                        let x = match i64::try_from(v) {
-                            Ok(w) => w as f64,
-                            Err(_) => v as f64,
-                        };
-                        x / crate::decimal::DEC_SCALE as f64
-                    }
-                    None => float_field(i, f)?,
-                };
-                nums[i] = x;
-                RowVal::Num(x)
-            }
-            ColKind::Bool => match parse_bool(f) {
-                Some(b) => RowVal::Bool(b),
-                None => return Err(bad_field(i, "true or false", f)),
-            },
-            ColKind::Date => match time.parse(f) {
-                Some(s) => RowVal::Date(s.div_euclid(86_400) as i32),
-                None => return Err(bad_field(i, "a date", f)),
-            },
-        };
     }
     Ok(())
+}
+
+/// Field `i` of kind `kind` typed (`None`: empty), validated; a number's exact
+/// value in `fixed[i]` (if plain) and its float in `nums[i]`.
+#[inline(always)]
+fn type_field<'a>(
+    kind: ColKind,
+    i: usize,
+    f: &'a [u8],
+    time: &mut TimeParser,
+    fixed: &mut [Option<i128>],
+    nums: &mut [f64],
+) -> Result<Option<RowVal<'a>>, BadRow> {
+    if f.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match kind {
+        ColKind::Str => RowVal::Str(f),
+        ColKind::Num => {
+            let exact = parse_fixed(f);
+            fixed[i] = exact;
+            let x = match exact {
+                Some(v) => fixed_to_f64(v),
+                None => float_field(i, f)?,
+            };
+            nums[i] = x;
+            RowVal::Num(x)
+        }
+        ColKind::Bool => match parse_bool(f) {
+            Some(b) => RowVal::Bool(b),
+            None => return Err(bad_field(i, "true or false", f)),
+        },
+        ColKind::Date => match time.parse(f) {
+            Some(s) => RowVal::Date(s.div_euclid(86_400) as i32),
+            None => return Err(bad_field(i, "a date", f)),
+        },
+    }))
+}
+
+/// The float of an exact value in 10^-6 units.
+#[inline(always)]
+fn fixed_to_f64(v: i128) -> f64 {
+    // Through i64 when it fits: the same nearest f64, without the slow 128-bit
+    // conversion.
+    let x = match i64::try_from(v) {
+        Ok(w) => w as f64,
+        Err(_) => v as f64,
+    };
+    x / crate::decimal::DEC_SCALE as f64
 }
 
 /// A number that is not a plain decimal (`1e3`, ` 12 `): read as a float, out of
@@ -391,6 +440,19 @@ impl RowSink for SourceSink<'_> {
         self.chunk = k as u32;
     }
 
+    fn typed(&self) -> bool {
+        self.typed_rows.is_some()
+    }
+
+    fn cell_rows(
+        &mut self,
+        line: u64,
+        cols: &[&[crate::data::cell::Cell]],
+        n: usize,
+    ) -> Result<(), (usize, BadRow)> {
+        self.typed_rows(line, cols, n)
+    }
+
     fn row(&mut self, line: u64, fields: &[&[u8]]) -> Result<(), BadRow> {
         let plan = self.plan;
         if !plan.riders.is_empty() {
@@ -405,24 +467,10 @@ impl RowSink for SourceSink<'_> {
         let period = match plan.time {
             Some(t) => {
                 day = self.day_of(fields[t], t)?;
-                if plan.to.is_some_and(|to| day > to) {
-                    return Ok(());
+                match self.admit(day) {
+                    Some(p) => p,
+                    None => return Ok(()),
                 }
-                if day != self.last_day {
-                    self.set_day(day);
-                }
-                if self.last_cut {
-                    return Ok(());
-                }
-                let p = self.last_period;
-                if let Some(from) = plan.from {
-                    if day < from && !(plan.keep_before && p < self.from_period) {
-                        return Ok(());
-                    }
-                }
-                self.min_day = self.min_day.min(day);
-                self.max_day = self.max_day.max(day);
-                p
             }
             None => 0,
         };

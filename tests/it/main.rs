@@ -28,6 +28,7 @@ mod journey;
 mod lsp_protocol;
 mod malformed;
 mod output_cli;
+mod parquet_typed;
 mod readme;
 mod report_html;
 mod same_graph;

@@ -7,7 +7,7 @@ use parquet::file::reader::RowGroupReader;
 
 use super::dict::{read_codes, Dict};
 use super::{kind_of, Kind};
-use crate::data::cell::Cell;
+use crate::data::cell::{Cell, Unscaled};
 
 /// One column chunk's values.
 enum Values {
@@ -122,35 +122,76 @@ impl Column {
         Ok(())
     }
 
-    /// Row `r`'s value; `next` counts the non-null values taken so far.
-    #[inline]
-    pub(super) fn cell(&self, r: usize, next: &mut usize) -> Cell<'_> {
-        if self.max_def > 0 && self.defs.get(r).is_none_or(|&d| d < self.max_def) {
-            return Cell::Null;
-        }
-        let k = *next;
-        *next += 1;
+    /// The values of `rows` into `out` (cleared first); `next` counts the
+    /// non-null values taken so far.
+    pub(super) fn cells<'a>(
+        &'a self,
+        rows: std::ops::Range<usize>,
+        next: &mut usize,
+        out: &mut Vec<Cell<'a>>,
+    ) {
+        out.clear();
         let kind = self.kind;
+        let (defs, max_def) = (&self.defs[..], self.max_def);
+        // No nulls in the rows: the values in a row, without a test per row.
+        let dense = max_def == 0
+            || defs
+                .get(rows.clone())
+                .is_some_and(|d| d.iter().all(|&d| d == max_def));
+        macro_rules! each {
+            ($v:expr, |$x:pat_param| $make:expr) => {{
+                let k = *next;
+                match $v.get(k..k + rows.len()).filter(|_| dense) {
+                    Some(vals) => {
+                        out.extend(vals.iter().map(|$x| $make));
+                        *next += rows.len();
+                    }
+                    None => {
+                        for r in rows {
+                            if max_def > 0 && defs.get(r).is_none_or(|&d| d < max_def) {
+                                out.push(Cell::Null);
+                                continue;
+                            }
+                            let k = *next;
+                            *next += 1;
+                            out.push(match $v.get(k) {
+                                Some($x) => $make,
+                                None => Cell::Null,
+                            });
+                        }
+                    }
+                }
+            }};
+        }
         match &self.values {
-            Values::Codes(v, dict) => match v.get(k) {
-                Some(&e) => match dict.entry(e as usize) {
-                    Some(b) => match kind {
-                        Kind::Decimal(_) => bytes(b, kind),
-                        _ => Cell::Text {
-                            bytes: b,
-                            code: Some((dict.id, e as u32)),
-                        },
+            Values::Codes(v, dict) => each!(v, |&e| match dict.entry(e as usize) {
+                Some(b) => match kind {
+                    Kind::Decimal(_) => bytes(b, kind),
+                    _ => Cell::Text {
+                        bytes: b,
+                        code: dict.id.map(|id| (id, e as u32)),
                     },
-                    None => Cell::Null,
                 },
                 None => Cell::Null,
+            }),
+            // The usual timestamps with a constant divisor.
+            Values::I64(v) => match kind {
+                Kind::Timestamp {
+                    per_second: 1_000_000,
+                    utc,
+                } => each!(v, |&x| Cell::Time {
+                    secs: x.div_euclid(1_000_000),
+                    frac: x.rem_euclid(1_000_000),
+                    digits: 6,
+                    utc,
+                }),
+                _ => each!(v, |&x| integer(x, kind)),
             },
-            Values::I64(v) => v.get(k).map_or(Cell::Null, |&x| integer(x, kind)),
-            Values::I32(v) => v.get(k).map_or(Cell::Null, |&x| integer(x.into(), kind)),
-            Values::F64(v) => v.get(k).map_or(Cell::Null, |&x| Cell::Float(x)),
-            Values::F32(v) => v.get(k).map_or(Cell::Null, |&x| Cell::Float(x.into())),
-            Values::Bool(v) => v.get(k).map_or(Cell::Null, |&b| Cell::Bool(b)),
-            Values::I96(v) => v.get(k).map_or(Cell::Null, |x| {
+            Values::I32(v) => each!(v, |&x| integer(x.into(), kind)),
+            Values::F64(v) => each!(v, |&x| Cell::Float(x)),
+            Values::F32(v) => each!(v, |&x| Cell::Float(x.into())),
+            Values::Bool(v) => each!(v, |&b| Cell::Bool(b)),
+            Values::I96(v) => each!(v, |x| {
                 let nanos = x.to_nanos();
                 Cell::Time {
                     secs: nanos.div_euclid(1_000_000_000),
@@ -159,9 +200,9 @@ impl Column {
                     utc: true,
                 }
             }),
-            Values::Bytes(v) => v.get(k).map_or(Cell::Null, |x| bytes(x.data(), kind)),
-            Values::Fixed(v) => v.get(k).map_or(Cell::Null, |x| bytes(x.data(), kind)),
-            Values::None => Cell::Null,
+            Values::Bytes(v) => each!(v, |x| bytes(x.data(), kind)),
+            Values::Fixed(v) => each!(v, |x| bytes(x.data(), kind)),
+            Values::None => out.extend(rows.map(|_| Cell::Null)),
         }
     }
 }
@@ -170,7 +211,7 @@ impl Column {
 #[inline]
 fn integer(x: i64, kind: Kind) -> Cell<'static> {
     match kind {
-        Kind::Decimal(scale) => Cell::Decimal(i128::from(x), scale),
+        Kind::Decimal(scale) => Cell::Decimal(Unscaled::new(x.into()), scale),
         Kind::Date => Cell::Date(x),
         Kind::Timestamp { per_second, utc } => Cell::Time {
             secs: x.div_euclid(per_second),
@@ -199,7 +240,7 @@ fn bytes(b: &[u8], kind: Kind) -> Cell<'_> {
             for &byte in b {
                 x = (x << 8) | i128::from(byte);
             }
-            Cell::Decimal(x, scale)
+            Cell::Decimal(Unscaled::new(x), scale)
         }
         _ => Cell::Text {
             bytes: b,
@@ -216,11 +257,11 @@ mod tests {
     fn decimals_of_bytes() {
         assert_eq!(
             bytes(&[0xFF, 0x38], Kind::Decimal(1)),
-            Cell::Decimal(-200, 1)
+            Cell::Decimal(Unscaled::new(-200), 1)
         );
         assert_eq!(
             bytes(&[0x01, 0x00], Kind::Decimal(2)),
-            Cell::Decimal(256, 2)
+            Cell::Decimal(Unscaled::new(256), 2)
         );
         assert_eq!(
             bytes(b"ab", Kind::Text),

@@ -9,7 +9,7 @@
 //! indices, decompression, page versions) into entry numbers. A chunk with a page
 //! of any other encoding is not read this way (the caller reads it as before).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -23,8 +23,9 @@ use parquet::schema::types::{ColumnDescPtr, ColumnDescriptor, ColumnPath, Type};
 /// A chunk's dictionary: its entries as ranges of the page's bytes.
 #[derive(Debug)]
 pub(super) struct Dict {
-    /// Unique in the process (see [`crate::data::cell::Cell::Text`]).
-    pub id: u64,
+    /// Unique in the process (see [`crate::data::cell::Cell::Text`]); `None`
+    /// once 2^32 dictionaries have been read (their values are then plain text).
+    pub id: Option<u32>,
     buf: Bytes,
     entries: Vec<(u32, u32)>,
 }
@@ -40,7 +41,7 @@ impl Dict {
     /// The entries of a PLAIN `BYTE_ARRAY` dictionary page (a 4-byte little-endian
     /// length before each value).
     fn parse(buf: Bytes, num_values: u32) -> Result<Dict> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
+        static NEXT: AtomicU32 = AtomicU32::new(0);
         let mut entries = Vec::with_capacity((num_values as usize).min(buf.len() / 4));
         let mut at = 0usize;
         for _ in 0..num_values {
@@ -57,7 +58,9 @@ impl Dict {
             at = end;
         }
         Ok(Dict {
-            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            id: NEXT
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
+                .ok(),
             buf,
             entries,
         })

@@ -314,6 +314,9 @@ pub(crate) fn scan<S: RowSink, F: Fn() -> S + Sync>(
     Ok((sinks, report))
 }
 
+/// Rows handed to the sink at a time (their cells column by column).
+const BATCH: usize = 1024;
+
 /// Reads row group `g` into `sink`.
 fn group<S: RowSink>(
     spec: &ScanSpec,
@@ -352,42 +355,66 @@ fn group<S: RowSink>(
     let columns = &columns[..];
     let mut next = vec![0usize; columns.len()];
     let typed = sink.typed();
-    let mut cells: Vec<Cell> = Vec::with_capacity(columns.len());
+    // The cells of a batch of rows, column by column.
+    let mut batch: Vec<Vec<Cell>> = columns.iter().map(|_| Vec::with_capacity(BATCH)).collect();
     let mut days: Vec<DayCache> = columns.iter().map(|_| DayCache::default()).collect();
     let mut buf = Vec::with_capacity(256);
     let mut ends = vec![0usize; columns.len()];
     let mut store: Vec<&'static [u8]> = Vec::with_capacity(columns.len());
-    for r in 0..rows {
-        cells.clear();
-        for (c, k) in columns.iter().zip(next.iter_mut()) {
-            cells.push(c.cell(r, k));
+    let mut at = 0;
+    while at < rows {
+        let n = (rows - at).min(BATCH);
+        for ((c, k), cells) in columns.iter().zip(next.iter_mut()).zip(batch.iter_mut()) {
+            c.cells(at..at + n, k, cells);
         }
-        let res = if typed {
-            sink.cells(r as u64 + 1, &cells)
-        } else {
+        if typed {
+            let mut start = 0;
+            while start < n {
+                let cols: Vec<&[Cell]> = batch.iter().map(|b| &b[start..n]).collect();
+                let line = (at + start) as u64 + 1;
+                match sink.cell_rows(line, &cols, n - start) {
+                    Ok(()) => {
+                        report.rows += (n - start) as u64;
+                        start = n;
+                    }
+                    Err((i, b)) => {
+                        report.rows += i as u64;
+                        let r = at + start + i;
+                        if let Some(e) = bad(spec, g, r, first_row, b, &mut report) {
+                            return fail(e, report);
+                        }
+                        start += i + 1;
+                    }
+                }
+            }
+            at += n;
+            continue;
+        }
+        for i in 0..n {
             buf.clear();
-            for ((cell, end), days) in cells.iter().zip(ends.iter_mut()).zip(days.iter_mut()) {
-                cell.write(&mut buf, days);
+            for ((cells, end), days) in batch.iter().zip(ends.iter_mut()).zip(days.iter_mut()) {
+                cells[i].write(&mut buf, days);
                 *end = buf.len();
             }
             let mut fields = super::chunk::recycle(std::mem::take(&mut store));
-            let mut at = 0;
+            let mut from = 0;
             for &e in &ends {
-                fields.push(&buf[at..e]);
-                at = e;
+                fields.push(&buf[from..e]);
+                from = e;
             }
+            let r = at + i;
             let res = sink.row(r as u64 + 1, &fields);
             store = super::chunk::recycle(fields);
-            res
-        };
-        match res {
-            Ok(()) => report.rows += 1,
-            Err(b) => {
-                if let Some(e) = bad(spec, g, r, first_row, b, &mut report) {
-                    return fail(e, report);
+            match res {
+                Ok(()) => report.rows += 1,
+                Err(b) => {
+                    if let Some(e) = bad(spec, g, r, first_row, b, &mut report) {
+                        return fail(e, report);
+                    }
                 }
             }
         }
+        at += n;
     }
     Done {
         report,
