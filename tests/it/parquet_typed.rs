@@ -320,6 +320,7 @@ fn typed_parquet_rows_equal_the_csv_of_their_text() {
                 let entries = format!("  time {time}\n  dimensions rep, region, type\n{COLUMNS}");
                 let tag = format!("{name}_{time}_{by}");
                 let want = report(&dir, &format!("{tag}_csv"), &csv, &entries, zone, by);
+                assert!(want.lines().count() > 40, "{tag}: {want}");
                 let got = report(&dir, &format!("{tag}_pq"), &pq, &entries, zone, by);
                 assert_eq!(got, want, "{name}: time {time} in {zone} by {by}");
             }
