@@ -317,6 +317,7 @@ fn type_cell<'a>(
         (ColKind::Num, Cell::Decimal(x, scale)) if scale <= 6 && x.get().unsigned_abs() < LIMIT => {
             Some(x.get() * 10i128.pow(6 - scale))
         }
+        (ColKind::Num, Cell::Float(x)) => exact_float(x),
         (ColKind::Bool, Cell::Bool(b)) => return Ok(Some(RowVal::Bool(b))),
         (ColKind::Date, Cell::Date(d)) if plain(d) => return Ok(Some(RowVal::Date(d as i32))),
         (
@@ -345,4 +346,58 @@ fn type_cell<'a>(
         // Text columns never come here (their text is `f`).
         Some(RowVal::Str(_) | RowVal::Null) => Some(RowVal::Null),
     })
+}
+
+/// What [`crate::decimal::parse_fixed`] gives the text of `x` (its shortest
+/// digits, [`Cell::write`]) when that is a value: the exact 10^-6 units of a
+/// float in 0.001..2^32 (plain digits, not an exponent) whose shortest digits
+/// have at most 6 decimals. There, two floats are less than 10^-6 apart, so at
+/// most one multiple of 10^-6 rounds to `x`; if one does, the shortest digits
+/// are it. `None`: the text decides (read it).
+#[inline(always)]
+fn exact_float(x: f64) -> Option<i128> {
+    if !(1e-3..4_294_967_296.0).contains(&x.abs()) {
+        return None;
+    }
+    let v = (x * 1e6).round();
+    // `v` is an integer below 2^53: `v / 1e6` is the float nearest to it in 10^-6.
+    (v / 1e6 == x).then_some(v as i128)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_floats_are_their_texts_values() {
+        let mut seen = 0;
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut check = |x: f64| {
+            let mut text = Vec::new();
+            crate::data::cell::float(x, &mut text);
+            let want = crate::decimal::parse_fixed(&text);
+            if let Some(v) = exact_float(x) {
+                assert_eq!(Some(v), want, "{x}: {}", String::from_utf8_lossy(&text));
+                seen += 1;
+            }
+        };
+        for k in -200_000i64..200_000 {
+            check(k as f64 / 100.0);
+            check(k as f64 / 1e6);
+            check(k as f64 * 21_473.0 + 0.125);
+        }
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let x = f64::from_bits(state);
+            check(x);
+            check((state % 10_000_000_000) as f64 / 1e4);
+            check((state % 4_294_967_296) as f64 + (state >> 40) as f64 / 1e6);
+        }
+        for x in [0.001, -0.001, 4_294_967_295.999_999, 0.1 + 0.2, 1e-3 * 3.0] {
+            check(x);
+        }
+        assert!(seen > 500_000, "{seen}");
+    }
 }
