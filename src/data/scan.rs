@@ -138,20 +138,7 @@ pub trait RowSink: Send {
     /// [`RowSink::row`]. Must do exactly what `row` does with the cells' text
     /// ([`Cell::write`]), which is what this default does.
     fn cells(&mut self, line: u64, cells: &[Cell]) -> Result<(), BadRow> {
-        let mut text = Vec::new();
-        let mut days = DayCache::default();
-        let mut ends = Vec::with_capacity(cells.len());
-        for c in cells {
-            c.write(&mut text, &mut days);
-            ends.push(text.len());
-        }
-        let mut fields = Vec::with_capacity(cells.len());
-        let mut at = 0;
-        for e in ends {
-            fields.push(&text[at..e]);
-            at = e;
-        }
-        self.row(line, &fields)
+        row_of_cells(self, line, cells)
     }
 
     /// Rows `0..n` as typed columns (`cols[c][r]`: column `c` of row `r`; only
@@ -172,6 +159,29 @@ pub trait RowSink: Send {
     /// are numbered in file order; `line` then counts from the chunk's start), so
     /// that a sink that needs to can restore the file order of its rows.
     fn begin_chunk(&mut self, _k: usize) {}
+}
+
+/// Row `line` of typed `cells` given to `sink` as their text ([`Cell::write`]),
+/// through [`RowSink::row`].
+pub fn row_of_cells<S: RowSink + ?Sized>(
+    sink: &mut S,
+    line: u64,
+    cells: &[Cell],
+) -> Result<(), BadRow> {
+    let mut text = Vec::new();
+    let mut days = DayCache::default();
+    let mut ends = Vec::with_capacity(cells.len());
+    for c in cells {
+        c.write(&mut text, &mut days);
+        ends.push(text.len());
+    }
+    let mut fields = Vec::with_capacity(cells.len());
+    let mut at = 0;
+    for e in ends {
+        fields.push(&text[at..e]);
+        at = e;
+    }
+    sink.row(line, &fields)
 }
 
 /// How a scan went.

@@ -9,7 +9,7 @@
 //! its error are the text path's.
 
 use crate::data::cell::{Cell, DayCache, FIRST_PLAIN_DAY, LAST_PLAIN_DAY};
-use crate::data::scan::{BadRow, RowSink};
+use crate::data::scan::BadRow;
 use crate::data::time::TimeParser;
 use crate::decimal::DEC_SCALE;
 use crate::plan::filter::{CODE_NULL, MAX_CODED};
@@ -159,20 +159,7 @@ impl SourceSink<'_> {
 
     /// The row through its text ([`RowSink::row`]).
     fn text_row(&mut self, line: u64, cells: &[Cell]) -> Result<(), BadRow> {
-        let mut text = Vec::new();
-        let mut days = DayCache::default();
-        let mut ends = Vec::with_capacity(cells.len());
-        for c in cells {
-            c.write(&mut text, &mut days);
-            ends.push(text.len());
-        }
-        let mut fields = Vec::with_capacity(cells.len());
-        let mut at = 0;
-        for e in ends {
-            fields.push(&text[at..e]);
-            at = e;
-        }
-        self.row(line, &fields)
+        crate::data::scan::row_of_cells(self, line, cells)
     }
 
     /// The local day of the event time's cell (column `col`).
