@@ -378,17 +378,19 @@ pub fn canonical_instant(s: &[u8], out: &mut Vec<u8>) -> bool {
     let day = local.div_euclid(SECS_PER_DAY);
     let secs = local.rem_euclid(SECS_PER_DAY);
     let (y, m, d) = super::period::civil_from_day(day as i32);
-    let text = format!(
+    // Written in place (a `Vec` never fails to take bytes): no string per value.
+    use std::io::Write;
+    let _ = write!(
+        out,
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
         secs / 3600,
         secs / 60 % 60,
         secs % 60
     );
-    out.extend_from_slice(text.as_bytes());
     if let Some(off) = offset {
         let sign = if off < 0 { '-' } else { '+' };
         let a = off.abs();
-        out.extend_from_slice(format!("{sign}{:02}:{:02}", a / 3600, a / 60 % 60).as_bytes());
+        let _ = write!(out, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
     }
     true
 }

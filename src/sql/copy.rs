@@ -89,8 +89,8 @@ impl RowSink for CopySink {
                     };
                     let (y, m, d) = civil_from_day(day);
                     self.scratch.clear();
-                    self.scratch
-                        .extend_from_slice(format!("{y:04}-{m:02}-{d:02}").as_bytes());
+                    // In place: no string per value.
+                    let _ = write!(self.scratch, "{y:04}-{m:02}-{d:02}");
                     &self.scratch[..]
                 }
             };
