@@ -69,6 +69,20 @@ pub struct Column {
     pub format: Option<Format>,
 }
 
+impl Column {
+    /// The output columns of `metrics`, named and formatted as their nodes.
+    pub fn of(graph: &Graph, metrics: &[NodeId]) -> Vec<Column> {
+        metrics
+            .iter()
+            .map(|&id| Column {
+                name: graph.node(id).name.clone(),
+                node: id,
+                format: graph.node(id).meta.format,
+            })
+            .collect()
+    }
+}
+
 /// One output row.
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -325,15 +339,7 @@ fn evaluate_inner(graph: &Graph, req: &Request, extra: Extra) -> Result<Evaluate
     let output = |table: table::Table, scans| Output {
         by: req.by.clone(),
         grain: req.grain,
-        columns: req
-            .metrics
-            .iter()
-            .map(|&id| Column {
-                name: graph.node(id).name.clone(),
-                node: id,
-                format: graph.node(id).meta.format,
-            })
-            .collect(),
+        columns: Column::of(graph, &req.metrics),
         body: Body::Table(table, std::sync::OnceLock::new()),
         scans,
         range,

@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use crate::diag::{FileId, SourceFile, Span};
 
+pub(crate) use runtime::calls_script;
 pub use runtime::{Arg, GroupNames, Runtime, Scalar};
 pub use sandbox::sandboxed_engine;
 

@@ -354,7 +354,7 @@ fn limit_of(err: &EvalAltResult) -> Option<String> {
 }
 
 /// Whether a formula calls a script function.
-fn calls_script(f: &Formula) -> bool {
+pub(crate) fn calls_script(f: &Formula) -> bool {
     match f {
         Formula::Script(..) => true,
         Formula::Unary(_, a) => calls_script(a),

@@ -5,21 +5,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::compile::graph::{Formula, Graph, NodeId, NodeKind};
+use crate::compile::graph::{Graph, NodeId, NodeKind};
 use crate::data::period::{parse_period, period_first_day, period_last_day, Grain};
 use crate::eval::grid::{Cols, Evaluator, Grid};
 use crate::eval::{Body, Cell, Column, EvalError, Output, Request, Row};
 
-fn calls_script(f: &Formula) -> bool {
-    match f {
-        Formula::Script(..) => true,
-        Formula::Unary(_, a) => calls_script(a),
-        Formula::Binary(_, a, b) => calls_script(a) || calls_script(b),
-        Formula::In(a, items) => calls_script(a) || items.iter().any(calls_script),
-        Formula::Call(_, args) => args.iter().any(calls_script),
-        _ => false,
-    }
-}
+use crate::script::calls_script;
 
 /// The needed formulas that call a script function or read one that does.
 fn scripted(graph: &Graph, needed: &[NodeId]) -> HashSet<NodeId> {
@@ -180,15 +171,7 @@ pub fn evaluate(
     Ok(Output {
         by: req.by.clone(),
         grain: req.grain,
-        columns: req
-            .metrics
-            .iter()
-            .map(|&id| Column {
-                name: graph.node(id).name.clone(),
-                node: id,
-                format: graph.node(id).meta.format,
-            })
-            .collect(),
+        columns: Column::of(graph, &req.metrics),
         body: Body::Rows(out_rows),
         scans: Vec::new(),
         range: (0, -1),
