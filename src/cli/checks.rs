@@ -168,27 +168,29 @@ pub(super) fn table(
 }
 
 pub(super) fn csv(rows: &[CheckRow]) -> String {
-    let mut s =
-        String::from("check,group,period,value,warn_threshold,fail_threshold,status,streak\n");
-    // Many checks over many groups make long files: the rows are written in parts
-    // on the available cores, then joined in order.
+    csv_parts(rows).concat()
+}
+
+/// The checks' CSV in parts, to be written in order: many checks over many groups
+/// make long files, so the rows are formatted in parts on the available cores.
+fn csv_parts(rows: &[CheckRow]) -> Vec<String> {
+    let head = "check,group,period,value,warn_threshold,fail_threshold,status,streak\n";
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let part = rows.len().div_ceil(threads.max(1)).max(4096);
     let parts: Vec<&[CheckRow]> = rows.chunks(part).collect();
-    let texts: Vec<String> = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .iter()
             .map(|p| scope.spawn(move || csv_rows(p)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        std::iter::once(head.to_string())
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            )
             .collect()
-    });
-    for t in texts {
-        s.push_str(&t);
-    }
-    s
+    })
 }
 
 fn csv_rows(rows: &[CheckRow]) -> String {
@@ -260,11 +262,14 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             return Err(e.into());
         }
     };
-    // Per check: pass, warn, fail, no_data, partial.
+    // Per check: pass, warn, fail, no_data, partial (the rows come check by check).
     let mut counts: std::collections::HashMap<&str, [usize; 5], foldhash::fast::RandomState> =
         Default::default();
-    for r in &all {
-        counts.entry(r.check.as_ref()).or_default()[r.status as usize] += 1;
+    for run in all.chunk_by(|a, b| std::sync::Arc::ptr_eq(&a.check, &b.check)) {
+        let n = counts.entry(run[0].check.as_ref()).or_default();
+        for r in run {
+            n[r.status as usize] += 1;
+        }
     }
     let summary: Vec<String> = chosen
         .iter()
@@ -280,39 +285,38 @@ pub fn run(args: Args) -> Result<u8, CliError> {
     let failed = all.iter().any(|r| {
         r.status == Status::Fail || (args.fail_on == FailOn::Warn && r.status == Status::Warn)
     });
-    let shown: Vec<CheckRow> = all
-        .into_iter()
-        .filter(|r| match args.only {
-            Some(Only::Fail) => r.status == Status::Fail,
-            Some(Only::Warn) => r.status == Status::Warn,
-            None => true,
-        })
-        .collect();
-    let text = match args.format {
-        Format::Json => json(&shown, false),
-        Format::Csv => csv(&shown),
+    let mut shown = all;
+    if let Some(only) = args.only {
+        let keep = match only {
+            Only::Fail => Status::Fail,
+            Only::Warn => Status::Warn,
+        };
+        shown.retain(|r| r.status == keep);
+    }
+    let parts = match args.format {
+        Format::Json => vec![json(&shown, false)],
+        Format::Csv => csv_parts(&shown),
         Format::Table | Format::Md => {
             let md = args.format == Format::Md;
             let (kinds, locale) = (kinds(&graph), graph.settings.locale);
             let wide = table(&shown, md, &kinds, locale, false);
-            if super::output::long(args.layout, !md, &args.output, &wide) {
+            let mut text = if super::output::long(args.layout, !md, &args.output, &wide) {
                 table(&shown, md, &kinds, locale, true)
             } else {
                 wide
+            };
+            for s in &summary {
+                text.push_str(s);
+                text.push('\n');
             }
+            vec![text]
         }
     };
-    let mut text = text;
-    if matches!(args.format, Format::Table | Format::Md) {
-        for s in &summary {
-            text.push_str(s);
-            text.push('\n');
-        }
-    } else {
+    if !matches!(args.format, Format::Table | Format::Md) {
         for s in &summary {
             eprintln!("{s}");
         }
     }
-    let written = super::output::write(&args.output, &text);
+    let written = super::output::write_parts(&args.output, &parts);
     super::output::combine(if failed { FAILED } else { OK }, written)
 }

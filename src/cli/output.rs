@@ -9,20 +9,32 @@ use super::CliError;
 
 /// Write `text` to `-o FILE` (created or replaced) or, without one, to stdout.
 pub fn write(path: &Option<PathBuf>, text: &str) -> Result<(), CliError> {
+    write_parts(path, &[text])
+}
+
+/// [`write`] of a text made of `parts`, in order, without joining them first (a
+/// long output formatted in parts on several cores is not copied once more).
+pub fn write_parts<S: AsRef<str>>(path: &Option<PathBuf>, parts: &[S]) -> Result<(), CliError> {
+    let all = |out: &mut dyn Write| -> std::io::Result<()> {
+        for p in parts {
+            out.write_all(p.as_ref().as_bytes())?;
+        }
+        out.flush()
+    };
     match path {
-        Some(p) => std::fs::write(p, text)
+        Some(p) => std::fs::File::create(p)
+            .and_then(|mut f| all(&mut f))
             .map_err(|e| CliError::Usage(format!("cannot write `{}`: {e}", p.display()))),
-        None => stdout(text),
+        None => match all(&mut std::io::stdout().lock()) {
+            Ok(()) => Ok(()),
+            Err(e) => failed(&e),
+        },
     }
 }
 
 /// Write `text` to stdout and flush it.
 pub fn stdout(text: &str) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) => failed(&e),
-    }
+    write_parts(&None, &[text])
 }
 
 /// A failed write to stdout: a reader that went away (`kpi .. | head`) is not an

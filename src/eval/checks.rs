@@ -37,8 +37,12 @@ impl Status {
 pub type Group = Arc<[(String, String)]>;
 
 /// An output row's group and period, shared by the rows of the checks evaluated
-/// together.
-type RowKey = (Group, Arc<str>);
+/// together, and whether the period is only partly covered.
+struct RowKey {
+    group: Group,
+    period: Arc<str>,
+    partial: bool,
+}
 
 /// One check result.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,7 +139,9 @@ pub fn evaluate_checks(
 ) -> Result<(Vec<CheckRow>, Vec<String>), (String, EvalError)> {
     let mut warnings: Vec<String> = Vec::new();
     let shapes: Vec<Shape> = checks.iter().map(|c| shape(graph, c)).collect();
-    let mut rows_of: Vec<Vec<CheckRow>> = vec![Vec::new(); checks.len()];
+    // All rows, appended check by check as evaluated; `spans[k]`: check k's rows.
+    let mut all: Vec<CheckRow> = Vec::new();
+    let mut spans: Vec<std::ops::Range<usize>> = vec![0..0; checks.len()];
     let mut done = vec![false; checks.len()];
     for i in 0..checks.len() {
         if done[i] {
@@ -164,28 +170,25 @@ pub fn evaluate_checks(
                 warnings.push(w);
             }
         }
-        // Each output row's group and period, shared by the checks' rows.
-        let keys: Vec<RowKey> = out
-            .rows()
-            .iter()
-            .map(|r| {
-                let group: Vec<(String, String)> = checks[i]
-                    .per
-                    .iter()
-                    .cloned()
-                    .zip(r.dims.iter().cloned())
-                    .collect();
-                (group.into(), r.period.as_deref().unwrap_or_default().into())
-            })
-            .collect();
+        let keys = row_keys(graph, checks[i], &out);
+        all.reserve(out.len() * members.len());
         let mut col = 0;
         for &k in &members {
-            rows_of[k] = judge(graph, checks[k], &out, &keys, col);
+            let start = all.len();
+            judge(checks[k], &out, &keys, col, &mut all);
+            spans[k] = start..all.len();
             col += checks[k].nodes.list().len();
             done[k] = true;
         }
     }
-    Ok((rows_of.into_iter().flatten().collect(), warnings))
+    // Checks of different shapes evaluated apart come out of order: put them back.
+    if spans.windows(2).any(|w| w[0].end != w[1].start) {
+        all = spans
+            .iter()
+            .flat_map(|r| all[r.clone()].iter().cloned())
+            .collect();
+    }
+    Ok((all, warnings))
 }
 
 /// The first check, in order, whose own evaluation fails (so an error names the
@@ -211,59 +214,90 @@ fn first_failing(
     (checks[0].name.clone(), shared)
 }
 
-/// Status and streaks of one check from the columns `col..` of a shared evaluation.
+/// Each output row's group and period (shared by the rows of the checks judged
+/// together: one allocation per group and per period, not per row), and whether
+/// the period is only partly covered by the data (then it is not judged).
+fn row_keys(graph: &Graph, check: &CheckDef, out: &super::Output) -> Vec<RowKey> {
+    let cal = graph.work_calendar();
+    let mut periods: std::collections::HashMap<
+        &str,
+        (Arc<str>, bool),
+        foldhash::fast::RandomState,
+    > = Default::default();
+    let mut keys: Vec<RowKey> = Vec::with_capacity(out.len());
+    for i in 0..out.len() {
+        let dims = out.dims(i);
+        // Rows come group by group: the previous row's group is usually this one.
+        let group = match keys.last() {
+            Some(k) if k.group.iter().map(|(_, v)| v).eq(dims.iter()) => k.group.clone(),
+            _ => check
+                .per
+                .iter()
+                .cloned()
+                .zip(dims.iter().cloned())
+                .collect(),
+        };
+        let label = out.period(i).unwrap_or_default();
+        let (period, partial) = periods
+            .entry(label)
+            .or_insert_with(|| {
+                let partial = parse_period(check.every, label)
+                    .is_some_and(|p| coverage(&cal, check.every, p, out.data_days).is_some());
+                (label.into(), partial)
+            })
+            .clone();
+        keys.push(RowKey {
+            group,
+            period,
+            partial,
+        });
+    }
+    keys
+}
+
+/// Status and streaks of one check from the columns `col..` of a shared evaluation,
+/// appended to `rows`.
 fn judge(
-    graph: &Graph,
     check: &CheckDef,
     out: &super::Output,
     keys: &[RowKey],
     col: usize,
-) -> Vec<CheckRow> {
+    rows: &mut Vec<CheckRow>,
+) {
     let name: Arc<str> = check.name.as_str().into();
-    let cover = out.data_days;
-    let cal = graph.work_calendar();
-    let mut rows: Vec<CheckRow> = Vec::with_capacity(out.rows().len());
-    // Whether each period is only partly covered, worked out once per period.
-    let mut partial_of: std::collections::HashMap<&str, bool, foldhash::fast::RandomState> =
-        Default::default();
-    for (r, (group, period)) in out.rows().iter().zip(keys) {
-        let label = r.period.as_deref().unwrap_or_default();
-        let partial = *partial_of.entry(label).or_insert_with(|| {
-            parse_period(check.every, label)
-                .is_some_and(|p| coverage(&cal, check.every, p, cover).is_some())
-        });
-        let v = r.values[col].as_f64();
-        let mut k = col + 1;
-        let w = check.nodes.warn.map(|_| {
-            k += 1;
-            r.values[k - 1].as_f64()
-        });
-        let f = check.nodes.fail.map(|_| {
-            k += 1;
-            r.values[k - 1].as_f64()
-        });
-        let status = if partial {
+    let (warn_col, fail_col) = match (check.nodes.warn, check.nodes.fail) {
+        (Some(_), Some(_)) => (Some(col + 1), Some(col + 2)),
+        (Some(_), None) => (Some(col + 1), None),
+        (None, Some(_)) => (None, Some(col + 1)),
+        (None, None) => (None, None),
+    };
+    let mut prev: Option<(&Group, Status, u32)> = None;
+    for (i, key) in keys.iter().enumerate() {
+        let v = out.cell(i, col).as_f64();
+        let w = warn_col.and_then(|k| out.cell(i, k).as_f64());
+        let f = fail_col.and_then(|k| out.cell(i, k).as_f64());
+        let status = if key.partial {
             Status::Partial
         } else {
-            status_of(check, v, w.flatten(), f.flatten())
+            status_of(check, v, w, f)
         };
-        let streak = match rows.last() {
+        let streak = match prev {
             _ if status == Status::Pass => 0,
-            Some(prev) if prev.group == *group && prev.status == status => prev.streak + 1,
+            Some((g, s, n)) if *g == key.group && s == status => n + 1,
             _ => 1,
         };
+        prev = Some((&key.group, status, streak));
         rows.push(CheckRow {
             check: name.clone(),
-            group: group.clone(),
-            period: period.clone(),
+            group: key.group.clone(),
+            period: key.period.clone(),
             value: v,
-            warn: w.flatten(),
-            fail: f.flatten(),
+            warn: w,
+            fail: f,
             status,
             streak,
         });
     }
-    rows
 }
 
 /// Whether period `ord` of `grain` is only partly covered by data (`cover`: first and

@@ -169,6 +169,22 @@ impl Output {
         }
     }
 
+    /// The `--by` values of row `i`, without building the rows.
+    pub fn dims(&self, i: usize) -> &[String] {
+        match &self.body {
+            Body::Rows(rows) => &rows[i].dims,
+            Body::Table(t, _) => t.dims(i),
+        }
+    }
+
+    /// The period label of row `i`, without building the rows.
+    pub fn period(&self, i: usize) -> Option<&str> {
+        match &self.body {
+            Body::Rows(rows) => rows[i].period.as_deref(),
+            Body::Table(t, _) => t.period(i),
+        }
+    }
+
     /// How many rows.
     pub fn len(&self) -> usize {
         match &self.body {
