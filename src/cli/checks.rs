@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::report::number::{self, NumKind};
 use crate::report::{Grid, Layout};
 
-use crate::eval::checks::{evaluate_checks, CheckRow, Status};
+use crate::eval::checks::{evaluate_checks, CheckRow, CheckView, Status};
 
 use super::common::{self, DataOpts, DefOpts};
 use super::{FAILED, OK};
@@ -168,20 +168,24 @@ pub(super) fn table(
 }
 
 pub(super) fn csv(rows: &[CheckRow]) -> String {
-    csv_parts(rows).concat()
+    csv_parts(rows.len(), |r| rows[r].iter().map(CheckRow::view)).concat()
 }
 
-/// The checks' CSV in parts, to be written in order: many checks over many groups
-/// make long files, so the rows are formatted in parts on the available cores.
-fn csv_parts(rows: &[CheckRow]) -> Vec<String> {
+/// The checks' CSV of `n` rows, read by range with `views`, in parts to be written
+/// in order: many checks over many groups make long files, so the rows are
+/// formatted in parts on the available cores.
+fn csv_parts<'a, I>(n: usize, views: impl Fn(std::ops::Range<usize>) -> I + Sync) -> Vec<String>
+where
+    I: Iterator<Item = CheckView<'a>>,
+{
     let head = "check,group,period,value,warn_threshold,fail_threshold,status,streak\n";
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = rows.len().div_ceil(threads.max(1)).max(4096);
-    let parts: Vec<&[CheckRow]> = rows.chunks(part).collect();
+    let part = n.div_ceil(threads.max(1)).max(4096);
+    let views = &views;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .iter()
-            .map(|p| scope.spawn(move || csv_rows(p)))
+        let handles: Vec<_> = (0..n)
+            .step_by(part)
+            .map(|lo| scope.spawn(move || csv_rows(views(lo..n.min(lo + part)))))
             .collect();
         std::iter::once(head.to_string())
             .chain(
@@ -193,12 +197,12 @@ fn csv_parts(rows: &[CheckRow]) -> Vec<String> {
     })
 }
 
-fn csv_rows(rows: &[CheckRow]) -> String {
+fn csv_rows<'a>(rows: impl Iterator<Item = CheckView<'a>>) -> String {
     use crate::report::number::push_full;
-    let mut s = String::with_capacity(rows.len() * 64);
+    let mut s = String::with_capacity(rows.size_hint().0 * 64);
     let mut int = itoa::Buffer::new();
     for r in rows {
-        s.push_str(&r.check);
+        s.push_str(r.check);
         s.push(',');
         for (k, (dim, value)) in r.group.iter().enumerate() {
             if k > 0 {
@@ -209,7 +213,7 @@ fn csv_rows(rows: &[CheckRow]) -> String {
             s.push_str(value);
         }
         s.push(',');
-        s.push_str(&r.period);
+        s.push_str(r.period);
         for x in [r.value, r.warn, r.fail] {
             s.push(',');
             if let Some(x) = x {
@@ -250,65 +254,57 @@ pub fn run(args: Args) -> Result<u8, CliError> {
         .iter()
         .filter(|c| args.checks.is_empty() || args.checks.contains(&c.name))
         .collect();
-    let all = match evaluate_checks(&graph, &chosen, &base) {
-        Ok((rows, warnings)) => {
+    let judged = match evaluate_checks(&graph, &chosen, &base) {
+        Ok((judged, warnings)) => {
             for w in warnings {
                 eprintln!("warning: {w}");
             }
-            rows
+            judged
         }
         Err((name, e)) => {
             eprint!("check `{name}`: ");
             return Err(e.into());
         }
     };
-    // Per check: pass, warn, fail, no_data, partial (the rows come check by check).
-    let mut counts: std::collections::HashMap<&str, [usize; 5], foldhash::fast::RandomState> =
-        Default::default();
-    for run in all.chunk_by(|a, b| std::sync::Arc::ptr_eq(&a.check, &b.check)) {
-        let n = counts.entry(run[0].check.as_ref()).or_default();
-        for r in run {
-            n[r.status as usize] += 1;
-        }
-    }
-    let summary: Vec<String> = chosen
-        .iter()
-        .map(|c| {
-            let [pass, warn, fail, no_data, partial] =
-                counts.get(c.name.as_str()).copied().unwrap_or_default();
-            format!(
-                "{}: {pass} pass, {warn} warn, {fail} fail, {no_data} no_data, {partial} partial",
-                c.name
-            )
+    let summary: Vec<String> = judged
+        .counts()
+        .into_iter()
+        .map(|(name, [pass, warn, fail, no_data, partial])| {
+            format!("{name}: {pass} pass, {warn} warn, {fail} fail, {no_data} no_data, {partial} partial")
         })
         .collect();
-    let failed = all.iter().any(|r| {
-        r.status == Status::Fail || (args.fail_on == FailOn::Warn && r.status == Status::Warn)
+    let failed =
+        judged.any(|s| s == Status::Fail || (args.fail_on == FailOn::Warn && s == Status::Warn));
+    let only = args.only.map(|only| match only {
+        Only::Fail => Status::Fail,
+        Only::Warn => Status::Warn,
     });
-    let mut shown = all;
-    if let Some(only) = args.only {
-        let keep = match only {
-            Only::Fail => Status::Fail,
-            Only::Warn => Status::Warn,
-        };
-        shown.retain(|r| r.status == keep);
-    }
+    let shown = |s: Status| only.is_none_or(|o| o == s);
     let parts = match args.format {
-        Format::Json => vec![json(&shown, false)],
-        Format::Csv => csv_parts(&shown),
-        Format::Table | Format::Md => {
-            let md = args.format == Format::Md;
-            let (kinds, locale) = (kinds(&graph), graph.settings.locale);
-            let wide = table(&shown, md, &kinds, locale, false);
-            let mut text = if super::output::long(args.layout, !md, &args.output, &wide) {
-                table(&shown, md, &kinds, locale, true)
-            } else {
-                wide
+        Format::Csv => csv_parts(judged.len(), |r| {
+            judged.views(r).filter(|v| shown(v.status))
+        }),
+        format => {
+            let mut rows = judged.into_rows();
+            rows.retain(|r| shown(r.status));
+            let text = match format {
+                Format::Json => json(&rows, false),
+                _ => {
+                    let md = format == Format::Md;
+                    let (kinds, locale) = (kinds(&graph), graph.settings.locale);
+                    let wide = table(&rows, md, &kinds, locale, false);
+                    let mut text = if super::output::long(args.layout, !md, &args.output, &wide) {
+                        table(&rows, md, &kinds, locale, true)
+                    } else {
+                        wide
+                    };
+                    for s in &summary {
+                        text.push_str(s);
+                        text.push('\n');
+                    }
+                    text
+                }
             };
-            for s in &summary {
-                text.push_str(s);
-                text.push('\n');
-            }
             vec![text]
         }
     };

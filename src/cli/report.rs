@@ -135,6 +135,7 @@ pub fn run(args: Args) -> Result<u8, CliError> {
             crate::eval::EvalError::Usage(m) => usage(format!("check `{name}`: {m}")),
             crate::eval::EvalError::Data(m) => CliError::Failed(format!("check `{name}`: {m}")),
         })?;
+    let checks = checks.into_rows();
     warnings.extend(check_warnings);
     let forecast = match main.data_days {
         // The data ends in the period of --today, on or before it: the forecast is

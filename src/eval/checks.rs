@@ -36,13 +36,9 @@ impl Status {
 /// The (`per` dimension, value) pairs of a check row.
 pub type Group = Arc<[(String, String)]>;
 
-/// An output row's group and period, shared by the rows of the checks evaluated
-/// together, and whether the period is only partly covered.
-struct RowKey {
-    group: Group,
-    period: Arc<str>,
-    partial: bool,
-}
+mod judged;
+pub use judged::{CheckView, Judged};
+use judged::{Evaluation, RowKey, Verdicts};
 
 /// One check result.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,7 +88,7 @@ pub fn evaluate_check(
     base: &Request,
 ) -> Result<Vec<CheckRow>, EvalError> {
     evaluate_checks(graph, &[check], base)
-        .map(|(rows, _)| rows)
+        .map(|(judged, _)| judged.into_rows())
         .map_err(|(_, e)| e)
 }
 
@@ -136,19 +132,17 @@ pub fn evaluate_checks(
     graph: &Graph,
     checks: &[&CheckDef],
     base: &Request,
-) -> Result<(Vec<CheckRow>, Vec<String>), (String, EvalError)> {
+) -> Result<(Judged, Vec<String>), (String, EvalError)> {
     let mut warnings: Vec<String> = Vec::new();
     let shapes: Vec<Shape> = checks.iter().map(|c| shape(graph, c)).collect();
-    // All rows, appended check by check as evaluated; `spans[k]`: check k's rows.
-    let mut all: Vec<CheckRow> = Vec::new();
-    let mut spans: Vec<std::ops::Range<usize>> = vec![0..0; checks.len()];
-    let mut done = vec![false; checks.len()];
+    let mut evals: Vec<Evaluation> = Vec::new();
+    let mut verdicts: Vec<Option<Verdicts>> = (0..checks.len()).map(|_| None).collect();
     for i in 0..checks.len() {
-        if done[i] {
+        if verdicts[i].is_some() {
             continue;
         }
         let members: Vec<usize> = (i..checks.len())
-            .filter(|&k| !done[k] && shapes[k] == shapes[i])
+            .filter(|&k| verdicts[k].is_none() && shapes[k] == shapes[i])
             .collect();
         let metrics: Vec<NodeId> = members
             .iter()
@@ -171,24 +165,15 @@ pub fn evaluate_checks(
             }
         }
         let keys = row_keys(graph, checks[i], &out);
-        all.reserve(out.len() * members.len());
         let mut col = 0;
         for &k in &members {
-            let start = all.len();
-            judge(checks[k], &out, &keys, col, &mut all);
-            spans[k] = start..all.len();
+            verdicts[k] = Some(judge(checks[k], &out, &keys, col, evals.len()));
             col += checks[k].nodes.list().len();
-            done[k] = true;
         }
+        evals.push(Evaluation { out, keys });
     }
-    // Checks of different shapes evaluated apart come out of order: put them back.
-    if spans.windows(2).any(|w| w[0].end != w[1].start) {
-        all = spans
-            .iter()
-            .flat_map(|r| all[r.clone()].iter().cloned())
-            .collect();
-    }
-    Ok((all, warnings))
+    let checks = verdicts.into_iter().flatten().collect();
+    Ok((Judged { evals, checks }, warnings))
 }
 
 /// The first check, in order, whose own evaluation fails (so an error names the
@@ -255,49 +240,43 @@ fn row_keys(graph: &Graph, check: &CheckDef, out: &super::Output) -> Vec<RowKey>
     keys
 }
 
-/// Status and streaks of one check from the columns `col..` of a shared evaluation,
-/// appended to `rows`.
+/// Status and streaks of one check from the columns `col..` of evaluation `eval`.
 fn judge(
     check: &CheckDef,
     out: &super::Output,
     keys: &[RowKey],
     col: usize,
-    rows: &mut Vec<CheckRow>,
-) {
-    let name: Arc<str> = check.name.as_str().into();
-    let (warn_col, fail_col) = match (check.nodes.warn, check.nodes.fail) {
+    eval: usize,
+) -> Verdicts {
+    let (warn, fail) = match (check.nodes.warn, check.nodes.fail) {
         (Some(_), Some(_)) => (Some(col + 1), Some(col + 2)),
         (Some(_), None) => (Some(col + 1), None),
         (None, Some(_)) => (None, Some(col + 1)),
         (None, None) => (None, None),
     };
-    let mut prev: Option<(&Group, Status, u32)> = None;
+    let mut v = Verdicts {
+        name: check.name.as_str().into(),
+        eval,
+        cols: [Some(col), warn, fail],
+        status: Vec::with_capacity(keys.len()),
+        streak: Vec::with_capacity(keys.len()),
+    };
     for (i, key) in keys.iter().enumerate() {
-        let v = out.cell(i, col).as_f64();
-        let w = warn_col.and_then(|k| out.cell(i, k).as_f64());
-        let f = fail_col.and_then(|k| out.cell(i, k).as_f64());
+        let [x, w, f] = v.values(out, i);
         let status = if key.partial {
             Status::Partial
         } else {
-            status_of(check, v, w, f)
+            status_of(check, x, w, f)
         };
-        let streak = match prev {
+        let streak = match (v.status.last(), v.streak.last()) {
             _ if status == Status::Pass => 0,
-            Some((g, s, n)) if *g == key.group && s == status => n + 1,
+            (Some(&s), Some(&n)) if s == status && keys[i - 1].group == key.group => n + 1,
             _ => 1,
         };
-        prev = Some((&key.group, status, streak));
-        rows.push(CheckRow {
-            check: name.clone(),
-            group: key.group.clone(),
-            period: key.period.clone(),
-            value: v,
-            warn: w,
-            fail: f,
-            status,
-            streak,
-        });
+        v.status.push(status);
+        v.streak.push(streak);
     }
+    v
 }
 
 /// Whether period `ord` of `grain` is only partly covered by data (`cover`: first and

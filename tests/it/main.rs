@@ -6,6 +6,7 @@ mod support;
 mod analysis_cli;
 mod ast_snapshots;
 mod check_cli;
+mod checks_output;
 mod data_layer;
 mod diagnostics;
 mod eval_bad_rows;
