@@ -185,7 +185,10 @@ where
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..n)
             .step_by(part)
-            .map(|lo| scope.spawn(move || csv_rows(views(lo..n.min(lo + part)))))
+            .map(|lo| {
+                let rows = lo..n.min(lo + part);
+                scope.spawn(move || csv_rows(rows.len(), views(rows)))
+            })
             .collect();
         std::iter::once(head.to_string())
             .chain(
@@ -197,9 +200,10 @@ where
     })
 }
 
-fn csv_rows<'a>(rows: impl Iterator<Item = CheckView<'a>>) -> String {
+/// The CSV lines of `rows`, about `n` of them.
+fn csv_rows<'a>(n: usize, rows: impl Iterator<Item = CheckView<'a>>) -> String {
     use crate::report::number::push_full;
-    let mut s = String::with_capacity(rows.size_hint().0 * 64);
+    let mut s = String::with_capacity(n * 64);
     let mut int = itoa::Buffer::new();
     for r in rows {
         s.push_str(r.check);

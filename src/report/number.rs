@@ -34,6 +34,11 @@ pub fn push_full(s: &mut String, x: f64) {
         push_display(s, x);
         return;
     }
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        // An integer that i64 holds exactly (counts, mostly): its digits.
+        s.push_str(itoa::Buffer::new().format(x as i64));
+        return;
+    }
     let mut buf = zmij::Buffer::new();
     let t = buf.format_finite(x);
     if let Some(int) = t.strip_suffix(".0") {
