@@ -24,12 +24,27 @@ pub fn write_parts<S: AsRef<str>>(path: &Option<PathBuf>, parts: &[S]) -> Result
     match path {
         Some(p) => std::fs::File::create(p)
             .and_then(|mut f| all(&mut f))
-            .map_err(|e| CliError::Usage(format!("cannot write `{}`: {e}", p.display()))),
+            .map_err(|e| CliError::Usage(cannot_write(p, &e))),
         None => match all(&mut std::io::stdout().lock()) {
             Ok(()) => Ok(()),
             Err(e) => failed(&e),
         },
     }
+}
+
+/// Why `-o FILE` could not be written, with a hint when its folder is missing.
+fn cannot_write(path: &std::path::Path, e: &std::io::Error) -> String {
+    let mut msg = format!("cannot write `{}`: {}", path.display(), plain(e));
+    let missing = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists());
+    if let (ErrorKind::NotFound, Some(dir)) = (e.kind(), missing) {
+        msg.push_str(&format!(
+            "\n  = help: the folder `{}` does not exist: create it, or write elsewhere",
+            dir.display()
+        ));
+    }
+    msg
 }
 
 /// Write `text` to stdout and flush it.

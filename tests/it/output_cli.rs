@@ -122,6 +122,27 @@ fn a_full_output_file_exits_2_naming_it() {
 }
 
 #[test]
+fn an_output_file_in_a_missing_folder_exits_2_with_a_hint() {
+    let dir = crate::support::tempdir("missing_folder");
+    let out = dir.join("no/such/dir/out.csv");
+    let r = kpi(&[
+        "eval",
+        "metrics/sales.kpi",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: cannot write `{}`: No such file or directory\n  = help: the folder `{}` does not exist: create it, or write elsewhere\n",
+            out.display(),
+            out.parent().unwrap().display()
+        )
+    );
+}
+
+#[test]
 fn a_reader_that_goes_away_is_not_an_error() {
     // About 450 kB, far more than a pipe's buffer: the write meets the closed pipe.
     let args = [
