@@ -464,6 +464,15 @@ fn scan_all(
         };
         let (mut sinks, mut report) = result.map_err(|e| scan_error(&p.name, e))?;
         report.notes.extend(lookup::unmatched(p, &sinks));
+        if report.rows == 0 && report.skipped == 0 && req.inline.get(&p.name).is_none() {
+            // A header-only export gives no groups, and checks nothing to judge: say
+            // so rather than pass in silence.
+            report.notes.push(format!(
+                "source `{}` has no data rows (`{}`): every group and value is empty",
+                p.name,
+                p.path.display()
+            ));
+        }
         for (k, r) in p.riders.iter().enumerate() {
             let (m, aggs) = journey::count(r, k, &mut sinks, req, &mut groups);
             journey_merged.push(m);

@@ -77,3 +77,40 @@ fn long_checks_csv_equals_each_check_alone() {
     assert!(expected.len() > 8192, "{}", expected.len());
     assert_eq!(warns.lines().skip(1).collect::<Vec<_>>(), expected);
 }
+
+/// A header-only export is not judged in silence: `kpi checks` and `kpi eval` name
+/// the source with no data rows on stderr (exit 0: nothing failed).
+#[test]
+fn a_header_only_export_is_named() {
+    let dir = tempdir("checks_empty");
+    let data = dir.join("act.csv");
+    std::fs::write(&data, "ts,rep,team,type\n").unwrap();
+    let defs = dir.join("defs.kpi");
+    std::fs::write(&defs, DEFS).unwrap();
+    let (defs, data) = (defs.display().to_string(), data.display().to_string());
+    let bind = format!("act={data}");
+    let warning = format!(
+        "warning: source `act` has no data rows (`{data}`): every group and value is empty\n"
+    );
+    let (code, out, err) = kpi(&["checks", &defs, "--data", &bind, "--format", "csv"]).parts();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "check,group,period,value,warn_threshold,fail_threshold,status,streak\n"
+    );
+    assert_eq!(
+        err,
+        format!(
+            "{warning}rep_low: 0 pass, 0 warn, 0 fail, 0 no_data, 0 partial\n\
+             team_low: 0 pass, 0 warn, 0 fail, 0 no_data, 0 partial\n\
+             rep_high: 0 pass, 0 warn, 0 fail, 0 no_data, 0 partial\n"
+        )
+    );
+    let (code, out, err) = kpi(&[
+        "eval", &defs, "--data", &bind, "--by", "rep", "--format", "csv",
+    ])
+    .parts();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "rep,calls\n");
+    assert_eq!(err, warning);
+}
