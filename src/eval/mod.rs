@@ -464,7 +464,7 @@ fn scan_all(
         };
         let (mut sinks, mut report) = result.map_err(|e| scan_error(&p.name, e))?;
         report.notes.extend(lookup::unmatched(p, &sinks));
-        if report.rows == 0 && report.skipped == 0 && req.inline.get(&p.name).is_none() {
+        if report.rows == 0 && report.skipped == 0 && !req.inline.contains_key(&p.name) {
             // A header-only export gives no groups, and checks nothing to judge: say
             // so rather than pass in silence.
             report.notes.push(format!(
