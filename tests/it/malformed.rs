@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::support::Rng;
 use kpi::compile::{compile_root, Graph, Loader, Options};
 use kpi::diag::{locate, render_all, to_json, Diagnostic, SourceMap};
 use proptest::prelude::*;
@@ -169,33 +170,18 @@ fn every_truncation_of_the_shipped_yaml() {
     });
 }
 
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn random_bytes() {
     on_stack(|| {
         let alphabet = b"metric param source funnel check = + - * / ( ) [ ] { } \" \\ # , . : < > ! 0 9 % _ a z\n\t";
         for seed in 1..=200u64 {
             let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let len = rng.below(600);
+            let len = rng.below(600) as usize;
             let bytes: Vec<u8> = (0..len)
                 .map(|_| match seed % 3 {
-                    0 => rng.next() as u8,                    // anything
-                    1 => alphabet[rng.below(alphabet.len())], // language characters
-                    _ => b' ' + (rng.below(95) as u8),        // printable ASCII
+                    0 => rng.next() as u8,                                    // anything
+                    1 => alphabet[rng.below(alphabet.len() as u64) as usize], // language characters
+                    _ => b' ' + (rng.below(95) as u8),                        // printable ASCII
                 })
                 .collect();
             for ext in ["kpi", "yaml"] {

@@ -21,7 +21,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 
-use crate::support::{kpi, tempdir};
+use crate::support::{kpi, tempdir, Rng};
 
 const SCHEMA: &str = "message m {
   required int64 ts (TIMESTAMP(MICROS,false));
@@ -39,22 +39,6 @@ const SCHEMA: &str = "message m {
   optional int32 qty;
   optional boolean flag;
 }";
-
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// One generated row (`None`: null).
 struct Row {

@@ -105,3 +105,22 @@ pub fn tempdir(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&d).expect("create a temporary folder");
     d
 }
+
+/// A deterministic generator for generated test inputs (xorshift64*), so a failing
+/// case is the same on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
